@@ -1,0 +1,571 @@
+/* bearer-client.c: sending token requests on one SoupSession
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "bearer-client.h"
+#include "bearer-error-private.h"
+#include "bearer-redact.h"
+
+#define READ_CHUNK (64 * 1024)
+
+struct _BearerClient
+{
+  GObject parent_instance;
+
+  SoupSession *session;
+  GHashTable *ca_databases;     /* path → GTlsDatabase */
+};
+
+G_DEFINE_FINAL_TYPE (BearerClient, bearer_client, G_TYPE_OBJECT)
+
+typedef struct {
+  BearerTokenRequest *request;
+  SoupMessage *message;
+  GTlsDatabase *extra_ca;
+  GCancellable *cancellable;        /* ours: cancelled by the caller's or the timer */
+  GCancellable *caller_cancellable;
+  gulong caller_cancelled_id;
+  GSource *timeout_source;
+  gboolean timed_out;
+  GTlsCertificateFlags tls_errors;
+  GInputStream *stream;
+  GByteArray *body;
+  char **secrets;
+} RequestData;
+
+static void
+request_data_free (RequestData *data)
+{
+  if (data->timeout_source != NULL)
+    {
+      g_source_destroy (data->timeout_source);
+      g_source_unref (data->timeout_source);
+    }
+  if (data->caller_cancelled_id != 0)
+    g_cancellable_disconnect (data->caller_cancellable, data->caller_cancelled_id);
+  g_clear_object (&data->caller_cancellable);
+  g_clear_object (&data->cancellable);
+  g_clear_object (&data->stream);
+  if (data->message != NULL)
+    g_signal_handlers_disconnect_by_data (data->message, data);
+  g_clear_object (&data->message);
+  g_clear_object (&data->extra_ca);
+  g_clear_object (&data->request);
+  if (data->body != NULL)
+    {
+      explicit_bzero (data->body->data, data->body->len);
+      g_byte_array_unref (data->body);
+    }
+  if (data->secrets != NULL)
+    {
+      for (guint i = 0; data->secrets[i] != NULL; i++)
+        explicit_bzero (data->secrets[i], strlen (data->secrets[i]));
+      g_strfreev (data->secrets);
+    }
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RequestData, request_data_free)
+
+static void
+bearer_client_finalize (GObject *object)
+{
+  BearerClient *self = BEARER_CLIENT (object);
+
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->ca_databases, g_hash_table_unref);
+
+  G_OBJECT_CLASS (bearer_client_parent_class)->finalize (object);
+}
+
+static void
+bearer_client_class_init (BearerClientClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = bearer_client_finalize;
+}
+
+static void
+bearer_client_init (BearerClient *self)
+{
+  self->session = soup_session_new_with_options ("user-agent", "Bearer/" PACKAGE_VERSION,
+                                                 "idle-timeout", 60,
+                                                 NULL);
+  self->ca_databases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/**
+ * bearer_client_new:
+ *
+ * Creates a client with its own HTTP session. Most callers want the
+ * shared one: bearer_client_get_default().
+ */
+BearerClient *
+bearer_client_new (void)
+{
+  return g_object_new (BEARER_TYPE_CLIENT, NULL);
+}
+
+/**
+ * bearer_client_get_default:
+ *
+ * Returns: (transfer none): the client shared by the whole process, bound to
+ *   the thread-default main context of its first caller
+ */
+BearerClient *
+bearer_client_get_default (void)
+{
+  static BearerClient *instance;
+
+  if (instance == NULL)
+    instance = bearer_client_new ();
+
+  return instance;
+}
+
+/* ------------------------------------------------------------------------- */
+
+static char *
+redact (RequestData *data,
+        const char  *text)
+{
+  return bearer_redact (text, (const char * const *) data->secrets);
+}
+
+static GTlsDatabase *
+get_ca_database (BearerClient  *self,
+                 const char    *path,
+                 GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  GTlsDatabase *database;
+  GList *certificates;
+
+  database = g_hash_table_lookup (self->ca_databases, path);
+  if (database != NULL)
+    return g_object_ref (database);
+
+  /* A small local file, read once per path and process. */
+  certificates = g_tls_certificate_list_new_from_file (path, &local_error);
+  if (certificates == NULL)
+    {
+      g_set_error (error, BEARER_ERROR, BEARER_ERROR_CA_FILE,
+                   "The CA certificate file “%s” cannot be used: %s", path,
+                   local_error != NULL ? local_error->message : "it holds no certificate");
+      return NULL;
+    }
+  g_list_free_full (certificates, g_object_unref);
+
+  database = g_tls_file_database_new (path, &local_error);
+  if (database == NULL)
+    {
+      g_set_error (error, BEARER_ERROR, BEARER_ERROR_CA_FILE,
+                   "The CA certificate file “%s” cannot be used: %s", path, local_error->message);
+      return NULL;
+    }
+
+  g_hash_table_insert (self->ca_databases, g_strdup (path), g_object_ref (database));
+  return database;
+}
+
+static gboolean
+accept_certificate_cb (SoupMessage          *message,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  RequestData *data = user_data;
+  g_autoptr(GSocketConnectable) identity = NULL;
+  GUri *uri = soup_message_get_uri (message);
+  GTlsCertificateFlags extra_errors;
+
+  data->tls_errors = errors;
+
+  if (data->extra_ca == NULL)
+    return FALSE;
+
+  /* The system refused the certificate; the profile's own CA may vouch for
+   * it, with the same checks of name and dates. */
+  identity = g_network_address_new (g_uri_get_host (uri), g_uri_get_port (uri));
+  extra_errors = g_tls_database_verify_chain (data->extra_ca, certificate,
+                                              G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                              identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
+                                              NULL, NULL);
+  if (extra_errors == 0)
+    {
+      data->tls_errors = 0;
+      return TRUE;
+    }
+
+  data->tls_errors = extra_errors;
+  return FALSE;
+}
+
+static const char *
+describe_tls_errors (GTlsCertificateFlags flags)
+{
+  if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    return "it is not signed by an authority this computer trusts";
+  if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    return "it was issued for another server name";
+  if (flags & G_TLS_CERTIFICATE_EXPIRED)
+    return "it has expired";
+  if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    return "it is not valid yet";
+  if (flags & G_TLS_CERTIFICATE_REVOKED)
+    return "it has been revoked";
+  if (flags & G_TLS_CERTIFICATE_INSECURE)
+    return "it uses an insecure algorithm";
+  return "it could not be verified";
+}
+
+static GError *
+transport_error (RequestData  *data,
+                 const GError *error)
+{
+  GUri *uri = soup_message_get_uri (data->message);
+  const char *host = g_uri_get_host (uri);
+  guint timeout = bearer_token_request_get_timeout (data->request);
+
+  if (data->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    {
+      if (data->timed_out)
+        return g_error_new (BEARER_ERROR, BEARER_ERROR_TIMED_OUT,
+                            "The server “%s” did not answer within %u seconds", host, timeout);
+      return g_error_new (BEARER_ERROR, BEARER_ERROR_TIMED_OUT,
+                          "The server “%s” stopped answering", host);
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The request was cancelled");
+
+  if (data->tls_errors != 0)
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
+                        "The certificate of “%s” is not trusted: %s", host,
+                        describe_tls_errors (data->tls_errors));
+
+  if (error->domain == G_TLS_ERROR)
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
+                        "A secure connection to “%s” could not be made: %s", host, error->message);
+
+  if (error->domain == G_RESOLVER_ERROR ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND))
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_NAME_RESOLUTION,
+                        "The server “%s” could not be found. Check the token URL and your "
+                        "network connection", host);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_CONNECTION_REFUSED,
+                        "The server “%s” refused the connection on port %d: is it running?",
+                        host, g_uri_get_port (uri));
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_CONNECTION_FAILED,
+                        "The connection to “%s” closed before the whole reply arrived", host);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE))
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_CONNECTION_FAILED,
+                        "The server “%s” cannot be reached from this network", host);
+
+  return g_error_new (BEARER_ERROR, BEARER_ERROR_CONNECTION_FAILED,
+                      "The connection to “%s” failed: %s", host, error->message);
+}
+
+static void
+return_transport_error (GTask        *task,
+                        const GError *error)
+{
+  RequestData *data = g_task_get_task_data (task);
+
+  g_task_return_error (task, transport_error (data, error));
+  g_object_unref (task);
+}
+
+static void
+finish_reply (GTask *task)
+{
+  RequestData *data = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shown = NULL;
+  BearerTokenResponse *response;
+  SoupMessageHeaders *headers = soup_message_get_response_headers (data->message);
+  guint status = soup_message_get_status (data->message);
+  const char *content_type = soup_message_headers_get_content_type (headers, NULL);
+
+  body = g_bytes_new (data->body->data, data->body->len);
+  if (data->body->len > 0 && g_utf8_validate ((const char *) data->body->data, data->body->len, NULL))
+    {
+      g_autofree char *text = g_strndup ((const char *) data->body->data, MIN (data->body->len, 4096));
+      shown = redact (data, text);
+    }
+  g_debug ("reply: HTTP %u, %s, %u bytes: %s", status,
+           content_type ? content_type : "no content type", data->body->len,
+           shown ? shown : "(not shown)");
+
+  response = bearer_token_response_parse (status, content_type, body,
+                                          bearer_token_request_get_grant_type (data->request),
+                                          g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (response == NULL)
+    {
+      g_debug ("reply refused: %s", error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+
+  if (bearer_token_request_get_grant_type (data->request) == BEARER_GRANT_REFRESH_TOKEN)
+    bearer_token_response_keep_refresh_token (response,
+                                              bearer_token_request_get_refresh_token (data->request));
+
+  g_task_return_pointer (task, response, g_object_unref);
+  g_object_unref (task);
+}
+
+static GError *
+too_large_error (guint status)
+{
+  GError *error = g_error_new (BEARER_ERROR, BEARER_ERROR_BODY_TOO_LARGE,
+                               "The server’s reply is larger than %d KiB: it cannot be a token",
+                               BEARER_CLIENT_MAX_BODY_SIZE / 1024);
+  bearer_error_set_http_status (error, status);
+  return error;
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  RequestData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = NULL;
+  gsize size;
+
+  chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
+  if (chunk == NULL)
+    {
+      return_transport_error (task, error);
+      return;
+    }
+
+  size = g_bytes_get_size (chunk);
+  if (size == 0)
+    {
+      finish_reply (task);
+      return;
+    }
+
+  if (data->body->len + size > BEARER_CLIENT_MAX_BODY_SIZE)
+    {
+      g_cancellable_cancel (data->cancellable);
+      g_task_return_error (task, too_large_error (soup_message_get_status (data->message)));
+      g_object_unref (task);
+      return;
+    }
+
+  g_byte_array_append (data->body, g_bytes_get_data (chunk, NULL), size);
+
+  g_input_stream_read_bytes_async (data->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   data->cancellable, read_cb, task);
+}
+
+static void
+send_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GTask *task = user_data;
+  RequestData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  SoupMessageHeaders *headers;
+  guint status;
+  goffset length;
+
+  data->stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (data->stream == NULL)
+    {
+      g_debug ("request failed: %s", error->message);
+      return_transport_error (task, error);
+      return;
+    }
+
+  status = soup_message_get_status (data->message);
+  headers = soup_message_get_response_headers (data->message);
+
+  if (SOUP_STATUS_IS_REDIRECTION (status))
+    {
+      const char *location = soup_message_headers_get_one (headers, "Location");
+      g_autofree char *shown = bearer_sanitize_server_text (location, -1, 500);
+      GError *redirect;
+
+      if (shown != NULL)
+        redirect = g_error_new (BEARER_ERROR, BEARER_ERROR_REDIRECT,
+                                "The token URL redirects (HTTP %u) to “%s”. Redirects are not "
+                                "followed for token requests: use that address as the token URL "
+                                "if you trust it", status, shown);
+      else
+        redirect = g_error_new (BEARER_ERROR, BEARER_ERROR_REDIRECT,
+                                "The token URL redirects (HTTP %u) without saying where. Check "
+                                "the token URL", status);
+      bearer_error_set_http_status (redirect, status);
+      bearer_error_set_redirect_location (redirect, shown);
+      g_task_return_error (task, redirect);
+      g_object_unref (task);
+      return;
+    }
+
+  length = soup_message_headers_get_content_length (headers);
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      length > BEARER_CLIENT_MAX_BODY_SIZE)
+    {
+      g_cancellable_cancel (data->cancellable);
+      g_task_return_error (task, too_large_error (status));
+      g_object_unref (task);
+      return;
+    }
+
+  data->body = g_byte_array_new ();
+  g_input_stream_read_bytes_async (data->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
+                                   data->cancellable, read_cb, task);
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  RequestData *data = user_data;
+
+  data->timed_out = TRUE;
+  g_cancellable_cancel (data->cancellable);
+  g_clear_pointer (&data->timeout_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+caller_cancelled_cb (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  GCancellable *ours = user_data;
+
+  g_cancellable_cancel (ours);
+}
+
+/**
+ * bearer_client_request_token_async:
+ * @request: what to ask for
+ * @cancellable: (nullable): cancels the request; the callback then gets
+ *   %G_IO_ERROR_CANCELLED
+ *
+ * Sends @request. Nothing blocks: the callback runs on the thread-default
+ * main context, once, with a token or a %BEARER_ERROR.
+ */
+void
+bearer_client_request_token_async (BearerClient        *self,
+                                   BearerTokenRequest  *request,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RequestData) data = NULL;
+  g_autofree char *shown_url = NULL;
+  g_autofree char *shown_body = NULL;
+  g_autofree char *url = NULL;
+  const char *ca_file;
+  GBytes *request_body;
+  guint timeout;
+
+  g_return_if_fail (BEARER_IS_CLIENT (self));
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (request));
+  g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bearer_client_request_token_async);
+
+  data = g_new0 (RequestData, 1);
+  data->request = g_object_ref (request);
+  data->secrets = bearer_token_request_dup_secrets (request);
+
+  data->message = bearer_token_request_build_message (request, &error);
+  if (data->message == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  ca_file = bearer_token_request_get_ca_file (request);
+  if (ca_file != NULL && !(data->extra_ca = get_ca_database (self, ca_file, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_signal_connect (data->message, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
+
+  data->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      data->caller_cancellable = g_object_ref (cancellable);
+      data->caller_cancelled_id = g_cancellable_connect (cancellable,
+                                                         G_CALLBACK (caller_cancelled_cb),
+                                                         data->cancellable, NULL);
+    }
+
+  timeout = bearer_token_request_get_timeout (request);
+  if (timeout > 0)
+    {
+      data->timeout_source = g_timeout_source_new (timeout * 1000);
+      g_source_set_name (data->timeout_source, "[bearer] token request timeout");
+      g_source_set_callback (data->timeout_source, timeout_cb, data, NULL);
+      g_source_attach (data->timeout_source, g_main_context_get_thread_default ());
+    }
+
+  url = g_uri_to_string (soup_message_get_uri (data->message));
+  shown_url = redact (data, url);
+  request_body = bearer_token_request_peek_message_body (data->message);
+  g_debug ("POST %s (grant %s, client authentication %s)", shown_url,
+           bearer_grant_type_to_string (bearer_token_request_get_grant_type (request)),
+           bearer_client_auth_to_string (bearer_token_request_get_client_auth (request)));
+  if (request_body != NULL)
+    {
+      g_autofree char *text = g_strndup (g_bytes_get_data (request_body, NULL),
+                                         g_bytes_get_size (request_body));
+      shown_body = redact (data, text);
+      g_debug ("request body: %s", shown_body);
+      explicit_bzero (text, strlen (text));
+    }
+
+  g_task_set_task_data (task, g_steal_pointer (&data), (GDestroyNotify) request_data_free);
+
+  {
+    RequestData *d = g_task_get_task_data (task);
+    soup_session_send_async (self->session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
+                             send_cb, g_steal_pointer (&task));
+  }
+}
+
+/**
+ * bearer_client_request_token_finish:
+ *
+ * Returns: (transfer full): the token, or %NULL with a %BEARER_ERROR or
+ *   %G_IO_ERROR_CANCELLED
+ */
+BearerTokenResponse *
+bearer_client_request_token_finish (BearerClient  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (BEARER_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bearer_client_request_token_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,74 @@
+/* bearer-enums.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "bearer-enum-types.h"
+#include "bearer-enums.h"
+
+static const char *
+enum_to_nick (GType type,
+              int   value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *ev = g_enum_get_value (klass, value);
+
+  return ev != NULL ? ev->value_nick : NULL;
+}
+
+static gboolean
+enum_from_nick (GType       type,
+                const char *text,
+                int        *value)
+{
+  g_autoptr(GEnumClass) klass = NULL;
+  GEnumValue *ev;
+
+  if (text == NULL)
+    return FALSE;
+
+  klass = g_type_class_ref (type);
+  ev = g_enum_get_value_by_nick (klass, text);
+  if (ev == NULL)
+    return FALSE;
+
+  *value = ev->value;
+  return TRUE;
+}
+
+const char *
+bearer_grant_type_to_string (BearerGrantType grant)
+{
+  return enum_to_nick (BEARER_TYPE_GRANT_TYPE, grant);
+}
+
+gboolean
+bearer_grant_type_from_string (const char      *text,
+                               BearerGrantType *grant)
+{
+  int value;
+
+  if (!enum_from_nick (BEARER_TYPE_GRANT_TYPE, text, &value))
+    return FALSE;
+  *grant = value;
+  return TRUE;
+}
+
+const char *
+bearer_client_auth_to_string (BearerClientAuth auth)
+{
+  return enum_to_nick (BEARER_TYPE_CLIENT_AUTH, auth);
+}
+
+gboolean
+bearer_client_auth_from_string (const char       *text,
+                                BearerClientAuth *auth)
+{
+  int value;
+
+  if (!enum_from_nick (BEARER_TYPE_CLIENT_AUTH, text, &value))
+    return FALSE;
+  *auth = value;
+  return TRUE;
+}

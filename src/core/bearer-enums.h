@@ -1,0 +1,70 @@
+/* bearer-enums.h: the enumerations of the token protocol
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * BearerGrantType:
+ * @BEARER_GRANT_REFRESH_TOKEN: `refresh_token` (RFC 6749 §6): paste a refresh token, get an access token
+ * @BEARER_GRANT_CLIENT_CREDENTIALS: `client_credentials` (RFC 6749 §4.4)
+ * @BEARER_GRANT_PASSWORD: `password` (RFC 6749 §4.3, legacy)
+ * @BEARER_GRANT_AUTHORIZATION_CODE: `authorization_code` (RFC 6749 §4.1.3), the code exchange with PKCE
+ *
+ * The nick of each value is its RFC 6749 name, so it can be stored and sent as is.
+ */
+typedef enum {
+  BEARER_GRANT_REFRESH_TOKEN,      /*< nick=refresh_token >*/
+  BEARER_GRANT_CLIENT_CREDENTIALS, /*< nick=client_credentials >*/
+  BEARER_GRANT_PASSWORD,           /*< nick=password >*/
+  BEARER_GRANT_AUTHORIZATION_CODE, /*< nick=authorization_code >*/
+} BearerGrantType;
+
+/**
+ * BearerClientAuth:
+ * @BEARER_CLIENT_AUTH_BASIC: HTTP Basic, id and secret each form-urlencoded before base64 (RFC 6749 §2.3.1)
+ * @BEARER_CLIENT_AUTH_BASIC_RAW: HTTP Basic of the raw `id:secret` (what Laravel Passport decodes)
+ * @BEARER_CLIENT_AUTH_POST: `client_id` and `client_secret` in the body
+ * @BEARER_CLIENT_AUTH_NONE: a public client: `client_id` in the body only
+ */
+typedef enum {
+  BEARER_CLIENT_AUTH_BASIC,     /*< nick=basic >*/
+  BEARER_CLIENT_AUTH_BASIC_RAW, /*< nick=basic-raw >*/
+  BEARER_CLIENT_AUTH_POST,      /*< nick=post >*/
+  BEARER_CLIENT_AUTH_NONE,      /*< nick=none >*/
+} BearerClientAuth;
+
+/**
+ * BearerBodyEncoding:
+ * @BEARER_BODY_FORM: `application/x-www-form-urlencoded`, the standard
+ * @BEARER_BODY_JSON: `application/json`, as the seed's axios example posts it
+ */
+typedef enum {
+  BEARER_BODY_FORM, /*< nick=form >*/
+  BEARER_BODY_JSON, /*< nick=json >*/
+} BearerBodyEncoding;
+
+/**
+ * BearerParamLocation:
+ * @BEARER_PARAM_BODY: an extra parameter sent in the request body
+ * @BEARER_PARAM_QUERY: sent in the query string of the token URL
+ * @BEARER_PARAM_HEADER: sent as an HTTP header
+ */
+typedef enum {
+  BEARER_PARAM_BODY,   /*< nick=body >*/
+  BEARER_PARAM_QUERY,  /*< nick=query >*/
+  BEARER_PARAM_HEADER, /*< nick=header >*/
+} BearerParamLocation;
+
+const char *bearer_grant_type_to_string    (BearerGrantType     grant);
+gboolean    bearer_grant_type_from_string  (const char         *text,
+                                            BearerGrantType    *grant);
+const char *bearer_client_auth_to_string   (BearerClientAuth    auth);
+gboolean    bearer_client_auth_from_string (const char         *text,
+                                            BearerClientAuth   *auth);
+
+G_END_DECLS

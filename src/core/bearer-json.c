@@ -1,0 +1,111 @@
+/* bearer-json.c: parsing untrusted JSON safely
+ *
+ * json-glib's parser recurses once per nesting level, so a hostile reply of a
+ * hundred thousand `[` would exhaust the stack. The depth is measured first,
+ * without recursion, and text that is not UTF-8 or holds a NUL byte is refused.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "bearer-json-private.h"
+
+static gboolean
+nesting_within (const char *data,
+                gsize       size,
+                guint       max_depth)
+{
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < size; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      switch (c)
+        {
+        case '"':
+          in_string = TRUE;
+          break;
+        case '[':
+        case '{':
+          if (++depth > max_depth)
+            return FALSE;
+          break;
+        case ']':
+        case '}':
+          if (depth > 0)
+            depth--;
+          break;
+        default:
+          break;
+        }
+    }
+
+  return TRUE;
+}
+
+/**
+ * bearer_json_parse:
+ * @data: untrusted bytes
+ * @size: their length
+ * @root: (out) (transfer full): the parsed document, on success
+ * @detail: (out) (optional) (transfer full): json-glib's words on a syntax error
+ */
+BearerJsonStatus
+bearer_json_parse (const char  *data,
+                   gsize        size,
+                   JsonNode   **root,
+                   char       **detail)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  *root = NULL;
+  if (detail != NULL)
+    *detail = NULL;
+
+  if (data == NULL || size == 0)
+    {
+      if (detail != NULL)
+        *detail = g_strdup ("no data");
+      return BEARER_JSON_SYNTAX;
+    }
+
+  if (memchr (data, '\0', size) != NULL || !g_utf8_validate (data, size, NULL))
+    return BEARER_JSON_NOT_TEXT;
+
+  if (!nesting_within (data, size, BEARER_JSON_MAX_DEPTH))
+    return BEARER_JSON_TOO_DEEP;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, size, &error))
+    {
+      if (detail != NULL)
+        *detail = g_strdup (error->message);
+      return BEARER_JSON_SYNTAX;
+    }
+
+  node = json_parser_get_root (parser);
+  if (node == NULL)
+    {
+      if (detail != NULL)
+        *detail = g_strdup ("no value");
+      return BEARER_JSON_SYNTAX;
+    }
+
+  *root = json_node_copy (node);
+  return BEARER_JSON_OK;
+}

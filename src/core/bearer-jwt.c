@@ -1,0 +1,243 @@
+/* bearer-jwt.c: decoding JWTs for display
+ *
+ * A JWT's signature is never checked here and nothing in it is trusted: the
+ * header and claims are shown to the user, and `exp` serves only as a hint
+ * of the expiry when the server did not send expires_in.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "bearer-json-private.h"
+#include "bearer-jwt.h"
+
+G_DEFINE_QUARK (bearer-jwt-error-quark, bearer_jwt_error)
+
+static int
+base64url_value (guchar c)
+{
+  if (c >= 'A' && c <= 'Z')
+    return c - 'A';
+  if (c >= 'a' && c <= 'z')
+    return c - 'a' + 26;
+  if (c >= '0' && c <= '9')
+    return c - '0' + 52;
+  if (c == '-' || c == '+')
+    return 62;
+  if (c == '_' || c == '/')
+    return 63;
+  return -1;
+}
+
+/**
+ * bearer_base64url_decode:
+ * @text: base64url text (RFC 4648 §5), with or without `=` padding; the
+ *   standard alphabet's `+` and `/` are accepted too
+ * @length: the length of @text, or -1 when NUL-terminated
+ *
+ * Returns: (transfer full) (nullable): the decoded bytes, or %NULL with
+ *   %BEARER_JWT_ERROR_BASE64
+ */
+GBytes *
+bearer_base64url_decode (const char  *text,
+                         gssize       length,
+                         GError     **error)
+{
+  g_autoptr(GByteArray) out = NULL;
+  guint32 acc = 0;
+  int bits = 0;
+  gsize len;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  len = length < 0 ? strlen (text) : (gsize) length;
+
+  /* Padding may only end the text, and never more than two of it. */
+  while (len > 0 && text[len - 1] == '=')
+    len--;
+  if ((length < 0 ? strlen (text) : (gsize) length) - len > 2 || len % 4 == 1)
+    {
+      g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_BASE64,
+                           "The text has the wrong length for base64url");
+      return NULL;
+    }
+
+  out = g_byte_array_sized_new (len * 3 / 4 + 1);
+
+  for (gsize i = 0; i < len; i++)
+    {
+      int v = base64url_value ((guchar) text[i]);
+
+      if (v < 0)
+        {
+          g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_BASE64,
+                       "The text holds a character that is not base64url at position %"
+                       G_GSIZE_FORMAT, i + 1);
+          return NULL;
+        }
+
+      acc = (acc << 6) | (guint32) v;
+      bits += 6;
+      if (bits >= 8)
+        {
+          guint8 byte;
+
+          bits -= 8;
+          byte = (acc >> bits) & 0xff;
+          g_byte_array_append (out, &byte, 1);
+        }
+    }
+
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+static JsonObject *
+decode_part (const char  *part,
+             gsize        length,
+             const char  *what,
+             GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  const char *data;
+  gsize size;
+
+  bytes = bearer_base64url_decode (part, length, &local_error);
+  if (bytes == NULL)
+    {
+      g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_BASE64,
+                   "The token’s %s is not base64url: %s", what, local_error->message);
+      return NULL;
+    }
+
+  data = g_bytes_get_data (bytes, &size);
+  if (bearer_json_parse (data, size, &root, NULL) != BEARER_JSON_OK)
+    {
+      g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_JSON,
+                   "The token’s %s is not JSON", what);
+      return NULL;
+    }
+
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_JSON,
+                   "The token’s %s is not a JSON object", what);
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+/**
+ * bearer_jwt_decode:
+ * @token: (nullable): an access or ID token
+ * @header: (out) (optional) (transfer full): the JOSE header
+ * @payload: (out) (optional) (transfer full): the claims
+ *
+ * Decodes a compact JWS (`header.payload.signature`) for display. The
+ * signature is not checked: nothing decoded here may be trusted.
+ *
+ * Returns: %TRUE when @token is a JWT whose header and payload are JSON objects
+ */
+gboolean
+bearer_jwt_decode (const char  *token,
+                   JsonObject **header,
+                   JsonObject **payload,
+                   GError     **error)
+{
+  g_autoptr(JsonObject) h = NULL;
+  g_autoptr(JsonObject) p = NULL;
+  const char *dot1, *dot2;
+  guint dots = 0;
+
+  if (header != NULL)
+    *header = NULL;
+  if (payload != NULL)
+    *payload = NULL;
+
+  if (token == NULL || *token == '\0')
+    {
+      g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_NOT_A_JWT,
+                           "The token is empty");
+      return FALSE;
+    }
+
+  for (const char *c = token; *c != '\0'; c++)
+    if (*c == '.')
+      dots++;
+
+  if (dots == 4)
+    {
+      g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_ENCRYPTED,
+                           "The token is an encrypted JWT (JWE): only the server can read it");
+      return FALSE;
+    }
+  if (dots != 2)
+    {
+      g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_NOT_A_JWT,
+                           "The token is not a JWT");
+      return FALSE;
+    }
+
+  dot1 = strchr (token, '.');
+  dot2 = strchr (dot1 + 1, '.');
+
+  if (!(h = decode_part (token, dot1 - token, "header", error)))
+    return FALSE;
+  if (!(p = decode_part (dot1 + 1, dot2 - dot1 - 1, "payload", error)))
+    return FALSE;
+
+  if (header != NULL)
+    *header = g_steal_pointer (&h);
+  if (payload != NULL)
+    *payload = g_steal_pointer (&p);
+
+  return TRUE;
+}
+
+/**
+ * bearer_jwt_get_exp:
+ * @token: (nullable): a token that may be a JWT
+ * @exp: (out): its `exp` claim, in seconds since the epoch
+ *
+ * Returns: %TRUE when @token is a JWT with a numeric, positive `exp`
+ */
+gboolean
+bearer_jwt_get_exp (const char *token,
+                    gint64     *exp)
+{
+  g_autoptr(JsonObject) payload = NULL;
+  JsonNode *node;
+  double value;
+
+  g_return_val_if_fail (exp != NULL, FALSE);
+
+  if (!bearer_jwt_decode (token, NULL, &payload, NULL))
+    return FALSE;
+
+  node = json_object_get_member (payload, "exp");
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      value = json_node_get_int (node);
+      break;
+    case G_TYPE_DOUBLE:
+      value = json_node_get_double (node);
+      break;
+    default:
+      return FALSE;
+    }
+
+  /* Up to the year 9999; anything else is not an expiry. */
+  if (!(value > 0 && value < 253402300800.0))
+    return FALSE;
+
+  *exp = (gint64) value;
+  return TRUE;
+}

@@ -1,0 +1,793 @@
+/* bearer-token-request.c: one request to a token endpoint
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "bearer-error-private.h"
+#include "bearer-form.h"
+#include "bearer-redact.h"
+#include "bearer-token-request.h"
+
+typedef struct {
+  BearerParamLocation location;
+  char *name;
+  char *value;
+} Param;
+
+struct _BearerTokenRequest
+{
+  GObject parent_instance;
+
+  BearerGrantType grant_type;
+  char *token_url;
+
+  char *client_id;
+  char *client_secret;          /* secret */
+  BearerClientAuth client_auth;
+  BearerBodyEncoding body_encoding;
+
+  char *refresh_token;          /* secret */
+  char *username;
+  char *password;               /* secret */
+  char *code;                   /* secret */
+  char *redirect_uri;
+  char *code_verifier;          /* secret */
+
+  char *scope;
+  char *audience;
+  char *resource;
+  GArray *params;               /* of Param */
+
+  guint timeout;
+  char *ca_file;
+  gboolean allow_insecure_http;
+};
+
+G_DEFINE_FINAL_TYPE (BearerTokenRequest, bearer_token_request, G_TYPE_OBJECT)
+
+static void
+param_clear (gpointer data)
+{
+  Param *param = data;
+
+  g_free (param->name);
+  /* A header or body parameter may be an API key: wipe it too. */
+  bearer_secret_free (param->value);
+}
+
+static void
+bearer_token_request_finalize (GObject *object)
+{
+  BearerTokenRequest *self = BEARER_TOKEN_REQUEST (object);
+
+  g_free (self->token_url);
+  g_free (self->client_id);
+  bearer_secret_free (self->client_secret);
+  bearer_secret_free (self->refresh_token);
+  g_free (self->username);
+  bearer_secret_free (self->password);
+  bearer_secret_free (self->code);
+  g_free (self->redirect_uri);
+  bearer_secret_free (self->code_verifier);
+  g_free (self->scope);
+  g_free (self->audience);
+  g_free (self->resource);
+  g_array_unref (self->params);
+  g_free (self->ca_file);
+
+  G_OBJECT_CLASS (bearer_token_request_parent_class)->finalize (object);
+}
+
+static void
+bearer_token_request_class_init (BearerTokenRequestClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = bearer_token_request_finalize;
+}
+
+static void
+bearer_token_request_init (BearerTokenRequest *self)
+{
+  self->client_auth = BEARER_CLIENT_AUTH_BASIC;
+  self->body_encoding = BEARER_BODY_FORM;
+  self->timeout = BEARER_TOKEN_REQUEST_DEFAULT_TIMEOUT;
+  self->params = g_array_new (FALSE, TRUE, sizeof (Param));
+  g_array_set_clear_func (self->params, param_clear);
+}
+
+/* Empty strings mean "not set" everywhere: a form field left blank. */
+static char *
+dup_nonempty (const char *text)
+{
+  return (text != NULL && *text != '\0') ? g_strdup (text) : NULL;
+}
+
+static void
+replace_secret (char       **field,
+                const char  *value)
+{
+  bearer_secret_free (*field);
+  *field = dup_nonempty (value);
+}
+
+static void
+replace_string (char       **field,
+                const char  *value)
+{
+  g_free (*field);
+  *field = dup_nonempty (value);
+}
+
+/**
+ * bearer_token_request_new:
+ * @grant_type: the grant
+ * @token_url: the token endpoint, e.g. `https://acme.processmaker.net/oauth/token`
+ *
+ * Creates a request with Basic client authentication, a form body and the
+ * default timeout. Nothing is checked until it is built or sent.
+ */
+BearerTokenRequest *
+bearer_token_request_new (BearerGrantType  grant_type,
+                          const char      *token_url)
+{
+  BearerTokenRequest *self = g_object_new (BEARER_TYPE_TOKEN_REQUEST, NULL);
+
+  self->grant_type = grant_type;
+  self->token_url = g_strdup (token_url);
+  return self;
+}
+
+BearerGrantType
+bearer_token_request_get_grant_type (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), 0);
+  return self->grant_type;
+}
+
+const char *
+bearer_token_request_get_token_url (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  return self->token_url;
+}
+
+void
+bearer_token_request_set_client (BearerTokenRequest *self,
+                                 const char         *client_id,
+                                 const char         *client_secret)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->client_id, client_id);
+  replace_secret (&self->client_secret, client_secret);
+}
+
+const char *
+bearer_token_request_get_client_id (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  return self->client_id;
+}
+
+void
+bearer_token_request_set_client_auth (BearerTokenRequest *self,
+                                      BearerClientAuth    auth)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  self->client_auth = auth;
+}
+
+BearerClientAuth
+bearer_token_request_get_client_auth (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), 0);
+  return self->client_auth;
+}
+
+void
+bearer_token_request_set_body_encoding (BearerTokenRequest *self,
+                                        BearerBodyEncoding  encoding)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  self->body_encoding = encoding;
+}
+
+void
+bearer_token_request_set_refresh_token (BearerTokenRequest *self,
+                                        const char         *refresh_token)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_secret (&self->refresh_token, refresh_token);
+}
+
+const char *
+bearer_token_request_get_refresh_token (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  return self->refresh_token;
+}
+
+void
+bearer_token_request_set_password (BearerTokenRequest *self,
+                                   const char         *username,
+                                   const char         *password)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->username, username);
+  replace_secret (&self->password, password);
+}
+
+void
+bearer_token_request_set_authorization_code (BearerTokenRequest *self,
+                                             const char         *code,
+                                             const char         *redirect_uri,
+                                             const char         *code_verifier)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_secret (&self->code, code);
+  replace_string (&self->redirect_uri, redirect_uri);
+  replace_secret (&self->code_verifier, code_verifier);
+}
+
+void
+bearer_token_request_set_scope (BearerTokenRequest *self,
+                                const char         *scope)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->scope, scope);
+}
+
+void
+bearer_token_request_set_audience (BearerTokenRequest *self,
+                                   const char         *audience)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->audience, audience);
+}
+
+void
+bearer_token_request_set_resource (BearerTokenRequest *self,
+                                   const char         *resource)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->resource, resource);
+}
+
+/**
+ * bearer_token_request_add_parameter:
+ * @location: where the parameter goes
+ * @name: its name (checked when the message is built)
+ * @value: its value; %NULL sends an empty value
+ *
+ * Adds an extra parameter, sent after the standard ones in the order added.
+ */
+void
+bearer_token_request_add_parameter (BearerTokenRequest  *self,
+                                    BearerParamLocation  location,
+                                    const char          *name,
+                                    const char          *value)
+{
+  Param param;
+
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+
+  param.location = location;
+  param.name = g_strdup (name != NULL ? name : "");
+  param.value = g_strdup (value != NULL ? value : "");
+  g_array_append_val (self->params, param);
+}
+
+/**
+ * bearer_token_request_set_timeout:
+ * @seconds: how long the whole exchange may take; 0 for no limit
+ */
+void
+bearer_token_request_set_timeout (BearerTokenRequest *self,
+                                  guint               seconds)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  self->timeout = seconds;
+}
+
+guint
+bearer_token_request_get_timeout (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), 0);
+  return self->timeout;
+}
+
+/**
+ * bearer_token_request_set_ca_file:
+ * @ca_file: (nullable): a PEM file of certificates trusted for this request,
+ *   in addition to the system's
+ */
+void
+bearer_token_request_set_ca_file (BearerTokenRequest *self,
+                                  const char         *ca_file)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->ca_file, ca_file);
+}
+
+const char *
+bearer_token_request_get_ca_file (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  return self->ca_file;
+}
+
+/**
+ * bearer_token_request_set_allow_insecure_http:
+ * @allow: whether plain `http://` may be used to a host that is not loopback
+ *
+ * Secrets sent over plain HTTP can be read by anyone on the way: only for
+ * test servers on a trusted network. TLS verification has no such switch.
+ */
+void
+bearer_token_request_set_allow_insecure_http (BearerTokenRequest *self,
+                                              gboolean            allow)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  self->allow_insecure_http = !!allow;
+}
+
+/**
+ * bearer_token_request_dup_secrets:
+ *
+ * Returns: (transfer full): the secrets this request carries, for
+ *   bearer_redact(); free with g_strfreev()
+ */
+char **
+bearer_token_request_dup_secrets (BearerTokenRequest *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *secrets[] = {
+    self->client_secret, self->refresh_token, self->password,
+    self->code, self->code_verifier,
+  };
+
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (secrets); i++)
+    if (secrets[i] != NULL)
+      g_strv_builder_add (builder, secrets[i]);
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      Param *param = &g_array_index (self->params, Param, i);
+
+      if (bearer_is_secret_field (param->name) && *param->value != '\0')
+        g_strv_builder_add (builder, param->value);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static GUri *
+parse_token_url (BearerTokenRequest  *self,
+                 GError             **error)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *scheme;
+  const char *host;
+
+  if (self->token_url == NULL || *self->token_url == '\0')
+    {
+      g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
+                           "No token URL is set");
+      return NULL;
+    }
+
+  uri = g_uri_parse (self->token_url, SOUP_HTTP_URI_FLAGS, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  host = uri != NULL ? g_uri_get_host (uri) : NULL;
+
+  if (uri == NULL || scheme == NULL ||
+      (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0))
+    {
+      g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
+                   "The token URL “%s” is not a web address (https://…)", self->token_url);
+      return NULL;
+    }
+
+  if (host == NULL || *host == '\0')
+    {
+      g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
+                   "The token URL “%s” names no server", self->token_url);
+      return NULL;
+    }
+
+  /* Never print the URL here: its user information may be a password. */
+  if (g_uri_get_user (uri) != NULL || g_uri_get_password (uri) != NULL)
+    {
+      g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
+                           "The token URL must not contain a user name or password");
+      return NULL;
+    }
+
+  if (g_ascii_strcasecmp (scheme, "http") == 0 &&
+      !self->allow_insecure_http && !host_is_loopback (host))
+    {
+      g_set_error (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL,
+                   "The token URL uses plain http:// to “%s”: secrets would cross the "
+                   "network unencrypted. Use https://, or allow plain HTTP for this "
+                   "connection if it is a test server on a network you trust", host);
+      return NULL;
+    }
+
+  return g_steal_pointer (&uri);
+}
+
+static gboolean
+check_required (BearerTokenRequest  *self,
+                GError             **error)
+{
+  const char *missing = NULL;
+
+  if (self->client_auth != BEARER_CLIENT_AUTH_NONE && self->client_id == NULL)
+    missing = "a client ID";
+  else
+    switch (self->grant_type)
+      {
+      case BEARER_GRANT_REFRESH_TOKEN:
+        if (self->refresh_token == NULL)
+          missing = "a refresh token";
+        break;
+      case BEARER_GRANT_PASSWORD:
+        if (self->username == NULL)
+          missing = "a username";
+        else if (self->password == NULL)
+          missing = "a password";
+        break;
+      case BEARER_GRANT_AUTHORIZATION_CODE:
+        if (self->code == NULL)
+          missing = "an authorization code";
+        else if (self->redirect_uri == NULL)
+          missing = "a redirect URI";
+        break;
+      case BEARER_GRANT_CLIENT_CREDENTIALS:
+      default:
+        break;
+      }
+
+  if (missing != NULL)
+    {
+      g_set_error (error, BEARER_ERROR, BEARER_ERROR_MISSING_PARAMETER,
+                   "The request needs %s", missing);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+is_header_name (const char *name)
+{
+  /* RFC 9110 §5.6.2 token characters */
+  static const char tchar_punct[] = "!#$%&'*+-.^_`|~";
+
+  if (*name == '\0')
+    return FALSE;
+
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr (tchar_punct, *p) == NULL)
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+check_parameters (BearerTokenRequest  *self,
+                  GError             **error)
+{
+  static const char * const reserved_headers[] = {
+    "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection",
+  };
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      Param *param = &g_array_index (self->params, Param, i);
+
+      if (*param->name == '\0')
+        {
+          g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_INVALID_PARAMETER,
+                               "An extra parameter has no name");
+          return FALSE;
+        }
+
+      if (param->location != BEARER_PARAM_HEADER)
+        continue;
+
+      if (!is_header_name (param->name))
+        {
+          g_autofree char *shown = bearer_sanitize_server_text (param->name, -1, 60);
+          g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_PARAMETER,
+                       "“%s” cannot be the name of an HTTP header", shown ? shown : "");
+          return FALSE;
+        }
+
+      for (guint j = 0; j < G_N_ELEMENTS (reserved_headers); j++)
+        if (g_ascii_strcasecmp (param->name, reserved_headers[j]) == 0)
+          {
+            g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_PARAMETER,
+                         "The %s header is set by Bearer itself and cannot be changed",
+                         reserved_headers[j]);
+            return FALSE;
+          }
+
+      if (strpbrk (param->value, "\r\n") != NULL)
+        {
+          g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_PARAMETER,
+                       "The value of the %s header holds a line break", param->name);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+typedef struct {
+  const char *name;
+  const char *value;
+} Pair;
+
+static void
+collect_body (BearerTokenRequest *self,
+              GArray             *pairs)
+{
+#define ADD(n, v) G_STMT_START { Pair p_ = { (n), (v) }; g_array_append_val (pairs, p_); } G_STMT_END
+
+  ADD ("grant_type", bearer_grant_type_to_string (self->grant_type));
+
+  switch (self->grant_type)
+    {
+    case BEARER_GRANT_REFRESH_TOKEN:
+      ADD ("refresh_token", self->refresh_token);
+      break;
+    case BEARER_GRANT_PASSWORD:
+      ADD ("username", self->username);
+      ADD ("password", self->password);
+      break;
+    case BEARER_GRANT_AUTHORIZATION_CODE:
+      ADD ("code", self->code);
+      ADD ("redirect_uri", self->redirect_uri);
+      if (self->code_verifier != NULL)
+        ADD ("code_verifier", self->code_verifier);
+      break;
+    case BEARER_GRANT_CLIENT_CREDENTIALS:
+    default:
+      break;
+    }
+
+  if (self->scope != NULL)
+    ADD ("scope", self->scope);
+  if (self->audience != NULL)
+    ADD ("audience", self->audience);
+  if (self->resource != NULL)
+    ADD ("resource", self->resource);
+
+  switch (self->client_auth)
+    {
+    case BEARER_CLIENT_AUTH_POST:
+      ADD ("client_id", self->client_id);
+      ADD ("client_secret", self->client_secret != NULL ? self->client_secret : "");
+      break;
+    case BEARER_CLIENT_AUTH_NONE:
+      if (self->client_id != NULL)
+        ADD ("client_id", self->client_id);
+      break;
+    case BEARER_CLIENT_AUTH_BASIC:
+    case BEARER_CLIENT_AUTH_BASIC_RAW:
+    default:
+      break;
+    }
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      Param *param = &g_array_index (self->params, Param, i);
+
+      if (param->location == BEARER_PARAM_BODY)
+        ADD (param->name, param->value);
+    }
+
+#undef ADD
+}
+
+static GBytes *
+encode_body (BearerTokenRequest  *self,
+             GArray              *pairs,
+             const char         **content_type)
+{
+  if (self->body_encoding == BEARER_BODY_JSON)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      char *text;
+      gsize length;
+
+      json_builder_begin_object (builder);
+      for (guint i = 0; i < pairs->len; i++)
+        {
+          Pair *pair = &g_array_index (pairs, Pair, i);
+
+          json_builder_set_member_name (builder, pair->name);
+          json_builder_add_string_value (builder, pair->value);
+        }
+      json_builder_end_object (builder);
+
+      root = json_builder_get_root (builder);
+      json_generator_set_root (generator, root);
+      text = json_generator_to_data (generator, &length);
+      *content_type = "application/json";
+      return g_bytes_new_with_free_func (text, length, (GDestroyNotify) bearer_secret_free, text);
+    }
+  else
+    {
+      GString *body = g_string_new (NULL);
+      gsize length;
+      char *text;
+
+      for (guint i = 0; i < pairs->len; i++)
+        {
+          Pair *pair = &g_array_index (pairs, Pair, i);
+          bearer_form_append_pair (body, pair->name, pair->value);
+        }
+
+      length = body->len;
+      text = g_string_free (body, FALSE);
+      *content_type = "application/x-www-form-urlencoded";
+      return g_bytes_new_with_free_func (text, length, (GDestroyNotify) bearer_secret_free, text);
+    }
+}
+
+static char *
+basic_credentials (BearerTokenRequest *self)
+{
+  g_autoptr(GString) plain = g_string_new (NULL);
+  g_autofree char *encoded = NULL;
+  const char *secret = self->client_secret != NULL ? self->client_secret : "";
+  char *header;
+
+  if (self->client_auth == BEARER_CLIENT_AUTH_BASIC)
+    {
+      /* RFC 6749 §2.3.1: each part form-urlencoded before base64. */
+      bearer_form_append_encoded (plain, self->client_id);
+      g_string_append_c (plain, ':');
+      bearer_form_append_encoded (plain, secret);
+    }
+  else
+    {
+      g_string_append (plain, self->client_id);
+      g_string_append_c (plain, ':');
+      g_string_append (plain, secret);
+    }
+
+  encoded = g_base64_encode ((const guchar *) plain->str, plain->len);
+  header = g_strconcat ("Basic ", encoded, NULL);
+
+  explicit_bzero (plain->str, plain->len);
+  explicit_bzero (encoded, strlen (encoded));
+  return header;
+}
+
+static GUri *
+add_query_parameters (BearerTokenRequest *self,
+                      GUri               *uri)
+{
+  g_autoptr(GString) query = g_string_new (g_uri_get_query (uri));
+  gsize original = query->len;
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      Param *param = &g_array_index (self->params, Param, i);
+
+      if (param->location == BEARER_PARAM_QUERY)
+        bearer_form_append_pair (query, param->name, param->value);
+    }
+
+  if (query->len == original)
+    return g_uri_ref (uri);
+
+  return g_uri_build (g_uri_get_flags (uri),
+                      g_uri_get_scheme (uri),
+                      NULL,
+                      g_uri_get_host (uri),
+                      g_uri_get_port (uri),
+                      g_uri_get_path (uri),
+                      query->str,
+                      NULL);
+}
+
+/**
+ * bearer_token_request_build_message:
+ *
+ * Checks the request and builds the `POST` that carries it, byte for byte as
+ * docs/core.md describes. Nothing is sent.
+ *
+ * Returns: (transfer full): the message, or %NULL with a %BEARER_ERROR
+ */
+SoupMessage *
+bearer_token_request_build_message (BearerTokenRequest  *self,
+                                    GError             **error)
+{
+  g_autoptr(GUri) base_uri = NULL;
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GArray) pairs = NULL;
+  g_autoptr(GBytes) body = NULL;
+  SoupMessageHeaders *headers;
+  const char *content_type = NULL;
+
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+
+  if (!(base_uri = parse_token_url (self, error)))
+    return NULL;
+  if (!check_required (self, error) || !check_parameters (self, error))
+    return NULL;
+
+  uri = add_query_parameters (self, base_uri);
+  message = soup_message_new_from_uri (SOUP_METHOD_POST, uri);
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
+
+  pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
+  collect_body (self, pairs);
+  body = encode_body (self, pairs, &content_type);
+  soup_message_set_request_body_from_bytes (message, content_type, body);
+  g_object_set_data_full (G_OBJECT (message), "bearer-request-body",
+                          g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);
+
+  headers = soup_message_get_request_headers (message);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  soup_message_headers_replace (headers, "User-Agent", "Bearer/" PACKAGE_VERSION);
+
+  if (self->client_auth == BEARER_CLIENT_AUTH_BASIC ||
+      self->client_auth == BEARER_CLIENT_AUTH_BASIC_RAW)
+    {
+      char *credentials = basic_credentials (self);
+
+      soup_message_headers_replace (headers, "Authorization", credentials);
+      bearer_secret_free (credentials);
+    }
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      Param *param = &g_array_index (self->params, Param, i);
+
+      if (param->location == BEARER_PARAM_HEADER)
+        soup_message_headers_replace (headers, param->name, param->value);
+    }
+
+  return g_steal_pointer (&message);
+}
+
+/**
+ * bearer_token_request_peek_message_body:
+ * @message: a message made by bearer_token_request_build_message()
+ *
+ * Returns: (transfer none) (nullable): the body it carries, for the
+ *   (redacted) debug log; libsoup keeps only a stream of it
+ */
+GBytes *
+bearer_token_request_peek_message_body (SoupMessage *message)
+{
+  g_return_val_if_fail (SOUP_IS_MESSAGE (message), NULL);
+  return g_object_get_data (G_OBJECT (message), "bearer-request-body");
+}

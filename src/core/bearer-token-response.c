@@ -1,0 +1,1003 @@
+/* bearer-token-response.c: what a token endpoint's reply means
+ *
+ * The order in which a reply is judged is written down in docs/core.md;
+ * keep the two in step.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include <libsoup/soup.h>
+
+#include "bearer-enum-types.h"
+#include "bearer-error-private.h"
+#include "bearer-json-private.h"
+#include "bearer-jwt.h"
+#include "bearer-redact.h"
+#include "bearer-token-response.h"
+
+struct _BearerTokenResponse
+{
+  GObject parent_instance;
+
+  char *access_token;
+  char *token_type;
+  gint64 expires_at;
+  BearerExpirySource expiry_source;
+  char *refresh_token;
+  gboolean refresh_token_issued;
+  gboolean refresh_token_rotated;
+  char *scope;
+  char *id_token;
+  JsonObject *fields;
+  char *body;
+};
+
+G_DEFINE_FINAL_TYPE (BearerTokenResponse, bearer_token_response, G_TYPE_OBJECT)
+
+static void
+bearer_token_response_finalize (GObject *object)
+{
+  BearerTokenResponse *self = BEARER_TOKEN_RESPONSE (object);
+
+  bearer_secret_free (self->access_token);
+  g_free (self->token_type);
+  bearer_secret_free (self->refresh_token);
+  g_free (self->scope);
+  bearer_secret_free (self->id_token);
+  g_clear_pointer (&self->fields, json_object_unref);
+  bearer_secret_free (self->body);
+
+  G_OBJECT_CLASS (bearer_token_response_parent_class)->finalize (object);
+}
+
+static void
+bearer_token_response_class_init (BearerTokenResponseClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = bearer_token_response_finalize;
+}
+
+static void
+bearer_token_response_init (BearerTokenResponse *self)
+{
+}
+
+/* -------------------------------------------------------------------------
+ * Reading the reply
+ * ------------------------------------------------------------------------- */
+
+typedef enum {
+  KIND_EMPTY,
+  KIND_HTML,
+  KIND_JSON,
+  KIND_FORM,
+  KIND_OTHER,
+} BodyKind;
+
+static gboolean
+content_type_is (const char *content_type,
+                 const char *wanted)
+{
+  gsize len = strlen (wanted);
+
+  return content_type != NULL &&
+         g_ascii_strncasecmp (content_type, wanted, len) == 0 &&
+         (content_type[len] == '\0' || content_type[len] == ';' || content_type[len] == ' ');
+}
+
+static gboolean
+content_type_is_json (const char *content_type)
+{
+  const char *semicolon;
+  gsize len;
+
+  if (content_type == NULL)
+    return FALSE;
+  if (content_type_is (content_type, "application/json") ||
+      content_type_is (content_type, "text/json"))
+    return TRUE;
+
+  semicolon = strchr (content_type, ';');
+  len = semicolon != NULL ? (gsize) (semicolon - content_type) : strlen (content_type);
+  while (len > 0 && content_type[len - 1] == ' ')
+    len--;
+  return len > 5 && g_ascii_strncasecmp (content_type + len - 5, "+json", 5) == 0;
+}
+
+static const char *
+skip_space (const char *data,
+            gsize       size,
+            gsize      *left)
+{
+  gsize i = 0;
+
+  while (i < size && g_ascii_isspace (data[i]))
+    i++;
+  *left = size - i;
+  return data + i;
+}
+
+static gboolean
+looks_like_form (const char *data,
+                 gsize       size)
+{
+  /* k=v&k=v of printable ASCII, with at least one '='. */
+  if (size == 0 || memchr (data, '=', size) == NULL)
+    return FALSE;
+
+  for (gsize i = 0; i < size; i++)
+    {
+      guchar c = data[i];
+
+      if (c == '\r' || c == '\n')
+        {
+          /* one trailing line break is fine */
+          if (i + 2 < size)
+            return FALSE;
+          continue;
+        }
+      if (c <= 0x20 || c >= 0x7f || c == '{' || c == '<' || c == '"')
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static BodyKind
+classify (const char *content_type,
+          const char *data,
+          gsize       size)
+{
+  gsize left;
+  const char *start = skip_space (data, size, &left);
+
+  if (left == 0)
+    return KIND_EMPTY;
+  if (content_type_is (content_type, "text/html") ||
+      content_type_is (content_type, "application/xhtml+xml") ||
+      start[0] == '<')
+    return KIND_HTML;
+  if (content_type_is_json (content_type) || start[0] == '{' || start[0] == '[')
+    return KIND_JSON;
+  if (content_type_is (content_type, "application/x-www-form-urlencoded") ||
+      ((content_type == NULL || content_type_is (content_type, "text/plain")) &&
+       looks_like_form (start, left)))
+    return KIND_FORM;
+  return KIND_OTHER;
+}
+
+static const char *
+status_phrase (guint status)
+{
+  const char *phrase = soup_status_get_phrase (status);
+  return phrase != NULL ? phrase : "";
+}
+
+static GError *
+new_error (BearerError  code,
+           guint        status,
+           const char  *format,
+           ...) G_GNUC_PRINTF (3, 4);
+
+static GError *
+new_error (BearerError  code,
+           guint        status,
+           const char  *format,
+           ...)
+{
+  va_list args;
+  GError *error;
+
+  va_start (args, format);
+  error = g_error_new_valist (BEARER_ERROR, code, format, args);
+  va_end (args);
+
+  bearer_error_set_http_status (error, status);
+  return error;
+}
+
+static char *
+html_title (const char *data,
+            gsize       size)
+{
+  /* Look only at the head of the page. */
+  gsize limit = MIN (size, 64 * 1024);
+  g_autofree char *head = g_strndup (data, limit);
+  g_autofree char *lower = g_ascii_strdown (head, -1);
+  const char *open = strstr (lower, "<title");
+  const char *gt, *close;
+
+  if (open == NULL || (gt = strchr (open, '>')) == NULL ||
+      (close = strstr (gt, "</title")) == NULL)
+    return NULL;
+
+  return bearer_sanitize_server_text (head + (gt + 1 - lower), close - gt - 1, 120);
+}
+
+static GError *
+html_error (guint       status,
+            const char *data,
+            gsize       size)
+{
+  g_autofree char *title = html_title (data, size);
+  GError *error;
+
+  if (title != NULL)
+    error = new_error (BEARER_ERROR_HTML_PAGE, status,
+                       "The server answered with a web page instead of a token "
+                       "(HTTP %u %s): “%s”", status, status_phrase (status), title);
+  else
+    error = new_error (BEARER_ERROR_HTML_PAGE, status,
+                       "The server answered with a web page instead of a token (HTTP %u %s). "
+                       "Check the token URL", status, status_phrase (status));
+
+  bearer_error_set_oauth (error, NULL, NULL, NULL, NULL, title);
+  return error;
+}
+
+static GError *
+status_error (guint       status,
+              const char *server_words)
+{
+  g_autofree char *words = bearer_sanitize_server_text (server_words, -1, BEARER_SERVER_TEXT_MAX);
+  GError *error;
+
+  if (words != NULL)
+    error = new_error (BEARER_ERROR_HTTP_STATUS, status,
+                       "The server answered HTTP %u %s: “%s”",
+                       status, status_phrase (status), words);
+  else
+    error = new_error (BEARER_ERROR_HTTP_STATUS, status,
+                       "The server answered HTTP %u %s, with no explanation",
+                       status, status_phrase (status));
+
+  bearer_error_set_oauth (error, NULL, NULL, NULL, NULL, words);
+  return error;
+}
+
+static char *
+first_line (const char *data,
+            gsize       size)
+{
+  gsize left;
+  const char *start = skip_space (data, size, &left);
+  const char *end = memchr (start, '\n', left);
+
+  return bearer_sanitize_server_text (start, end != NULL ? end - start : (gssize) left,
+                                      BEARER_SERVER_TEXT_MAX);
+}
+
+/* -------------------------------------------------------------------------
+ * OAuth error replies
+ * ------------------------------------------------------------------------- */
+
+static const struct {
+  const char *code;
+  BearerError error;
+} oauth_codes[] = {
+  { "invalid_request", BEARER_ERROR_INVALID_REQUEST },
+  { "invalid_client", BEARER_ERROR_INVALID_CLIENT },
+  { "invalid_grant", BEARER_ERROR_INVALID_GRANT },
+  { "unauthorized_client", BEARER_ERROR_UNAUTHORIZED_CLIENT },
+  { "unsupported_grant_type", BEARER_ERROR_UNSUPPORTED_GRANT_TYPE },
+  { "invalid_scope", BEARER_ERROR_INVALID_SCOPE },
+};
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static gboolean
+mentions_refresh_token (const char *text)
+{
+  g_autofree char *lower = NULL;
+
+  if (text == NULL)
+    return FALSE;
+
+  lower = g_ascii_strdown (text, -1);
+  return strstr (lower, "refresh token") != NULL || strstr (lower, "refresh_token") != NULL;
+}
+
+static const char *
+refused_what (BearerError     code,
+              BearerGrantType grant_type)
+{
+  switch (code)
+    {
+    case BEARER_ERROR_INVALID_CLIENT:
+      return "The server did not accept the client ID or secret";
+    case BEARER_ERROR_INVALID_GRANT:
+      switch (grant_type)
+        {
+        case BEARER_GRANT_REFRESH_TOKEN:
+          return "The server refused the refresh token";
+        case BEARER_GRANT_PASSWORD:
+          return "The server refused the username or password";
+        case BEARER_GRANT_AUTHORIZATION_CODE:
+          return "The server refused the authorization code";
+        case BEARER_GRANT_CLIENT_CREDENTIALS:
+        default:
+          return "The server refused the grant";
+        }
+    case BEARER_ERROR_UNAUTHORIZED_CLIENT:
+      return "This client may not use this grant type";
+    case BEARER_ERROR_UNSUPPORTED_GRANT_TYPE:
+      return "The server does not support this grant type";
+    case BEARER_ERROR_INVALID_SCOPE:
+      return "The server refused the requested scope";
+    case BEARER_ERROR_INVALID_REQUEST:
+    case BEARER_ERROR_OAUTH_OTHER:
+    default:
+      return "The server refused the request";
+    }
+}
+
+static GError *
+oauth_error (guint            status,
+             JsonObject      *object,
+             BearerGrantType  grant_type)
+{
+  BearerError code = BEARER_ERROR_OAUTH_OTHER;
+  g_autofree char *error_code = NULL;
+  g_autofree char *description = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *hint = NULL;
+  g_autofree char *message = NULL;
+  const char *words;
+  gboolean dead = FALSE;
+  GString *text;
+  GError *error;
+
+  error_code = bearer_sanitize_server_text (member_string (object, "error"), -1, 80);
+  description = bearer_sanitize_server_text (member_string (object, "error_description"),
+                                             -1, BEARER_SERVER_TEXT_MAX);
+  uri = bearer_sanitize_server_text (member_string (object, "error_uri"), -1, 2048);
+  hint = bearer_sanitize_server_text (member_string (object, "hint"), -1, BEARER_SERVER_TEXT_MAX);
+  message = bearer_sanitize_server_text (member_string (object, "message"), -1,
+                                         BEARER_SERVER_TEXT_MAX);
+
+  if (error_code == NULL)
+    error_code = g_strdup ("unknown_error");
+
+  for (guint i = 0; i < G_N_ELEMENTS (oauth_codes); i++)
+    if (g_strcmp0 (error_code, oauth_codes[i].code) == 0)
+      code = oauth_codes[i].error;
+
+  if (grant_type == BEARER_GRANT_REFRESH_TOKEN)
+    {
+      if (code == BEARER_ERROR_INVALID_GRANT)
+        dead = TRUE;
+      else if (code == BEARER_ERROR_INVALID_REQUEST &&
+               (status == 401 || mentions_refresh_token (description) ||
+                mentions_refresh_token (message) || mentions_refresh_token (hint)))
+        dead = TRUE;
+    }
+
+  words = description != NULL ? description : message != NULL ? message : hint;
+
+  text = g_string_new (dead ? "The server refused the refresh token"
+                            : refused_what (code, grant_type));
+  g_string_append_printf (text, " (%s)", error_code);
+  if (words != NULL)
+    g_string_append_printf (text, ": %s", words);
+  if (hint != NULL && words != hint && g_strcmp0 (hint, words) != 0)
+    g_string_append_printf (text, " (%s)", hint);
+
+  error = g_error_new_literal (BEARER_ERROR, code, text->str);
+  g_string_free (text, TRUE);
+
+  bearer_error_set_http_status (error, status);
+  bearer_error_set_oauth (error, error_code, description, uri, hint, message);
+  bearer_error_set_dead_refresh_token (error, dead);
+  return error;
+}
+
+/* -------------------------------------------------------------------------
+ * The token
+ * ------------------------------------------------------------------------- */
+
+static gboolean
+is_visible_ascii (const char *text)
+{
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    if (*p < 0x21 || *p > 0x7e)
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+is_token_type (const char *text)
+{
+  static const char tchar_punct[] = "!#$%&'*+-.^_`|~";
+
+  if (*text == '\0')
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr (tchar_punct, *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static GError *
+wrong_type (const char *field,
+            const char *what)
+{
+  return new_error (BEARER_ERROR_WRONG_TYPE, 200,
+                    "The server’s reply is not usable: %s %s", field, what);
+}
+
+/* NULL when the member is absent or JSON null. */
+static JsonNode *
+member (JsonObject *object,
+        const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  return node;
+}
+
+static gboolean
+node_is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static gboolean
+parse_expires_in (JsonNode  *node,
+                  gint64    *seconds,
+                  GError   **error)
+{
+  gint64 value;
+
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+    value = json_node_get_int (node);
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_DOUBLE)
+    {
+      double d = json_node_get_double (node);
+
+      if (!isfinite (d) || d != floor (d) || d < 0 || d > (double) BEARER_MAX_EXPIRES_IN)
+        goto out_of_range;
+      value = (gint64) d;
+    }
+  else if (node_is_string (node))
+    {
+      const char *text = json_node_get_string (node);
+      g_autofree char *stripped = g_strstrip (g_strdup (text));
+      guint64 parsed;
+
+      if (*stripped == '\0' || !g_ascii_string_to_unsigned (stripped, 10, 0, G_MAXUINT64,
+                                                            &parsed, NULL))
+        {
+          *error = wrong_type ("expires_in", "is not a number of seconds");
+          return FALSE;
+        }
+      if (parsed > (guint64) BEARER_MAX_EXPIRES_IN)
+        goto out_of_range;
+      value = parsed;
+    }
+  else
+    {
+      *error = wrong_type ("expires_in", "is not a number of seconds");
+      return FALSE;
+    }
+
+  if (value < 0 || value > BEARER_MAX_EXPIRES_IN)
+    goto out_of_range;
+
+  *seconds = value;
+  return TRUE;
+
+out_of_range:
+  *error = wrong_type ("expires_in", "is not a whole number of seconds between 0 and 100 years");
+  return FALSE;
+}
+
+static char *
+parse_scope (JsonNode  *node,
+             GError   **error)
+{
+  g_autoptr(GString) joined = NULL;
+  JsonArray *array;
+
+  if (node_is_string (node))
+    return g_strdup (json_node_get_string (node));
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      *error = wrong_type ("scope", "is neither text nor a list");
+      return NULL;
+    }
+
+  array = json_node_get_array (node);
+  joined = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (!node_is_string (item))
+        {
+          *error = wrong_type ("scope", "is a list of something other than text");
+          return NULL;
+        }
+      if (joined->len > 0)
+        g_string_append_c (joined, ' ');
+      g_string_append (joined, json_node_get_string (item));
+    }
+
+  return g_string_free (g_steal_pointer (&joined), FALSE);
+}
+
+static BearerTokenResponse *
+token_from_object (JsonObject  *object,
+                   gint64       now,
+                   GError     **error)
+{
+  g_autoptr(BearerTokenResponse) self = g_object_new (BEARER_TYPE_TOKEN_RESPONSE, NULL);
+  JsonNode *node;
+
+  /* access_token */
+  node = member (object, "access_token");
+  if (node == NULL || (node_is_string (node) && *json_node_get_string (node) == '\0'))
+    {
+      *error = new_error (BEARER_ERROR_NO_ACCESS_TOKEN, 200,
+                          "The server’s reply has no access token");
+      return NULL;
+    }
+  if (!node_is_string (node))
+    {
+      *error = wrong_type ("access_token", "is not text");
+      return NULL;
+    }
+  if (!is_visible_ascii (json_node_get_string (node)))
+    {
+      *error = wrong_type ("access_token",
+                           "holds spaces, line breaks or other characters that cannot be "
+                           "sent in an HTTP header");
+      return NULL;
+    }
+  self->access_token = g_strdup (json_node_get_string (node));
+
+  /* token_type */
+  node = member (object, "token_type");
+  if (node == NULL)
+    self->token_type = g_strdup ("Bearer");
+  else if (!node_is_string (node) || !is_token_type (json_node_get_string (node)))
+    {
+      *error = wrong_type ("token_type", "is not a single word");
+      return NULL;
+    }
+  else if (g_ascii_strcasecmp (json_node_get_string (node), "bearer") == 0)
+    self->token_type = g_strdup ("Bearer");
+  else
+    self->token_type = g_strdup (json_node_get_string (node));
+
+  /* expires_in, else the JWT's exp */
+  node = member (object, "expires_in");
+  if (node != NULL)
+    {
+      gint64 seconds;
+
+      if (!parse_expires_in (node, &seconds, error))
+        return NULL;
+      self->expires_at = now + seconds;
+      self->expiry_source = BEARER_EXPIRY_EXPIRES_IN;
+    }
+  else if (bearer_jwt_get_exp (self->access_token, &self->expires_at))
+    self->expiry_source = BEARER_EXPIRY_JWT_EXP;
+  else
+    {
+      self->expires_at = 0;
+      self->expiry_source = BEARER_EXPIRY_UNKNOWN;
+    }
+
+  /* refresh_token */
+  node = member (object, "refresh_token");
+  if (node != NULL)
+    {
+      if (!node_is_string (node))
+        {
+          *error = wrong_type ("refresh_token", "is not text");
+          return NULL;
+        }
+      if (*json_node_get_string (node) != '\0')
+        {
+          self->refresh_token = g_strdup (json_node_get_string (node));
+          self->refresh_token_issued = TRUE;
+        }
+    }
+
+  /* scope, id_token */
+  node = member (object, "scope");
+  if (node != NULL && !(self->scope = parse_scope (node, error)))
+    return NULL;
+
+  node = member (object, "id_token");
+  if (node != NULL)
+    {
+      if (!node_is_string (node))
+        {
+          *error = wrong_type ("id_token", "is not text");
+          return NULL;
+        }
+      self->id_token = g_strdup (json_node_get_string (node));
+    }
+
+  self->fields = json_object_ref (object);
+  return g_steal_pointer (&self);
+}
+
+static char *
+form_decode (const char *text,
+             gssize      length)
+{
+  g_autofree char *plus = g_strndup (text, length < 0 ? strlen (text) : (gsize) length);
+
+  g_strdelimit (plus, "+", ' ');
+  return g_uri_unescape_string (plus, NULL);
+}
+
+/* An old server's `access_token=…&token_type=…`, read as an object of
+ * strings in the server's order; the first of a repeated name wins. */
+static JsonObject *
+object_from_form (const char *data,
+                  gsize       size)
+{
+  g_autofree char *text = g_strstrip (g_strndup (data, size));
+  g_auto(GStrv) parts = g_strsplit (text, "&", -1);
+  JsonObject *object = json_object_new ();
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *eq = strchr (parts[i], '=');
+      g_autofree char *name = NULL;
+      g_autofree char *value = NULL;
+
+      if (eq == NULL)
+        continue;
+
+      name = form_decode (parts[i], eq - parts[i]);
+      value = form_decode (eq + 1, -1);
+      if (name == NULL || value == NULL || *name == '\0' ||
+          !g_utf8_validate (value, -1, NULL) || json_object_has_member (object, name))
+        continue;
+
+      json_object_set_string_member (object, name, value);
+    }
+
+  return object;
+}
+
+/**
+ * bearer_token_response_parse:
+ * @status: the HTTP status of the reply
+ * @content_type: (nullable): its media type
+ * @body: (nullable): its body
+ * @grant_type: the grant of the request (a dead refresh token is recognised
+ *   only for %BEARER_GRANT_REFRESH_TOKEN)
+ * @now: the time the reply arrived, in seconds since the epoch
+ *
+ * Judges a token endpoint's reply. Redirects and size are the client's
+ * business; everything else is judged here, in the order docs/core.md gives.
+ *
+ * Returns: (transfer full): the token, or %NULL with a %BEARER_ERROR
+ */
+BearerTokenResponse *
+bearer_token_response_parse (guint             status,
+                             const char       *content_type,
+                             GBytes           *body,
+                             BearerGrantType   grant_type,
+                             gint64            now,
+                             GError          **error)
+{
+  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *detail = NULL;
+  BearerTokenResponse *self;
+  GError *local_error = NULL;
+  const char *data = NULL;
+  gsize size = 0;
+  gboolean failed = status >= 400 || status < 200;
+
+  if (body != NULL)
+    data = g_bytes_get_data (body, &size);
+  if (data == NULL)
+    data = "";
+
+  switch (classify (content_type, data, size))
+    {
+    case KIND_EMPTY:
+      if (failed)
+        g_propagate_error (error, status_error (status, NULL));
+      else
+        g_propagate_error (error, new_error (BEARER_ERROR_EMPTY_BODY, status,
+                                             "The server answered HTTP %u with an empty reply "
+                                             "instead of a token", status));
+      return NULL;
+
+    case KIND_HTML:
+      g_propagate_error (error, html_error (status, data, size));
+      return NULL;
+
+    case KIND_OTHER:
+      if (failed)
+        {
+          g_autofree char *line = first_line (data, size);
+          g_propagate_error (error, status_error (status, line));
+        }
+      else
+        g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
+                                             "The server’s reply is neither JSON nor a form "
+                                             "(HTTP %u, %s)", status,
+                                             content_type ? content_type : "no content type"));
+      return NULL;
+
+    case KIND_FORM:
+      {
+        gsize left;
+        const char *start = skip_space (data, size, &left);
+
+        if (memchr (start, '\0', left) != NULL || !g_utf8_validate (start, left, NULL))
+          {
+            g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
+                                                 "The server’s reply is not valid text"));
+            return NULL;
+          }
+        object = object_from_form (start, left);
+      }
+      break;
+
+    case KIND_JSON:
+    default:
+      switch (bearer_json_parse (data, size, &root, &detail))
+        {
+        case BEARER_JSON_NOT_TEXT:
+          g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
+                                               "The server’s reply is not valid text: it holds "
+                                               "bytes that are not UTF-8 (HTTP %u)", status));
+          return NULL;
+        case BEARER_JSON_TOO_DEEP:
+          g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
+                                               "The server’s reply is nested too deeply to be "
+                                               "a token (HTTP %u)", status));
+          return NULL;
+        case BEARER_JSON_SYNTAX:
+          {
+            g_autofree char *shown = bearer_sanitize_server_text (detail, -1, 120);
+            g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
+                                                 "The server’s reply is not valid JSON (HTTP %u): %s",
+                                                 status, shown ? shown : "syntax error"));
+            return NULL;
+          }
+        case BEARER_JSON_OK:
+        default:
+          break;
+        }
+
+      if (!JSON_NODE_HOLDS_OBJECT (root))
+        {
+          if (failed)
+            g_propagate_error (error, status_error (status, NULL));
+          else
+            g_propagate_error (error, new_error (BEARER_ERROR_NOT_AN_OBJECT, status,
+                                                 "The server’s reply is JSON, but not an object "
+                                                 "with a token in it"));
+          return NULL;
+        }
+      object = json_object_ref (json_node_get_object (root));
+      break;
+    }
+
+  /* An OAuth error, whatever the status. */
+  if (json_object_has_member (object, "error") &&
+      !JSON_NODE_HOLDS_NULL (json_object_get_member (object, "error")))
+    {
+      if (member_string (object, "error") != NULL)
+        g_propagate_error (error, oauth_error (status, object, grant_type));
+      else if (failed)
+        g_propagate_error (error, status_error (status, member_string (object, "message")));
+      else
+        g_propagate_error (error, wrong_type ("error", "is not an error code"));
+      return NULL;
+    }
+
+  if (failed)
+    {
+      g_propagate_error (error, status_error (status, member_string (object, "message")));
+      return NULL;
+    }
+
+  self = token_from_object (object, now, &local_error);
+  if (self == NULL)
+    {
+      bearer_error_set_http_status (local_error, status);
+      g_propagate_error (error, local_error);
+      return NULL;
+    }
+
+  self->body = g_strndup (data, size);
+  return self;
+}
+
+/* -------------------------------------------------------------------------
+ * Getters
+ * ------------------------------------------------------------------------- */
+
+const char *
+bearer_token_response_get_access_token (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), NULL);
+  return self->access_token;
+}
+
+/**
+ * bearer_token_response_get_token_type:
+ *
+ * Returns: the token type, `Bearer` when the server sent none or sent it in
+ *   another case
+ */
+const char *
+bearer_token_response_get_token_type (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), NULL);
+  return self->token_type;
+}
+
+/**
+ * bearer_token_response_get_expires_at:
+ *
+ * Returns: when the access token expires, in seconds since the epoch, or 0
+ *   when unknown
+ */
+gint64
+bearer_token_response_get_expires_at (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), 0);
+  return self->expires_at;
+}
+
+BearerExpirySource
+bearer_token_response_get_expiry_source (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), BEARER_EXPIRY_UNKNOWN);
+  return self->expiry_source;
+}
+
+/**
+ * bearer_token_response_get_refresh_token:
+ *
+ * Returns: (nullable): the refresh token to use next: the one the server
+ *   issued, or the previous one kept by
+ *   bearer_token_response_keep_refresh_token()
+ */
+const char *
+bearer_token_response_get_refresh_token (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), NULL);
+  return self->refresh_token;
+}
+
+/**
+ * bearer_token_response_get_refresh_token_issued:
+ *
+ * Returns: whether the reply itself carried a refresh token
+ */
+gboolean
+bearer_token_response_get_refresh_token_issued (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), FALSE);
+  return self->refresh_token_issued;
+}
+
+/**
+ * bearer_token_response_get_refresh_token_rotated:
+ *
+ * Returns: whether the server replaced the previous refresh token with a
+ *   different one (the previous one must then be considered spent)
+ */
+gboolean
+bearer_token_response_get_refresh_token_rotated (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), FALSE);
+  return self->refresh_token_rotated;
+}
+
+/**
+ * bearer_token_response_keep_refresh_token:
+ * @previous: (nullable): the refresh token the request used
+ *
+ * Applies the rule "no refresh token in the reply means keep the previous
+ * one", and records whether the refresh token rotated.
+ */
+void
+bearer_token_response_keep_refresh_token (BearerTokenResponse *self,
+                                          const char          *previous)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_RESPONSE (self));
+
+  if (self->refresh_token_issued)
+    self->refresh_token_rotated = previous != NULL && g_strcmp0 (previous, self->refresh_token) != 0;
+  else
+    {
+      bearer_secret_free (self->refresh_token);
+      self->refresh_token = g_strdup (previous);
+      self->refresh_token_rotated = FALSE;
+    }
+}
+
+const char *
+bearer_token_response_get_scope (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), NULL);
+  return self->scope;
+}
+
+const char *
+bearer_token_response_get_id_token (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), NULL);
+  return self->id_token;
+}
+
+/**
+ * bearer_token_response_get_fields:
+ *
+ * Returns: (transfer none): every member of the reply, known or not
+ */
+JsonObject *
+bearer_token_response_get_fields (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), NULL);
+  return self->fields;
+}
+
+/**
+ * bearer_token_response_dup_authorization_header:
+ *
+ * Returns: (transfer full): `Authorization: Bearer <token>` (or the server's
+ *   own token type); free with bearer_secret_free()
+ */
+char *
+bearer_token_response_dup_authorization_header (BearerTokenResponse *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), NULL);
+  return g_strdup_printf ("Authorization: %s %s", self->token_type, self->access_token);
+}
+
+/**
+ * bearer_token_response_dup_redacted_body:
+ *
+ * Returns: (transfer full): the reply as received, with every secret masked
+ */
+char *
+bearer_token_response_dup_redacted_body (BearerTokenResponse *self)
+{
+  const char *secrets[4] = { NULL, };
+  guint n = 0;
+
+  g_return_val_if_fail (BEARER_IS_TOKEN_RESPONSE (self), NULL);
+
+  if (self->access_token != NULL)
+    secrets[n++] = self->access_token;
+  if (self->refresh_token != NULL)
+    secrets[n++] = self->refresh_token;
+  if (self->id_token != NULL)
+    secrets[n++] = self->id_token;
+
+  return bearer_redact (self->body, secrets);
+}
