@@ -1,0 +1,16 @@
+/* bearer-application.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define BEARER_TYPE_APPLICATION (bearer_application_get_type ())
+G_DECLARE_FINAL_TYPE (BearerApplication, bearer_application, BEARER, APPLICATION, AdwApplication)
+
+BearerApplication *bearer_application_new (void);
+
+G_END_DECLS
