@@ -7,9 +7,14 @@
 #include "bearer-enum-types.h"
 #include "bearer-enums.h"
 
-static const char *
-enum_to_nick (GType type,
-              int   value)
+/**
+ * bearer_enum_to_nick:
+ *
+ * Returns: (nullable): the nick of @value in the enum @type
+ */
+const char *
+bearer_enum_to_nick (GType type,
+                     int   value)
 {
   g_autoptr(GEnumClass) klass = g_type_class_ref (type);
   GEnumValue *ev = g_enum_get_value (klass, value);
@@ -17,10 +22,15 @@ enum_to_nick (GType type,
   return ev != NULL ? ev->value_nick : NULL;
 }
 
-static gboolean
-enum_from_nick (GType       type,
-                const char *text,
-                int        *value)
+/**
+ * bearer_enum_from_nick:
+ *
+ * Returns: whether @text is the nick of a value of the enum @type
+ */
+gboolean
+bearer_enum_from_nick (GType       type,
+                       const char *text,
+                       int        *value)
 {
   g_autoptr(GEnumClass) klass = NULL;
   GEnumValue *ev;
@@ -40,7 +50,7 @@ enum_from_nick (GType       type,
 const char *
 bearer_grant_type_to_string (BearerGrantType grant)
 {
-  return enum_to_nick (BEARER_TYPE_GRANT_TYPE, grant);
+  return bearer_enum_to_nick (BEARER_TYPE_GRANT_TYPE, grant);
 }
 
 gboolean
@@ -49,7 +59,7 @@ bearer_grant_type_from_string (const char      *text,
 {
   int value;
 
-  if (!enum_from_nick (BEARER_TYPE_GRANT_TYPE, text, &value))
+  if (!bearer_enum_from_nick (BEARER_TYPE_GRANT_TYPE, text, &value))
     return FALSE;
   *grant = value;
   return TRUE;
@@ -58,7 +68,7 @@ bearer_grant_type_from_string (const char      *text,
 const char *
 bearer_client_auth_to_string (BearerClientAuth auth)
 {
-  return enum_to_nick (BEARER_TYPE_CLIENT_AUTH, auth);
+  return bearer_enum_to_nick (BEARER_TYPE_CLIENT_AUTH, auth);
 }
 
 gboolean
@@ -67,7 +77,7 @@ bearer_client_auth_from_string (const char       *text,
 {
   int value;
 
-  if (!enum_from_nick (BEARER_TYPE_CLIENT_AUTH, text, &value))
+  if (!bearer_enum_from_nick (BEARER_TYPE_CLIENT_AUTH, text, &value))
     return FALSE;
   *auth = value;
   return TRUE;

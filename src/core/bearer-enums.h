@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -60,6 +60,11 @@ typedef enum {
   BEARER_PARAM_HEADER, /*< nick=header >*/
 } BearerParamLocation;
 
+const char *bearer_enum_to_nick            (GType               type,
+                                            int                 value);
+gboolean    bearer_enum_from_nick          (GType               type,
+                                            const char         *text,
+                                            int                *value);
 const char *bearer_grant_type_to_string    (BearerGrantType     grant);
 gboolean    bearer_grant_type_from_string  (const char         *text,
                                             BearerGrantType    *grant);

@@ -1,0 +1,756 @@
+/* bearer-profile-store.c: profiles.json, shared by the window and bearer-cli
+ *
+ * Every change is a small transaction on the file: take an exclusive lock
+ * (`profiles.json.lock`, flock), read the file as it is now, apply the one
+ * change, write it back atomically (a temporary file renamed over it,
+ * mode 0600), release the lock. Two processes that change different profiles
+ * at once both keep their change, and members a newer Bearer wrote are kept.
+ *
+ * The window calls the _async variants, which do the file work in a worker
+ * thread; the list model itself is only touched on the main thread.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "bearer-json-private.h"
+#include "bearer-profile-store.h"
+
+G_DEFINE_QUARK (bearer-profile-store-error-quark, bearer_profile_store_error)
+
+struct _BearerProfileStore
+{
+  GObject parent_instance;
+
+  char *path;
+  GPtrArray *profiles;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (BearerProfileStore, bearer_profile_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+static GType
+get_item_type (GListModel *model)
+{
+  return BEARER_TYPE_PROFILE;
+}
+
+static guint
+get_n_items (GListModel *model)
+{
+  return BEARER_PROFILE_STORE (model)->profiles->len;
+}
+
+static gpointer
+get_item (GListModel *model,
+          guint       position)
+{
+  BearerProfileStore *self = BEARER_PROFILE_STORE (model);
+
+  if (position >= self->profiles->len)
+    return NULL;
+  return g_object_ref (g_ptr_array_index (self->profiles, position));
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = get_item_type;
+  iface->get_n_items = get_n_items;
+  iface->get_item = get_item;
+}
+
+static void
+bearer_profile_store_finalize (GObject *object)
+{
+  BearerProfileStore *self = BEARER_PROFILE_STORE (object);
+
+  g_free (self->path);
+  g_ptr_array_unref (self->profiles);
+
+  G_OBJECT_CLASS (bearer_profile_store_parent_class)->finalize (object);
+}
+
+static void
+bearer_profile_store_class_init (BearerProfileStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = bearer_profile_store_finalize;
+}
+
+static void
+bearer_profile_store_init (BearerProfileStore *self)
+{
+  self->profiles = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/**
+ * bearer_profile_store_default_path:
+ *
+ * Returns: (transfer full): `$XDG_CONFIG_HOME/bearer/profiles.json`
+ */
+char *
+bearer_profile_store_default_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "bearer", "profiles.json", NULL);
+}
+
+/**
+ * bearer_profile_store_new:
+ * @path: (nullable): the profiles file; %NULL for the default
+ *
+ * Returns: (transfer full): an empty store; call a load function to fill it
+ */
+BearerProfileStore *
+bearer_profile_store_new (const char *path)
+{
+  BearerProfileStore *self = g_object_new (BEARER_TYPE_PROFILE_STORE, NULL);
+
+  self->path = path != NULL ? g_strdup (path) : bearer_profile_store_default_path ();
+  return self;
+}
+
+const char *
+bearer_profile_store_get_path (BearerProfileStore *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE_STORE (self), NULL);
+  return self->path;
+}
+
+/* -------------------------------------------------------------------------
+ * The file (thread-safe: touches nothing but its arguments)
+ * ------------------------------------------------------------------------- */
+
+typedef enum {
+  OP_LOAD,
+  OP_SAVE,
+  OP_REMOVE,
+} Op;
+
+typedef struct {
+  char *path;
+  Op op;
+  JsonObject *profile;   /* OP_SAVE */
+  char *id;              /* OP_SAVE, OP_REMOVE */
+  char *name;            /* OP_SAVE: must be unique */
+  JsonArray *result;     /* the profiles as the file now holds them */
+  GError *set_aside;     /* a corrupt file met and set aside during a save */
+} Transaction;
+
+static void
+transaction_free (Transaction *tx)
+{
+  g_free (tx->path);
+  g_clear_pointer (&tx->profile, json_object_unref);
+  g_free (tx->id);
+  g_free (tx->name);
+  g_clear_pointer (&tx->result, json_array_unref);
+  g_clear_error (&tx->set_aside);
+  g_free (tx);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Transaction, transaction_free)
+
+static int
+take_lock (const char  *path,
+           int          operation,
+           GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                   "Cannot create the folder “%s”: %s", dir, g_strerror (saved));
+      return -1;
+    }
+
+  fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                   "Cannot open “%s”: %s", lock_path, g_strerror (saved));
+      return -1;
+    }
+
+  while (flock (fd, operation) != 0)
+    {
+      int saved = errno;
+
+      if (saved == EINTR)
+        continue;
+      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                   "Cannot lock “%s”: %s", lock_path, g_strerror (saved));
+      close (fd);
+      return -1;
+    }
+
+  return fd;
+}
+
+static GError *
+set_aside (const char *path,
+           const char *why)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *aside = g_strdup_printf ("%s.corrupt-%s", path, stamp);
+
+  for (guint n = 2; g_file_test (aside, G_FILE_TEST_EXISTS); n++)
+    {
+      g_free (aside);
+      aside = g_strdup_printf ("%s.corrupt-%s-%u", path, stamp, n);
+    }
+
+  if (g_rename (path, aside) != 0)
+    {
+      int saved = errno;
+      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                          "The profiles file “%s” is damaged (%s) and could not be set aside: %s. "
+                          "Bearer will not change it", path, why, g_strerror (saved));
+    }
+
+  return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_CORRUPT,
+                      "The profiles file was damaged (%s). It has been kept as “%s” and Bearer "
+                      "starts with no profiles; secrets in the keyring are untouched",
+                      why, aside);
+}
+
+/* Reads the file as it is now. A missing file is an empty one. A damaged one
+ * is renamed aside (never overwritten) and reported in @corrupt; the caller
+ * then continues from empty. */
+static JsonObject *
+read_document (const char  *path,
+               GError     **corrupt,
+               GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *contents = NULL;
+  JsonObject *document;
+  JsonNode *version, *profiles;
+  gsize length;
+  const char *why = NULL;
+
+  if (!g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        goto empty;
+
+      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                   "Cannot read the profiles file: %s", local_error->message);
+      return NULL;
+    }
+
+  switch (bearer_json_parse (contents, length, &root, NULL))
+    {
+    case BEARER_JSON_OK:
+      break;
+    case BEARER_JSON_NOT_TEXT:
+      why = "it is not text";
+      break;
+    case BEARER_JSON_TOO_DEEP:
+    case BEARER_JSON_SYNTAX:
+    default:
+      why = "it is not valid JSON";
+      break;
+    }
+
+  if (why == NULL && !JSON_NODE_HOLDS_OBJECT (root))
+    why = "it does not hold a list of profiles";
+
+  if (why == NULL)
+    {
+      document = json_node_get_object (root);
+      version = json_object_get_member (document, "version");
+      profiles = json_object_get_member (document, "profiles");
+
+      if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
+          json_node_get_value_type (version) != G_TYPE_INT64 || json_node_get_int (version) < 1)
+        why = "it has no format version";
+      else if (json_node_get_int (version) > BEARER_PROFILES_FORMAT_VERSION)
+        {
+          g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_NEWER_VERSION,
+                       "The profiles file was written by a newer version of Bearer (format %"
+                       G_GINT64_FORMAT "). This version leaves it untouched: update Bearer",
+                       json_node_get_int (version));
+          return NULL;
+        }
+      else if (profiles == NULL || !JSON_NODE_HOLDS_ARRAY (profiles))
+        why = "it does not hold a list of profiles";
+      else
+        return json_object_ref (document);
+    }
+
+  g_propagate_error (corrupt, set_aside (path, why));
+  if (*corrupt != NULL && (*corrupt)->code == BEARER_PROFILE_STORE_ERROR_IO)
+    {
+      /* Could not set it aside: stop, and touch nothing. */
+      g_propagate_error (error, g_steal_pointer (corrupt));
+      return NULL;
+    }
+
+empty:
+  document = json_object_new ();
+  json_object_set_int_member (document, "version", BEARER_PROFILES_FORMAT_VERSION);
+  json_object_set_array_member (document, "profiles", json_array_new ());
+  return document;
+}
+
+static gboolean
+write_document (const char  *path,
+                JsonObject  *document,
+                GError     **error)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *data = NULL;
+  gsize length;
+
+  json_object_set_int_member (document, "version", BEARER_PROFILES_FORMAT_VERSION);
+  json_node_set_object (root, document);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  data = json_generator_to_data (generator, &length);
+  data = g_realloc (data, length + 2);
+  data[length++] = '\n';
+  data[length] = '\0';
+
+  if (!g_file_set_contents_full (path, data, length,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0600, &local_error))
+    {
+      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                   "Cannot save the profiles: %s", local_error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static const char *
+object_string (JsonNode   *node,
+               const char *member)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+  return json_object_get_string_member_with_default (json_node_get_object (node), member, NULL);
+}
+
+static gboolean
+transaction_run (Transaction  *tx,
+                 GError      **error)
+{
+  g_autoptr(JsonObject) document = NULL;
+  JsonArray *profiles;
+  int fd;
+  gboolean ok = TRUE;
+
+  /* Exclusive even to load: a load may set a damaged file aside. */
+  fd = take_lock (tx->path, LOCK_EX, error);
+  if (fd < 0)
+    return FALSE;
+
+  document = read_document (tx->path, &tx->set_aside, error);
+  if (document == NULL)
+    {
+      close (fd);
+      return FALSE;
+    }
+
+  profiles = json_object_get_array_member (document, "profiles");
+
+  if (tx->op == OP_SAVE || tx->op == OP_REMOVE)
+    {
+      guint found = G_MAXUINT;
+
+      for (guint i = 0; i < json_array_get_length (profiles); i++)
+        {
+          JsonNode *item = json_array_get_element (profiles, i);
+
+          if (g_strcmp0 (object_string (item, "id"), tx->id) == 0)
+            found = i;
+          else if (tx->op == OP_SAVE && tx->name != NULL &&
+                   g_strcmp0 (object_string (item, "name"), tx->name) == 0)
+            {
+              g_set_error (error, BEARER_PROFILE_STORE_ERROR,
+                           BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME,
+                           "Another profile is already called “%s”", tx->name);
+              ok = FALSE;
+              break;
+            }
+        }
+
+      if (ok && tx->op == OP_SAVE)
+        {
+          JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+          json_node_set_object (node, tx->profile);
+          if (found != G_MAXUINT)
+            {
+              /* JsonArray has no replace: rebuild the array in order. */
+              JsonArray *copy = json_array_new ();
+
+              for (guint i = 0; i < json_array_get_length (profiles); i++)
+                json_array_add_element (copy, i == found
+                                              ? json_node_ref (node)
+                                              : json_node_copy (json_array_get_element (profiles, i)));
+              json_node_unref (node);
+              json_object_set_array_member (document, "profiles", copy);
+              profiles = copy;
+            }
+          else
+            json_array_add_element (profiles, node);
+        }
+      else if (ok && tx->op == OP_REMOVE)
+        {
+          if (found == G_MAXUINT)
+            {
+              g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_NOT_FOUND,
+                           "No such profile");
+              ok = FALSE;
+            }
+          else
+            json_array_remove_element (profiles, found);
+        }
+
+      if (ok)
+        ok = write_document (tx->path, document, error);
+    }
+
+  close (fd);
+
+  if (ok)
+    tx->result = json_array_ref (profiles);
+
+  return ok;
+}
+
+/* -------------------------------------------------------------------------
+ * The list model (main thread)
+ * ------------------------------------------------------------------------- */
+
+static void
+apply_result (BearerProfileStore *self,
+              JsonArray          *result)
+{
+  g_autoptr(GPtrArray) next = g_ptr_array_new_with_free_func (g_object_unref);
+  guint old_len = self->profiles->len;
+
+  for (guint i = 0; i < json_array_get_length (result); i++)
+    {
+      JsonNode *node = json_array_get_element (result, i);
+      g_autoptr(BearerProfile) parsed = NULL;
+      g_autoptr(GError) error = NULL;
+      BearerProfile *existing = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+
+      /* A profile this version cannot read stays in the file untouched. */
+      parsed = bearer_profile_new_from_json (json_node_get_object (node), &error);
+      if (parsed == NULL)
+        {
+          g_debug ("Profile %u in the file is skipped: %s", i, error->message);
+          continue;
+        }
+
+      for (guint j = 0; j < self->profiles->len && existing == NULL; j++)
+        if (g_str_equal (bearer_profile_get_id (g_ptr_array_index (self->profiles, j)),
+                         bearer_profile_get_id (parsed)))
+          existing = g_ptr_array_index (self->profiles, j);
+
+      if (existing != NULL)
+        {
+          bearer_profile_update_from (existing, parsed);
+          g_ptr_array_add (next, g_object_ref (existing));
+        }
+      else
+        g_ptr_array_add (next, g_steal_pointer (&parsed));
+    }
+
+  g_ptr_array_unref (self->profiles);
+  self->profiles = g_steal_pointer (&next);
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->profiles->len);
+}
+
+static Transaction *
+transaction_new (BearerProfileStore *self,
+                 Op                  op)
+{
+  Transaction *tx = g_new0 (Transaction, 1);
+
+  tx->path = g_strdup (self->path);
+  tx->op = op;
+  return tx;
+}
+
+static Transaction *
+save_transaction (BearerProfileStore *self,
+                  BearerProfile      *profile)
+{
+  Transaction *tx = transaction_new (self, OP_SAVE);
+
+  tx->profile = bearer_profile_to_json (profile);
+  tx->id = g_strdup (bearer_profile_get_id (profile));
+  tx->name = g_strdup (bearer_profile_get_name (profile));
+  return tx;
+}
+
+static gboolean
+finish_transaction (BearerProfileStore  *self,
+                    Transaction         *tx,
+                    gboolean             ok,
+                    GError             **error)
+{
+  if (tx->result != NULL)
+    apply_result (self, tx->result);
+
+  if (!ok)
+    return FALSE;
+
+  /* A load that met a damaged file succeeded with no profiles, but the user
+   * must hear what happened. */
+  if (tx->set_aside != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&tx->set_aside));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+transaction_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  Transaction *tx = task_data;
+  GError *error = NULL;
+
+  if (transaction_run (tx, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+run_async (BearerProfileStore  *self,
+           Transaction         *tx,
+           gpointer             source_tag,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, tx, (GDestroyNotify) transaction_free);
+  /* Once the file is being written, finish the write. */
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, transaction_thread);
+}
+
+static gboolean
+run_finish (BearerProfileStore  *self,
+            GAsyncResult        *result,
+            gpointer             source_tag,
+            GError             **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  Transaction *tx;
+  gboolean ok;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, FALSE);
+
+  tx = g_task_get_task_data (G_TASK (result));
+  ok = g_task_propagate_boolean (G_TASK (result), &local_error);
+  if (!finish_transaction (self, tx, ok, error))
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+run_sync (BearerProfileStore  *self,
+          Transaction         *tx,
+          GError             **error)
+{
+  g_autoptr(Transaction) owned = tx;
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok = transaction_run (tx, &local_error);
+
+  if (!finish_transaction (self, tx, ok, error))
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * bearer_profile_store_load:
+ *
+ * Reads the file. A missing file is an empty store. A damaged one is set
+ * aside as `profiles.json.corrupt-<time>`: the store is then empty and the
+ * error (%BEARER_PROFILE_STORE_ERROR_CORRUPT) says where the file went.
+ * Blocks on file I/O: for the command line and tests.
+ */
+gboolean
+bearer_profile_store_load (BearerProfileStore  *self,
+                           GError             **error)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE_STORE (self), FALSE);
+  return run_sync (self, transaction_new (self, OP_LOAD), error);
+}
+
+void
+bearer_profile_store_load_async (BearerProfileStore  *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (BEARER_IS_PROFILE_STORE (self));
+  run_async (self, transaction_new (self, OP_LOAD), bearer_profile_store_load_async,
+             cancellable, callback, user_data);
+}
+
+gboolean
+bearer_profile_store_load_finish (BearerProfileStore  *self,
+                                  GAsyncResult        *result,
+                                  GError             **error)
+{
+  return run_finish (self, result, bearer_profile_store_load_async, error);
+}
+
+/**
+ * bearer_profile_store_save_profile:
+ * @profile: a new or changed profile
+ *
+ * Writes @profile into the file as it is now (added, or replacing the one
+ * with its id), keeping every other profile and every unknown member. The
+ * store then shows the file's profiles, @profile among them. Names are
+ * unique: %BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME otherwise.
+ */
+gboolean
+bearer_profile_store_save_profile (BearerProfileStore  *self,
+                                   BearerProfile       *profile,
+                                   GError             **error)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE_STORE (self), FALSE);
+  g_return_val_if_fail (BEARER_IS_PROFILE (profile), FALSE);
+  return run_sync (self, save_transaction (self, profile), error);
+}
+
+void
+bearer_profile_store_save_profile_async (BearerProfileStore  *self,
+                                         BearerProfile       *profile,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_return_if_fail (BEARER_IS_PROFILE_STORE (self));
+  g_return_if_fail (BEARER_IS_PROFILE (profile));
+  run_async (self, save_transaction (self, profile), bearer_profile_store_save_profile_async,
+             cancellable, callback, user_data);
+}
+
+gboolean
+bearer_profile_store_save_profile_finish (BearerProfileStore  *self,
+                                          GAsyncResult        *result,
+                                          GError             **error)
+{
+  return run_finish (self, result, bearer_profile_store_save_profile_async, error);
+}
+
+/**
+ * bearer_profile_store_remove_profile:
+ * @id: the profile's id
+ *
+ * Removes a profile from the file. Its secrets are the keyring's business:
+ * see bearer_secrets_delete_async().
+ */
+gboolean
+bearer_profile_store_remove_profile (BearerProfileStore  *self,
+                                     const char          *id,
+                                     GError             **error)
+{
+  Transaction *tx;
+
+  g_return_val_if_fail (BEARER_IS_PROFILE_STORE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  tx = transaction_new (self, OP_REMOVE);
+  tx->id = g_strdup (id);
+  return run_sync (self, tx, error);
+}
+
+void
+bearer_profile_store_remove_profile_async (BearerProfileStore  *self,
+                                           const char          *id,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  Transaction *tx;
+
+  g_return_if_fail (BEARER_IS_PROFILE_STORE (self));
+  g_return_if_fail (id != NULL);
+
+  tx = transaction_new (self, OP_REMOVE);
+  tx->id = g_strdup (id);
+  run_async (self, tx, bearer_profile_store_remove_profile_async, cancellable, callback, user_data);
+}
+
+gboolean
+bearer_profile_store_remove_profile_finish (BearerProfileStore  *self,
+                                            GAsyncResult        *result,
+                                            GError             **error)
+{
+  return run_finish (self, result, bearer_profile_store_remove_profile_async, error);
+}
+
+/**
+ * bearer_profile_store_find:
+ * @id_or_name: a profile's id or its name
+ *
+ * Returns: (transfer none) (nullable): the profile
+ */
+BearerProfile *
+bearer_profile_store_find (BearerProfileStore *self,
+                           const char         *id_or_name)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE_STORE (self), NULL);
+
+  if (id_or_name == NULL)
+    return NULL;
+
+  for (guint i = 0; i < self->profiles->len; i++)
+    {
+      BearerProfile *profile = g_ptr_array_index (self->profiles, i);
+
+      if (g_strcmp0 (bearer_profile_get_name (profile), id_or_name) == 0 ||
+          g_strcmp0 (bearer_profile_get_id (profile), id_or_name) == 0)
+        return profile;
+    }
+
+  return NULL;
+}

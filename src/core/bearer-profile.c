@@ -1,0 +1,770 @@
+/* bearer-profile.c: everything about a connection that is not secret
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "bearer-enum-types.h"
+#include "bearer-profile.h"
+#include "bearer-profile-store.h"
+
+typedef struct {
+  BearerParamLocation location;
+  char *name;
+  char *value;
+} Param;
+
+/* The string properties share one setter and one JSON mapping. */
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_NAME,
+  PROP_PRESET,
+  PROP_TOKEN_URL,
+  PROP_AUTHORIZATION_URL,
+  PROP_CLIENT_ID,
+  PROP_USERNAME,
+  PROP_SCOPE,
+  PROP_AUDIENCE,
+  PROP_RESOURCE,
+  PROP_CA_FILE,
+  LAST_STRING_PROP = PROP_CA_FILE,
+  PROP_GRANT_TYPE,
+  PROP_CLIENT_AUTH,
+  PROP_BODY_ENCODING,
+  PROP_ALLOW_INSECURE_HTTP,
+  PROP_AUTO_REFRESH,
+  PROP_REFRESH_MARGIN,
+  N_PROPS
+};
+
+static const char * const json_names[N_PROPS] = {
+  [PROP_ID] = "id",
+  [PROP_NAME] = "name",
+  [PROP_PRESET] = "preset",
+  [PROP_TOKEN_URL] = "token_url",
+  [PROP_AUTHORIZATION_URL] = "authorization_url",
+  [PROP_CLIENT_ID] = "client_id",
+  [PROP_USERNAME] = "username",
+  [PROP_SCOPE] = "scope",
+  [PROP_AUDIENCE] = "audience",
+  [PROP_RESOURCE] = "resource",
+  [PROP_CA_FILE] = "ca_file",
+  [PROP_GRANT_TYPE] = "grant_type",
+  [PROP_CLIENT_AUTH] = "client_auth",
+  [PROP_BODY_ENCODING] = "body_encoding",
+  [PROP_ALLOW_INSECURE_HTTP] = "allow_insecure_http",
+  [PROP_AUTO_REFRESH] = "auto_refresh",
+  [PROP_REFRESH_MARGIN] = "refresh_margin",
+};
+
+struct _BearerProfile
+{
+  GObject parent_instance;
+
+  char *strings[LAST_STRING_PROP + 1];
+  BearerGrantType grant_type;
+  BearerClientAuth client_auth;
+  BearerBodyEncoding body_encoding;
+  gboolean allow_insecure_http;
+  gboolean auto_refresh;
+  guint refresh_margin;
+  GArray *params;               /* of Param */
+
+  /* Members of the file this version does not know, kept on save. */
+  JsonObject *unknown;
+};
+
+G_DEFINE_FINAL_TYPE (BearerProfile, bearer_profile, G_TYPE_OBJECT)
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+param_clear (gpointer data)
+{
+  Param *param = data;
+
+  g_free (param->name);
+  g_free (param->value);
+}
+
+static void
+bearer_profile_finalize (GObject *object)
+{
+  BearerProfile *self = BEARER_PROFILE (object);
+
+  for (guint i = 0; i <= LAST_STRING_PROP; i++)
+    g_free (self->strings[i]);
+  g_array_unref (self->params);
+  g_clear_pointer (&self->unknown, json_object_unref);
+
+  G_OBJECT_CLASS (bearer_profile_parent_class)->finalize (object);
+}
+
+static void
+bearer_profile_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  BearerProfile *self = BEARER_PROFILE (object);
+
+  if (prop_id > PROP_0 && prop_id <= LAST_STRING_PROP)
+    {
+      g_value_set_string (value, self->strings[prop_id]);
+      return;
+    }
+
+  switch (prop_id)
+    {
+    case PROP_GRANT_TYPE:
+      g_value_set_enum (value, self->grant_type);
+      break;
+    case PROP_CLIENT_AUTH:
+      g_value_set_enum (value, self->client_auth);
+      break;
+    case PROP_BODY_ENCODING:
+      g_value_set_enum (value, self->body_encoding);
+      break;
+    case PROP_ALLOW_INSECURE_HTTP:
+      g_value_set_boolean (value, self->allow_insecure_http);
+      break;
+    case PROP_AUTO_REFRESH:
+      g_value_set_boolean (value, self->auto_refresh);
+      break;
+    case PROP_REFRESH_MARGIN:
+      g_value_set_uint (value, self->refresh_margin);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+set_string (BearerProfile *self,
+            guint          prop_id,
+            const char    *value)
+{
+  /* Blank means unset, as in a form. */
+  if (value != NULL && *value == '\0')
+    value = NULL;
+
+  if (g_strcmp0 (self->strings[prop_id], value) == 0)
+    return;
+
+  g_free (self->strings[prop_id]);
+  self->strings[prop_id] = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+#define SET_SCALAR(self, field, prop_id, value) \
+  G_STMT_START { \
+    if ((self)->field != (value)) \
+      { \
+        (self)->field = (value); \
+        g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]); \
+        g_signal_emit ((self), signals[CHANGED], 0); \
+      } \
+  } G_STMT_END
+
+static void
+bearer_profile_set_property (GObject      *object,
+                             guint         prop_id,
+                             const GValue *value,
+                             GParamSpec   *pspec)
+{
+  BearerProfile *self = BEARER_PROFILE (object);
+
+  if (prop_id == PROP_ID)
+    {
+      /* construct-only: a new profile gets a fresh id */
+      g_free (self->strings[PROP_ID]);
+      self->strings[PROP_ID] = g_value_get_string (value) != NULL
+                               ? g_value_dup_string (value)
+                               : g_uuid_string_random ();
+      return;
+    }
+
+  if (prop_id > PROP_0 && prop_id <= LAST_STRING_PROP)
+    {
+      set_string (self, prop_id, g_value_get_string (value));
+      return;
+    }
+
+  switch (prop_id)
+    {
+    case PROP_GRANT_TYPE:
+      SET_SCALAR (self, grant_type, prop_id, (BearerGrantType) g_value_get_enum (value));
+      break;
+    case PROP_CLIENT_AUTH:
+      SET_SCALAR (self, client_auth, prop_id, (BearerClientAuth) g_value_get_enum (value));
+      break;
+    case PROP_BODY_ENCODING:
+      SET_SCALAR (self, body_encoding, prop_id, (BearerBodyEncoding) g_value_get_enum (value));
+      break;
+    case PROP_ALLOW_INSECURE_HTTP:
+      SET_SCALAR (self, allow_insecure_http, prop_id, g_value_get_boolean (value));
+      break;
+    case PROP_AUTO_REFRESH:
+      SET_SCALAR (self, auto_refresh, prop_id, g_value_get_boolean (value));
+      break;
+    case PROP_REFRESH_MARGIN:
+      SET_SCALAR (self, refresh_margin, prop_id, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bearer_profile_class_init (BearerProfileClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->finalize = bearer_profile_finalize;
+  object_class->get_property = bearer_profile_get_property;
+  object_class->set_property = bearer_profile_set_property;
+
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  for (guint i = PROP_NAME; i <= LAST_STRING_PROP; i++)
+    {
+      g_autofree char *name = g_strdelimit (g_strdup (json_names[i]), "_", '-');
+      properties[i] = g_param_spec_string (g_intern_string (name), NULL, NULL, NULL, flags);
+    }
+  properties[PROP_GRANT_TYPE] =
+    g_param_spec_enum ("grant-type", NULL, NULL, BEARER_TYPE_GRANT_TYPE,
+                       BEARER_GRANT_REFRESH_TOKEN, flags);
+  properties[PROP_CLIENT_AUTH] =
+    g_param_spec_enum ("client-auth", NULL, NULL, BEARER_TYPE_CLIENT_AUTH,
+                       BEARER_CLIENT_AUTH_BASIC, flags);
+  properties[PROP_BODY_ENCODING] =
+    g_param_spec_enum ("body-encoding", NULL, NULL, BEARER_TYPE_BODY_ENCODING,
+                       BEARER_BODY_FORM, flags);
+  properties[PROP_ALLOW_INSECURE_HTTP] =
+    g_param_spec_boolean ("allow-insecure-http", NULL, NULL, FALSE, flags);
+  properties[PROP_AUTO_REFRESH] =
+    g_param_spec_boolean ("auto-refresh", NULL, NULL, TRUE, flags);
+  properties[PROP_REFRESH_MARGIN] =
+    g_param_spec_uint ("refresh-margin", NULL, NULL, 0, 24 * 3600,
+                       BEARER_PROFILE_DEFAULT_REFRESH_MARGIN, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * BearerProfile::changed:
+   *
+   * Emitted after any setting changed, extra parameters included: the
+   * moment to save.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+bearer_profile_init (BearerProfile *self)
+{
+  self->grant_type = BEARER_GRANT_REFRESH_TOKEN;
+  self->client_auth = BEARER_CLIENT_AUTH_BASIC;
+  self->body_encoding = BEARER_BODY_FORM;
+  self->auto_refresh = TRUE;
+  self->refresh_margin = BEARER_PROFILE_DEFAULT_REFRESH_MARGIN;
+  self->params = g_array_new (FALSE, TRUE, sizeof (Param));
+  g_array_set_clear_func (self->params, param_clear);
+}
+
+/**
+ * bearer_profile_new:
+ * @name: what the user calls it
+ *
+ * Returns: (transfer full): a profile with a new random id
+ */
+BearerProfile *
+bearer_profile_new (const char *name)
+{
+  return g_object_new (BEARER_TYPE_PROFILE, "name", name, NULL);
+}
+
+/* ------------------------------------------------------------------------- */
+
+static gboolean
+read_enum (JsonObject  *object,
+           guint        prop_id,
+           GType        type,
+           int         *value,
+           GError     **error)
+{
+  const char *text;
+
+  if (!json_object_has_member (object, json_names[prop_id]))
+    return TRUE;
+
+  text = json_object_get_string_member_with_default (object, json_names[prop_id], NULL);
+  if (text == NULL || !bearer_enum_from_nick (type, text, value))
+    {
+      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
+                   "“%s” is not a valid %s", text ? text : "(not text)", json_names[prop_id]);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+member_is (JsonObject *object,
+           const char *name,
+           GType       type)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+/**
+ * bearer_profile_new_from_json:
+ * @object: one profile as stored in profiles.json
+ *
+ * Returns: (transfer full) (nullable): the profile, or %NULL with
+ *   %BEARER_PROFILE_STORE_ERROR_INVALID
+ */
+BearerProfile *
+bearer_profile_new_from_json (JsonObject  *object,
+                              GError     **error)
+{
+  g_autoptr(BearerProfile) self = NULL;
+  const char *id;
+  int grant = BEARER_GRANT_REFRESH_TOKEN;
+  int auth = BEARER_CLIENT_AUTH_BASIC;
+  int encoding = BEARER_BODY_FORM;
+  JsonNode *params;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  id = json_object_get_string_member_with_default (object, "id", NULL);
+  if (id == NULL || *id == '\0')
+    {
+      g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
+                           "A profile has no id");
+      return NULL;
+    }
+
+  self = g_object_new (BEARER_TYPE_PROFILE, "id", id, NULL);
+
+  for (guint i = PROP_NAME; i <= LAST_STRING_PROP; i++)
+    if (member_is (object, json_names[i], G_TYPE_STRING))
+      self->strings[i] = g_strdup (json_object_get_string_member (object, json_names[i]));
+
+  if (!read_enum (object, PROP_GRANT_TYPE, BEARER_TYPE_GRANT_TYPE, &grant, error) ||
+      !read_enum (object, PROP_CLIENT_AUTH, BEARER_TYPE_CLIENT_AUTH, &auth, error) ||
+      !read_enum (object, PROP_BODY_ENCODING, BEARER_TYPE_BODY_ENCODING, &encoding, error))
+    return NULL;
+  self->grant_type = grant;
+  self->client_auth = auth;
+  self->body_encoding = encoding;
+
+  if (member_is (object, "allow_insecure_http", G_TYPE_BOOLEAN))
+    self->allow_insecure_http = json_object_get_boolean_member (object, "allow_insecure_http");
+  if (member_is (object, "auto_refresh", G_TYPE_BOOLEAN))
+    self->auto_refresh = json_object_get_boolean_member (object, "auto_refresh");
+  if (member_is (object, "refresh_margin", G_TYPE_INT64))
+    self->refresh_margin = CLAMP (json_object_get_int_member (object, "refresh_margin"), 0, 24 * 3600);
+
+  params = json_object_get_member (object, "parameters");
+  if (params != NULL && JSON_NODE_HOLDS_ARRAY (params))
+    {
+      JsonArray *array = json_node_get_array (params);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *item = json_array_get_element (array, i);
+          JsonObject *param;
+          int location = BEARER_PARAM_BODY;
+
+          if (!JSON_NODE_HOLDS_OBJECT (item))
+            continue;
+          param = json_node_get_object (item);
+          if (!member_is (param, "name", G_TYPE_STRING) ||
+              !bearer_enum_from_nick (BEARER_TYPE_PARAM_LOCATION,
+                                      json_object_get_string_member_with_default (param, "in", "body"),
+                                      &location))
+            continue;
+          bearer_profile_add_parameter (self, location,
+                                        json_object_get_string_member (param, "name"),
+                                        json_object_get_string_member_with_default (param, "value", ""));
+        }
+    }
+
+  self->unknown = json_object_ref (object);
+  return g_steal_pointer (&self);
+}
+
+/**
+ * bearer_profile_to_json:
+ *
+ * Returns: (transfer full): the profile as stored, with the members this
+ *   version does not know kept as they were read
+ */
+JsonObject *
+bearer_profile_to_json (BearerProfile *self)
+{
+  JsonObject *object = json_object_new ();
+  JsonArray *params;
+
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), NULL);
+
+  for (guint i = PROP_ID; i <= LAST_STRING_PROP; i++)
+    if (self->strings[i] != NULL)
+      json_object_set_string_member (object, json_names[i], self->strings[i]);
+
+  json_object_set_string_member (object, "grant_type",
+                                 bearer_enum_to_nick (BEARER_TYPE_GRANT_TYPE, self->grant_type));
+  json_object_set_string_member (object, "client_auth",
+                                 bearer_enum_to_nick (BEARER_TYPE_CLIENT_AUTH, self->client_auth));
+  json_object_set_string_member (object, "body_encoding",
+                                 bearer_enum_to_nick (BEARER_TYPE_BODY_ENCODING, self->body_encoding));
+  json_object_set_boolean_member (object, "allow_insecure_http", self->allow_insecure_http);
+  json_object_set_boolean_member (object, "auto_refresh", self->auto_refresh);
+  json_object_set_int_member (object, "refresh_margin", self->refresh_margin);
+
+  params = json_array_new ();
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      Param *param = &g_array_index (self->params, Param, i);
+      JsonObject *item = json_object_new ();
+
+      json_object_set_string_member (item, "in",
+                                     bearer_enum_to_nick (BEARER_TYPE_PARAM_LOCATION, param->location));
+      json_object_set_string_member (item, "name", param->name);
+      json_object_set_string_member (item, "value", param->value);
+      json_array_add_object_element (params, item);
+    }
+  json_object_set_array_member (object, "parameters", params);
+
+  if (self->unknown != NULL)
+    {
+      JsonObjectIter iter;
+      const char *name;
+      JsonNode *node;
+
+      json_object_iter_init (&iter, self->unknown);
+      while (json_object_iter_next (&iter, &name, &node))
+        {
+          gboolean known = g_str_equal (name, "parameters");
+
+          for (guint i = PROP_ID; i < N_PROPS && !known; i++)
+            known = g_strcmp0 (json_names[i], name) == 0;
+          if (!known)
+            json_object_set_member (object, name, json_node_copy (node));
+        }
+    }
+
+  return object;
+}
+
+/**
+ * bearer_profile_duplicate:
+ * @name: the copy's name
+ *
+ * Returns: (transfer full): a copy of every setting under a new id; secrets
+ *   are not copied (they live in the keyring under the profile's id)
+ */
+BearerProfile *
+bearer_profile_duplicate (BearerProfile *self,
+                          const char    *name)
+{
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *id = g_uuid_string_random ();
+  BearerProfile *copy;
+
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), NULL);
+
+  object = bearer_profile_to_json (self);
+  json_object_set_string_member (object, "id", id);
+  json_object_set_string_member (object, "name", name);
+  copy = bearer_profile_new_from_json (object, NULL);
+  g_assert (copy != NULL);
+  return copy;
+}
+
+/**
+ * bearer_profile_update_from:
+ * @other: a profile with the same id, read anew from disk
+ *
+ * Takes every setting of @other, notifying only what changed, so a list
+ * showing @self keeps its rows.
+ */
+void
+bearer_profile_update_from (BearerProfile *self,
+                            BearerProfile *other)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  g_return_if_fail (BEARER_IS_PROFILE (other));
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  for (guint i = PROP_NAME; i <= LAST_STRING_PROP; i++)
+    set_string (self, i, other->strings[i]);
+  SET_SCALAR (self, grant_type, PROP_GRANT_TYPE, other->grant_type);
+  SET_SCALAR (self, client_auth, PROP_CLIENT_AUTH, other->client_auth);
+  SET_SCALAR (self, body_encoding, PROP_BODY_ENCODING, other->body_encoding);
+  SET_SCALAR (self, allow_insecure_http, PROP_ALLOW_INSECURE_HTTP, other->allow_insecure_http);
+  SET_SCALAR (self, auto_refresh, PROP_AUTO_REFRESH, other->auto_refresh);
+  SET_SCALAR (self, refresh_margin, PROP_REFRESH_MARGIN, other->refresh_margin);
+
+  g_array_set_size (self->params, 0);
+  for (guint i = 0; i < other->params->len; i++)
+    {
+      Param *param = &g_array_index (other->params, Param, i);
+      Param copy = { param->location, g_strdup (param->name), g_strdup (param->value) };
+
+      g_array_append_val (self->params, copy);
+    }
+
+  g_clear_pointer (&self->unknown, json_object_unref);
+  if (other->unknown != NULL)
+    self->unknown = json_object_ref (other->unknown);
+
+  g_object_thaw_notify (G_OBJECT (self));
+}
+
+/* ------------------------------------------------------------------------- */
+
+#define STRING_ACCESSORS(field, PROP) \
+  const char * \
+  bearer_profile_get_##field (BearerProfile *self) \
+  { \
+    g_return_val_if_fail (BEARER_IS_PROFILE (self), NULL); \
+    return self->strings[PROP]; \
+  }
+
+const char *
+bearer_profile_get_id (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), NULL);
+  return self->strings[PROP_ID];
+}
+
+STRING_ACCESSORS (name, PROP_NAME)
+STRING_ACCESSORS (preset, PROP_PRESET)
+STRING_ACCESSORS (token_url, PROP_TOKEN_URL)
+STRING_ACCESSORS (authorization_url, PROP_AUTHORIZATION_URL)
+STRING_ACCESSORS (client_id, PROP_CLIENT_ID)
+STRING_ACCESSORS (username, PROP_USERNAME)
+STRING_ACCESSORS (scope, PROP_SCOPE)
+STRING_ACCESSORS (audience, PROP_AUDIENCE)
+STRING_ACCESSORS (resource, PROP_RESOURCE)
+STRING_ACCESSORS (ca_file, PROP_CA_FILE)
+
+#define STRING_SETTER(field, PROP) \
+  void \
+  bearer_profile_set_##field (BearerProfile *self, \
+                              const char    *value) \
+  { \
+    g_return_if_fail (BEARER_IS_PROFILE (self)); \
+    set_string (self, PROP, value); \
+  }
+
+STRING_SETTER (name, PROP_NAME)
+STRING_SETTER (preset, PROP_PRESET)
+STRING_SETTER (token_url, PROP_TOKEN_URL)
+STRING_SETTER (authorization_url, PROP_AUTHORIZATION_URL)
+STRING_SETTER (client_id, PROP_CLIENT_ID)
+STRING_SETTER (username, PROP_USERNAME)
+STRING_SETTER (scope, PROP_SCOPE)
+STRING_SETTER (audience, PROP_AUDIENCE)
+STRING_SETTER (resource, PROP_RESOURCE)
+STRING_SETTER (ca_file, PROP_CA_FILE)
+
+BearerGrantType
+bearer_profile_get_grant_type (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), 0);
+  return self->grant_type;
+}
+
+void
+bearer_profile_set_grant_type (BearerProfile   *self,
+                               BearerGrantType  grant_type)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, grant_type, PROP_GRANT_TYPE, grant_type);
+}
+
+BearerClientAuth
+bearer_profile_get_client_auth (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), 0);
+  return self->client_auth;
+}
+
+void
+bearer_profile_set_client_auth (BearerProfile    *self,
+                                BearerClientAuth  auth)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, client_auth, PROP_CLIENT_AUTH, auth);
+}
+
+BearerBodyEncoding
+bearer_profile_get_body_encoding (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), 0);
+  return self->body_encoding;
+}
+
+void
+bearer_profile_set_body_encoding (BearerProfile      *self,
+                                  BearerBodyEncoding  encoding)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, body_encoding, PROP_BODY_ENCODING, encoding);
+}
+
+gboolean
+bearer_profile_get_allow_insecure_http (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), FALSE);
+  return self->allow_insecure_http;
+}
+
+void
+bearer_profile_set_allow_insecure_http (BearerProfile *self,
+                                        gboolean       allow)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, allow_insecure_http, PROP_ALLOW_INSECURE_HTTP, !!allow);
+}
+
+gboolean
+bearer_profile_get_auto_refresh (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), FALSE);
+  return self->auto_refresh;
+}
+
+void
+bearer_profile_set_auto_refresh (BearerProfile *self,
+                                 gboolean       auto_refresh)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, auto_refresh, PROP_AUTO_REFRESH, !!auto_refresh);
+}
+
+guint
+bearer_profile_get_refresh_margin (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), 0);
+  return self->refresh_margin;
+}
+
+void
+bearer_profile_set_refresh_margin (BearerProfile *self,
+                                   guint          seconds)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, refresh_margin, PROP_REFRESH_MARGIN, MIN (seconds, 24 * 3600));
+}
+
+guint
+bearer_profile_get_n_parameters (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), 0);
+  return self->params->len;
+}
+
+gboolean
+bearer_profile_get_parameter (BearerProfile        *self,
+                              guint                 index,
+                              BearerParamLocation  *location,
+                              const char          **name,
+                              const char          **value)
+{
+  Param *param;
+
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), FALSE);
+
+  if (index >= self->params->len)
+    return FALSE;
+
+  param = &g_array_index (self->params, Param, index);
+  if (location != NULL)
+    *location = param->location;
+  if (name != NULL)
+    *name = param->name;
+  if (value != NULL)
+    *value = param->value;
+  return TRUE;
+}
+
+void
+bearer_profile_add_parameter (BearerProfile       *self,
+                              BearerParamLocation  location,
+                              const char          *name,
+                              const char          *value)
+{
+  Param param;
+
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  g_return_if_fail (name != NULL);
+
+  param.location = location;
+  param.name = g_strdup (name);
+  param.value = g_strdup (value != NULL ? value : "");
+  g_array_append_val (self->params, param);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+void
+bearer_profile_clear_parameters (BearerProfile *self)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+
+  if (self->params->len == 0)
+    return;
+  g_array_set_size (self->params, 0);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/**
+ * bearer_profile_create_request:
+ * @grant_type: the grant to use (a profile of the authorization-code grant
+ *   refreshes with %BEARER_GRANT_REFRESH_TOKEN)
+ *
+ * Returns: (transfer full): a request with every setting of the profile;
+ *   the caller adds the secrets
+ */
+BearerTokenRequest *
+bearer_profile_create_request (BearerProfile   *self,
+                               BearerGrantType  grant_type)
+{
+  BearerTokenRequest *request;
+
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), NULL);
+
+  request = bearer_token_request_new (grant_type, self->strings[PROP_TOKEN_URL]);
+  bearer_token_request_set_client_auth (request, self->client_auth);
+  bearer_token_request_set_body_encoding (request, self->body_encoding);
+  bearer_token_request_set_scope (request, self->strings[PROP_SCOPE]);
+  bearer_token_request_set_audience (request, self->strings[PROP_AUDIENCE]);
+  bearer_token_request_set_resource (request, self->strings[PROP_RESOURCE]);
+  bearer_token_request_set_ca_file (request, self->strings[PROP_CA_FILE]);
+  bearer_token_request_set_allow_insecure_http (request, self->allow_insecure_http);
+
+  for (guint i = 0; i < self->params->len; i++)
+    {
+      Param *param = &g_array_index (self->params, Param, i);
+      bearer_token_request_add_parameter (request, param->location, param->name, param->value);
+    }
+
+  return request;
+}

@@ -1,0 +1,95 @@
+/* bearer-profile.h: everything about a connection that is not secret
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "bearer-enums.h"
+#include "bearer-token-request.h"
+
+G_BEGIN_DECLS
+
+#define BEARER_TYPE_PROFILE (bearer_profile_get_type ())
+G_DECLARE_FINAL_TYPE (BearerProfile, bearer_profile, BEARER, PROFILE, GObject)
+
+/* The default margin: a token with less than this left is refreshed. */
+#define BEARER_PROFILE_DEFAULT_REFRESH_MARGIN 60
+
+BearerProfile      *bearer_profile_new                   (const char          *name);
+BearerProfile      *bearer_profile_new_from_json         (JsonObject          *object,
+                                                          GError             **error);
+JsonObject         *bearer_profile_to_json               (BearerProfile       *self);
+BearerProfile      *bearer_profile_duplicate             (BearerProfile       *self,
+                                                          const char          *name);
+void                bearer_profile_update_from           (BearerProfile       *self,
+                                                          BearerProfile       *other);
+
+const char         *bearer_profile_get_id                (BearerProfile       *self);
+const char         *bearer_profile_get_name              (BearerProfile       *self);
+void                bearer_profile_set_name              (BearerProfile       *self,
+                                                          const char          *name);
+const char         *bearer_profile_get_preset            (BearerProfile       *self);
+void                bearer_profile_set_preset            (BearerProfile       *self,
+                                                          const char          *preset);
+const char         *bearer_profile_get_token_url         (BearerProfile       *self);
+void                bearer_profile_set_token_url         (BearerProfile       *self,
+                                                          const char          *url);
+const char         *bearer_profile_get_authorization_url (BearerProfile       *self);
+void                bearer_profile_set_authorization_url (BearerProfile       *self,
+                                                          const char          *url);
+const char         *bearer_profile_get_client_id         (BearerProfile       *self);
+void                bearer_profile_set_client_id         (BearerProfile       *self,
+                                                          const char          *client_id);
+const char         *bearer_profile_get_username          (BearerProfile       *self);
+void                bearer_profile_set_username          (BearerProfile       *self,
+                                                          const char          *username);
+BearerGrantType     bearer_profile_get_grant_type        (BearerProfile       *self);
+void                bearer_profile_set_grant_type        (BearerProfile       *self,
+                                                          BearerGrantType      grant_type);
+const char         *bearer_profile_get_scope             (BearerProfile       *self);
+void                bearer_profile_set_scope             (BearerProfile       *self,
+                                                          const char          *scope);
+const char         *bearer_profile_get_audience          (BearerProfile       *self);
+void                bearer_profile_set_audience          (BearerProfile       *self,
+                                                          const char          *audience);
+const char         *bearer_profile_get_resource          (BearerProfile       *self);
+void                bearer_profile_set_resource          (BearerProfile       *self,
+                                                          const char          *resource);
+BearerClientAuth    bearer_profile_get_client_auth       (BearerProfile       *self);
+void                bearer_profile_set_client_auth       (BearerProfile       *self,
+                                                          BearerClientAuth     auth);
+BearerBodyEncoding  bearer_profile_get_body_encoding     (BearerProfile       *self);
+void                bearer_profile_set_body_encoding     (BearerProfile       *self,
+                                                          BearerBodyEncoding   encoding);
+const char         *bearer_profile_get_ca_file           (BearerProfile       *self);
+void                bearer_profile_set_ca_file           (BearerProfile       *self,
+                                                          const char          *ca_file);
+gboolean            bearer_profile_get_allow_insecure_http (BearerProfile     *self);
+void                bearer_profile_set_allow_insecure_http (BearerProfile     *self,
+                                                          gboolean             allow);
+gboolean            bearer_profile_get_auto_refresh      (BearerProfile       *self);
+void                bearer_profile_set_auto_refresh      (BearerProfile       *self,
+                                                          gboolean             auto_refresh);
+guint               bearer_profile_get_refresh_margin    (BearerProfile       *self);
+void                bearer_profile_set_refresh_margin    (BearerProfile       *self,
+                                                          guint                seconds);
+
+/* Extra parameters, sent in the given place with every token request. */
+guint               bearer_profile_get_n_parameters      (BearerProfile       *self);
+gboolean            bearer_profile_get_parameter         (BearerProfile       *self,
+                                                          guint                index,
+                                                          BearerParamLocation *location,
+                                                          const char         **name,
+                                                          const char         **value);
+void                bearer_profile_add_parameter         (BearerProfile       *self,
+                                                          BearerParamLocation  location,
+                                                          const char          *name,
+                                                          const char          *value);
+void                bearer_profile_clear_parameters      (BearerProfile       *self);
+
+BearerTokenRequest *bearer_profile_create_request        (BearerProfile       *self,
+                                                          BearerGrantType      grant_type);
+
+G_END_DECLS
