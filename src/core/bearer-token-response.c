@@ -674,7 +674,8 @@ object_from_form (const char *data,
       name = form_decode (parts[i], eq - parts[i]);
       value = form_decode (eq + 1, -1);
       if (name == NULL || value == NULL || *name == '\0' ||
-          !g_utf8_validate (value, -1, NULL) || json_object_has_member (object, name))
+          !g_utf8_validate (name, -1, NULL) || !g_utf8_validate (value, -1, NULL) ||
+          json_object_has_member (object, name))
         continue;
 
       json_object_set_string_member (object, name, value);
