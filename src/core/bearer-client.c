@@ -57,7 +57,8 @@ request_data_free (RequestData *data)
   g_clear_object (&data->request);
   if (data->body != NULL)
     {
-      explicit_bzero (data->body->data, data->body->len);
+      if (data->body->len > 0)
+        explicit_bzero (data->body->data, data->body->len);
       g_byte_array_unref (data->body);
     }
   if (data->secrets != NULL)

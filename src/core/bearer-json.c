@@ -2,7 +2,8 @@
  *
  * json-glib's parser recurses once per nesting level, so a hostile reply of a
  * hundred thousand `[` would exhaust the stack. The depth is measured first,
- * without recursion, and text that is not UTF-8 or holds a NUL byte is refused.
+ * without recursion, and text that is not UTF-8 or holds a NUL (raw, or
+ * escaped as \u0000, where json-glib would silently cut a string) is refused.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,10 +13,12 @@
 
 #include "bearer-json-private.h"
 
-static gboolean
-nesting_within (const char *data,
-                gsize       size,
-                guint       max_depth)
+/* One pass over the text, without recursion: how deep it nests, and whether
+ * a string holds an escaped NUL (json-glib would cut the string there). */
+static BearerJsonStatus
+scan (const char *data,
+      gsize       size,
+      guint       max_depth)
 {
   guint depth = 0;
   gboolean in_string = FALSE;
@@ -27,7 +30,12 @@ nesting_within (const char *data,
       if (in_string)
         {
           if (c == '\\')
-            i++;
+            {
+              if (i + 5 < size && data[i + 1] == 'u' &&
+                  memcmp (data + i + 2, "0000", 4) == 0)
+                return BEARER_JSON_NOT_TEXT;
+              i++;
+            }
           else if (c == '"')
             in_string = FALSE;
           continue;
@@ -41,7 +49,7 @@ nesting_within (const char *data,
         case '[':
         case '{':
           if (++depth > max_depth)
-            return FALSE;
+            return BEARER_JSON_TOO_DEEP;
           break;
         case ']':
         case '}':
@@ -53,7 +61,7 @@ nesting_within (const char *data,
         }
     }
 
-  return TRUE;
+  return BEARER_JSON_OK;
 }
 
 /**
@@ -71,6 +79,7 @@ bearer_json_parse (const char  *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) error = NULL;
+  BearerJsonStatus status;
   JsonNode *node;
 
   *root = NULL;
@@ -87,8 +96,9 @@ bearer_json_parse (const char  *data,
   if (memchr (data, '\0', size) != NULL || !g_utf8_validate (data, size, NULL))
     return BEARER_JSON_NOT_TEXT;
 
-  if (!nesting_within (data, size, BEARER_JSON_MAX_DEPTH))
-    return BEARER_JSON_TOO_DEEP;
+  status = scan (data, size, BEARER_JSON_MAX_DEPTH);
+  if (status != BEARER_JSON_OK)
+    return status;
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, size, &error))

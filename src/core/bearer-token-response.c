@@ -770,7 +770,8 @@ bearer_token_response_parse (guint             status,
         case BEARER_JSON_NOT_TEXT:
           g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
                                                "The server’s reply is not valid text: it holds "
-                                               "bytes that are not UTF-8 (HTTP %u)", status));
+                                               "a NUL character or bytes that are not UTF-8 "
+                                               "(HTTP %u)", status));
           return NULL;
         case BEARER_JSON_TOO_DEEP:
           g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
