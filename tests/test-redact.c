@@ -289,6 +289,22 @@ test_redact_is_secret_field (void)
   g_assert_false (bearer_is_secret_field ("xaccess_token"));
 }
 
+static void
+test_redact_url (void)
+{
+  g_autofree char *plain = bearer_redact_url ("https://id.example.com/oauth/token");
+  g_autofree char *query = bearer_redact_url ("https://id.example.com:8443/t?tenant=acme&api_key=k-123&flag");
+  g_autofree char *userinfo = bearer_redact_url ("https://user:pa55@id.example.com/t");
+
+  g_assert_cmpstr (plain, ==, "https://id.example.com/oauth/token");
+  g_assert_cmpstr (query, ==,
+                   "https://id.example.com:8443/t?tenant=" BEARER_REDACTED "&api_key=" BEARER_REDACTED
+                   "&flag=" BEARER_REDACTED);
+  g_assert_null (strstr (userinfo, "pa55"));
+  g_assert_null (strstr (userinfo, "user"));
+  g_assert_null (bearer_redact_url (NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -309,6 +325,7 @@ main (int   argc,
   g_test_add_func ("/bearer/redact/ordinary-text", test_redact_ordinary_text);
   g_test_add_func ("/bearer/redact/non-secret-fields-kept", test_redact_non_secret_fields_kept);
   g_test_add_func ("/bearer/redact/is-secret-field", test_redact_is_secret_field);
+  g_test_add_func ("/bearer/redact/url", test_redact_url);
 
   return g_test_run ();
 }

@@ -315,6 +315,7 @@ finish_reply (GTask *task)
                                           g_get_real_time () / G_USEC_PER_SEC, &error);
   if (response == NULL)
     {
+      bearer_error_redact (error, (const char * const *) data->secrets);
       g_debug ("reply refused: %s", error->message);
       g_task_return_error (task, g_steal_pointer (&error));
       g_object_unref (task);
@@ -530,7 +531,7 @@ bearer_client_request_token_async (BearerClient        *self,
     }
 
   url = g_uri_to_string (soup_message_get_uri (data->message));
-  shown_url = redact (data, url);
+  shown_url = bearer_redact_url (url);
   request_body = bearer_token_request_peek_message_body (data->message);
   g_debug ("POST %s (grant %s, client authentication %s)", shown_url,
            bearer_grant_type_to_string (bearer_token_request_get_grant_type (request)),

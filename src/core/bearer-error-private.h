@@ -24,6 +24,9 @@ void  bearer_error_set_redirect_location (GError     *error,
 void  bearer_error_set_dead_refresh_token (GError    *error,
                                           gboolean    dead);
 
+void  bearer_error_redact                (GError             *error,
+                                          const char * const *known_secrets);
+
 char *bearer_sanitize_server_text        (const char *text,
                                           gssize      length,
                                           gsize       max_chars);

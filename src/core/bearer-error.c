@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bearer-error-private.h"
+#include "bearer-redact.h"
 
 typedef struct {
   char     *oauth_code;
@@ -212,6 +213,48 @@ bearer_error_set_dead_refresh_token (GError   *error,
 
   g_return_if_fail (priv != NULL);
   priv->dead_refresh_token = !!dead;
+}
+
+static void
+redact_field (char               **field,
+              const char * const  *known_secrets)
+{
+  char *redacted;
+
+  if (*field == NULL)
+    return;
+  redacted = bearer_redact (*field, known_secrets);
+  g_free (*field);
+  *field = redacted;
+}
+
+/**
+ * bearer_error_redact:
+ * @known_secrets: the secrets of the request the error answers
+ *
+ * A hostile or careless server may quote the refresh token it refused: mask
+ * every secret in the message and the server's fields, so the error can be
+ * shown, printed and logged.
+ */
+void
+bearer_error_redact (GError             *error,
+                     const char * const *known_secrets)
+{
+  BearerErrorPrivate *priv;
+
+  if (error == NULL)
+    return;
+
+  redact_field (&error->message, known_secrets);
+
+  priv = peek_private (error);
+  if (priv == NULL)
+    return;
+  redact_field (&priv->description, known_secrets);
+  redact_field (&priv->uri, known_secrets);
+  redact_field (&priv->hint, known_secrets);
+  redact_field (&priv->server_message, known_secrets);
+  redact_field (&priv->redirect_location, known_secrets);
 }
 
 /**

@@ -207,6 +207,52 @@ bearer_redact (const char         *text,
 }
 
 /**
+ * bearer_redact_url:
+ * @url: (nullable): a URL
+ *
+ * Returns: (nullable): @url for a log line: every query value masked (an
+ *   extra query parameter may be an API key), any user information dropped
+ */
+char *
+bearer_redact_url (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GString) query = NULL;
+  const char *original;
+
+  if (url == NULL)
+    return NULL;
+
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL)
+    return g_strdup (BEARER_REDACTED);
+
+  original = g_uri_get_query (uri);
+  if (original != NULL)
+    {
+      g_auto(GStrv) pairs = g_strsplit (original, "&", -1);
+
+      query = g_string_new (NULL);
+      for (guint i = 0; pairs[i] != NULL; i++)
+        {
+          const char *eq = strchr (pairs[i], '=');
+
+          if (query->len > 0)
+            g_string_append_c (query, '&');
+          if (eq != NULL)
+            g_string_append_len (query, pairs[i], eq - pairs[i]);
+          else
+            g_string_append (query, pairs[i]);
+          g_string_append (query, "=" BEARER_REDACTED);
+        }
+    }
+
+  return g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
+                     g_uri_get_port (uri), g_uri_get_path (uri),
+                     query != NULL ? query->str : NULL, NULL);
+}
+
+/**
  * bearer_secret_free:
  * @secret: (nullable): a secret string
  *

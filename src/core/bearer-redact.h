@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 char    *bearer_redact            (const char         *text,
                                    const char * const *known_secrets);
+char    *bearer_redact_url        (const char         *url);
 gboolean bearer_is_secret_field   (const char         *name);
 void     bearer_secret_free       (char               *secret);
 
