@@ -872,6 +872,9 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("bearer-cli");
+  /* Standard output is for tokens that scripts capture: debug logs go to
+   * standard error. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc < 2)
     {

@@ -240,7 +240,9 @@ bearer_secrets_is_empty (const BearerSecrets *self)
  *
  * Returns: whether there is an access token that is valid for at least
  *   @seconds more. A token whose expiry the server did not say counts as
- *   valid: only a forced refresh replaces it.
+ *   valid: only a forced refresh replaces it. Once the refresh token was
+ *   refused, no token counts as valid: servers that rotate revoke the
+ *   access token together with the refresh token.
  */
 gboolean
 bearer_secrets_token_valid_for (const BearerSecrets *self,
@@ -249,7 +251,7 @@ bearer_secrets_token_valid_for (const BearerSecrets *self,
 {
   g_return_val_if_fail (self != NULL, FALSE);
 
-  if (self->access_token == NULL)
+  if (self->access_token == NULL || self->needs_sign_in)
     return FALSE;
   if (self->expires_at == 0)
     return TRUE;

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+//
+// oidc-server.mjs: a throw-away OpenID Provider (the real, certified
+// `oidc-provider` package) for Bearer's end-to-end tests.
+//
+//   node tests/e2e/oidc-server.mjs
+//
+// Listens on 127.0.0.1 only, on a free port, and prints on stdout, in order:
+//
+//   ISSUER http://127.0.0.1:PORT
+//   REFRESH <refresh token>      a first refresh token of client bearer-e2e
+//   READY
+//
+// The refresh token is minted through the provider's own API (a Grant, then
+// a RefreshToken of that grant), as the authorization-code flow would have
+// issued it, so no browser is needed. It is a test token of a test server
+// that lives only as long as this process.
+//
+// Clients:
+//   bearer-e2e   confidential, client_secret_basic, secret BEARER_E2E_SECRET
+//                (default "s3cr:et%+ x": ':' '%' '+' and a space, so that the
+//                RFC 6749 §2.3.1 encoding of HTTP Basic really matters)
+//   bearer-post  confidential, client_secret_post, secret BEARER_E2E_POST_SECRET
+//                (default "p0st:s%cr+t x")
+//
+// Refresh tokens rotate on every use; reusing a spent one revokes the whole
+// grant (oidc-provider's own behaviour with rotateRefreshToken: true).
+//
+// Every token endpoint outcome is logged on stderr, one line each:
+//   EVENT grant.success <grant_type>
+//   EVENT grant.error <grant_type> <error> <error_description>
+// so a test can count what the server really did.
+//
+// Stops cleanly (exit 0) on SIGTERM or SIGINT.
+
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+
+import Provider from 'oidc-provider';
+
+// stdout carries only the lines above: oidc-provider's notices (printed
+// with console.info) go to stderr with its warnings.
+console.info = (...args) => console.error(...args);
+console.log = (...args) => console.error(...args);
+
+const HOST = '127.0.0.1';
+const ACCOUNT = 'e2e-user';
+const SCOPE = 'openid offline_access api:read';
+const E2E_SECRET = process.env.BEARER_E2E_SECRET ?? 's3cr:et%+ x';
+const POST_SECRET = process.env.BEARER_E2E_POST_SECRET ?? 'p0st:s%cr+t x';
+
+// The port is chosen at listen time and the issuer depends on it: listen
+// first, attach the provider afterwards (nobody knows the port before the
+// ISSUER line is printed).
+const server = http.createServer();
+
+await new Promise((resolve, reject) => {
+  server.once('error', reject);
+  server.listen(0, HOST, resolve);
+});
+
+const { port } = server.address();
+const issuer = `http://${HOST}:${port}`;
+
+// A signing key of our own, so that the provider does not fall back to its
+// published development keys (and does not warn about them).
+const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'e2e', use: 'sig', alg: 'RS256' };
+
+const provider = new Provider(issuer, {
+  clients: [
+    {
+      client_id: 'bearer-e2e',
+      client_secret: E2E_SECRET,
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/cb'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: SCOPE,
+    },
+    {
+      client_id: 'bearer-post',
+      client_secret: POST_SECRET,
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/cb'],
+      token_endpoint_auth_method: 'client_secret_post',
+      scope: SCOPE,
+    },
+  ],
+  scopes: ['openid', 'offline_access', 'api:read'],
+  claims: {
+    openid: ['sub'],
+    email: ['email', 'email_verified'],
+    profile: ['name'],
+  },
+  async findAccount(ctx, sub) {
+    return {
+      accountId: sub,
+      async claims() {
+        return {
+          sub, name: 'E2E User', email: 'e2e@example.test', email_verified: true,
+        };
+      },
+    };
+  },
+  features: {
+    clientCredentials: { enabled: true },
+    revocation: { enabled: true },
+    introspection: {
+      enabled: true,
+      // Any authenticated client of this test server may introspect.
+      async allowedPolicy() { return true; },
+    },
+    devInteractions: { enabled: true },
+  },
+  rotateRefreshToken: true,
+  async issueRefreshToken(ctx, client, code) {
+    return client.grantTypeAllowed('refresh_token');
+  },
+  jwks: { keys: [signingKey] },
+  cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
+  ttl: {
+    AccessToken: 3600,
+    AuthorizationCode: 60,
+    ClientCredentials: 3600,
+    Grant: 14 * 24 * 3600,
+    IdToken: 3600,
+    Interaction: 3600,
+    RefreshToken: 14 * 24 * 3600,
+    Session: 14 * 24 * 3600,
+  },
+});
+
+for (const event of ['grant.success', 'grant.error']) {
+  provider.on(event, (ctx, err) => {
+    const grant = ctx.oidc?.params?.grant_type ?? '-';
+    if (err) {
+      process.stderr.write(`EVENT ${event} ${grant} ${err.error ?? err.name} ${err.error_description ?? ''}\n`);
+    } else {
+      process.stderr.write(`EVENT ${event} ${grant}\n`);
+    }
+  });
+}
+provider.on('server_error', (ctx, err) => {
+  process.stderr.write(`EVENT server_error ${err?.stack ?? err}\n`);
+});
+
+server.on('request', provider.callback());
+
+// The first refresh token: a grant for the account and client, as consent
+// would have made it, and a refresh token of that grant.
+const client = await provider.Client.find('bearer-e2e');
+const grant = new provider.Grant({ accountId: ACCOUNT, clientId: client.clientId });
+grant.addOIDCScope(SCOPE);
+const grantId = await grant.save();
+const refreshToken = new provider.RefreshToken({
+  accountId: ACCOUNT,
+  client,
+  grantId,
+  scope: SCOPE,
+  gty: 'authorization_code',
+  authTime: Math.floor(Date.now() / 1000),
+});
+const refreshValue = await refreshToken.save();
+
+process.stdout.write(`ISSUER ${issuer}\nREFRESH ${refreshValue}\nREADY\n`);
+
+let stopping = false;
+function stop() {
+  if (stopping) return;
+  stopping = true;
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+  // Never hang on a stuck connection.
+  setTimeout(() => process.exit(0), 2000).unref();
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# tests/e2e/test-oidc.sh: bearer-cli against a real OpenID Provider
+# (oidc-provider, tests/e2e/oidc-server.mjs) on 127.0.0.1. Prints TAP.
+#
+#   BEARER_CLI=build/src/cli/bearer-cli tools/test-session bash tests/e2e/test-oidc.sh
+#
+# Needs node, curl, tests/e2e/node_modules (npm ci --prefix tests/e2e) and a
+# secret service (tools/test provides all of them). Without them it skips,
+# unless BEARER_TEST_SESSION is set, where a missing piece is a failure.
+#
+# bearer-cli runs with XDG directories of this script's own (removed at the
+# end), so a developer's profiles are never touched; the keyring items it
+# creates are removed with `bearer-cli remove`. Secrets and tokens are given
+# to bearer-cli and curl on standard input only, never in argv.
+set -u
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PLAN=25
+
+# ---- prerequisites -----------------------------------------------------------
+missing=""
+command -v node >/dev/null 2>&1 || missing="node is not installed"
+[[ -n "$missing" || -f "$here/node_modules/oidc-provider/package.json" ]] ||
+	missing="tests/e2e/node_modules is missing (run: npm ci --prefix tests/e2e --no-audit --no-fund)"
+[[ -n "$missing" ]] || command -v curl >/dev/null 2>&1 || missing="curl is not installed"
+[[ -n "$missing" || (-n "${BEARER_CLI:-}" && -x "${BEARER_CLI:-}") ]] ||
+	missing="BEARER_CLI does not name the built bearer-cli (run through meson test or tools/test)"
+if [[ -z "$missing" && -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
+	if [[ -n "${XDG_RUNTIME_DIR:-}" && -S "${XDG_RUNTIME_DIR}/bus" ]]; then
+		# The bus is found through XDG_RUNTIME_DIR, which is replaced below.
+		export DBUS_SESSION_BUS_ADDRESS="unix:path=${XDG_RUNTIME_DIR}/bus"
+	else
+		missing="no D-Bus session bus, so no secret service (run tools/test)"
+	fi
+fi
+# The secret service: owned, or at least activatable, on the session bus.
+if [[ -z "$missing" ]] && command -v gdbus >/dev/null 2>&1; then
+	dbus_call() {
+		gdbus call --session --dest org.freedesktop.DBus --object-path /org/freedesktop/DBus \
+			--method "org.freedesktop.DBus.$1" "${@:2}" 2>/dev/null
+	}
+	if [[ "$(dbus_call NameHasOwner org.freedesktop.secrets)" != "(true,)" &&
+		"$(dbus_call ListActivatableNames)" != *"'org.freedesktop.secrets'"* ]]; then
+		missing="no secret service (org.freedesktop.secrets) on the session bus (run tools/test)"
+	fi
+fi
+if [[ -n "$missing" ]]; then
+	if [[ -z "${BEARER_TEST_SESSION:-}" ]]; then
+		echo "1..0 # SKIP $missing"
+		exit 0
+	fi
+	echo "1..1"
+	echo "not ok 1 - prerequisites: $missing (BEARER_TEST_SESSION is set, so this is a failure)"
+	exit 1
+fi
+
+# ---- state and clean-up --------------------------------------------------------
+started_ns=$(date +%s%N)
+work="$(mktemp -d "${TMPDIR:-/tmp}/bearer-e2e.XXXXXXXX")"
+chmod 0700 "$work"
+mkdir -p "$work"/{config,data,cache,runtime}
+chmod 0700 "$work/runtime"
+server_pid=""
+profiles=()
+
+cli_env=(
+	XDG_CONFIG_HOME="$work/config"
+	XDG_DATA_HOME="$work/data"
+	XDG_CACHE_HOME="$work/cache"
+	XDG_RUNTIME_DIR="$work/runtime"
+)
+
+cleanup() {
+	local name i
+	trap - EXIT INT TERM HUP
+	for name in "${profiles[@]}"; do
+		env "${cli_env[@]}" timeout 60 "$BEARER_CLI" remove "$name" >/dev/null 2>&1 ||
+			echo "# could not remove the profile $name and its keyring item" >&2
+	done
+	if [[ -n "$server_pid" ]]; then
+		kill -TERM "$server_pid" 2>/dev/null
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$server_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$server_pid" 2>/dev/null
+		wait "$server_pid" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+# ---- TAP -----------------------------------------------------------------------
+n=0
+failures=0
+echo "1..$PLAN"
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1))
+	failures=$((failures + 1))
+	echo "not ok $n - $1"
+	shift
+	local line
+	for line in "$@"; do
+		printf '%s\n' "$line" | sed 's/^/#   /'
+	done
+}
+# check DESCRIPTION CONDITION-STATUS [DIAGNOSTIC...]
+check() {
+	local what="$1" status="$2"
+	shift 2
+	if [[ "$status" == 0 ]]; then ok "$what"; else not_ok "$what" "$@"; fi
+}
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# run_cli NAME [ARGS...]: bearer-cli in our own XDG directories; standard
+# input from $cli_stdin (a file, or /dev/null). Sets rc, out, err.
+cli_stdin=/dev/null
+run_cli() {
+	env "${cli_env[@]}" timeout 60 "$BEARER_CLI" "$@" <"$cli_stdin" >"$work/out" 2>"$work/err"
+	rc=$?
+	out="$(cat "$work/out")"
+	err="$(cat "$work/err")"
+	cli_stdin=/dev/null
+}
+# with_stdin VALUE: the next run_cli reads VALUE (no line break) on stdin.
+with_stdin() {
+	printf %s "$1" >"$work/stdin"
+	cli_stdin="$work/stdin"
+}
+
+# json_get FIELD < JSON: one member of a JSON object, printed as text.
+json_get() {
+	node -e '
+		let s = "";
+		process.stdin.on("data", (d) => (s += d)).on("end", () => {
+			let v;
+			try { v = JSON.parse(s)[process.argv[1]]; } catch (e) { v = undefined; }
+			process.stdout.write(v === undefined || v === null ? "" : String(v));
+		});' "$1"
+}
+
+# form_encode VALUE: application/x-www-form-urlencoded, as RFC 6749 §2.3.1
+# wants it for HTTP Basic (the value goes to node on stdin, not in argv).
+form_encode() {
+	printf %s "$1" | node -e '
+		let s = "";
+		process.stdin.on("data", (d) => (s += d)).on("end", () =>
+			process.stdout.write(new URLSearchParams([["", s]]).toString().slice(1)));'
+}
+# introspect TOKEN: the provider's introspection answer (JSON), as bearer-e2e;
+# curl reads its config, credentials and token included, from stdin.
+introspect() {
+	printf 'user = "bearer-e2e:%s"\ndata-urlencode = "token=%s"\nsilent\nmax-time = 30\n' "$E2E_SECRET_FORM" "$1" |
+		curl -K - "$ISSUER/token/introspection"
+}
+# server_events PREFIX: how many token endpoint outcomes the server logged (EVENT lines).
+server_events() { grep -c "^EVENT $1" "$work/server.err"; }
+
+E2E_SECRET='s3cr:et%+ x'
+POST_SECRET='p0st:s%cr+t x'
+E2E_SECRET_FORM="$(form_encode "$E2E_SECRET")"
+
+# ---- 1. the server ---------------------------------------------------------------
+t0=$(now_ms)
+(
+	cd "$here" &&
+		BEARER_E2E_SECRET="$E2E_SECRET" BEARER_E2E_POST_SECRET="$POST_SECRET" \
+			exec node oidc-server.mjs
+) </dev/null >"$work/server.out" 2>"$work/server.err" &
+server_pid=$!
+for ((i = 0; i < 300; i++)); do
+	grep -q '^READY$' "$work/server.out" 2>/dev/null && break
+	kill -0 "$server_pid" 2>/dev/null || break
+	sleep 0.05
+done
+ISSUER="$(sed -n '1s/^ISSUER //p' "$work/server.out")"
+FIRST_REFRESH="$(sed -n 's/^REFRESH //p' "$work/server.out")"
+t_server=$(($(now_ms) - t0))
+if [[ "$ISSUER" =~ ^http://127\.0\.0\.1:[0-9]+$ && -n "$FIRST_REFRESH" ]]; then
+	ok "oidc-provider started: $ISSUER (first line), a first refresh token minted, in ${t_server} ms"
+else
+	not_ok "oidc-provider started" "$(cat "$work/server.out" "$work/server.err")"
+	bail "the OpenID Provider did not start"
+fi
+
+# The minted refresh token is real: the provider itself says it is active.
+answer="$(introspect "$FIRST_REFRESH")"
+[[ "$(json_get active <<<"$answer")" == true && "$(json_get client_id <<<"$answer")" == bearer-e2e ]]
+check "the minted refresh token is active at the provider (introspection)" $? "$answer"
+
+# ---- 2. the profile, secrets on stdin ---------------------------------------------
+profiles+=(e2e)
+run_cli add e2e --token-url "$ISSUER/token" --client-id bearer-e2e --auth basic
+check "add e2e (http to 127.0.0.1 needs no --allow-http)" $rc "exit $rc" "$err"
+
+with_stdin "$E2E_SECRET"
+run_cli set-secret e2e client-secret
+check "set-secret e2e client-secret, from stdin" $rc "exit $rc" "$err"
+
+with_stdin "$FIRST_REFRESH"
+run_cli set-secret e2e refresh-token
+check "set-secret e2e refresh-token, from stdin" $rc "exit $rc" "$err"
+
+# ---- (a) five refreshes: new access token and a rotated refresh token each time ----
+declare -A seen_tokens=()
+refresh_ms=()
+last_token=""
+for round in 1 2 3 4 5; do
+	before=$(server_events 'grant.success refresh_token')
+	t0=$(now_ms)
+	run_cli refresh e2e
+	refresh_ms+=($(($(now_ms) - t0)))
+	r_rc=$rc r_out="$out" r_err="$err"
+	run_cli token e2e --json
+	token="$(json_get access_token <<<"$out")"
+	after=$(server_events 'grant.success refresh_token')
+	problems=()
+	((r_rc == 0)) || problems+=("refresh exited $r_rc: $r_err")
+	[[ "$r_out" == *"the refresh token rotated and the new one is stored"* ]] ||
+		problems+=("the status line does not say the refresh token rotated: $r_out")
+	((rc == 0)) || problems+=("token --json exited $rc: $err")
+	[[ -n "$token" ]] || problems+=("no access_token in token --json")
+	[[ -z "$token" || -z "${seen_tokens[$token]:-}" ]] || problems+=("the access token did not change")
+	[[ "$(json_get refreshed <<<"$out")" == false ]] ||
+		problems+=("token --json refreshed again although the new token is valid for an hour")
+	((after == before + 1)) || problems+=("the server counted $((after - before)) refreshes, not 1")
+	[[ -n "$token" ]] && seen_tokens[$token]=1
+	last_token="$token"
+	if ((${#problems[@]} == 0)); then
+		ok "(a) refresh $round: exit 0, a new access token, the refresh token rotated (${refresh_ms[-1]} ms)"
+	else
+		not_ok "(a) refresh $round" "${problems[@]}"
+	fi
+done
+
+# The first refresh token was spent at the server: rotation really happened
+# there, not only in bearer-cli's words.
+answer="$(introspect "$FIRST_REFRESH")"
+[[ "$(json_get active <<<"$answer")" == false ]]
+check "(a) the provider no longer accepts the first refresh token (rotated away)" $? "$answer"
+
+count=$(server_events 'grant.success refresh_token')
+errors=$(server_events 'grant.error')
+((count == 5 && errors == 0))
+check "(a) the provider performed exactly 5 refreshes and refused none" $? \
+	"successes: $count, errors: $errors" "$(grep '^EVENT' "$work/server.err")"
+
+# ---- (b) --header, and the provider accepts the token ----------------------------
+run_cli token e2e --header
+header="$out"
+[[ $rc == 0 && "$header" =~ ^Authorization:\ Bearer\ [^[:space:]]+$ && "$header" == "Authorization: Bearer $last_token" ]]
+check "(b) token e2e --header prints 'Authorization: Bearer <the current token>'" $? "exit $rc" "$err"
+
+answer="$(introspect "${header#Authorization: Bearer }")"
+[[ "$(json_get active <<<"$answer")" == true && "$(json_get client_id <<<"$answer")" == bearer-e2e &&
+	"$(json_get sub <<<"$answer")" == e2e-user ]]
+check "(b) the provider's introspection says the token is active, for bearer-e2e and e2e-user" $? "$answer"
+
+# ---- (g) bearer-cli curl against userinfo -------------------------------------------
+run_cli curl e2e -- -s -w '\n%{http_code}' "$ISSUER/me"
+status="${out##*$'\n'}"
+body="${out%$'\n'*}"
+[[ $rc == 0 && "$status" == 200 && "$(json_get sub <<<"$body")" == e2e-user ]]
+check "(g) bearer-cli curl e2e -- -s \$ISSUER/me: HTTP 200 with the user's claims" $? \
+	"exit $rc, HTTP ${status}" "$body" "$err"
+
+# ---- (c) client credentials ------------------------------------------------------------
+profiles+=(cc)
+run_cli add cc --token-url "$ISSUER/token" --client-id bearer-e2e --grant client_credentials
+a_rc=$rc
+with_stdin "$E2E_SECRET"
+run_cli set-secret cc client-secret
+s_rc=$rc
+run_cli token cc
+cc_token="$out"
+answer="$(introspect "$cc_token")"
+[[ $a_rc == 0 && $s_rc == 0 && $rc == 0 && -n "$cc_token" &&
+	"$(json_get active <<<"$answer")" == true && "$(json_get client_id <<<"$answer")" == bearer-e2e ]]
+check "(c) client_credentials profile: token cc exits 0 and the provider says its token is active" $? \
+	"add $a_rc, set-secret $s_rc, token $rc" "$err" "$answer"
+
+# The second client authenticates in the body (client_secret_post).
+profiles+=(post)
+run_cli add post --token-url "$ISSUER/token" --client-id bearer-post --auth post --grant client_credentials
+a_rc=$rc
+with_stdin "$POST_SECRET"
+run_cli set-secret post client-secret
+s_rc=$rc
+run_cli token post
+[[ $a_rc == 0 && $s_rc == 0 && $rc == 0 && -n "$out" ]]
+check "(c) client_secret_post client bearer-post (secret with ':' '%' '+' ' '): token post exits 0" $? \
+	"add $a_rc, set-secret $s_rc, token $rc" "$err"
+
+# ---- (d) a wrong client secret ------------------------------------------------------------
+with_stdin "wrong-$E2E_SECRET"
+run_cli set-secret e2e client-secret
+run_cli refresh e2e
+d_rc=$rc d_err="$err"
+[[ $d_rc == 3 && "$d_err" == *invalid_client* ]]
+check "(d) a wrong client secret: refresh exits 3 and stderr mentions invalid_client" $? "exit $d_rc" "$d_err"
+
+run_cli list
+e2e_line="$(grep '^e2e ' <<<"$out")"
+[[ $rc == 0 && -n "$e2e_line" && "$e2e_line" != *"sign in again"* ]]
+check "(d) a refused client is not a dead refresh token: list does not say 'sign in again'" $? "$out" "$err"
+
+with_stdin "$E2E_SECRET"
+run_cli set-secret e2e client-secret
+run_cli refresh e2e
+[[ $rc == 0 ]]
+check "(d) with the right secret again, the stored refresh token still works (exit 0)" $? "exit $rc" "$err"
+
+# ---- (f) basic-raw: the secret's '%' is not form-encoded ------------------------------------
+profiles+=(raw)
+run_cli add raw --token-url "$ISSUER/token" --client-id bearer-e2e --auth basic-raw --grant client_credentials
+with_stdin "$E2E_SECRET"
+run_cli set-secret raw client-secret
+run_cli token raw
+[[ $rc == 3 && "$err" == *invalid_request* && "$err" == *"not properly encoded"* ]]
+check "(f) --auth basic-raw with a '%' in the secret: exit 3, invalid_request 'not properly encoded'" $? \
+	"exit $rc" "$err"
+
+# ---- (e) a reused refresh token: the provider revokes the grant --------------------------
+run_cli token e2e --json
+live_token="$(json_get access_token <<<"$out")"
+with_stdin "$FIRST_REFRESH"
+run_cli set-secret e2e refresh-token
+s_rc=$rc
+run_cli refresh e2e
+[[ $s_rc == 0 && $rc == 4 && "$err" == *invalid_grant* ]]
+check "(e) a spent refresh token stored again: refresh exits 4 (sign in again), stderr mentions invalid_grant" $? \
+	"set-secret $s_rc, refresh $rc" "$err"
+
+run_cli list
+e2e_line="$(grep '^e2e ' <<<"$out")"
+[[ $rc == 0 && "$e2e_line" == *"sign in again"* ]]
+check "(e) bearer-cli list shows e2e as 'sign in again'" $? "exit $rc" "$out" "$err"
+
+answer="$(introspect "$live_token")"
+[[ -n "$live_token" && "$(json_get active <<<"$answer")" == false ]]
+check "(e) the reuse made the provider revoke the whole grant: the last access token is no longer active" $? \
+	"$answer"
+
+before=$(server_events 'grant.')
+run_cli token e2e
+after=$(server_events 'grant.')
+[[ $rc == 4 && $after == "$before" && -z "$out" ]]
+check "(e) token then exits 4 at once, without asking the server, and does not hand out the revoked access token" $? \
+	"exit $rc, server events before $before, after $after" "$err"
+
+# ---- the end ----------------------------------------------------------------------------------
+total=$(($(now_ms) - started_ns / 1000000))
+echo "# timings: server start ${t_server} ms; refreshes ${refresh_ms[*]} ms; whole script ${total} ms"
+echo "# server events: $(grep -c '^EVENT' "$work/server.err") ($(server_events 'grant.success') successes, $(server_events 'grant.error') errors)"
+if ((n != PLAN)); then
+	echo "# ran $n tests, planned $PLAN"
+	failures=$((failures + 1))
+fi
+((failures == 0))

@@ -1,0 +1,1078 @@
+/* test-leak.c: no secret of a whole bearer-cli session leaks anywhere
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Canary secrets — a client secret `canary-secret-<hex>`, a refresh token
+ * `canary-refresh-<hex>`, and every access and refresh token the test
+ * server issues (`canary-access-<hex>`, `canary-refresh-<hex>`) — go through
+ * a whole session of bearer-cli, each process with G_MESSAGES_DEBUG=all:
+ *
+ *   add, set-secret client-secret, set-secret refresh-token (both on
+ *   stdin), token, refresh, list, a failing refresh (a hostile server
+ *   answers invalid_grant with the refresh token echoed in its
+ *   error_description), remove.
+ *
+ * Then no canary may be found in any file under the session's own
+ * XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME and XDG_RUNTIME_DIR, in any
+ * process's standard error (which holds the debug log), in the standard
+ * output of the commands that must not print secrets (all but `token`,
+ * which prints the access token by design), or in any argv. So that the
+ * test cannot pass on an empty log, the debug log must show the traced
+ * exchanges, and `token` must print the canary access token (the canaries
+ * are found where they are).
+ *
+ * It needs a session bus with an unlocked secret service (tools/test makes
+ * one); it skips without one unless BEARER_TEST_SESSION is set. Every
+ * bearer-cli runs with XDG directories of this program's own (removed at
+ * the end), and the keyring item is removed with `bearer-cli remove`.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+
+#define CLIENT_ID        "leak-client"
+#define PROFILE_NAME          "leak"
+#define PROC_TIMEOUT_S   60
+
+/* ------------------------------------------------------------------------- *
+ * The session: a bearer-cli to run and a secret service to talk to
+ * ------------------------------------------------------------------------- */
+
+static const char *bearer_cli;
+
+static char *
+secret_service_problem (void)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GVariant) activatable = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **names = NULL;
+  gboolean has_owner = FALSE;
+
+  bus = g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  if (bus == NULL)
+    return g_strdup_printf ("cannot connect to the session bus: %s", error->message);
+
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+                                       NULL, &error);
+  if (owned != NULL)
+    g_variant_get (owned, "(b)", &has_owner);
+  if (!has_owner)
+    {
+      activatable = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus",
+                                                 "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                                 "ListActivatableNames", NULL,
+                                                 G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE,
+                                                 5000, NULL, NULL);
+      if (activatable != NULL)
+        {
+          g_variant_get (activatable, "(^a&s)", &names);
+          has_owner = g_strv_contains (names, "org.freedesktop.secrets");
+        }
+    }
+  g_dbus_connection_close_sync (bus, NULL, NULL);
+
+  if (!has_owner)
+    return g_strdup ("no secret service (org.freedesktop.secrets) on the session bus");
+  return NULL;
+}
+
+/* TAP: the summary goes on the "not ok" line, which must stay one line;
+ * every detail on a "# " line of its own. */
+static void
+fail_with_details (const char *summary,
+                   const char *details)
+{
+  g_auto(GStrv) lines = g_strsplit (details, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*g_strstrip (lines[i]) != '\0')
+      g_test_message ("  %s", lines[i]);
+  g_test_fail_printf ("%s", summary);
+}
+
+/* TRUE when the test can run. Otherwise it is skipped, or failed when
+ * BEARER_TEST_SESSION says the session was made for it. */
+static gboolean
+require_session (void)
+{
+  g_autofree char *why = NULL;
+
+  bearer_cli = g_getenv ("BEARER_CLI");
+  if (bearer_cli == NULL || !g_file_test (bearer_cli, G_FILE_TEST_IS_EXECUTABLE))
+    why = g_strdup ("BEARER_CLI does not name the built bearer-cli");
+  else if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      /* The bus may be found through XDG_RUNTIME_DIR, which the
+       * subprocesses get a private one of: name it explicitly. Never let
+       * GDBus autolaunch a bus of its own. */
+      g_autofree char *bus = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
+
+      if (g_file_test (bus, G_FILE_TEST_EXISTS))
+        {
+          g_autofree char *address = g_strconcat ("unix:path=", bus, NULL);
+          g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+        }
+      else
+        why = g_strdup ("no D-Bus session bus");
+    }
+  if (why == NULL)
+    why = secret_service_problem ();
+
+  if (why == NULL)
+    return TRUE;
+
+  if (g_getenv ("BEARER_TEST_SESSION") != NULL)
+    g_test_fail_printf ("BEARER_TEST_SESSION is set but %s", why);
+  else
+    g_test_skip_printf ("%s: run it through tools/test, which makes a private session "
+                        "with an unlocked keyring", why);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------------- *
+ * A sandbox: XDG directories of our own for every bearer-cli
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  char *root;
+  char *out;                    /* captured output, outside the XDG dirs */
+  char **envp;
+  guint serial;
+} Sandbox;
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir;
+  const char *name;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      if ((dir = g_dir_open (path, 0, NULL)) != NULL)
+        {
+          while ((name = g_dir_read_name (dir)) != NULL)
+            {
+              g_autofree char *child = g_build_filename (path, name, NULL);
+              remove_tree (child);
+            }
+          g_dir_close (dir);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+static Sandbox *
+sandbox_new (const char *prefix)
+{
+  Sandbox *sandbox = g_new0 (Sandbox, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *template = g_strconcat (prefix, "-XXXXXX", NULL);
+  const char *dirs[][2] = {
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_RUNTIME_DIR", "runtime" },
+  };
+
+  sandbox->root = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  sandbox->envp = g_get_environ ();
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (sandbox->root, dirs[i][1], NULL);
+
+      g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+      sandbox->envp = g_environ_setenv (sandbox->envp, dirs[i][0], path, TRUE);
+    }
+  sandbox->out = g_build_filename (sandbox->root, "out", NULL);
+  g_assert_cmpint (g_mkdir (sandbox->out, 0700), ==, 0);
+  /* Every debug message of every domain: the log must hold no secret. */
+  sandbox->envp = g_environ_setenv (sandbox->envp, "G_MESSAGES_DEBUG", "all", TRUE);
+  return sandbox;
+}
+
+static void
+sandbox_free (Sandbox *sandbox)
+{
+  remove_tree (sandbox->root);
+  g_free (sandbox->root);
+  g_free (sandbox->out);
+  g_strfreev (sandbox->envp);
+  g_free (sandbox);
+}
+
+/* ------------------------------------------------------------------------- *
+ * bearer-cli subprocesses, run while the main context (and so the server)
+ * is iterated
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  GSubprocess *process;
+  char **argv;                  /* as given to the process */
+  GBytes *cmdline;              /* /proc/PID/cmdline right after the spawn, if readable */
+  char *out_path;
+  char *err_path;
+  gboolean done;
+  int status;                   /* exit status, or -1 when killed by a signal */
+  char *out;
+  char *err;
+} Proc;
+
+static void
+proc_free (Proc *proc)
+{
+  g_clear_object (&proc->process);
+  g_strfreev (proc->argv);
+  g_clear_pointer (&proc->cmdline, g_bytes_unref);
+  g_free (proc->out_path);
+  g_free (proc->err_path);
+  g_free (proc->out);
+  g_free (proc->err);
+  g_free (proc);
+}
+
+static void
+proc_waited_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Proc *proc = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  proc->done = TRUE;
+}
+
+/* Starts `bearer-cli ARGV…`, with STDIN_TEXT (if any) on its standard input. */
+static Proc *
+proc_start (Sandbox            *sandbox,
+            const char         *stdin_text,
+            const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  Proc *proc = g_new0 (Proc, 1);
+  guint n = sandbox->serial++;
+
+  g_ptr_array_add (argv, (gpointer) bearer_cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  proc->out_path = g_strdup_printf ("%s/%u.out", sandbox->out, n);
+  proc->err_path = g_strdup_printf ("%s/%u.err", sandbox->out, n);
+
+  launcher = g_subprocess_launcher_new (stdin_text != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                           : G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_environ (launcher, sandbox->envp);
+  g_subprocess_launcher_set_stdout_file_path (launcher, proc->out_path);
+  g_subprocess_launcher_set_stderr_file_path (launcher, proc->err_path);
+  proc->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                &error);
+  g_assert_no_error (error);
+  proc->argv = g_strdupv ((char **) argv->pdata);
+
+  /* What every user of the machine can read: the process's argv. The
+   * spawn returns after the exec, so this is bearer-cli's own (empty if it
+   * already ended). */
+  {
+    g_autofree char *path = g_strdup_printf ("/proc/%s/cmdline",
+                                             g_subprocess_get_identifier (proc->process));
+    char *contents = NULL;
+    gsize length = 0;
+
+    if (g_file_get_contents (path, &contents, &length, NULL))
+      proc->cmdline = g_bytes_new_take (contents, length);
+  }
+
+  if (stdin_text != NULL)
+    {
+      GOutputStream *input = g_subprocess_get_stdin_pipe (proc->process);
+
+      g_output_stream_write_all (input, stdin_text, strlen (stdin_text), NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_output_stream_close (input, NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  g_subprocess_wait_async (proc->process, NULL, proc_waited_cb, proc);
+  return proc;
+}
+
+static gboolean
+flag_timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until every process ended; collects output. */
+static void
+procs_wait (Proc  **procs,
+            guint   n)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add_seconds (PROC_TIMEOUT_S, flag_timeout_cb, &timed_out);
+
+  for (;;)
+    {
+      gboolean all_done = TRUE;
+
+      for (guint i = 0; i < n; i++)
+        all_done &= procs[i]->done;
+      if (all_done)
+        break;
+      if (timed_out)
+        {
+          for (guint i = 0; i < n; i++)
+            if (!procs[i]->done)
+              g_subprocess_force_exit (procs[i]->process);
+          timed_out = FALSE;    /* now wait for them to be reaped */
+          g_test_fail_printf ("a bearer-cli did not end within %d s", PROC_TIMEOUT_S);
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  if (!timed_out)
+    g_source_remove (timeout_id);
+
+  for (guint i = 0; i < n; i++)
+    {
+      Proc *proc = procs[i];
+
+      proc->status = g_subprocess_get_if_exited (proc->process)
+                     ? g_subprocess_get_exit_status (proc->process) : -1;
+      if (!g_file_get_contents (proc->out_path, &proc->out, NULL, NULL))
+        proc->out = g_strdup ("");
+      if (!g_file_get_contents (proc->err_path, &proc->err, NULL, NULL))
+        proc->err = g_strdup ("");
+    }
+}
+
+/* Runs one bearer-cli to its end. */
+static Proc *
+run_cli (Sandbox    *sandbox,
+         const char *stdin_text,
+         ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+  Proc *proc;
+
+  va_start (ap, stdin_text);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  proc = proc_start (sandbox, stdin_text, (const char * const *) args->pdata);
+  procs_wait (&proc, 1);
+  return proc;
+}
+
+/* ------------------------------------------------------------------------- *
+ * The server: issues canary tokens; hostile when asked to be
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  char *value;
+  char *kind;                   /* what it is, to name it without printing it */
+} Canary;
+
+typedef struct {
+  SoupServer *server;
+  char *token_url;
+  char *client_secret;
+  char *current;                /* the refresh token that works */
+  char *last_access_token;
+  gboolean hostile;
+  guint requests;
+  GPtrArray *canaries;          /* of Canary */
+} LeakServer;
+
+static char *
+random_hex (guint bytes)
+{
+  GString *hex = g_string_new (NULL);
+
+  for (guint i = 0; i < bytes; i++)
+    g_string_append_printf (hex, "%02x", g_random_int_range (0, 256));
+  return g_string_free (hex, FALSE);
+}
+
+static void
+canary_free (Canary *canary)
+{
+  g_free (canary->value);
+  g_free (canary->kind);
+  g_free (canary);
+}
+
+static char *
+new_canary (LeakServer *self,
+            const char *kind)
+{
+  Canary *canary = g_new0 (Canary, 1);
+  g_autofree char *hex = random_hex (16);
+
+  canary->value = g_strdup_printf ("canary-%s-%s", kind, hex);
+  canary->kind = g_strdup_printf ("%s #%u", kind, self->canaries->len + 1);
+  g_ptr_array_add (self->canaries, canary);
+  return g_strdup (canary->value);
+}
+
+static void
+add_canary (LeakServer *self,
+            const char *value,
+            const char *kind)
+{
+  Canary *canary = g_new0 (Canary, 1);
+
+  canary->value = g_strdup (value);
+  canary->kind = g_strdup (kind);
+  g_ptr_array_add (self->canaries, canary);
+}
+
+static void
+reply_json (SoupServerMessage *msg,
+            guint              status,
+            const char        *json)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                    json, strlen (json));
+}
+
+static void
+leak_server_cb (SoupServer        *soup_server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  LeakServer *self = user_data;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GHashTable) form = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  const char *refresh_token;
+
+  self->requests++;
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  form = soup_form_decode (text);
+  refresh_token = g_hash_table_lookup (form, "refresh_token");
+
+  if (self->hostile)
+    {
+      /* A hostile (or careless) server quotes the refused token back. */
+      json = g_strdup_printf ("{\"error\":\"invalid_grant\",\"error_description\":"
+                              "\"The refresh token %s has been revoked\"}",
+                              refresh_token != NULL ? refresh_token : "(none)");
+      reply_json (msg, 400, json);
+      return;
+    }
+
+  if (g_strcmp0 (refresh_token, self->current) != 0)
+    {
+      reply_json (msg, 400, "{\"error\":\"invalid_grant\","
+                            "\"error_description\":\"grant request is invalid\"}");
+      return;
+    }
+
+  g_free (self->current);
+  g_free (self->last_access_token);
+  self->last_access_token = new_canary (self, "access");
+  self->current = new_canary (self, "refresh");
+  json = g_strdup_printf ("{\"access_token\":\"%s\",\"token_type\":\"Bearer\","
+                          "\"expires_in\":3600,\"refresh_token\":\"%s\","
+                          "\"scope\":\"openid offline_access\"}",
+                          self->last_access_token, self->current);
+  reply_json (msg, 200, json);
+}
+
+static LeakServer *
+leak_server_new (void)
+{
+  LeakServer *self = g_new0 (LeakServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *credentials = NULL;
+  g_autofree char *base64 = NULL;
+  GSList *uris;
+
+  self->canaries = g_ptr_array_new_with_free_func ((GDestroyNotify) canary_free);
+  self->client_secret = new_canary (self, "secret");
+  self->current = new_canary (self, "refresh");
+  /* The HTTP Basic credentials as sent (form encoding keeps [A-Za-z0-9-]). */
+  credentials = g_strdup_printf ("%s:%s", CLIENT_ID, self->client_secret);
+  base64 = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+  add_canary (self, base64, "HTTP Basic credentials");
+
+  self->server = soup_server_new ("server-header", "leak-test-server", NULL);
+  soup_server_add_handler (self->server, "/token", leak_server_cb, self, NULL);
+  soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (self->server);
+  g_assert_nonnull (uris);
+  self->token_url = g_strdup_printf ("http://127.0.0.1:%d/token", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return self;
+}
+
+static void
+leak_server_free (LeakServer *self)
+{
+  soup_server_disconnect (self->server);
+  g_object_unref (self->server);
+  g_free (self->token_url);
+  g_free (self->client_secret);
+  g_free (self->current);
+  g_free (self->last_access_token);
+  g_ptr_array_unref (self->canaries);
+  g_free (self);
+}
+
+/* The first canary found in DATA, or NULL. */
+static const Canary *
+find_canary (LeakServer *server,
+             const char *data,
+             gsize       length)
+{
+  for (guint i = 0; i < server->canaries->len; i++)
+    {
+      const Canary *canary = g_ptr_array_index (server->canaries, i);
+
+      if (memmem (data, length, canary->value, strlen (canary->value)) != NULL)
+        return canary;
+    }
+  /* Also a piece of one: the common prefix of every generated canary. */
+  if (memmem (data, length, "canary-", strlen ("canary-")) != NULL)
+    {
+      static const Canary prefix = { (char *) "canary-", (char *) "a piece of a canary" };
+      return &prefix;
+    }
+  return NULL;
+}
+
+/* TEXT with every canary masked, so that a report names the leak without
+ * repeating it. */
+static char *
+mask_canaries (LeakServer *server,
+               const char *text)
+{
+  GString *out = g_string_new (text);
+
+  for (guint i = 0; i < server->canaries->len; i++)
+    {
+      const Canary *canary = g_ptr_array_index (server->canaries, i);
+      g_autofree char *mark = g_strdup_printf ("<CANARY %s>", canary->kind);
+
+      g_string_replace (out, canary->value, mark, 0);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------------------- *
+ * The session, run once for all the tests
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  const char *label;
+  gboolean stdout_may_hold_token;       /* `token` prints it by design */
+  Proc *proc;
+} Step;
+
+typedef struct {
+  gboolean ran;
+  gboolean available;
+  LeakServer *server;
+  Sandbox *sandbox;
+  GPtrArray *steps;             /* of Step */
+  GString *problems;            /* what went wrong in the session itself */
+  guint files_scanned;
+  GString *file_leaks;
+  char *token_access_token;     /* the access token `token` was to print */
+} Session;
+
+static Session session;
+
+static void
+step_free (Step *step)
+{
+  proc_free (step->proc);
+  g_free (step);
+}
+
+static Step *
+run_step (const char *label,
+          gboolean    stdout_may_hold_token,
+          const char *stdin_text,
+          int         expected_status,
+          ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  Step *step = g_new0 (Step, 1);
+  const char *arg;
+  va_list ap;
+
+  va_start (ap, expected_status);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  step->label = label;
+  step->stdout_may_hold_token = stdout_may_hold_token;
+  step->proc = proc_start (session.sandbox, stdin_text, (const char * const *) args->pdata);
+  procs_wait (&step->proc, 1);
+  g_ptr_array_add (session.steps, step);
+
+  if (step->proc->status != expected_status)
+    {
+      g_autofree char *err = mask_canaries (session.server, step->proc->err);
+      g_string_append_printf (session.problems, "\n  %s exited %d, not %d: %s", label,
+                              step->proc->status, expected_status, err);
+    }
+  return step;
+}
+
+/* Reads every file under DIR; notes each one that holds a canary. */
+static void
+scan_tree (const char *path,
+           const char *when)
+{
+  GDir *dir;
+  const char *name;
+
+  if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    return;
+  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      if ((dir = g_dir_open (path, 0, NULL)) == NULL)
+        return;
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          scan_tree (child, when);
+        }
+      g_dir_close (dir);
+    }
+  else if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+      const Canary *canary;
+
+      if (!g_file_get_contents (path, &contents, &length, NULL))
+        return;
+      session.files_scanned++;
+      if ((canary = find_canary (session.server, contents, length)) != NULL)
+        g_string_append_printf (session.file_leaks, "\n  %s: %s holds the %s canary", when, path,
+                                canary->kind);
+    }
+}
+
+static void
+scan_xdg_dirs (const char *when)
+{
+  const char *subdirs[] = { "config", "data", "cache", "runtime" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
+    {
+      g_autofree char *path = g_build_filename (session.sandbox->root, subdirs[i], NULL);
+      scan_tree (path, when);
+    }
+}
+
+/* A GLib debug line: "(bearer-cli:PID): Domain-DEBUG: time: message". */
+static gboolean
+is_debug_line (const char *line)
+{
+  return strstr (line, "-DEBUG: ") != NULL;
+}
+
+/* The lines of TEXT that are debug lines (or the others), joined. */
+static char *
+lines_of (const char *text,
+          gboolean    debug)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*lines[i] != '\0' && is_debug_line (lines[i]) == debug)
+      g_string_append_printf (out, "%s\n", lines[i]);
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+ensure_session (void)
+{
+  LeakServer *server;
+  Step *step;
+  gboolean removed;
+
+  if (session.ran)
+    {
+      if (!session.available)
+        g_test_skip ("no session (see /leak/session)");
+      return session.available;
+    }
+  session.ran = TRUE;
+  if (!(session.available = require_session ()))
+    return FALSE;
+
+  session.server = server = leak_server_new ();
+  session.sandbox = sandbox_new ("bearer-leak");
+  session.steps = g_ptr_array_new_with_free_func ((GDestroyNotify) step_free);
+  session.problems = g_string_new (NULL);
+  session.file_leaks = g_string_new (NULL);
+
+  run_step ("add", FALSE, NULL, 0, "add", PROFILE_NAME, "--token-url", server->token_url,
+            "--client-id", CLIENT_ID, "--auth", "basic", NULL);
+  run_step ("set-secret client-secret", FALSE, server->client_secret, 0,
+            "set-secret", PROFILE_NAME, "client-secret", NULL);
+  run_step ("set-secret refresh-token", FALSE, server->current, 0,
+            "set-secret", PROFILE_NAME, "refresh-token", NULL);
+
+  step = run_step ("token", TRUE, NULL, 0, "token", PROFILE_NAME, NULL);
+  session.token_access_token = g_strdup (server->last_access_token);
+  /* Not vacuous: the canaries are found where they are meant to be. */
+  {
+    g_autofree char *printed = lines_of (step->proc->out, FALSE);
+
+    if (server->last_access_token == NULL || step->proc->status != 0 ||
+        strstr (printed, server->last_access_token) == NULL ||
+        find_canary (server, printed, strlen (printed)) == NULL)
+      g_string_append (session.problems, "\n  token did not print the canary access token the "
+                                         "server issued: the canary check itself is broken");
+  }
+
+  run_step ("refresh", FALSE, NULL, 0, "refresh", PROFILE_NAME, NULL);
+  run_step ("list", FALSE, NULL, 0, "list", NULL);
+  scan_xdg_dirs ("after list");
+
+  server->hostile = TRUE;
+  step = run_step ("failing refresh", FALSE, NULL, 4, "refresh", PROFILE_NAME, NULL);
+  server->hostile = FALSE;
+  /* The server's words, echoed token and all, reached the message: its
+   * redaction is really put to the test. */
+  {
+    g_autofree char *messages = lines_of (step->proc->err, FALSE);
+
+    if (strstr (messages, "invalid_grant") == NULL || strstr (messages, "has been revoked") == NULL)
+      g_string_append (session.problems, "\n  the failing refresh did not report the server's "
+                                         "invalid_grant and its description on standard error");
+  }
+
+  step = run_step ("remove", FALSE, NULL, 0, "remove", PROFILE_NAME, NULL);
+  removed = step->proc->status == 0;
+  scan_xdg_dirs ("after remove");
+
+  if (server->requests != 3)
+    g_string_append_printf (session.problems, "\n  the server got %u requests, not 3 (token, "
+                            "refresh, failing refresh)", server->requests);
+
+  /* Everything the tests look at is in memory now: clean up at once, so
+   * that nothing stays behind even when a failed test aborts the program. */
+  if (!removed)
+    proc_free (run_cli (session.sandbox, NULL, "remove", PROFILE_NAME, NULL));
+  g_clear_pointer (&session.sandbox, sandbox_free);
+  return TRUE;
+}
+
+static void
+session_clear (void)
+{
+  g_clear_pointer (&session.sandbox, sandbox_free);
+  g_clear_pointer (&session.steps, g_ptr_array_unref);
+  g_clear_pointer (&session.server, leak_server_free);
+  g_clear_pointer (&session.token_access_token, g_free);
+  if (session.problems != NULL)
+    g_string_free (session.problems, TRUE);
+  if (session.file_leaks != NULL)
+    g_string_free (session.file_leaks, TRUE);
+}
+
+/* ------------------------------------------------------------------------- *
+ * The tests
+ * ------------------------------------------------------------------------- */
+
+static Step *
+find_step (const char *label)
+{
+  for (guint i = 0; i < session.steps->len; i++)
+    {
+      Step *step = g_ptr_array_index (session.steps, i);
+
+      if (g_str_equal (step->label, label))
+        return step;
+    }
+  g_assert_not_reached ();
+}
+
+static guint
+count_lines (const char *text)
+{
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p++)
+    n += *p == '\n';
+  return n;
+}
+
+static void
+test_session (void)
+{
+  if (!ensure_session ())
+    return;
+  g_test_message ("%u bearer-cli processes, %u canaries, %u requests at the server",
+                  session.steps->len, session.server->canaries->len, session.server->requests);
+  if (session.problems->len > 0)
+    fail_with_details ("the session did not go as planned", session.problems->str);
+}
+
+static void
+test_argv (void)
+{
+  g_autoptr(GString) leaks = g_string_new (NULL);
+  guint cmdlines = 0;
+
+  if (!ensure_session ())
+    return;
+
+  for (guint i = 0; i < session.steps->len; i++)
+    {
+      Step *step = g_ptr_array_index (session.steps, i);
+      const Canary *canary;
+
+      for (guint a = 0; step->proc->argv[a] != NULL; a++)
+        if ((canary = find_canary (session.server, step->proc->argv[a],
+                                   strlen (step->proc->argv[a]))) != NULL)
+          g_string_append_printf (leaks, "\n  %s: argv[%u] holds the %s canary", step->label, a,
+                                  canary->kind);
+
+      if (step->proc->cmdline != NULL && g_bytes_get_size (step->proc->cmdline) > 0)
+        {
+          cmdlines++;
+          if ((canary = find_canary (session.server, g_bytes_get_data (step->proc->cmdline, NULL),
+                                     g_bytes_get_size (step->proc->cmdline))) != NULL)
+            g_string_append_printf (leaks, "\n  %s: /proc/PID/cmdline holds the %s canary",
+                                    step->label, canary->kind);
+        }
+    }
+
+  g_test_message ("%u argv checked, %u /proc/PID/cmdline read while the process ran",
+                  session.steps->len, cmdlines);
+  if (leaks->len > 0)
+    fail_with_details ("secrets in a command line", leaks->str);
+}
+
+static void
+test_files (void)
+{
+  if (!ensure_session ())
+    return;
+
+  g_test_message ("%u files read under the XDG directories (after list, and after remove)",
+                  session.files_scanned);
+  if (session.files_scanned == 0)
+    g_test_fail_printf ("no file at all under the XDG directories: profiles.json was not written "
+                        "where the test looks");
+  if (session.file_leaks->len > 0)
+    fail_with_details ("secrets in files", session.file_leaks->str);
+}
+
+/* Every line of STREAM (standard output or error) of every step that is a
+ * debug line (or not, or any), except where SKIP says, must hold no canary. */
+typedef enum { ANY_LINE, DEBUG_LINES, OTHER_LINES } Lines;
+
+static void
+check_stream (gboolean     use_stdout,
+              Lines        which,
+              gboolean     skip_token_stdout,
+              const char  *what)
+{
+  g_autoptr(GString) leaks = g_string_new (NULL);
+  guint lines = 0;
+
+  for (guint i = 0; i < session.steps->len; i++)
+    {
+      Step *step = g_ptr_array_index (session.steps, i);
+      g_auto(GStrv) split = NULL;
+
+      if (use_stdout && skip_token_stdout && step->stdout_may_hold_token)
+        continue;
+      split = g_strsplit (use_stdout ? step->proc->out : step->proc->err, "\n", -1);
+      for (guint l = 0; split[l] != NULL; l++)
+        {
+          const Canary *canary;
+
+          if (*split[l] == '\0' ||
+              (which == DEBUG_LINES && !is_debug_line (split[l])) ||
+              (which == OTHER_LINES && is_debug_line (split[l])))
+            continue;
+          lines++;
+          if ((canary = find_canary (session.server, split[l], strlen (split[l]))) != NULL)
+            {
+              g_autofree char *shown = mask_canaries (session.server, split[l]);
+              g_string_append_printf (leaks, "\n  %s, %s: the %s canary in: %s", step->label,
+                                      use_stdout ? "stdout" : "stderr", canary->kind, shown);
+            }
+        }
+    }
+
+  g_test_message ("%s: %u lines checked", what, lines);
+  if (leaks->len > 0)
+    {
+      g_autofree char *summary = g_strdup_printf ("secrets in %s", what);
+      fail_with_details (summary, leaks->str);
+    }
+}
+
+static void
+test_stdout (void)
+{
+  if (!ensure_session ())
+    return;
+  /* add, set-secret ×2, refresh, list, the failing refresh, remove */
+  check_stream (TRUE, ANY_LINE, TRUE, "the standard output of every command but token");
+}
+
+static void
+test_debug_log_traced (void)
+{
+  g_autoptr(GString) missing = g_string_new (NULL);
+  g_autofree char *post = NULL;
+  const char *labels[] = { "token", "refresh", "failing refresh" };
+
+  if (!ensure_session ())
+    return;
+
+  post = g_strdup_printf ("POST %s ", session.server->token_url);
+  for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+    {
+      Proc *proc = find_step (labels[i])->proc;
+      g_autofree char *log = g_strconcat (proc->err, proc->out, NULL);
+      g_autofree char *debug = lines_of (log, TRUE);
+      const char *needles[] = {
+        "Bearer-DEBUG", post, "request body: grant_type=refresh_token&refresh_token=",
+        g_str_equal (labels[i], "failing refresh") ? "reply: HTTP 400" : "reply: HTTP 200",
+      };
+
+      for (guint n = 0; n < G_N_ELEMENTS (needles); n++)
+        if (strstr (debug, needles[n]) == NULL)
+          g_string_append_printf (missing, "\n  %s: no “%s” in the debug log", labels[i],
+                                  needles[n]);
+    }
+
+  if (missing->len > 0)
+    fail_with_details ("the debug log does not trace the exchanges, so its redaction proves "
+                       "nothing", missing->str);
+}
+
+static void
+test_debug_log_no_secrets (void)
+{
+  if (!ensure_session ())
+    return;
+  /* Wherever the debug lines went (see /leak/debug-log/on-stderr). */
+  check_stream (FALSE, DEBUG_LINES, FALSE, "the debug log on standard error");
+  check_stream (TRUE, DEBUG_LINES, FALSE, "the debug log on standard output");
+}
+
+static void
+test_stderr_messages_no_secrets (void)
+{
+  if (!ensure_session ())
+    return;
+  check_stream (FALSE, OTHER_LINES, FALSE, "the messages on standard error");
+}
+
+/* A command's standard output is its product (`curl -H "$(bearer-cli token
+ * NAME --header)"`): the debug log belongs on standard error. */
+static void
+test_debug_log_on_stderr (void)
+{
+  g_autoptr(GString) wrong = g_string_new (NULL);
+  Proc *token;
+
+  if (!ensure_session ())
+    return;
+
+  for (guint i = 0; i < session.steps->len; i++)
+    {
+      Step *step = g_ptr_array_index (session.steps, i);
+      g_autofree char *debug = lines_of (step->proc->out, TRUE);
+
+      if (*debug != '\0')
+        {
+          g_autofree char *first = g_strndup (debug, strcspn (debug, "\n"));
+          g_autofree char *shown = mask_canaries (session.server, first);
+          g_string_append_printf (wrong, "\n  %s: %u debug lines on standard output, the first: %.200s",
+                                  step->label, count_lines (debug), shown);
+        }
+    }
+
+  token = find_step ("token")->proc;
+  if (token->status == 0 && session.token_access_token != NULL)
+    {
+      g_autofree char *expected = g_strconcat (session.token_access_token, "\n", NULL);
+
+      if (!g_str_equal (token->out, expected))
+        g_string_append (wrong, "\n  token: standard output is not exactly the access token and "
+                                "a line break");
+    }
+
+  if (wrong->len > 0)
+    fail_with_details ("with G_MESSAGES_DEBUG set, debug messages go to standard output "
+                       "(they belong on standard error)", wrong->str);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  int status;
+
+  /* Report every check even when one fails (the session ran only once). */
+  for (int i = 0; i < argc; i++)
+    g_ptr_array_add (args, argv[i]);
+  g_ptr_array_add (args, (gpointer) "--keep-going");
+  g_ptr_array_add (args, NULL);
+  argc = args->len - 1;
+  argv = (char **) args->pdata;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/leak/session", test_session);
+  g_test_add_func ("/leak/argv", test_argv);
+  g_test_add_func ("/leak/files", test_files);
+  g_test_add_func ("/leak/stdout", test_stdout);
+  g_test_add_func ("/leak/debug-log/traced", test_debug_log_traced);
+  g_test_add_func ("/leak/debug-log/no-secrets", test_debug_log_no_secrets);
+  g_test_add_func ("/leak/debug-log/on-stderr", test_debug_log_on_stderr);
+  g_test_add_func ("/leak/stderr-messages/no-secrets", test_stderr_messages_no_secrets);
+
+  status = g_test_run ();
+  session_clear ();
+  return status;
+}

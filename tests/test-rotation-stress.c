@@ -1,0 +1,727 @@
+/* test-rotation-stress.c: concurrent bearer-cli refreshes against a rotating server
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The refresh transaction (docs/storage.md) promises that two Bearer
+ * processes refreshing the same profile at the same time never spend the
+ * same refresh token twice: the second one waits for the profile's lock and
+ * then uses the first one's token. A server that rotates refresh tokens like
+ * oidc-provider (rotateRefreshToken: true) punishes a second use of a spent
+ * token by revoking the whole grant, so one slip kills the session.
+ *
+ * This program runs such a server in process (a SoupServer on 127.0.0.1:0,
+ * iterated on the main context while the bearer-cli subprocesses run),
+ * starts 2 (50 rounds) and 4 (10 rounds) `bearer-cli refresh` at the same
+ * time, and checks that every process succeeds, that the server never saw a
+ * spent refresh token, and that the refresh token Bearer keeps is the
+ * server's current one.
+ *
+ * It needs a session bus with an unlocked secret service (tools/test makes
+ * one); it skips without one unless BEARER_TEST_SESSION is set. Every
+ * bearer-cli runs with XDG directories of this program's own (removed at
+ * the end), and the keyring items are removed with `bearer-cli remove`.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#define CLIENT_ID        "stress-client"
+#define PROC_TIMEOUT_S   90
+
+/* ------------------------------------------------------------------------- *
+ * The session: a bearer-cli to run and a secret service to talk to
+ * ------------------------------------------------------------------------- */
+
+static const char *bearer_cli;
+
+static char *
+secret_service_problem (void)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GVariant) activatable = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree const char **names = NULL;
+  gboolean has_owner = FALSE;
+
+  bus = g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
+                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                                NULL, NULL, &error);
+  if (bus == NULL)
+    return g_strdup_printf ("cannot connect to the session bus: %s", error->message);
+
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+                                       NULL, &error);
+  if (owned != NULL)
+    g_variant_get (owned, "(b)", &has_owner);
+  if (!has_owner)
+    {
+      activatable = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus",
+                                                 "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                                 "ListActivatableNames", NULL,
+                                                 G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE,
+                                                 5000, NULL, NULL);
+      if (activatable != NULL)
+        {
+          g_variant_get (activatable, "(^a&s)", &names);
+          has_owner = g_strv_contains (names, "org.freedesktop.secrets");
+        }
+    }
+  g_dbus_connection_close_sync (bus, NULL, NULL);
+
+  if (!has_owner)
+    return g_strdup ("no secret service (org.freedesktop.secrets) on the session bus");
+  return NULL;
+}
+
+/* TAP: the summary goes on the "not ok" line, which must stay one line;
+ * every detail on a "# " line of its own. */
+static void
+fail_with_details (const char *summary,
+                   const char *details)
+{
+  g_auto(GStrv) lines = g_strsplit (details, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (*g_strstrip (lines[i]) != '\0')
+      g_test_message ("  %s", lines[i]);
+  g_test_fail_printf ("%s", summary);
+}
+
+/* TRUE when the test can run. Otherwise it is skipped, or failed when
+ * BEARER_TEST_SESSION says the session was made for it. */
+static gboolean
+require_session (void)
+{
+  g_autofree char *why = NULL;
+
+  bearer_cli = g_getenv ("BEARER_CLI");
+  if (bearer_cli == NULL || !g_file_test (bearer_cli, G_FILE_TEST_IS_EXECUTABLE))
+    why = g_strdup ("BEARER_CLI does not name the built bearer-cli");
+  else if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
+    {
+      /* The bus may be found through XDG_RUNTIME_DIR, which the
+       * subprocesses get a private one of: name it explicitly. Never let
+       * GDBus autolaunch a bus of its own. */
+      g_autofree char *bus = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
+
+      if (g_file_test (bus, G_FILE_TEST_EXISTS))
+        {
+          g_autofree char *address = g_strconcat ("unix:path=", bus, NULL);
+          g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+        }
+      else
+        why = g_strdup ("no D-Bus session bus");
+    }
+  if (why == NULL)
+    why = secret_service_problem ();
+
+  if (why == NULL)
+    return TRUE;
+
+  if (g_getenv ("BEARER_TEST_SESSION") != NULL)
+    g_test_fail_printf ("BEARER_TEST_SESSION is set but %s", why);
+  else
+    g_test_skip_printf ("%s: run it through tools/test, which makes a private session "
+                        "with an unlocked keyring", why);
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------------- *
+ * A sandbox: XDG directories of our own for every bearer-cli
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  char *root;
+  char *out;                    /* captured output, outside the XDG dirs */
+  char **envp;
+  guint serial;
+} Sandbox;
+
+static void
+remove_tree (const char *path)
+{
+  GDir *dir;
+  const char *name;
+
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      if ((dir = g_dir_open (path, 0, NULL)) != NULL)
+        {
+          while ((name = g_dir_read_name (dir)) != NULL)
+            {
+              g_autofree char *child = g_build_filename (path, name, NULL);
+              remove_tree (child);
+            }
+          g_dir_close (dir);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+static Sandbox *
+sandbox_new (const char *prefix)
+{
+  Sandbox *sandbox = g_new0 (Sandbox, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *template = g_strconcat (prefix, "-XXXXXX", NULL);
+  const char *dirs[][2] = {
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_RUNTIME_DIR", "runtime" },
+  };
+
+  sandbox->root = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  sandbox->envp = g_get_environ ();
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (sandbox->root, dirs[i][1], NULL);
+
+      g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
+      sandbox->envp = g_environ_setenv (sandbox->envp, dirs[i][0], path, TRUE);
+    }
+  sandbox->out = g_build_filename (sandbox->root, "out", NULL);
+  g_assert_cmpint (g_mkdir (sandbox->out, 0700), ==, 0);
+  sandbox->envp = g_environ_unsetenv (sandbox->envp, "G_MESSAGES_DEBUG");
+  return sandbox;
+}
+
+static void
+sandbox_free (Sandbox *sandbox)
+{
+  remove_tree (sandbox->root);
+  g_free (sandbox->root);
+  g_free (sandbox->out);
+  g_strfreev (sandbox->envp);
+  g_free (sandbox);
+}
+
+/* ------------------------------------------------------------------------- *
+ * bearer-cli subprocesses, run while the main context (and so the server)
+ * is iterated
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  GSubprocess *process;
+  char *out_path;
+  char *err_path;
+  gboolean done;
+  int status;                   /* exit status, or -1 when killed by a signal */
+  char *out;
+  char *err;
+} Proc;
+
+static void
+proc_free (Proc *proc)
+{
+  g_clear_object (&proc->process);
+  g_free (proc->out_path);
+  g_free (proc->err_path);
+  g_free (proc->out);
+  g_free (proc->err);
+  g_free (proc);
+}
+
+static void
+proc_waited_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Proc *proc = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+  proc->done = TRUE;
+}
+
+/* Starts `bearer-cli ARGV…`, with STDIN_TEXT (if any) on its standard input. */
+static Proc *
+proc_start (Sandbox            *sandbox,
+            const char         *stdin_text,
+            const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  Proc *proc = g_new0 (Proc, 1);
+  guint n = sandbox->serial++;
+
+  g_ptr_array_add (argv, (gpointer) bearer_cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  proc->out_path = g_strdup_printf ("%s/%u.out", sandbox->out, n);
+  proc->err_path = g_strdup_printf ("%s/%u.err", sandbox->out, n);
+
+  launcher = g_subprocess_launcher_new (stdin_text != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                           : G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_environ (launcher, sandbox->envp);
+  g_subprocess_launcher_set_stdout_file_path (launcher, proc->out_path);
+  g_subprocess_launcher_set_stderr_file_path (launcher, proc->err_path);
+  proc->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
+                                                &error);
+  g_assert_no_error (error);
+
+  if (stdin_text != NULL)
+    {
+      GOutputStream *input = g_subprocess_get_stdin_pipe (proc->process);
+
+      g_output_stream_write_all (input, stdin_text, strlen (stdin_text), NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_output_stream_close (input, NULL, &error);
+      g_assert_no_error (error);
+    }
+
+  g_subprocess_wait_async (proc->process, NULL, proc_waited_cb, proc);
+  return proc;
+}
+
+static gboolean
+flag_timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until every process ended; collects output. */
+static void
+procs_wait (Proc  **procs,
+            guint   n)
+{
+  gboolean timed_out = FALSE;
+  guint timeout_id = g_timeout_add_seconds (PROC_TIMEOUT_S, flag_timeout_cb, &timed_out);
+
+  for (;;)
+    {
+      gboolean all_done = TRUE;
+
+      for (guint i = 0; i < n; i++)
+        all_done &= procs[i]->done;
+      if (all_done)
+        break;
+      if (timed_out)
+        {
+          for (guint i = 0; i < n; i++)
+            if (!procs[i]->done)
+              g_subprocess_force_exit (procs[i]->process);
+          timed_out = FALSE;    /* now wait for them to be reaped */
+          g_test_fail_printf ("a bearer-cli did not end within %d s", PROC_TIMEOUT_S);
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  if (!timed_out)
+    g_source_remove (timeout_id);
+
+  for (guint i = 0; i < n; i++)
+    {
+      Proc *proc = procs[i];
+
+      proc->status = g_subprocess_get_if_exited (proc->process)
+                     ? g_subprocess_get_exit_status (proc->process) : -1;
+      if (!g_file_get_contents (proc->out_path, &proc->out, NULL, NULL))
+        proc->out = g_strdup ("");
+      if (!g_file_get_contents (proc->err_path, &proc->err, NULL, NULL))
+        proc->err = g_strdup ("");
+    }
+}
+
+/* Runs one bearer-cli to its end. */
+static Proc *
+run_cli (Sandbox    *sandbox,
+         const char *stdin_text,
+         ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  const char *arg;
+  va_list ap;
+  Proc *proc;
+
+  va_start (ap, stdin_text);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  proc = proc_start (sandbox, stdin_text, (const char * const *) args->pdata);
+  procs_wait (&proc, 1);
+  return proc;
+}
+
+/* ------------------------------------------------------------------------- *
+ * The server: oidc-provider with rotateRefreshToken: true, in miniature
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  SoupServer *server;
+  char *token_url;
+  char *client_secret;
+  char *expected_authorization;
+  char *current;                /* the one refresh token that works */
+  char *last_access_token;
+  GHashTable *spent;            /* refresh tokens used (or revoked) */
+  gboolean revoked;
+  guint refreshes;
+  guint invalid_grants;
+  guint other_errors;
+} RotatingServer;
+
+static char *
+random_hex (guint bytes)
+{
+  GString *hex = g_string_new (NULL);
+
+  for (guint i = 0; i < bytes; i++)
+    g_string_append_printf (hex, "%02x", g_random_int_range (0, 256));
+  return g_string_free (hex, FALSE);
+}
+
+static void
+reply_json (SoupServerMessage *msg,
+            guint              status,
+            const char        *json)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                    json, strlen (json));
+}
+
+static void
+rotating_server_cb (SoupServer        *soup_server,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    GHashTable        *query,
+                    gpointer           user_data)
+{
+  RotatingServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GHashTable) form = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  g_autofree char *access_token = NULL;
+  const char *grant, *refresh_token;
+
+  if (g_strcmp0 (path, "/token") != 0 ||
+      g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0)
+    {
+      self->other_errors++;
+      reply_json (msg, 404, "{\"error\":\"not_found\"}");
+      return;
+    }
+
+  if (g_strcmp0 (soup_message_headers_get_one (headers, "Authorization"),
+                 self->expected_authorization) != 0)
+    {
+      self->other_errors++;
+      reply_json (msg, 401, "{\"error\":\"invalid_client\","
+                            "\"error_description\":\"client authentication failed\"}");
+      return;
+    }
+
+  body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  form = soup_form_decode (text);
+  grant = g_hash_table_lookup (form, "grant_type");
+  refresh_token = g_hash_table_lookup (form, "refresh_token");
+
+  if (g_strcmp0 (grant, "refresh_token") != 0 || refresh_token == NULL)
+    {
+      self->other_errors++;
+      reply_json (msg, 400, "{\"error\":\"invalid_request\","
+                            "\"error_description\":\"refresh_token grant expected\"}");
+      return;
+    }
+
+  if (self->revoked || g_strcmp0 (refresh_token, self->current) != 0)
+    {
+      /* A spent refresh token came back: someone else may hold the newest
+       * one, so the whole grant dies, that one too. */
+      self->invalid_grants++;
+      if (!self->revoked && g_hash_table_contains (self->spent, refresh_token))
+        {
+          self->revoked = TRUE;
+          g_hash_table_add (self->spent, g_strdup (self->current));
+        }
+      reply_json (msg, 400, "{\"error\":\"invalid_grant\","
+                            "\"error_description\":\"grant request is invalid\"}");
+      return;
+    }
+
+  self->refreshes++;
+  g_hash_table_add (self->spent, g_steal_pointer (&self->current));
+  {
+    g_autofree char *hex = random_hex (16);
+    self->current = g_strdup_printf ("rt-%u-%s", self->refreshes, hex);
+  }
+  {
+    g_autofree char *hex = random_hex (16);
+    access_token = g_strdup_printf ("at-%u-%s", self->refreshes, hex);
+  }
+  g_free (self->last_access_token);
+  self->last_access_token = g_strdup (access_token);
+
+  json = g_strdup_printf ("{\"access_token\":\"%s\",\"token_type\":\"Bearer\","
+                          "\"expires_in\":3600,\"refresh_token\":\"%s\","
+                          "\"scope\":\"openid offline_access\"}",
+                          access_token, self->current);
+  reply_json (msg, 200, json);
+}
+
+static RotatingServer *
+rotating_server_new (void)
+{
+  RotatingServer *self = g_new0 (RotatingServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hex = random_hex (8);
+  g_autofree char *credentials = NULL;
+  g_autofree char *base64 = NULL;
+  GSList *uris;
+
+  self->client_secret = g_strdup_printf ("stress-secret-%s", hex);
+  /* Only [A-Za-z0-9-] in id and secret: form encoding keeps them as they are. */
+  credentials = g_strdup_printf ("%s:%s", CLIENT_ID, self->client_secret);
+  base64 = g_base64_encode ((const guchar *) credentials, strlen (credentials));
+  self->expected_authorization = g_strconcat ("Basic ", base64, NULL);
+  self->current = g_strdup_printf ("rt-0-%s", hex);
+  self->spent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  self->server = soup_server_new ("server-header", "rotating-test-server", NULL);
+  soup_server_add_handler (self->server, NULL, rotating_server_cb, self, NULL);
+  soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (self->server);
+  g_assert_nonnull (uris);
+  self->token_url = g_strdup_printf ("http://127.0.0.1:%d/token", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return self;
+}
+
+static void
+rotating_server_free (RotatingServer *self)
+{
+  soup_server_disconnect (self->server);
+  g_object_unref (self->server);
+  g_free (self->token_url);
+  g_free (self->client_secret);
+  g_free (self->expected_authorization);
+  g_free (self->current);
+  g_free (self->last_access_token);
+  g_hash_table_unref (self->spent);
+  g_free (self);
+}
+
+/* ------------------------------------------------------------------------- *
+ * The test
+ * ------------------------------------------------------------------------- */
+
+/* Problems are collected, not asserted one by one, so that the clean-up
+ * (the keyring item, the temporary directories) always runs. */
+#define PROBLEM(problems, ...) g_string_append_printf ((problems), "\n  " __VA_ARGS__)
+
+static char *
+first_line (const char *text)
+{
+  return g_strndup (text, strcspn (text, "\n"));
+}
+
+static void
+run_stress (guint rounds,
+            guint parallel)
+{
+  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autofree char *name = g_strdup_printf ("stress-%u", parallel);
+  RotatingServer *server;
+  Sandbox *sandbox;
+  Proc *proc;
+  guint from_server = 0, from_other = 0, failed = 0, rounds_run = 0;
+  guint refreshes_before, min_per_round = G_MAXUINT, max_per_round = 0;
+  gint64 started;
+  gboolean added = FALSE;
+
+  if (!require_session ())
+    return;
+
+  sandbox = sandbox_new ("bearer-rotation-stress");
+  server = rotating_server_new ();
+
+  proc = run_cli (sandbox, NULL, "add", name, "--token-url", server->token_url,
+                  "--client-id", CLIENT_ID, "--auth", "basic", NULL);
+  added = proc->status == 0;
+  if (proc->status != 0)
+    PROBLEM (problems, "add exited %d: %s", proc->status, proc->err);
+  proc_free (proc);
+
+  proc = run_cli (sandbox, server->client_secret, "set-secret", name, "client-secret", NULL);
+  if (proc->status != 0)
+    PROBLEM (problems, "set-secret client-secret exited %d: %s", proc->status, proc->err);
+  proc_free (proc);
+
+  proc = run_cli (sandbox, server->current, "set-secret", name, "refresh-token", NULL);
+  if (proc->status != 0)
+    PROBLEM (problems, "set-secret refresh-token exited %d: %s", proc->status, proc->err);
+  proc_free (proc);
+
+  started = g_get_monotonic_time ();
+  for (guint round = 0; round < rounds && problems->len == 0; round++)
+    {
+      g_autofree Proc **procs = g_new0 (Proc *, parallel);
+      const char *args[] = { "refresh", name, NULL };
+      guint own = 0;
+
+      refreshes_before = server->refreshes;
+      /* Started back to back, microseconds apart: they race for the lock. */
+      for (guint i = 0; i < parallel; i++)
+        procs[i] = proc_start (sandbox, NULL, args);
+      procs_wait (procs, parallel);
+      rounds_run++;
+
+      for (guint i = 0; i < parallel; i++)
+        {
+          if (procs[i]->status != 0)
+            {
+              g_autofree char *line = first_line (procs[i]->err);
+
+              failed++;
+              PROBLEM (problems, "round %u, process %u exited %d: %s", round + 1, i + 1,
+                       procs[i]->status, line);
+            }
+          /* The status line says when this process's own request rotated
+           * the token; without it, it used another process's result. */
+          else if (strstr (procs[i]->out, "the refresh token rotated") != NULL)
+            own++;
+          else if (strstr (procs[i]->out, "Refreshed") != NULL)
+            from_other++;
+          else
+            PROBLEM (problems, "round %u, process %u: unexpected output “%s”", round + 1, i + 1,
+                     procs[i]->out);
+          proc_free (procs[i]);
+        }
+
+      from_server += own;
+      min_per_round = MIN (min_per_round, server->refreshes - refreshes_before);
+      max_per_round = MAX (max_per_round, server->refreshes - refreshes_before);
+      if (server->refreshes - refreshes_before != own)
+        PROBLEM (problems, "round %u: the server refreshed %u times, but %u processes say theirs "
+                 "rotated the token", round + 1, server->refreshes - refreshes_before, own);
+      if (server->refreshes == refreshes_before)
+        PROBLEM (problems, "round %u: forced refreshes, and none reached the server", round + 1);
+      if (server->invalid_grants != 0)
+        PROBLEM (problems, "round %u: the server saw a spent refresh token (%u invalid_grant); "
+                 "the grant is revoked", round + 1, server->invalid_grants);
+    }
+
+  g_test_message ("%u processes at once, %u of %u rounds run (%.1f s): %u processes, %u refreshes "
+                  "performed by the server (%u to %u a round), %u processes used another "
+                  "process's result, %u failed, %u invalid_grant, %u other server errors",
+                  parallel, rounds_run, rounds, (g_get_monotonic_time () - started) / 1e6,
+                  rounds_run * parallel, server->refreshes, min_per_round == G_MAXUINT ? 0 : min_per_round,
+                  max_per_round, from_other, failed, server->invalid_grants, server->other_errors);
+
+  /* Bearer kept the newest token: `token --json` hands out the last
+   * access token the server issued, without asking again ... */
+  if (problems->len == 0)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *object;
+
+      refreshes_before = server->refreshes;
+      proc = run_cli (sandbox, NULL, "token", name, "--json", NULL);
+      if (proc->status != 0)
+        PROBLEM (problems, "token --json exited %d: %s", proc->status, proc->err);
+      else if (!json_parser_load_from_data (parser, proc->out, -1, NULL) ||
+               !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        PROBLEM (problems, "token --json printed no JSON object");
+      else
+        {
+          object = json_node_get_object (json_parser_get_root (parser));
+          if (g_strcmp0 (json_object_get_string_member_with_default (object, "access_token", NULL),
+                         server->last_access_token) != 0)
+            PROBLEM (problems, "token --json does not hand out the last access token the server "
+                     "issued");
+          if (json_object_get_boolean_member_with_default (object, "refreshed", TRUE) ||
+              server->refreshes != refreshes_before)
+            PROBLEM (problems, "token --json refreshed although the stored token is valid for an hour");
+        }
+      proc_free (proc);
+
+      /* ... and the refresh token it stored is the server's current one:
+       * one more forced refresh works and spends nothing twice. */
+      refreshes_before = server->refreshes;
+      proc = run_cli (sandbox, NULL, "refresh", name, NULL);
+      if (proc->status != 0 || server->refreshes != refreshes_before + 1 ||
+          server->invalid_grants != 0)
+        PROBLEM (problems, "the final forced refresh: exit %d, %u server refreshes, %u invalid_grant: %s",
+                 proc->status, server->refreshes - refreshes_before, server->invalid_grants,
+                 proc->err);
+      proc_free (proc);
+    }
+
+  if (added)
+    {
+      proc = run_cli (sandbox, NULL, "remove", name, NULL);
+      if (proc->status != 0)
+        PROBLEM (problems, "remove exited %d: %s", proc->status, proc->err);
+      proc_free (proc);
+    }
+
+  rotating_server_free (server);
+  sandbox_free (sandbox);
+
+  if (problems->len > 0)
+    {
+      g_autofree char *summary = g_strdup_printf ("%u processes at once: the refresh transaction "
+                                                  "failed under concurrency", parallel);
+      fail_with_details (summary, problems->str);
+    }
+}
+
+static void
+test_two_at_once (void)
+{
+  run_stress (50, 2);
+}
+
+static void
+test_four_at_once (void)
+{
+  run_stress (10, 4);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+
+  /* A failure in one case must not hide the other's counts. */
+  for (int i = 0; i < argc; i++)
+    g_ptr_array_add (args, argv[i]);
+  g_ptr_array_add (args, (gpointer) "--keep-going");
+  g_ptr_array_add (args, NULL);
+  argc = args->len - 1;
+  argv = (char **) args->pdata;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/rotation-stress/two-at-once", test_two_at_once);
+  g_test_add_func ("/rotation-stress/four-at-once", test_four_at_once);
+
+  return g_test_run ();
+}
