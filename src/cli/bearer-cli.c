@@ -169,7 +169,7 @@ static int
 usage_error (const char *message)
 {
   print_error (message);
-  g_printerr ("%s\n", _("Try “bearer-cli --help”."));
+  print_error (_("Try “bearer-cli --help”."));
   return EXIT_USAGE;
 }
 
@@ -221,21 +221,6 @@ lookup_secrets (BearerProfile  *profile,
   secrets = bearer_secrets_lookup_finish (wait_for (&waiter), error);
   waiter_clear (&waiter);
   return secrets;
-}
-
-static gboolean
-store_secrets (BearerProfile  *profile,
-               BearerSecrets  *secrets,
-               GError        **error)
-{
-  Waiter waiter = waiter_init ();
-  gboolean ok;
-
-  bearer_secrets_store_async (bearer_profile_get_id (profile), bearer_profile_get_name (profile),
-                              secrets, NULL, waited_cb, &waiter);
-  ok = bearer_secrets_store_finish (wait_for (&waiter), error);
-  waiter_clear (&waiter);
-  return ok;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -537,6 +522,36 @@ read_secret_from_stdin (const char  *prompt,
   return g_string_free (g_steal_pointer (&value), FALSE);
 }
 
+typedef struct {
+  const char *kind;
+  char *value;
+} SecretChange;
+
+static void
+secret_change_free (SecretChange *change)
+{
+  bearer_secret_free (change->value);
+  g_free (change);
+}
+
+static void
+apply_secret_change (BearerSecrets *secrets,
+                     gpointer       user_data)
+{
+  SecretChange *change = user_data;
+
+  if (g_str_equal (change->kind, "client-secret"))
+    bearer_secrets_set_client_secret (secrets, change->value);
+  else if (g_str_equal (change->kind, "password"))
+    bearer_secrets_set_password (secrets, change->value);
+  else
+    {
+      /* A new refresh token: the user has signed in again. */
+      bearer_secrets_set_refresh_token (secrets, change->value);
+      bearer_secrets_set_needs_sign_in (secrets, FALSE);
+    }
+}
+
 static int
 command_set_secret (int    argc,
                     char **argv)
@@ -546,8 +561,10 @@ command_set_secret (int    argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *prompt = NULL;
   BearerProfile *profile;
+  SecretChange *change;
   const char *kind;
   char *value;
+  Waiter waiter;
   int exit_code = EXIT_OK;
 
   if (argc != 3)
@@ -562,9 +579,6 @@ command_set_secret (int    argc,
   if (!(store = open_store (&exit_code)) || !(profile = find_profile (store, argv[1], &exit_code)))
     return exit_code;
 
-  if (!(secrets = lookup_secrets (profile, &error)))
-    return fail (error);
-
   prompt = g_strdup_printf (_("%s for “%s”: "), kind, argv[1]);
   if (!(value = read_secret_from_stdin (prompt, &error)))
     {
@@ -572,20 +586,18 @@ command_set_secret (int    argc,
       return EXIT_USAGE;
     }
 
-  if (g_str_equal (kind, "client-secret"))
-    bearer_secrets_set_client_secret (secrets, value);
-  else if (g_str_equal (kind, "password"))
-    bearer_secrets_set_password (secrets, value);
-  else
-    {
-      /* A new refresh token: the user has signed in again. */
-      bearer_secrets_set_refresh_token (secrets, value);
-      bearer_secrets_set_needs_sign_in (secrets, FALSE);
-    }
-  bearer_secret_free (value);
-  bearer_secrets_set_updated_at (secrets, g_get_real_time ());
-
-  if (!store_secrets (profile, secrets, &error))
+  /* Under the profile's lock, so a refresh running elsewhere cannot write
+   * an older copy of the secrets back over this one. */
+  change = g_new0 (SecretChange, 1);
+  change->kind = kind;
+  change->value = value;
+  waiter = waiter_init ();
+  bearer_profile_update_secrets_async (profile, apply_secret_change, change,
+                                       (GDestroyNotify) secret_change_free,
+                                       NULL, waited_cb, &waiter);
+  secrets = bearer_profile_update_secrets_finish (wait_for (&waiter), &error);
+  waiter_clear (&waiter);
+  if (secrets == NULL)
     return fail (error);
 
   g_print (_("Stored the %s of “%s” in the keyring.\n"), kind, argv[1]);
@@ -877,10 +889,7 @@ main (int   argc,
   g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc < 2)
-    {
-      g_printerr ("%s", _(usage_text));
-      return EXIT_USAGE;
-    }
+    return usage_error (_("No command given"));
 
   command = argv[1];
   if (g_str_equal (command, "--help") || g_str_equal (command, "-h") || g_str_equal (command, "help"))

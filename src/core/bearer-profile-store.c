@@ -522,7 +522,15 @@ finish_transaction (BearerProfileStore  *self,
     return FALSE;
 
   /* A load that met a damaged file succeeded with no profiles, but the user
-   * must hear what happened. */
+   * must hear what happened. A save or a removal that met one (written
+   * there since the last load) succeeded too: the change is in the new
+   * file, and the damaged one is kept beside it. */
+  if (tx->set_aside != NULL && tx->op != OP_LOAD)
+    {
+      g_message ("%s", tx->set_aside->message);
+      return TRUE;
+    }
+
   if (tx->set_aside != NULL)
     {
       g_propagate_error (error, g_steal_pointer (&tx->set_aside));

@@ -390,14 +390,20 @@ bearer_profile_new_from_json (JsonObject  *object,
           JsonObject *param;
           int location = BEARER_PARAM_BODY;
 
-          if (!JSON_NODE_HOLDS_OBJECT (item))
-            continue;
-          param = json_node_get_object (item);
-          if (!member_is (param, "name", G_TYPE_STRING) ||
+          /* A parameter this version cannot read makes the whole profile
+           * unreadable, so it stays in the file untouched instead of being
+           * dropped on the next save. */
+          if (!JSON_NODE_HOLDS_OBJECT (item) ||
+              !member_is ((param = json_node_get_object (item)), "name", G_TYPE_STRING) ||
               !bearer_enum_from_nick (BEARER_TYPE_PARAM_LOCATION,
                                       json_object_get_string_member_with_default (param, "in", "body"),
                                       &location))
-            continue;
+            {
+              g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
+                           "Extra parameter %u of “%s” is not valid", i + 1,
+                           bearer_profile_get_name (self));
+              return NULL;
+            }
           bearer_profile_add_parameter (self, location,
                                         json_object_get_string_member (param, "name"),
                                         json_object_get_string_member_with_default (param, "value", ""));

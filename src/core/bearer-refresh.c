@@ -4,20 +4,24 @@
  * token on every refresh, and oidc-provider revokes the whole grant when a
  * spent refresh token is used again. So, per profile:
  *
- *  1. read the keyring; if the stored token is valid long enough (and the
- *     refresh is not forced), done;
- *  2. take the profile's lock, `$XDG_RUNTIME_DIR/bearer/<id>.lock` (flock,
+ *  1. take the profile's lock, `$XDG_RUNTIME_DIR/bearer/<id>.lock` (flock,
  *     polled without blocking so the main loop runs and the wait can be
  *     cancelled), shared by every Bearer process;
- *  3. read the keyring again: if another process refreshed meanwhile, use
- *     its token and spend nothing;
- *  4. ask the server;
- *  5. write the new tokens to the keyring, in one item, before reporting
+ *  2. read the keyring. If another process refreshed after this refresh was
+ *     asked for (the bundle's `updated_at` is later), use its token and
+ *     spend nothing; if the stored token is valid long enough (and the
+ *     refresh is not forced), done;
+ *  3. otherwise ask the server;
+ *  4. write the new tokens to the keyring, in one item, before reporting
  *     success. If that write fails, the tokens are still returned, with the
  *     keyring's error, so the caller can show them: nothing is dropped;
- *  6. a dead refresh token marks the profile "sign in again" and keeps the
+ *  5. a dead refresh token marks the profile "sign in again" and keeps the
  *     refused token stored until the user replaces it;
- *  7. release the lock.
+ *  6. release the lock, before the result is reported.
+ *
+ * Every other change to a profile's secrets (a pasted refresh token, a new
+ * client secret) goes through bearer_profile_update_secrets_async(), under
+ * the same lock, so a refresh can never write back a stale copy over it.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -130,34 +134,169 @@ bearer_refresh_result_get_store_error (BearerRefreshResult *self)
   return self->store_error;
 }
 
-/* ------------------------------------------------------------------------- */
+/* -------------------------------------------------------------------------
+ * The profile lock, shared by every Bearer process
+ * ------------------------------------------------------------------------- */
 
 typedef struct {
+  int fd;
+  gint64 deadline;
+  GSource *poll_source;
+  char *profile_name;
+  void (*locked) (GTask *task);
+} ProfileLock;
+
+static void
+profile_lock_release (ProfileLock *lock)
+{
+  if (lock->poll_source != NULL)
+    {
+      g_source_destroy (lock->poll_source);
+      g_clear_pointer (&lock->poll_source, g_source_unref);
+    }
+  if (lock->fd >= 0)
+    {
+      close (lock->fd);         /* releases the flock */
+      lock->fd = -1;
+    }
+}
+
+static void
+profile_lock_clear (ProfileLock *lock)
+{
+  profile_lock_release (lock);
+  g_clear_pointer (&lock->profile_name, g_free);
+}
+
+static ProfileLock *task_lock (GTask *task);
+
+static void
+fail_task (GTask  *task,
+           GError *error)
+{
+  profile_lock_release (task_lock (task));
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+/* TRUE when the attempt is over: locked (and the continuation called), or
+ * failed (and the task finished). */
+static gboolean
+profile_lock_try (GTask *task)
+{
+  ProfileLock *lock = task_lock (task);
+
+  if (flock (lock->fd, LOCK_EX | LOCK_NB) == 0)
+    {
+      if (lock->poll_source != NULL)
+        {
+          g_source_destroy (lock->poll_source);
+          g_clear_pointer (&lock->poll_source, g_source_unref);
+        }
+      lock->locked (task);
+      return TRUE;
+    }
+
+  if (errno != EWOULDBLOCK && errno != EINTR)
+    {
+      int saved = errno;
+      fail_task (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
+                                    "Cannot lock the profile: %s", g_strerror (saved)));
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+profile_lock_poll_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  ProfileLock *lock = task_lock (task);
+
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      fail_task (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled"));
+      return G_SOURCE_REMOVE;
+    }
+
+  if (profile_lock_try (task))
+    return G_SOURCE_REMOVE;
+
+  if (g_get_monotonic_time () > lock->deadline)
+    {
+      fail_task (task, g_error_new (G_IO_ERROR, G_IO_ERROR_BUSY,
+                                    "Another Bearer process has been refreshing “%s” for "
+                                    "more than %d seconds", lock->profile_name,
+                                    BEARER_REFRESH_LOCK_TIMEOUT));
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Takes the lock of @profile for @task, then calls @locked; the task's
+ * data must start with its ProfileLock. */
+static void
+profile_lock_take (GTask          *task,
+                   BearerProfile  *profile,
+                   void          (*locked) (GTask *task))
+{
+  ProfileLock *lock = task_lock (task);
+  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "bearer", NULL);
+  g_autofree char *name = g_strconcat (bearer_profile_get_id (profile), ".lock", NULL);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+
+  lock->locked = locked;
+  lock->profile_name = g_strdup (bearer_profile_get_name (profile));
+
+  if (g_mkdir_with_parents (dir, 0700) != 0 ||
+      (lock->fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+    {
+      int saved = errno;
+      fail_task (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
+                                    "Cannot create the lock file “%s”: %s", path,
+                                    g_strerror (saved)));
+      return;
+    }
+
+  if (profile_lock_try (task))
+    return;
+
+  lock->deadline = g_get_monotonic_time () + BEARER_REFRESH_LOCK_TIMEOUT * G_USEC_PER_SEC;
+  lock->poll_source = g_timeout_source_new (LOCK_POLL_MS);
+  g_source_set_name (lock->poll_source, "[bearer] profile lock");
+  g_source_set_callback (lock->poll_source, profile_lock_poll_cb, task, NULL);
+  g_source_attach (lock->poll_source, g_main_context_get_thread_default ());
+}
+
+/* -------------------------------------------------------------------------
+ * The refresh
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  ProfileLock lock;             /* first: see task_lock() */
   BearerProfile *profile;
   BearerRefreshFlags flags;
   guint min_valid;
-  BearerSecrets *before;        /* read before the lock */
+  gint64 asked_at;              /* g_get_real_time() when the refresh was asked for */
   BearerSecrets *current;       /* read under the lock */
   BearerSecrets *next;          /* to be stored */
   BearerTokenResponse *response;
   GError *server_error;         /* a dead refresh token, reported after storing the mark */
-  int lock_fd;
-  gint64 lock_deadline;
-  GSource *poll_source;
 } Refresh;
+
+static ProfileLock *
+task_lock (GTask *task)
+{
+  return g_task_get_task_data (task);
+}
 
 static void
 refresh_free (Refresh *r)
 {
-  if (r->poll_source != NULL)
-    {
-      g_source_destroy (r->poll_source);
-      g_source_unref (r->poll_source);
-    }
-  if (r->lock_fd >= 0)
-    close (r->lock_fd);         /* releases the flock */
+  profile_lock_clear (&r->lock);
   g_clear_object (&r->profile);
-  g_clear_pointer (&r->before, bearer_secrets_unref);
   g_clear_pointer (&r->current, bearer_secrets_unref);
   g_clear_pointer (&r->next, bearer_secrets_unref);
   g_clear_object (&r->response);
@@ -185,15 +324,9 @@ return_result (GTask         *task,
   result->from_other_process = from_other_process;
   result->store_error = store_error;
 
+  /* Let the next refresh in, whatever the caller does with the result. */
+  profile_lock_release (&r->lock);
   g_task_return_pointer (task, result, g_object_unref);
-  g_object_unref (task);
-}
-
-static void
-return_error (GTask  *task,
-              GError *error)
-{
-  g_task_return_error (task, error);
   g_object_unref (task);
 }
 
@@ -213,7 +346,7 @@ stored_cb (GObject      *source,
           /* Could not even mark "sign in again": the server's word matters more. */
           g_debug ("Could not mark the profile as needing sign-in: %s", error->message);
           g_error_free (error);
-          return_error (task, g_steal_pointer (&r->server_error));
+          fail_task (task, g_steal_pointer (&r->server_error));
           return;
         }
 
@@ -223,17 +356,19 @@ stored_cb (GObject      *source,
     }
 
   if (r->server_error != NULL)
-    return_error (task, g_steal_pointer (&r->server_error));
+    fail_task (task, g_steal_pointer (&r->server_error));
   else
     return_result (task, r->next, FALSE, NULL);
 }
 
 static void
-store_next (GTask *task)
+store_next (GTask *task,
+            gboolean refreshed)
 {
   Refresh *r = g_task_get_task_data (task);
 
-  bearer_secrets_set_updated_at (r->next, g_get_real_time ());
+  if (refreshed)
+    bearer_secrets_set_updated_at (r->next, g_get_real_time ());
   /* Not cancellable: once the server rotated the token, it must be kept. */
   bearer_secrets_store_async (bearer_profile_get_id (r->profile),
                               bearer_profile_get_name (r->profile),
@@ -257,11 +392,11 @@ token_cb (GObject      *source,
           r->server_error = error;
           r->next = bearer_secrets_copy (r->current);
           bearer_secrets_set_needs_sign_in (r->next, TRUE);
-          store_next (task);
+          store_next (task, FALSE);
           return;
         }
 
-      return_error (task, error);
+      fail_task (task, error);
       return;
     }
 
@@ -275,13 +410,12 @@ token_cb (GObject      *source,
     bearer_secrets_set_refresh_token (r->next, bearer_token_response_get_refresh_token (r->response));
   bearer_secrets_set_needs_sign_in (r->next, FALSE);
 
-  store_next (task);
+  store_next (task, TRUE);
 }
 
 static GError *
-sign_in_error (Refresh    *r,
-               BearerError code,
-               const char *message)
+sign_in_error (BearerError  code,
+               const char  *message)
 {
   GError *error = g_error_new (BEARER_ERROR, code, "%s", message);
 
@@ -309,7 +443,7 @@ ask_server (GTask *task)
         {
           message = g_strdup_printf ("No refresh token is stored for “%s”: paste one first",
                                      name);
-          return_error (task, sign_in_error (r, BEARER_ERROR_MISSING_PARAMETER, message));
+          fail_task (task, sign_in_error (BEARER_ERROR_MISSING_PARAMETER, message));
           return;
         }
 
@@ -317,7 +451,7 @@ ask_server (GTask *task)
         {
           message = g_strdup_printf ("The server refused the refresh token of “%s” earlier: "
                                      "sign in again and paste a new one", name);
-          return_error (task, sign_in_error (r, BEARER_ERROR_INVALID_GRANT, message));
+          fail_task (task, sign_in_error (BEARER_ERROR_INVALID_GRANT, message));
           return;
         }
     }
@@ -334,14 +468,6 @@ ask_server (GTask *task)
                                      g_task_get_cancellable (task), token_cb, task);
 }
 
-static gboolean
-refreshed_by_other (Refresh *r)
-{
-  return g_strcmp0 (bearer_secrets_get_refresh_token (r->before),
-                    bearer_secrets_get_refresh_token (r->current)) != 0 ||
-         bearer_secrets_get_updated_at (r->current) > bearer_secrets_get_updated_at (r->before);
-}
-
 static void
 current_cb (GObject      *source,
             GAsyncResult *result,
@@ -355,14 +481,14 @@ current_cb (GObject      *source,
   r->current = bearer_secrets_lookup_finish (result, &error);
   if (r->current == NULL)
     {
-      return_error (task, error);
+      fail_task (task, error);
       return;
     }
 
-  /* Another process refreshed while we waited: its token is ours, and the
-   * refresh token we read before is spent. */
-  if (refreshed_by_other (r) && bearer_secrets_token_valid_for (r->current, now, 1) &&
-      !bearer_secrets_get_needs_sign_in (r->current))
+  /* Another process refreshed after we were asked to: its token is ours,
+   * and the refresh token we would have spent is already spent. */
+  if (bearer_secrets_get_updated_at (r->current) > r->asked_at &&
+      bearer_secrets_token_valid_for (r->current, now, 1))
     {
       return_result (task, r->current, TRUE, NULL);
       return;
@@ -378,114 +504,13 @@ current_cb (GObject      *source,
   ask_server (task);
 }
 
-static gboolean
-try_lock (GTask *task)
-{
-  Refresh *r = g_task_get_task_data (task);
-
-  if (flock (r->lock_fd, LOCK_EX | LOCK_NB) == 0)
-    {
-      g_clear_pointer (&r->poll_source, g_source_unref);
-      bearer_secrets_lookup_async (bearer_profile_get_id (r->profile),
-                                   g_task_get_cancellable (task), current_cb, task);
-      return TRUE;
-    }
-
-  if (errno != EWOULDBLOCK && errno != EINTR)
-    {
-      int saved = errno;
-      g_clear_pointer (&r->poll_source, g_source_unref);
-      return_error (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                       "Cannot lock the profile for refreshing: %s",
-                                       g_strerror (saved)));
-      return TRUE;
-    }
-
-  return FALSE;
-}
-
-static gboolean
-poll_lock_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  Refresh *r = g_task_get_task_data (task);
-
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    {
-      g_clear_pointer (&r->poll_source, g_source_unref);
-      return_error (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                               "The refresh was cancelled"));
-      return G_SOURCE_REMOVE;
-    }
-
-  if (try_lock (task))
-    return G_SOURCE_REMOVE;
-
-  if (g_get_monotonic_time () > r->lock_deadline)
-    {
-      g_clear_pointer (&r->poll_source, g_source_unref);
-      return_error (task, g_error_new (G_IO_ERROR, G_IO_ERROR_BUSY,
-                                       "Another Bearer process has been refreshing “%s” for "
-                                       "more than %d seconds", bearer_profile_get_name (r->profile),
-                                       BEARER_REFRESH_LOCK_TIMEOUT));
-      return G_SOURCE_REMOVE;
-    }
-
-  return G_SOURCE_CONTINUE;
-}
-
 static void
-take_lock (GTask *task)
+refresh_locked (GTask *task)
 {
   Refresh *r = g_task_get_task_data (task);
-  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "bearer", NULL);
-  g_autofree char *name = g_strconcat (bearer_profile_get_id (r->profile), ".lock", NULL);
-  g_autofree char *path = g_build_filename (dir, name, NULL);
 
-  if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      (r->lock_fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-    {
-      int saved = errno;
-      return_error (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                       "Cannot create the lock file “%s”: %s", path,
-                                       g_strerror (saved)));
-      return;
-    }
-
-  if (try_lock (task))
-    return;
-
-  r->lock_deadline = g_get_monotonic_time () + BEARER_REFRESH_LOCK_TIMEOUT * G_USEC_PER_SEC;
-  r->poll_source = g_timeout_source_new (LOCK_POLL_MS);
-  g_source_set_name (r->poll_source, "[bearer] refresh lock");
-  g_source_set_callback (r->poll_source, poll_lock_cb, task, NULL);
-  g_source_attach (r->poll_source, g_main_context_get_thread_default ());
-}
-
-static void
-before_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GTask *task = user_data;
-  Refresh *r = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  r->before = bearer_secrets_lookup_finish (result, &error);
-  if (r->before == NULL)
-    {
-      return_error (task, error);
-      return;
-    }
-
-  if (!(r->flags & BEARER_REFRESH_FORCE) &&
-      bearer_secrets_token_valid_for (r->before, now_seconds (), r->min_valid))
-    {
-      return_result (task, r->before, FALSE, NULL);
-      return;
-    }
-
-  take_lock (task);
+  bearer_secrets_lookup_async (bearer_profile_get_id (r->profile),
+                               g_task_get_cancellable (task), current_cb, task);
 }
 
 /**
@@ -515,13 +540,14 @@ bearer_refresh_async (BearerProfile       *profile,
   g_task_set_source_tag (task, bearer_refresh_async);
 
   r = g_new0 (Refresh, 1);
+  r->lock.fd = -1;
   r->profile = g_object_ref (profile);
   r->flags = flags;
   r->min_valid = min_valid;
-  r->lock_fd = -1;
+  r->asked_at = g_get_real_time ();
   g_task_set_task_data (task, r, (GDestroyNotify) refresh_free);
 
-  bearer_secrets_lookup_async (bearer_profile_get_id (profile), cancellable, before_cb, task);
+  profile_lock_take (task, profile, refresh_locked);
 }
 
 /**
@@ -538,5 +564,137 @@ bearer_refresh_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bearer_refresh_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* -------------------------------------------------------------------------
+ * Changing secrets under the lock
+ * ------------------------------------------------------------------------- */
+
+typedef struct {
+  ProfileLock lock;             /* first: see task_lock() */
+  BearerProfile *profile;
+  BearerSecretsUpdateFunc func;
+  gpointer func_data;
+  GDestroyNotify func_data_destroy;
+  BearerSecrets *secrets;
+} Update;
+
+static void
+update_free (Update *u)
+{
+  profile_lock_clear (&u->lock);
+  g_clear_object (&u->profile);
+  if (u->func_data_destroy != NULL)
+    u->func_data_destroy (u->func_data);
+  g_clear_pointer (&u->secrets, bearer_secrets_unref);
+  g_free (u);
+}
+
+static void
+update_stored_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  Update *u = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!bearer_secrets_store_finish (result, &error))
+    {
+      fail_task (task, error);
+      return;
+    }
+
+  profile_lock_release (&u->lock);
+  g_task_return_pointer (task, bearer_secrets_ref (u->secrets),
+                         (GDestroyNotify) bearer_secrets_unref);
+  g_object_unref (task);
+}
+
+static void
+update_read_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  Update *u = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  u->secrets = bearer_secrets_lookup_finish (result, &error);
+  if (u->secrets == NULL)
+    {
+      fail_task (task, error);
+      return;
+    }
+
+  u->func (u->secrets, u->func_data);
+  bearer_secrets_store_async (bearer_profile_get_id (u->profile),
+                              bearer_profile_get_name (u->profile),
+                              u->secrets, NULL, update_stored_cb, task);
+}
+
+static void
+update_locked (GTask *task)
+{
+  Update *u = g_task_get_task_data (task);
+
+  bearer_secrets_lookup_async (bearer_profile_get_id (u->profile),
+                               g_task_get_cancellable (task), update_read_cb, task);
+}
+
+/**
+ * bearer_profile_update_secrets_async:
+ * @profile: the profile
+ * @func: changes the secrets as read under the lock (called once)
+ * @func_data: (closure): for @func
+ * @func_data_destroy: frees @func_data
+ *
+ * Reads the profile's secrets under the profile lock, lets @func change
+ * them, and stores them, so a refresh running in another process cannot
+ * write back an older copy over the change.
+ */
+void
+bearer_profile_update_secrets_async (BearerProfile           *profile,
+                                     BearerSecretsUpdateFunc  func,
+                                     gpointer                 func_data,
+                                     GDestroyNotify           func_data_destroy,
+                                     GCancellable            *cancellable,
+                                     GAsyncReadyCallback      callback,
+                                     gpointer                 user_data)
+{
+  GTask *task;
+  Update *u;
+
+  g_return_if_fail (BEARER_IS_PROFILE (profile));
+  g_return_if_fail (func != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bearer_profile_update_secrets_async);
+
+  u = g_new0 (Update, 1);
+  u->lock.fd = -1;
+  u->profile = g_object_ref (profile);
+  u->func = func;
+  u->func_data = func_data;
+  u->func_data_destroy = func_data_destroy;
+  g_task_set_task_data (task, u, (GDestroyNotify) update_free);
+
+  profile_lock_take (task, profile, update_locked);
+}
+
+/**
+ * bearer_profile_update_secrets_finish:
+ *
+ * Returns: (transfer full): the secrets as stored, or %NULL with a
+ *   %BEARER_KEYRING_ERROR or %G_IO_ERROR
+ */
+BearerSecrets *
+bearer_profile_update_secrets_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bearer_profile_update_secrets_async,
+                        NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

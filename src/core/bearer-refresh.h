@@ -36,4 +36,17 @@ gboolean             bearer_refresh_result_get_from_server  (BearerRefreshResult
 gboolean             bearer_refresh_result_get_from_other_process (BearerRefreshResult *self);
 const GError        *bearer_refresh_result_get_store_error  (BearerRefreshResult *self);
 
+typedef void (*BearerSecretsUpdateFunc) (BearerSecrets *secrets,
+                                         gpointer       user_data);
+
+void                 bearer_profile_update_secrets_async    (BearerProfile           *profile,
+                                                             BearerSecretsUpdateFunc  func,
+                                                             gpointer                 func_data,
+                                                             GDestroyNotify           func_data_destroy,
+                                                             GCancellable            *cancellable,
+                                                             GAsyncReadyCallback      callback,
+                                                             gpointer                 user_data);
+BearerSecrets       *bearer_profile_update_secrets_finish   (GAsyncResult            *result,
+                                                             GError                 **error);
+
 G_END_DECLS

@@ -305,7 +305,7 @@ bundle_from_text (const char  *text,
   g_autoptr(BearerSecrets) self = NULL;
   JsonObject *object;
 
-  if (bearer_json_parse (text, strlen (text), &root, NULL) != BEARER_JSON_OK ||
+  if (text == NULL || bearer_json_parse (text, strlen (text), &root, NULL) != BEARER_JSON_OK ||
       !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_CORRUPT,
@@ -353,6 +353,22 @@ keyring_error (const GError *error)
                       "Service)", error->message);
 }
 
+static GHashTable *
+attributes_for (const char *profile_id)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) "profile-id", (gpointer) profile_id);
+  return attributes;
+}
+
+static void search_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data);
+
+/* The usual case, in the fewest D-Bus round trips: the item is there and
+ * unlocked. Nothing found may also mean "locked, and the prompt was
+ * dismissed": only then ask again with a search that tells the two apart. */
 static void
 lookup_cb (GObject      *source,
            GAsyncResult *result,
@@ -360,6 +376,8 @@ lookup_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  BearerSecrets *secrets;
   char *text;
 
   text = secret_password_lookup_finish (result, &error);
@@ -370,27 +388,68 @@ lookup_cb (GObject      *source,
     }
 
   if (text == NULL)
-    g_task_return_pointer (task, bearer_secrets_new (), (GDestroyNotify) bearer_secrets_unref);
-  else
     {
-      BearerSecrets *secrets = bundle_from_text (text, &error);
+      GCancellable *cancellable = g_task_get_cancellable (task);
 
-      secret_password_free (text);
-      if (secrets == NULL)
-        g_task_return_error (task, g_steal_pointer (&error));
-      else
-        g_task_return_pointer (task, secrets, (GDestroyNotify) bearer_secrets_unref);
+      attributes = attributes_for (g_task_get_task_data (task));
+      secret_service_search (NULL, bearer_secrets_get_schema (), attributes,
+                             SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                             cancellable, search_cb, g_steal_pointer (&task));
+      return;
     }
+
+  secrets = bundle_from_text (text, &error);
+  secret_password_free (text);
+  if (secrets == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, secrets, (GDestroyNotify) bearer_secrets_unref);
 }
 
-static GHashTable *
-attributes_for (const char *profile_id)
+static void
+search_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
 {
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  BearerSecrets *secrets;
+  SecretItem *item;
+  GList *items;
 
-  g_hash_table_insert (attributes, (gpointer) "profile-id", (gpointer) profile_id);
-  return attributes;
+  items = secret_service_search_finish (NULL, result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, keyring_error (error));
+      return;
+    }
+
+  if (items == NULL)
+    {
+      g_task_return_pointer (task, bearer_secrets_new (), (GDestroyNotify) bearer_secrets_unref);
+      return;
+    }
+
+  /* Still locked after the unlock prompt: the user said no, or there is
+   * no prompter. That is not "nothing stored". */
+  item = items->data;
+  if (secret_item_get_locked (item) || (value = secret_item_get_secret (item)) == NULL)
+    {
+      g_list_free_full (items, g_object_unref);
+      g_task_return_new_error (task, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED,
+                               "The keyring is locked: unlock it to use this profile’s secrets");
+      return;
+    }
+
+  secrets = bundle_from_text (secret_value_get_text (value), &error);
+  g_list_free_full (items, g_object_unref);
+  if (secrets == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, secrets, (GDestroyNotify) bearer_secrets_unref);
 }
+
 
 /**
  * bearer_secrets_lookup_async:
@@ -412,6 +471,7 @@ bearer_secrets_lookup_async (const char          *profile_id,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, bearer_secrets_lookup_async);
+  g_task_set_task_data (task, g_strdup (profile_id), g_free);
   attributes = attributes_for (profile_id);
   secret_password_lookupv (bearer_secrets_get_schema (), attributes, cancellable, lookup_cb, task);
 }

@@ -1,0 +1,1493 @@
+/* test-refresh.c: the refresh transaction of docs/storage.md
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * bearer_refresh_async() against the in-process test server
+ * (bearer-test-server.h) and the real keyring of the session. Every profile
+ * here has a fresh random id; its keyring item and lock file are removed at
+ * the end. Without a secret service the tests are skipped, unless
+ * BEARER_TEST_SESSION=1 says one must be there.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsecret/secret.h>
+
+#include "bearer-error.h"
+#include "bearer-refresh.h"
+#include "bearer-test-server.h"
+
+#define CLIENT_ID "bearer-test-client"
+#define CLIENT_SECRET "bearer-test-secret"
+
+static char *tmp_root;
+static GPtrArray *created_ids;  /* their keyring items are deleted at the end */
+
+/* ---------------------------------------------------------------------- */
+/* Helpers                                                                */
+
+static int
+remove_entry_cb (const char        *path,
+                 const struct stat *sb,
+                 int                type,
+                 struct FTW        *ftw)
+{
+  if (remove (path) != 0)
+    g_printerr ("# cannot remove %s: %s\n", path, g_strerror (errno));
+  return 0;
+}
+
+static void
+remove_tree (const char *path)
+{
+  nftw (path, remove_entry_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static GHashTable *
+attributes_for (const char *id)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) "profile-id", (gpointer) id);
+  return attributes;
+}
+
+static void
+delete_created_items (void)
+{
+  for (guint i = 0; i < created_ids->len; i++)
+    {
+      g_autoptr(GHashTable) attributes = attributes_for (g_ptr_array_index (created_ids, i));
+
+      secret_password_clearv_sync (bearer_secrets_get_schema (), attributes, NULL, NULL);
+    }
+  g_ptr_array_set_size (created_ids, 0);
+}
+
+static gboolean
+require_keyring (void)
+{
+  g_autoptr(GHashTable) attributes = attributes_for ("bearer-test-probe");
+  g_autoptr(GError) error = NULL;
+  char *value;
+
+  value = secret_password_lookupv_sync (bearer_secrets_get_schema (), attributes, NULL, &error);
+  secret_password_free (value);
+  if (error == NULL)
+    return TRUE;
+
+  if (g_strcmp0 (g_getenv ("BEARER_TEST_SESSION"), "1") == 0)
+    {
+      g_test_message ("BEARER_TEST_SESSION=1 but no secret service answers: %s", error->message);
+      g_test_fail ();
+    }
+  else
+    g_test_skip ("No secret service on the session bus: run tools/test (or tools/test-session)");
+  return FALSE;
+}
+
+typedef struct {
+  GAsyncResult *result;
+} Wait;
+
+static void
+waited_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  g_assert_null (wait->result);
+  wait->result = g_object_ref (result);
+}
+
+static void
+wait_clear (Wait *wait)
+{
+  g_clear_object (&wait->result);
+}
+
+static GAsyncResult *
+wait_for (Wait *wait)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (wait->result == NULL)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("An async call did not finish within 60 s");
+      g_main_context_iteration (NULL, FALSE);
+      if (wait->result == NULL)
+        g_usleep (500);
+    }
+  return wait->result;
+}
+
+static BearerSecrets *
+stored (const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  Wait wait = { NULL };
+  BearerSecrets *secrets;
+
+  bearer_secrets_lookup_async (id, NULL, waited_cb, &wait);
+  secrets = bearer_secrets_lookup_finish (wait_for (&wait), &error);
+  wait_clear (&wait);
+  g_assert_no_error (error);
+  g_assert_nonnull (secrets);
+  return secrets;
+}
+
+static void
+store (BearerProfile *profile,
+       BearerSecrets *secrets)
+{
+  g_autoptr(GError) error = NULL;
+  Wait wait = { NULL };
+
+  bearer_secrets_store_async (bearer_profile_get_id (profile), bearer_profile_get_name (profile),
+                              secrets, NULL, waited_cb, &wait);
+  g_assert_true (bearer_secrets_store_finish (wait_for (&wait), &error));
+  wait_clear (&wait);
+  g_assert_no_error (error);
+}
+
+/* One refresh transaction, finished in its callback (so that nothing here
+ * keeps its GAsyncResult alive). */
+typedef struct {
+  BearerProfile *profile;
+  gboolean done;
+  BearerRefreshResult *result;
+  GError *error;
+  char *bundle_at_finish;       /* the keyring item when the callback ran */
+  gboolean lock_free_at_finish; /* whether another process could take the lock then */
+} RefreshWait;
+
+static gboolean lock_is_free (BearerProfile *profile);
+
+static void
+refreshed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  RefreshWait *wait = user_data;
+  g_autoptr(GHashTable) attributes = attributes_for (bearer_profile_get_id (wait->profile));
+
+  g_assert_false (wait->done);
+  wait->result = bearer_refresh_finish (result, &wait->error);
+
+  /* What the keyring holds at the moment the caller hears of the result,
+   * read with libsecret's own (blocking) call, and whether the lock is
+   * free by then. */
+  wait->bundle_at_finish = secret_password_lookupv_sync (bearer_secrets_get_schema (),
+                                                         attributes, NULL, NULL);
+  wait->lock_free_at_finish = lock_is_free (wait->profile);
+  wait->done = TRUE;
+}
+
+static void
+refresh_start (RefreshWait         *wait,
+               BearerProfile       *profile,
+               BearerRefreshFlags   flags,
+               guint                min_valid,
+               GCancellable        *cancellable)
+{
+  memset (wait, 0, sizeof *wait);
+  wait->profile = profile;
+  bearer_refresh_async (profile, flags, min_valid, cancellable, refreshed_cb, wait);
+}
+
+/* Waits for the transaction; returns its result (transfer full). */
+static BearerRefreshResult *
+refresh_wait (RefreshWait  *wait,
+              GError      **error)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (!wait->done)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("A refresh did not finish within 60 s");
+      g_main_context_iteration (NULL, FALSE);
+      if (!wait->done)
+        g_usleep (500);
+    }
+
+  if (wait->error != NULL)
+    g_propagate_error (error, g_steal_pointer (&wait->error));
+  return g_steal_pointer (&wait->result);
+}
+
+static void
+refresh_wait_clear (RefreshWait *wait)
+{
+  g_clear_object (&wait->result);
+  g_clear_error (&wait->error);
+  secret_password_free (wait->bundle_at_finish);
+  wait->bundle_at_finish = NULL;
+}
+
+static BearerRefreshResult *
+refresh_full (BearerProfile       *profile,
+              BearerRefreshFlags   flags,
+              guint                min_valid,
+              char               **bundle_at_finish,
+              GError             **error)
+{
+  RefreshWait wait;
+  BearerRefreshResult *result;
+
+  refresh_start (&wait, profile, flags, min_valid, NULL);
+  result = refresh_wait (&wait, error);
+  if (bundle_at_finish != NULL)
+    *bundle_at_finish = g_strdup (wait.bundle_at_finish);
+  refresh_wait_clear (&wait);
+  return result;
+}
+
+static BearerRefreshResult *
+refresh (BearerProfile       *profile,
+         BearerRefreshFlags   flags,
+         guint                min_valid,
+         GError             **error)
+{
+  return refresh_full (profile, flags, min_valid, NULL, error);
+}
+
+static BearerRefreshResult *
+refresh_ok (BearerProfile      *profile,
+            BearerRefreshFlags  flags,
+            guint               min_valid)
+{
+  g_autoptr(GError) error = NULL;
+  BearerRefreshResult *result = refresh (profile, flags, min_valid, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  return result;
+}
+
+/* A profile of the test server's client, with a fresh id. */
+static BearerProfile *
+server_profile_with_id (BearerTestServer *server,
+                        BearerGrantType   grant,
+                        const char       *id)
+{
+  g_autofree char *url = bearer_test_server_get_url (server, "/oauth/token");
+  BearerProfile *profile;
+
+  if (id != NULL)
+    profile = g_object_new (BEARER_TYPE_PROFILE, "id", id, "name", "refresh test", NULL);
+  else
+    profile = bearer_profile_new ("refresh test");
+  bearer_profile_set_token_url (profile, url);
+  bearer_profile_set_client_id (profile, CLIENT_ID);
+  bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_POST);
+  bearer_profile_set_grant_type (profile, grant);
+  g_ptr_array_add (created_ids, g_strdup (bearer_profile_get_id (profile)));
+  return profile;
+}
+
+static BearerProfile *
+server_profile (BearerTestServer *server,
+                BearerGrantType   grant)
+{
+  return server_profile_with_id (server, grant, NULL);
+}
+
+/* Client secret and refresh token; an access token that expired. */
+static BearerSecrets *
+expired_secrets (const char *refresh_token)
+{
+  BearerSecrets *secrets = bearer_secrets_new ();
+
+  bearer_secrets_set_client_secret (secrets, CLIENT_SECRET);
+  bearer_secrets_set_refresh_token (secrets, refresh_token);
+  bearer_secrets_set_access_token (secrets, "expired-access-token", "Bearer", now_seconds () - 10, NULL);
+  bearer_secrets_set_updated_at (secrets, g_get_real_time () - (gint64) 3600 * G_USEC_PER_SEC);
+  return secrets;
+}
+
+static char *
+lock_path (BearerProfile *profile)
+{
+  g_autofree char *name = g_strconcat (bearer_profile_get_id (profile), ".lock", NULL);
+
+  return g_build_filename (g_get_user_runtime_dir (), "bearer", name, NULL);
+}
+
+/* Takes the profile's lock as another Bearer process would. */
+static int
+hold_lock (BearerProfile *profile)
+{
+  g_autofree char *path = lock_path (profile);
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
+  return fd;
+}
+
+/* Whether another process could take the profile's lock now. */
+static gboolean
+lock_is_free (BearerProfile *profile)
+{
+  g_autofree char *path = lock_path (profile);
+  gboolean free_now;
+  int fd;
+
+  fd = g_open (path, O_RDWR | O_CLOEXEC, 0);
+  if (fd < 0)
+    return errno == ENOENT;
+  free_now = flock (fd, LOCK_EX | LOCK_NB) == 0;
+  close (fd);
+  return free_now;
+}
+
+/* How many descriptors of this process are open on the lock file. */
+static guint
+count_lock_fds (BearerProfile *profile)
+{
+  g_autofree char *path = lock_path (profile);
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *link = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
+
+      if (g_strcmp0 (target, path) == 0)
+        n++;
+    }
+  return n;
+}
+
+/* Iterates the main context until the transaction has opened the lock file
+ * (and so is polling it), 10 s at most. */
+static void
+wait_until_polling (BearerProfile *profile)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (count_lock_fds (profile) < 2)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static void
+assert_expires_in (gint64 expires_at,
+                   gint64 before,
+                   gint64 expires_in)
+{
+  g_assert_cmpint (expires_at, >=, before + expires_in);
+  g_assert_cmpint (expires_at, <=, now_seconds () + expires_in);
+}
+
+/* ---------------------------------------------------------------------- */
+/* (a) No access token stored                                             */
+
+static void
+test_no_access_token (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *bundle = NULL;
+  g_autofree char *body = NULL;
+  BearerSecrets *got;
+  JsonObject *object;
+  gint64 before = now_seconds ();
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, "def50200first");
+  bearer_secrets_set_client_secret (secrets, CLIENT_SECRET);
+  bearer_secrets_set_refresh_token (secrets, "def50200first");
+  store (profile, secrets);
+
+  result = refresh_full (profile, BEARER_REFRESH_NONE, 60, &bundle, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  body = bearer_test_server_dup_last_body (server);
+  g_assert_nonnull (strstr (body, "grant_type=refresh_token"));
+  g_assert_nonnull (strstr (body, "refresh_token=def50200first"));
+
+  g_assert_true (bearer_refresh_result_get_from_server (result));
+  g_assert_false (bearer_refresh_result_get_from_other_process (result));
+  g_assert_null (bearer_refresh_result_get_store_error (result));
+  g_assert_nonnull (bearer_refresh_result_get_response (result));
+  got = bearer_refresh_result_get_secrets (result);
+  g_assert_cmpstr (bearer_secrets_get_access_token (got), ==,
+                   bearer_test_server_get_last_access_token (server));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (got), ==,
+                   bearer_test_server_get_refresh_token (server));
+  g_assert_cmpstr (bearer_secrets_get_client_secret (got), ==, CLIENT_SECRET);
+  assert_expires_in (bearer_secrets_get_expires_at (got), before, 31536000);
+
+  /* Both tokens were in the keyring when the callback ran. */
+  g_assert_nonnull (bundle);
+  json_parser_load_from_data (parser, bundle, -1, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (object, "access_token"), ==,
+                   bearer_test_server_get_last_access_token (server));
+  g_assert_cmpstr (json_object_get_string_member (object, "refresh_token"), ==,
+                   bearer_test_server_get_refresh_token (server));
+  g_assert_cmpstr (json_object_get_string_member (object, "client_secret"), ==, CLIENT_SECRET);
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==,
+                   bearer_test_server_get_last_access_token (server));
+  g_assert_cmpstr (bearer_secrets_get_token_type (after), ==, "Bearer");
+  g_assert_cmpint (bearer_secrets_get_expires_at (after), ==, bearer_secrets_get_expires_at (got));
+  g_assert_false (bearer_secrets_get_needs_sign_in (after));
+  g_assert_cmpint (bearer_secrets_get_updated_at (after), >=, before * G_USEC_PER_SEC);
+
+  delete_created_items ();
+}
+
+/* Nothing at all stored: no request, and "sign in" (paste a token). */
+static void
+test_no_refresh_token (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  result = refresh (profile, BEARER_REFRESH_FORCE, 60, &error);
+  g_assert_null (result);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_MISSING_PARAMETER);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
+}
+
+/* ---------------------------------------------------------------------- */
+/* (b), (c) A valid stored token                                          */
+
+static void
+test_valid_token (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, "def50200valid");
+  secrets = expired_secrets ("def50200valid");
+  bearer_secrets_set_access_token (secrets, "still-good", "Bearer", now_seconds () + 3600, "s");
+  store (profile, secrets);
+
+  result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
+  g_assert_false (bearer_refresh_result_get_from_server (result));
+  g_assert_false (bearer_refresh_result_get_from_other_process (result));
+  g_assert_null (bearer_refresh_result_get_response (result));
+  g_assert_cmpstr (bearer_secrets_get_access_token (bearer_refresh_result_get_secrets (result)), ==,
+                   "still-good");
+  g_clear_object (&result);
+
+  /* Valid for less than asked: the server is asked. */
+  result = refresh_ok (profile, BEARER_REFRESH_NONE, 7200);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  g_assert_true (bearer_refresh_result_get_from_server (result));
+  g_clear_object (&result);
+
+  /* An expiry the server never said: used as it is. */
+  g_clear_pointer (&secrets, bearer_secrets_unref);
+  secrets = stored (bearer_profile_get_id (profile));
+  bearer_secrets_set_access_token (secrets, "no-expiry", "Bearer", 0, NULL);
+  store (profile, secrets);
+  result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  g_assert_cmpstr (bearer_secrets_get_access_token (bearer_refresh_result_get_secrets (result)), ==,
+                   "no-expiry");
+  g_clear_object (&result);
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "no-expiry");
+
+  delete_created_items ();
+}
+
+static void
+test_force (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, "def50200force");
+  secrets = expired_secrets ("def50200force");
+  bearer_secrets_set_access_token (secrets, "still-good", "Bearer", now_seconds () + 3600, NULL);
+  store (profile, secrets);
+
+  result = refresh_ok (profile, BEARER_REFRESH_FORCE, 60);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  g_assert_true (bearer_refresh_result_get_from_server (result));
+  g_assert_false (bearer_refresh_result_get_from_other_process (result));
+  g_assert_cmpstr (bearer_secrets_get_access_token (bearer_refresh_result_get_secrets (result)), !=,
+                   "still-good");
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==,
+                   bearer_test_server_get_last_access_token (server));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
+                   bearer_test_server_get_refresh_token (server));
+
+  delete_created_items ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* (d) Rotation                                                           */
+
+static void
+test_rotation (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autofree char *previous = g_strdup ("def50200rotate0");
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, previous);
+  secrets = expired_secrets (previous);
+  store (profile, secrets);
+
+  for (guint i = 1; i <= 5; i++)
+    {
+      g_autoptr(BearerRefreshResult) result = refresh_ok (profile, BEARER_REFRESH_FORCE, 60);
+      g_autoptr(BearerSecrets) after = stored (bearer_profile_get_id (profile));
+      const char *newest = bearer_test_server_get_refresh_token (server);
+      BearerTokenResponse *response = bearer_refresh_result_get_response (result);
+
+      g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, i);
+      g_assert_true (bearer_token_response_get_refresh_token_rotated (response));
+      g_assert_cmpstr (newest, !=, previous);
+      g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, newest);
+      g_assert_cmpstr (bearer_secrets_get_access_token (after), ==,
+                       bearer_test_server_get_last_access_token (server));
+      g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, CLIENT_SECRET);
+      g_free (previous);
+      previous = g_strdup (newest);
+    }
+
+  delete_created_items ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* (e) No refresh token in the reply                                      */
+
+static void
+test_reply_without_refresh_token (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  gint64 before = now_seconds ();
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  secrets = expired_secrets ("keep-me");
+  store (profile, secrets);
+  bearer_test_server_script (server, 200, "application/json",
+                             "{\"access_token\":\"new-access\",\"token_type\":\"bearer\","
+                             "\"expires_in\":3600,\"scope\":\"a b\"}");
+
+  result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)), ==,
+                   "keep-me");
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "keep-me");
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "new-access");
+  g_assert_cmpstr (bearer_secrets_get_token_type (after), ==, "Bearer");
+  g_assert_cmpstr (bearer_secrets_get_scope (after), ==, "a b");
+  assert_expires_in (bearer_secrets_get_expires_at (after), before, 3600);
+
+  delete_created_items ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* (f) A dead refresh token                                               */
+
+static void
+assert_dead_and_kept (BearerTestServer *server,
+                      BearerProfile    *profile,
+                      const char       *refused)
+{
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(GError) error = NULL;
+  guint count;
+
+  result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
+  g_assert_null (result);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == BEARER_ERROR);
+  g_assert_true (bearer_error_is_dead_refresh_token (error));
+  count = bearer_test_server_get_request_count (server);
+  g_assert_cmpuint (count, ==, 1);
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, refused);
+  g_assert_true (bearer_secrets_get_needs_sign_in (after));
+  g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, CLIENT_SECRET);
+
+  /* Again, not forced: refused at once, the server is not asked. */
+  g_clear_error (&error);
+  result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
+  g_assert_null (result);
+  g_assert_nonnull (error);
+  g_assert_true (bearer_error_is_dead_refresh_token (error));
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, count);
+
+  g_clear_pointer (&after, bearer_secrets_unref);
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, refused);
+  g_assert_true (bearer_secrets_get_needs_sign_in (after));
+}
+
+static void
+test_dead_invalid_grant (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  secrets = expired_secrets ("revoked-token");
+  store (profile, secrets);
+  bearer_test_server_script (server, 400, "application/json",
+                             "{\"error\":\"invalid_grant\","
+                             "\"error_description\":\"Token has been revoked\"}");
+
+  assert_dead_and_kept (server, profile, "revoked-token");
+
+  /* Signed in again: a new refresh token clears the mark, and it works. */
+  g_clear_pointer (&secrets, bearer_secrets_unref);
+  secrets = stored (bearer_profile_get_id (profile));
+  bearer_secrets_set_refresh_token (secrets, "pasted-anew");
+  bearer_secrets_set_needs_sign_in (secrets, FALSE);
+  store (profile, secrets);
+  bearer_test_server_script (server, 200, "application/json",
+                             "{\"access_token\":\"after-sign-in\",\"refresh_token\":\"next\"}");
+  result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bearer_secrets_get_access_token (bearer_refresh_result_get_secrets (result)), ==,
+                   "after-sign-in");
+  g_clear_pointer (&secrets, bearer_secrets_unref);
+  secrets = stored (bearer_profile_get_id (profile));
+  g_assert_false (bearer_secrets_get_needs_sign_in (secrets));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "next");
+
+  delete_created_items ();
+}
+
+/* league/oauth2-server 8.5: 401 invalid_request "The refresh token is
+ * invalid." for a revoked refresh token. */
+static void
+test_dead_passport (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerRefreshResult) first = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, "def50200spent");
+  secrets = expired_secrets ("def50200spent");
+  store (profile, secrets);
+
+  /* Someone else spent it: the server rotated, our copy is revoked. */
+  first = refresh_ok (profile, BEARER_REFRESH_FORCE, 60);
+  store (profile, secrets);
+  bearer_test_server_reset_requests (server);
+
+  assert_dead_and_kept (server, profile, "def50200spent");
+
+  delete_created_items ();
+}
+
+/* A server failure is no dead token: nothing changes in the keyring. */
+static void
+test_server_error (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  secrets = expired_secrets ("still-mine");
+  store (profile, secrets);
+  bearer_test_server_script (server, 500, "application/json", "{\"message\":\"Server Error\"}");
+
+  result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
+  g_assert_null (result);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_HTTP_STATUS);
+  g_assert_false (bearer_error_is_dead_refresh_token (error));
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "still-mine");
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "expired-access-token");
+  g_assert_false (bearer_secrets_get_needs_sign_in (after));
+  g_assert_cmpint (bearer_secrets_get_updated_at (after), ==, bearer_secrets_get_updated_at (secrets));
+
+  /* The next refresh asks again. */
+  g_clear_error (&error);
+  result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
+  g_assert_null (result);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 2);
+
+  delete_created_items ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* (g) Another process refreshed while we waited                          */
+
+static void
+run_other_process (gboolean rotate)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerSecrets) theirs = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  RefreshWait wait;
+  BearerSecrets *got;
+  int fd;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, "def50200ours");
+  secrets = expired_secrets ("def50200ours");
+  store (profile, secrets);
+
+  fd = hold_lock (profile);
+  refresh_start (&wait, profile, BEARER_REFRESH_NONE, 60, NULL);
+  wait_until_polling (profile);
+  g_assert_false (wait.done);
+
+  /* The other process's refresh, as it would store it. */
+  theirs = bearer_secrets_copy (secrets);
+  bearer_secrets_set_refresh_token (theirs, rotate ? "def50200theirs" : "def50200ours");
+  bearer_secrets_set_access_token (theirs, "their-access-token", "Bearer", now_seconds () + 3600, NULL);
+  bearer_secrets_set_updated_at (theirs, g_get_real_time ());
+  {
+    Wait stored_wait = { NULL };
+
+    bearer_secrets_store_async (bearer_profile_get_id (profile), bearer_profile_get_name (profile),
+                                theirs, NULL, waited_cb, &stored_wait);
+    g_assert_true (bearer_secrets_store_finish (wait_for (&stored_wait), NULL));
+    wait_clear (&stored_wait);
+  }
+  g_assert_false (wait.done);
+
+  g_assert_cmpint (close (fd), ==, 0);
+  result = refresh_wait (&wait, &error);
+  refresh_wait_clear (&wait);
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+
+  g_assert_true (bearer_refresh_result_get_from_other_process (result));
+  g_assert_false (bearer_refresh_result_get_from_server (result));
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
+  got = bearer_refresh_result_get_secrets (result);
+  g_assert_cmpstr (bearer_secrets_get_access_token (got), ==, "their-access-token");
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "their-access-token");
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
+                   rotate ? "def50200theirs" : "def50200ours");
+
+  /* The transaction closed its descriptor of the lock. */
+  g_assert_cmpuint (count_lock_fds (profile), ==, 0);
+
+  delete_created_items ();
+}
+
+static void
+test_other_process (void)
+{
+  run_other_process (TRUE);
+}
+
+static void
+test_other_process_same_refresh_token (void)
+{
+  run_other_process (FALSE);
+}
+
+/* Two transactions of this process at once: one asks, the other uses its
+ * token. */
+static void
+test_two_at_once (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerRefreshResult) r1 = NULL;
+  g_autoptr(BearerRefreshResult) r2 = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(GError) e1 = NULL;
+  g_autoptr(GError) e2 = NULL;
+  RefreshWait w1, w2;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, "def50200both");
+  secrets = expired_secrets ("def50200both");
+  store (profile, secrets);
+
+  refresh_start (&w1, profile, BEARER_REFRESH_NONE, 60, NULL);
+  refresh_start (&w2, profile, BEARER_REFRESH_NONE, 60, NULL);
+  r1 = refresh_wait (&w1, &e1);
+  r2 = refresh_wait (&w2, &e2);
+  refresh_wait_clear (&w1);
+  refresh_wait_clear (&w2);
+  g_assert_no_error (e1);
+  g_assert_no_error (e2);
+
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  g_assert_cmpstr (bearer_secrets_get_access_token (bearer_refresh_result_get_secrets (r1)), ==,
+                   bearer_secrets_get_access_token (bearer_refresh_result_get_secrets (r2)));
+  g_assert_true (bearer_refresh_result_get_from_server (r1) != bearer_refresh_result_get_from_server (r2));
+  g_assert_true (bearer_refresh_result_get_from_other_process (r1) ||
+                 bearer_refresh_result_get_from_other_process (r2));
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
+                   bearer_test_server_get_refresh_token (server));
+
+  delete_created_items ();
+}
+
+/* Step 7: when the caller hears of the result, the lock is released, so
+ * another process never waits on a caller that keeps the result (a binding
+ * with a garbage collector, say). */
+static void
+test_lock_released_on_result (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  RefreshWait wait;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, "def50200lock");
+  secrets = expired_secrets ("def50200lock");
+  store (profile, secrets);
+
+  refresh_start (&wait, profile, BEARER_REFRESH_FORCE, 60, NULL);
+  result = refresh_wait (&wait, &error);
+  g_assert_no_error (error);
+  g_assert_true (bearer_refresh_result_get_from_server (result));
+  if (!wait.lock_free_at_finish)
+    {
+      g_test_message ("the profile's lock was still held when the callback ran");
+      g_test_fail ();
+    }
+  refresh_wait_clear (&wait);
+
+  delete_created_items ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* (h) Cancelled while waiting for the lock                               */
+
+static void
+test_cancel_waiting (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  RefreshWait wait;
+  gint64 cancelled_at;
+  int fd;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, "def50200cancel");
+  secrets = expired_secrets ("def50200cancel");
+  store (profile, secrets);
+
+  fd = hold_lock (profile);
+  refresh_start (&wait, profile, BEARER_REFRESH_FORCE, 60, cancellable);
+  wait_until_polling (profile);
+
+  cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (cancellable);
+  result = refresh_wait (&wait, &error);
+  refresh_wait_clear (&wait);
+  g_assert_null (result);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - cancelled_at, <, G_USEC_PER_SEC);
+
+  /* Nothing was asked, nothing changed, and only our descriptor is left. */
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
+  g_assert_cmpuint (count_lock_fds (profile), ==, 1);
+  close (fd);
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200cancel");
+  g_assert_false (bearer_secrets_get_needs_sign_in (after));
+
+  delete_created_items ();
+}
+
+/* A pasted secret goes through the same lock: while a refresh holds it,
+ * the change waits, so the refresh cannot write an older copy over it. */
+static void
+set_pasted_refresh_token (BearerSecrets *secrets,
+                          gpointer       user_data)
+{
+  bearer_secrets_set_refresh_token (secrets, user_data);
+  bearer_secrets_set_needs_sign_in (secrets, FALSE);
+}
+
+static void
+test_update_secrets_waits_for_lock (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerSecrets) updated = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { NULL };
+  int fd;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  secrets = expired_secrets ("def50200old");
+  bearer_secrets_set_needs_sign_in (secrets, TRUE);
+  store (profile, secrets);
+
+  fd = hold_lock (profile);
+  bearer_profile_update_secrets_async (profile, set_pasted_refresh_token, g_strdup ("def50200pasted"),
+                                       g_free, NULL, waited_cb, &wait);
+  wait_until_polling (profile);
+  g_assert_null (wait.result);
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200old");
+  g_clear_pointer (&after, bearer_secrets_unref);
+
+  g_assert_cmpint (close (fd), ==, 0);
+  updated = bearer_profile_update_secrets_finish (wait_for (&wait), &error);
+  wait_clear (&wait);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (updated), ==, "def50200pasted");
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200pasted");
+  g_assert_false (bearer_secrets_get_needs_sign_in (after));
+  /* The client secret and the rest are kept. */
+  g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, bearer_secrets_get_client_secret (secrets));
+  g_assert_cmpuint (count_lock_fds (profile), ==, 0);
+
+  delete_created_items ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* (i) Other grants                                                       */
+
+static void
+test_client_credentials (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autofree char *body = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_CLIENT_CREDENTIALS);
+  bearer_secrets_set_client_secret (secrets, CLIENT_SECRET);
+  store (profile, secrets);
+
+  result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  body = bearer_test_server_dup_last_body (server);
+  g_assert_nonnull (strstr (body, "grant_type=client_credentials"));
+  g_assert_null (strstr (body, "refresh_token"));
+  g_assert_true (bearer_refresh_result_get_from_server (result));
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==,
+                   bearer_test_server_get_last_access_token (server));
+  g_assert_null (bearer_secrets_get_refresh_token (after));
+  g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, CLIENT_SECRET);
+  g_clear_object (&result);
+
+  /* Valid now: not asked again. */
+  result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+
+  delete_created_items ();
+}
+
+static void
+test_password (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_PASSWORD);
+  bearer_profile_set_username (profile, "alice");
+  bearer_secrets_set_client_secret (secrets, CLIENT_SECRET);
+  bearer_secrets_set_password (secrets, "wonderland");
+  store (profile, secrets);
+
+  result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
+  body = bearer_test_server_dup_last_body (server);
+  g_assert_nonnull (strstr (body, "grant_type=password"));
+  g_assert_nonnull (strstr (body, "username=alice"));
+  g_assert_nonnull (strstr (body, "password=wonderland"));
+
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==,
+                   bearer_test_server_get_last_access_token (server));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
+                   bearer_test_server_get_refresh_token (server));
+  g_assert_cmpstr (bearer_secrets_get_password (after), ==, "wonderland");
+  g_clear_object (&result);
+
+  /* A wrong password is not a dead refresh token. */
+  bearer_secrets_set_password (secrets, "wrong");
+  store (profile, secrets);
+  result = refresh (profile, BEARER_REFRESH_FORCE, 60, &error);
+  g_assert_null (result);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_GRANT);
+  g_assert_false (bearer_error_is_dead_refresh_token (error));
+  g_clear_pointer (&after, bearer_secrets_unref);
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_false (bearer_secrets_get_needs_sign_in (after));
+
+  delete_created_items ();
+}
+
+/* A profile signed in through the browser lives on its refresh token. */
+static void
+test_authorization_code (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autofree char *body = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_AUTHORIZATION_CODE);
+  bearer_test_server_set_refresh_token (server, "def50200browser");
+  secrets = expired_secrets ("def50200browser");
+  store (profile, secrets);
+
+  result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
+  body = bearer_test_server_dup_last_body (server);
+  g_assert_nonnull (strstr (body, "grant_type=refresh_token"));
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
+                   bearer_test_server_get_refresh_token (server));
+
+  delete_created_items ();
+}
+
+/* ---------------------------------------------------------------------- */
+/* (j) The keyring refuses the new tokens                                 */
+
+/* gnome-keyring cannot prompt here (no display), so a locked collection
+ * stays locked. A collection of our own, made and unlocked through
+ * gnome-keyring's no-prompt interface, is made the default one and locked:
+ * reading the profile (in the login keyring) still works, writing to the
+ * default collection fails. The parent process restores the keyring
+ * whatever the child does. */
+
+#define SECRETS_BUS_NAME "org.freedesktop.secrets"
+#define SECRETS_PATH "/org/freedesktop/secrets"
+#define SERVICE_IFACE "org.freedesktop.Secret.Service"
+#define INTERNAL_IFACE "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
+#define TEMP_PASSWORD "bearer-test-password"
+
+typedef struct {
+  GDBusConnection *bus;
+  char *session;
+  char *collection;
+  char *old_default;
+} TempCollection;
+
+static GVariant *
+secrets_call (GDBusConnection  *bus,
+              const char       *path,
+              const char       *iface,
+              const char       *method,
+              GVariant         *parameters,
+              const char       *reply_type,
+              GError          **error)
+{
+  return g_dbus_connection_call_sync (bus, SECRETS_BUS_NAME, path, iface, method, parameters,
+                                      G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE,
+                                      10000, NULL, error);
+}
+
+static GVariant *
+master_secret (TempCollection *temp)
+{
+  return g_variant_new ("(o@ay@ays)", temp->session,
+                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
+                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, TEMP_PASSWORD,
+                                                   strlen (TEMP_PASSWORD), 1),
+                        "text/plain");
+}
+
+static void
+temp_collection_free (TempCollection *temp)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply;
+
+  if (temp->old_default != NULL)
+    {
+      reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "SetAlias",
+                            g_variant_new ("(so)", "default", temp->old_default), "()", &error);
+      if (reply == NULL)
+        g_printerr ("# could not restore the default keyring: %s\n", error->message);
+      g_clear_pointer (&reply, g_variant_unref);
+      g_clear_error (&error);
+    }
+
+  if (temp->collection != NULL)
+    {
+      reply = secrets_call (temp->bus, SECRETS_PATH, INTERNAL_IFACE, "UnlockWithMasterPassword",
+                            g_variant_new ("(o@(oayays))", temp->collection, master_secret (temp)),
+                            "()", &error);
+      g_clear_pointer (&reply, g_variant_unref);
+      g_clear_error (&error);
+
+      reply = secrets_call (temp->bus, temp->collection, "org.freedesktop.Secret.Collection",
+                            "Delete", NULL, "(o)", &error);
+      if (reply == NULL)
+        g_printerr ("# could not delete %s: %s\n", temp->collection, error->message);
+      g_clear_pointer (&reply, g_variant_unref);
+    }
+
+  g_clear_object (&temp->bus);
+  g_free (temp->session);
+  g_free (temp->collection);
+  g_free (temp->old_default);
+  g_free (temp);
+}
+
+/* A new collection, made the default one, then locked. NULL when the
+ * service is not gnome-keyring. */
+static TempCollection *
+locked_default_new (GError **error)
+{
+  TempCollection *temp = g_new0 (TempCollection, 1);
+  const char *paths[1];
+  GVariantBuilder props;
+  GVariant *reply;
+
+  temp->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
+  if (temp->bus == NULL)
+    goto failed;
+
+  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "OpenSession",
+                        g_variant_new ("(sv)", "plain", g_variant_new_string ("")), "(vo)", error);
+  if (reply == NULL)
+    goto failed;
+  g_variant_get (reply, "(vo)", NULL, &temp->session);
+  g_variant_unref (reply);
+
+  g_variant_builder_init (&props, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&props, "{sv}", "org.freedesktop.Secret.Collection.Label",
+                         g_variant_new_string ("Bearer test (locked)"));
+  reply = secrets_call (temp->bus, SECRETS_PATH, INTERNAL_IFACE, "CreateWithMasterPassword",
+                        g_variant_new ("(a{sv}@(oayays))", &props, master_secret (temp)),
+                        "(o)", error);
+  if (reply == NULL)
+    goto failed;
+  g_variant_get (reply, "(o)", &temp->collection);
+  g_variant_unref (reply);
+
+  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "ReadAlias",
+                        g_variant_new ("(s)", "default"), "(o)", error);
+  if (reply == NULL)
+    goto failed;
+  g_variant_get (reply, "(o)", &temp->old_default);
+  g_variant_unref (reply);
+
+  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "SetAlias",
+                        g_variant_new ("(so)", "default", temp->collection), "()", error);
+  if (reply == NULL)
+    goto failed;
+  g_variant_unref (reply);
+
+  paths[0] = temp->collection;
+  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "Lock",
+                        g_variant_new ("(@ao)", g_variant_new_objv (paths, 1)), "(aoo)", error);
+  if (reply == NULL)
+    goto failed;
+  g_variant_unref (reply);
+
+  return temp;
+
+failed:
+  temp_collection_free (temp);
+  return NULL;
+}
+
+static char *
+store_failure_id (pid_t parent)
+{
+  return g_strdup_printf ("bearer-test-store-failure-%d", (int) parent);
+}
+
+static void
+store_failure_child (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autofree char *id = store_failure_id (getppid ());
+  g_autoptr(BearerProfile) profile = server_profile_with_id (server, BEARER_GRANT_REFRESH_TOKEN, id);
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  const GError *store_error;
+  BearerSecrets *got;
+
+  g_ptr_array_set_size (created_ids, 0);      /* the parent cleans up */
+  bearer_test_server_set_refresh_token (server, "def50200before-failure");
+
+  result = refresh (profile, BEARER_REFRESH_FORCE, 60, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  g_assert_true (bearer_refresh_result_get_from_server (result));
+
+  store_error = bearer_refresh_result_get_store_error (result);
+  g_assert_nonnull (store_error);
+  g_assert_true (store_error->domain == BEARER_KEYRING_ERROR);
+
+  /* Nothing dropped: the new tokens are in the result. */
+  got = bearer_refresh_result_get_secrets (result);
+  g_assert_cmpstr (bearer_secrets_get_access_token (got), ==,
+                   bearer_test_server_get_last_access_token (server));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (got), ==,
+                   bearer_test_server_get_refresh_token (server));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (got), !=, "def50200before-failure");
+}
+
+static void
+test_store_failure (void)
+{
+  g_autofree char *id = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  TempCollection *temp;
+
+  if (g_test_subprocess ())
+    {
+      store_failure_child ();
+      return;
+    }
+
+  if (!require_keyring ())
+    return;
+
+  id = store_failure_id (getpid ());
+  profile = g_object_new (BEARER_TYPE_PROFILE, "id", id, "name", "refresh test", NULL);
+  g_ptr_array_add (created_ids, g_strdup (id));
+  secrets = expired_secrets ("def50200before-failure");
+  store (profile, secrets);
+
+  temp = locked_default_new (&error);
+  if (temp == NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("Cannot lock a default collection: %s", error->message);
+
+      g_test_skip (why);
+      delete_created_items ();
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  temp_collection_free (temp);
+
+  /* The store failed: the keyring still holds what was there. */
+  after = stored (id);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200before-failure");
+  delete_created_items ();
+
+  if (!g_test_trap_has_passed ())
+    {
+      g_test_message ("the child process failed (its messages are above)");
+      g_test_fail ();
+    }
+}
+
+/* ---------------------------------------------------------------------- */
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *config = NULL;
+  g_autofree char *runtime = NULL;
+  g_autofree char **keep_going = NULL;
+  gboolean subprocess = FALSE;
+  int status;
+
+  /* Before anything reads them. A child of g_test_trap_subprocess()
+   * inherits its parent's, which the parent removes. */
+  for (int i = 1; i < argc; i++)
+    subprocess |= g_str_equal (argv[i], "--GTestSubprocess");
+  if (!subprocess)
+    {
+      tmp_root = g_dir_make_tmp ("bearer-test-refresh-XXXXXX", NULL);
+      g_assert_nonnull (tmp_root);
+      config = g_build_filename (tmp_root, "config", NULL);
+      runtime = g_build_filename (tmp_root, "runtime", NULL);
+      g_mkdir_with_parents (config, 0700);
+      g_mkdir_with_parents (runtime, 0700);
+      g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+      g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
+    }
+  created_ids = g_ptr_array_new_with_free_func (g_free);
+
+  /* One failing test must not hide the others (meson passes only --tap). */
+  keep_going = g_new0 (char *, argc + 2);
+  for (int i = 0; i < argc; i++)
+    keep_going[i] = argv[i];
+  keep_going[argc++] = (char *) "--keep-going";
+  argv = keep_going;
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/bearer/refresh/no-access-token", test_no_access_token);
+  g_test_add_func ("/bearer/refresh/update-secrets-waits-for-lock", test_update_secrets_waits_for_lock);
+  g_test_add_func ("/bearer/refresh/no-refresh-token", test_no_refresh_token);
+  g_test_add_func ("/bearer/refresh/valid-token", test_valid_token);
+  g_test_add_func ("/bearer/refresh/force", test_force);
+  g_test_add_func ("/bearer/refresh/rotation", test_rotation);
+  g_test_add_func ("/bearer/refresh/reply-without-refresh-token", test_reply_without_refresh_token);
+  g_test_add_func ("/bearer/refresh/dead/invalid-grant", test_dead_invalid_grant);
+  g_test_add_func ("/bearer/refresh/dead/passport", test_dead_passport);
+  g_test_add_func ("/bearer/refresh/server-error", test_server_error);
+  g_test_add_func ("/bearer/refresh/other-process/rotated", test_other_process);
+  g_test_add_func ("/bearer/refresh/other-process/same-refresh-token",
+                   test_other_process_same_refresh_token);
+  g_test_add_func ("/bearer/refresh/two-at-once", test_two_at_once);
+  g_test_add_func ("/bearer/refresh/cancel-waiting", test_cancel_waiting);
+  g_test_add_func ("/bearer/refresh/lock-released-on-result", test_lock_released_on_result);
+  g_test_add_func ("/bearer/refresh/client-credentials", test_client_credentials);
+  g_test_add_func ("/bearer/refresh/password", test_password);
+  g_test_add_func ("/bearer/refresh/authorization-code", test_authorization_code);
+  g_test_add_func ("/bearer/refresh/store-failure", test_store_failure);
+
+  status = g_test_run ();
+
+  delete_created_items ();
+  g_ptr_array_unref (created_ids);
+  if (tmp_root != NULL)
+    remove_tree (tmp_root);
+  g_free (tmp_root);
+  return status;
+}
