@@ -1,5 +1,10 @@
 /* bearer-application.c
  *
+ * Owns the profile store (read asynchronously at startup, so the first
+ * frame does not wait for the disk) and the app-wide actions. A profiles
+ * file that could not be read is explained once, in a dialog that says
+ * where it was kept.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -12,19 +17,76 @@
 struct _BearerApplication
 {
   AdwApplication parent_instance;
+
+  BearerProfileStore *store;
+  gboolean loaded;
+  GError *load_error;           /* to be shown once a window exists */
 };
 
 G_DEFINE_FINAL_TYPE (BearerApplication, bearer_application, ADW_TYPE_APPLICATION)
 
 static void
+show_load_error (BearerApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  g_autoptr(GError) error = NULL;
+  const char *heading;
+  GtkWidget *dialog;
+
+  if (window == NULL || self->load_error == NULL)
+    return;
+
+  error = g_steal_pointer (&self->load_error);
+  if (g_error_matches (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_NEWER_VERSION))
+    heading = _("Your Connections Were Saved by a Newer Bearer");
+  else if (g_error_matches (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_CORRUPT))
+    heading = _("Your Connections Were Damaged");
+  else
+    heading = _("Your Connections Could Not Be Read");
+
+  dialog = adw_message_dialog_new (window, heading, error->message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+store_loaded_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(BearerApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!bearer_profile_store_load_finish (BEARER_PROFILE_STORE (source), result, &error))
+    {
+      g_debug ("Loading the profiles failed: %s", error->message);
+      self->load_error = g_steal_pointer (&error);
+    }
+
+  self->loaded = TRUE;
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (BEARER_IS_WINDOW (l->data))
+      bearer_window_store_loaded (l->data);
+  show_load_error (self);
+
+  g_application_release (G_APPLICATION (self));
+}
+
+static void
 bearer_application_activate (GApplication *app)
 {
+  BearerApplication *self = BEARER_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
   if (window == NULL)
-    window = GTK_WINDOW (bearer_window_new (BEARER_APPLICATION (app)));
+    {
+      window = GTK_WINDOW (bearer_window_new (self, self->store));
+      if (self->loaded)
+        bearer_window_store_loaded (BEARER_WINDOW (window));
+    }
 
   gtk_window_present (window);
+  show_load_error (self);
 }
 
 static void
@@ -32,7 +94,13 @@ quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (user_data)));
+
+  /* Closing (not g_application_quit) lets pending saves finish: each holds
+   * the application until it is written. */
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_list_free (windows);
 }
 
 static void
@@ -50,31 +118,73 @@ about_activated (GSimpleAction *action,
                          "developers", developers,
                          "license-type", GTK_LICENSE_GPL_3_0,
                          "comments", _("Get, refresh and hand out OAuth 2.0 access tokens"),
+                         "translator-credits", _("translator-credits"),
                          NULL);
+}
+
+static void
+new_connection_activated (GSimpleAction *action,
+                          GVariant      *parameter,
+                          gpointer       user_data)
+{
+  BearerApplication *self = BEARER_APPLICATION (user_data);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (!BEARER_IS_WINDOW (window))
+    {
+      g_application_activate (G_APPLICATION (self));
+      window = gtk_application_get_active_window (GTK_APPLICATION (self));
+    }
+  if (BEARER_IS_WINDOW (window))
+    bearer_window_new_connection (BEARER_WINDOW (window));
 }
 
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated, NULL, NULL, NULL, { 0 } },
   { "about", about_activated, NULL, NULL, NULL, { 0 } },
+  { "new-connection", new_connection_activated, NULL, NULL, NULL, { 0 } },
 };
 
 static void
 bearer_application_startup (GApplication *app)
 {
+  BearerApplication *self = BEARER_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *new_accels[] = { "<Control>n", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
 
   G_APPLICATION_CLASS (bearer_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-connection", new_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+
+  /* Read in a worker thread; the window shows as soon as it can. */
+  self->store = bearer_profile_store_new (NULL);
+  g_application_hold (app);
+  bearer_profile_store_load_async (self->store, NULL, store_loaded_cb, g_object_ref (self));
+}
+
+static void
+bearer_application_finalize (GObject *object)
+{
+  BearerApplication *self = BEARER_APPLICATION (object);
+
+  g_clear_object (&self->store);
+  g_clear_error (&self->load_error);
+
+  G_OBJECT_CLASS (bearer_application_parent_class)->finalize (object);
 }
 
 static void
 bearer_application_class_init (BearerApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
+  object_class->finalize = bearer_application_finalize;
   app_class->activate = bearer_application_activate;
   app_class->startup = bearer_application_startup;
 }
@@ -92,4 +202,16 @@ bearer_application_new (void)
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/io/github/bearerapp/Bearer",
                        NULL);
+}
+
+/**
+ * bearer_application_get_store:
+ *
+ * Returns: (transfer none): the profiles, shared by every window
+ */
+BearerProfileStore *
+bearer_application_get_store (BearerApplication *self)
+{
+  g_return_val_if_fail (BEARER_IS_APPLICATION (self), NULL);
+  return self->store;
 }

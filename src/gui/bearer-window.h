@@ -1,4 +1,4 @@
-/* bearer-window.h
+/* bearer-window.h: the main window
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -7,12 +7,20 @@
 #include <adwaita.h>
 
 #include "bearer-application.h"
+#include "bearer-profile-page.h"
+#include "bearer-profile-store.h"
 
 G_BEGIN_DECLS
 
 #define BEARER_TYPE_WINDOW (bearer_window_get_type ())
 G_DECLARE_FINAL_TYPE (BearerWindow, bearer_window, BEARER, WINDOW, AdwApplicationWindow)
 
-BearerWindow *bearer_window_new (BearerApplication *application);
+BearerWindow      *bearer_window_new              (BearerApplication  *application,
+                                                   BearerProfileStore *store);
+void               bearer_window_store_loaded     (BearerWindow       *self);
+void               bearer_window_show_profile_id  (BearerWindow       *self,
+                                                   const char         *id);
+void               bearer_window_new_connection   (BearerWindow       *self);
+BearerProfilePage *bearer_window_get_visible_page (BearerWindow       *self);
 
 G_END_DECLS

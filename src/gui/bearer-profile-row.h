@@ -1,0 +1,25 @@
+/* bearer-profile-row.h: a connection in the sidebar
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "bearer-profile.h"
+#include "bearer-secrets.h"
+
+G_BEGIN_DECLS
+
+#define BEARER_TYPE_PROFILE_ROW (bearer_profile_row_get_type ())
+G_DECLARE_FINAL_TYPE (BearerProfileRow, bearer_profile_row, BEARER, PROFILE_ROW, GtkListBoxRow)
+
+GtkWidget     *bearer_profile_row_new          (BearerProfile       *profile);
+BearerProfile *bearer_profile_row_get_profile  (BearerProfileRow    *self);
+void           bearer_profile_row_set_secrets  (BearerProfileRow    *self,
+                                                const BearerSecrets *secrets);
+const char    *bearer_profile_row_get_subtitle (BearerProfileRow    *self);
+
+const char    *bearer_grant_type_get_label     (BearerGrantType      grant);
+
+G_END_DECLS

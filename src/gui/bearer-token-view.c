@@ -1,0 +1,502 @@
+/* bearer-token-view.c: the access token, its expiry and what it says
+ *
+ * Shows a token as the keyring holds it (after a restart) or fresh from the
+ * server (then with the raw reply, secrets masked, and whether the refresh
+ * token rotated). The expiry counts down every second while the view is
+ * mapped. The refresh token stays hidden until its row is expanded.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "bearer-jwt.h"
+#include "bearer-redact.h"
+#include "bearer-token-view.h"
+
+struct _BearerTokenView
+{
+  AdwPreferencesGroup parent_instance;
+
+  GtkWidget *copy_header_button;
+  GtkLabel *access_token_label;
+  AdwActionRow *type_row;
+  AdwActionRow *expiry_row;
+  AdwExpanderRow *refresh_row;
+  GtkLabel *refresh_token_label;
+  AdwActionRow *scope_row;
+  AdwExpanderRow *jwt_header_row;
+  AdwExpanderRow *claims_row;
+  AdwExpanderRow *raw_row;
+  GtkLabel *raw_label;
+
+  GPtrArray *jwt_rows;          /* rows added to the two JWT expanders */
+  char *access_token;
+  char *refresh_token;
+  char *token_type;
+  gint64 expires_at;
+  guint tick_id;
+};
+
+G_DEFINE_FINAL_TYPE (BearerTokenView, bearer_token_view, ADW_TYPE_PREFERENCES_GROUP)
+
+/* ---- formatting ---------------------------------------------------------- */
+
+/**
+ * bearer_format_expiry:
+ * @expires_at: when the token expires (Unix time), or 0 when unknown
+ * @now: the time now (Unix time)
+ *
+ * Returns: (transfer full): "Expires in 12 minutes", "Expired", …
+ */
+char *
+bearer_format_expiry (gint64 expires_at,
+                      gint64 now)
+{
+  gint64 left = expires_at - now;
+  gint64 n;
+
+  if (expires_at <= 0)
+    return g_strdup (_("The server gave no expiry"));
+  if (left <= 0)
+    return g_strdup (_("Expired"));
+  if (left < 120)
+    return g_strdup_printf (ngettext ("Expires in %d second", "Expires in %d seconds", left),
+                            (int) left);
+  if (left < 2 * 3600)
+    {
+      n = (left + 30) / 60;
+      return g_strdup_printf (ngettext ("Expires in %d minute", "Expires in %d minutes", n), (int) n);
+    }
+  if (left < 2 * 86400)
+    {
+      n = (left + 1800) / 3600;
+      return g_strdup_printf (ngettext ("Expires in %d hour", "Expires in %d hours", n), (int) n);
+    }
+  n = (left + 43200) / 86400;
+  return g_strdup_printf (ngettext ("Expires in %d day", "Expires in %d days", n), (int) n);
+}
+
+/**
+ * bearer_format_time:
+ *
+ * Returns: (transfer full): @unix_time as a local date and time
+ */
+char *
+bearer_format_time (gint64 unix_time)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (unix_time);
+
+  if (time == NULL)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, unix_time);
+  return g_date_time_format (time, "%Y-%m-%d %H:%M:%S");
+}
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static void
+show_toast (GtkWidget  *widget,
+            const char *title)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (widget, ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+}
+
+/* ---- the countdown ------------------------------------------------------- */
+
+void
+bearer_token_view_update_expiry (BearerTokenView *self)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *when = NULL;
+  g_autofree char *subtitle = NULL;
+
+  g_return_if_fail (BEARER_IS_TOKEN_VIEW (self));
+
+  text = bearer_format_expiry (self->expires_at, now_seconds ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->expiry_row), text);
+  if (self->expires_at > 0)
+    {
+      when = bearer_format_time (self->expires_at);
+      /* Translators: %s is a date and time */
+      subtitle = g_strdup_printf (_("Valid until %s"), when);
+    }
+  adw_action_row_set_subtitle (self->expiry_row, subtitle != NULL ? subtitle : "");
+
+  if (self->expires_at > 0 && self->expires_at <= now_seconds ())
+    gtk_widget_add_css_class (GTK_WIDGET (self->expiry_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->expiry_row), "error");
+}
+
+const char *
+bearer_token_view_get_expiry_text (BearerTokenView *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_VIEW (self), NULL);
+  return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (self->expiry_row));
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  bearer_token_view_update_expiry (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+bearer_token_view_map (GtkWidget *widget)
+{
+  BearerTokenView *self = BEARER_TOKEN_VIEW (widget);
+
+  GTK_WIDGET_CLASS (bearer_token_view_parent_class)->map (widget);
+
+  bearer_token_view_update_expiry (self);
+  if (self->tick_id == 0)
+    self->tick_id = g_timeout_add_seconds (1, tick_cb, self);
+}
+
+static void
+bearer_token_view_unmap (GtkWidget *widget)
+{
+  BearerTokenView *self = BEARER_TOKEN_VIEW (widget);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  GTK_WIDGET_CLASS (bearer_token_view_parent_class)->unmap (widget);
+}
+
+/* ---- the refresh token, revealed on demand ------------------------------- */
+
+static void
+refresh_row_expanded_cb (BearerTokenView *self)
+{
+  /* The label holds the token only while it is shown. */
+  gboolean expanded = adw_expander_row_get_expanded (self->refresh_row);
+
+  gtk_label_set_text (self->refresh_token_label,
+                      expanded && self->refresh_token != NULL ? self->refresh_token : "");
+}
+
+/* ---- the JWT ------------------------------------------------------------- */
+
+static gboolean
+is_time_claim (const char *name)
+{
+  return g_strv_contains ((const char * const[]) { "exp", "iat", "nbf", "auth_time",
+                                                   "updated_at", NULL }, name);
+}
+
+static char *
+format_claim (const char *name,
+              JsonNode   *node)
+{
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      GType type = json_node_get_value_type (node);
+
+      if (type == G_TYPE_STRING)
+        return g_strdup (json_node_get_string (node));
+      if ((type == G_TYPE_INT64 || type == G_TYPE_DOUBLE) && is_time_claim (name))
+        {
+          gint64 seconds = type == G_TYPE_INT64 ? json_node_get_int (node)
+                                                : (gint64) json_node_get_double (node);
+          g_autofree char *when = bearer_format_time (seconds);
+
+          return g_strdup_printf ("%s (%" G_GINT64_FORMAT ")", when, seconds);
+        }
+    }
+  return json_to_string (node, FALSE);
+}
+
+static void
+add_members (BearerTokenView *self,
+             AdwExpanderRow  *expander,
+             JsonObject      *object)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *node;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &node))
+    {
+      g_autofree char *value = format_claim (name, node);
+      GtkWidget *row = adw_action_row_new ();
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+      gtk_widget_add_css_class (row, "property");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, value,
+                                      -1);
+      adw_expander_row_add_row (expander, row);
+      g_ptr_array_add (self->jwt_rows, g_object_ref (row));
+      g_object_set_data (G_OBJECT (row), "bearer-expander", expander);
+    }
+}
+
+static void
+clear_jwt (BearerTokenView *self)
+{
+  for (guint i = 0; i < self->jwt_rows->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (self->jwt_rows, i);
+
+      adw_expander_row_remove (g_object_get_data (G_OBJECT (row), "bearer-expander"), row);
+    }
+  g_ptr_array_set_size (self->jwt_rows, 0);
+}
+
+static void
+show_jwt (BearerTokenView *self,
+          const char      *token)
+{
+  g_autoptr(JsonObject) header = NULL;
+  g_autoptr(JsonObject) payload = NULL;
+  gboolean is_jwt;
+
+  clear_jwt (self);
+  is_jwt = token != NULL && bearer_jwt_decode (token, &header, &payload, NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->jwt_header_row), is_jwt);
+  gtk_widget_set_visible (GTK_WIDGET (self->claims_row), is_jwt);
+  if (!is_jwt)
+    return;
+
+  add_members (self, self->jwt_header_row, header);
+  add_members (self, self->claims_row, payload);
+}
+
+/* ---- copying ------------------------------------------------------------- */
+
+char *
+bearer_token_view_dup_header (BearerTokenView *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_VIEW (self), NULL);
+
+  if (self->access_token == NULL)
+    return NULL;
+  return g_strdup_printf ("Authorization: %s %s",
+                          self->token_type != NULL ? self->token_type : "Bearer",
+                          self->access_token);
+}
+
+static void
+copy_header_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  BearerTokenView *self = BEARER_TOKEN_VIEW (widget);
+  g_autofree char *header = bearer_token_view_dup_header (self);
+
+  if (header == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), header);
+  bearer_secret_free (g_steal_pointer (&header));
+  show_toast (widget, _("Copied Authorization header"));
+}
+
+static void
+copy_token_activated (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  BearerTokenView *self = BEARER_TOKEN_VIEW (widget);
+
+  if (self->access_token == NULL)
+    return;
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), self->access_token);
+  show_toast (widget, _("Copied access token"));
+}
+
+/* ---- setting a token ----------------------------------------------------- */
+
+static void
+set_row_value (AdwActionRow *row,
+               const char   *value)
+{
+  gtk_widget_set_visible (GTK_WIDGET (row), value != NULL && *value != '\0');
+  adw_action_row_set_subtitle (row, value != NULL ? value : "");
+}
+
+/**
+ * bearer_token_view_set_token:
+ * @secrets: the profile's secrets, with the access token to show
+ * @response: (nullable): the server's reply, when the token is fresh
+ * @stored: whether the tokens are in the keyring (%FALSE: the keyring
+ *   refused them, and this is their only copy)
+ */
+void
+bearer_token_view_set_token (BearerTokenView     *self,
+                             const BearerSecrets *secrets,
+                             BearerTokenResponse *response,
+                             gboolean             stored)
+{
+  const char *access_token;
+  const char *note;
+  g_autofree char *raw = NULL;
+
+  g_return_if_fail (BEARER_IS_TOKEN_VIEW (self));
+  g_return_if_fail (secrets != NULL);
+
+  access_token = bearer_secrets_get_access_token (secrets);
+  if (access_token == NULL)
+    {
+      bearer_token_view_clear (self);
+      return;
+    }
+
+  g_clear_pointer (&self->access_token, bearer_secret_free);
+  g_clear_pointer (&self->refresh_token, bearer_secret_free);
+  g_free (self->token_type);
+  self->access_token = g_strdup (access_token);
+  self->refresh_token = g_strdup (bearer_secrets_get_refresh_token (secrets));
+  self->token_type = g_strdup (bearer_secrets_get_token_type (secrets));
+  self->expires_at = bearer_secrets_get_expires_at (secrets);
+
+  gtk_label_set_text (self->access_token_label, self->access_token);
+  set_row_value (self->type_row, self->token_type != NULL ? self->token_type : "Bearer");
+  set_row_value (self->scope_row, bearer_secrets_get_scope (secrets));
+  bearer_token_view_update_expiry (self);
+
+  /* The refresh token: hidden until asked for. */
+  gtk_widget_set_visible (GTK_WIDGET (self->refresh_row), self->refresh_token != NULL);
+  adw_expander_row_set_expanded (self->refresh_row, FALSE);
+  refresh_row_expanded_cb (self);
+  if (bearer_secrets_get_needs_sign_in (secrets))
+    note = _("The server refused it: sign in again and paste a new one");
+  else if (response != NULL && bearer_token_response_get_refresh_token_rotated (response))
+    note = stored ? _("The server issued a new refresh token; it is saved in your keyring")
+                  : _("The server issued a new refresh token, but the keyring refused it: copy it now");
+  else if (!stored)
+    note = _("Not saved in your keyring: copy it before closing Bearer");
+  else
+    note = _("Hidden; expand to reveal");
+  adw_expander_row_set_subtitle (self->refresh_row, note);
+
+  show_jwt (self, self->access_token);
+
+  if (response != NULL)
+    raw = bearer_token_response_dup_redacted_body (response);
+  gtk_label_set_text (self->raw_label, raw != NULL ? raw : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->raw_row), raw != NULL && *raw != '\0');
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-header", TRUE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-token", TRUE);
+}
+
+void
+bearer_token_view_clear (BearerTokenView *self)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_VIEW (self));
+
+  g_clear_pointer (&self->access_token, bearer_secret_free);
+  g_clear_pointer (&self->refresh_token, bearer_secret_free);
+  g_clear_pointer (&self->token_type, g_free);
+  self->expires_at = 0;
+  gtk_label_set_text (self->access_token_label, "");
+  gtk_label_set_text (self->refresh_token_label, "");
+  gtk_label_set_text (self->raw_label, "");
+  clear_jwt (self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-header", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-token", FALSE);
+}
+
+/**
+ * bearer_token_view_focus_copy:
+ *
+ * Focuses Copy Bearer Header (which also scrolls the token into view).
+ */
+void
+bearer_token_view_focus_copy (BearerTokenView *self)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_VIEW (self));
+  gtk_widget_grab_focus (self->copy_header_button);
+}
+
+gboolean
+bearer_token_view_has_token (BearerTokenView *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_VIEW (self), FALSE);
+  return self->access_token != NULL;
+}
+
+/* ------------------------------------------------------------------------- */
+
+static void
+bearer_token_view_dispose (GObject *object)
+{
+  BearerTokenView *self = BEARER_TOKEN_VIEW (object);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->jwt_rows != NULL)
+    g_ptr_array_set_size (self->jwt_rows, 0);
+  gtk_widget_dispose_template (GTK_WIDGET (object), BEARER_TYPE_TOKEN_VIEW);
+
+  G_OBJECT_CLASS (bearer_token_view_parent_class)->dispose (object);
+}
+
+static void
+bearer_token_view_finalize (GObject *object)
+{
+  BearerTokenView *self = BEARER_TOKEN_VIEW (object);
+
+  g_clear_pointer (&self->jwt_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->access_token, bearer_secret_free);
+  g_clear_pointer (&self->refresh_token, bearer_secret_free);
+  g_free (self->token_type);
+
+  G_OBJECT_CLASS (bearer_token_view_parent_class)->finalize (object);
+}
+
+static void
+bearer_token_view_class_init (BearerTokenViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = bearer_token_view_dispose;
+  object_class->finalize = bearer_token_view_finalize;
+  widget_class->map = bearer_token_view_map;
+  widget_class->unmap = bearer_token_view_unmap;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "bearer-token-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, copy_header_button);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, access_token_label);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, type_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, expiry_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, refresh_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, refresh_token_label);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, scope_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, jwt_header_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, claims_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, raw_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, raw_label);
+  gtk_widget_class_bind_template_callback (widget_class, refresh_row_expanded_cb);
+
+  gtk_widget_class_install_action (widget_class, "token.copy-header", NULL, copy_header_activated);
+  gtk_widget_class_install_action (widget_class, "token.copy-token", NULL, copy_token_activated);
+}
+
+static void
+bearer_token_view_init (BearerTokenView *self)
+{
+  self->jwt_rows = g_ptr_array_new_with_free_func (g_object_unref);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-header", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-token", FALSE);
+}
+
+GtkWidget *
+bearer_token_view_new (void)
+{
+  return g_object_new (BEARER_TYPE_TOKEN_VIEW, NULL);
+}

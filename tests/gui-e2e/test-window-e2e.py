@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Drives the real Bearer window through the accessibility bus, as a user
+would: against a local ProcessMaker-like token server (token-server.py), add
+a connection, type the client id, secret and refresh token, press Get New
+Access Token, read the token and its expiry, press Copy Bearer Header and
+read the clipboard with xclip; restart Bearer and see the connection and its
+token again (from the keyring); then a refused refresh token shows "Sign in
+again" and puts the focus on the refresh token; and a damaged profiles file
+is set aside and explained.
+
+Needs a display, a session bus with the accessibility bus and an unlocked
+keyring (tools/test-session). Prints TAP. With BEARER_SCREENSHOT_DIR set,
+saves empty.png, form.png, token.png and error.png there.
+
+    test-window-e2e.py BEARER_EXECUTABLE SCHEMA_DIR
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def skip_all(reason):
+    print("1..0 # SKIP " + reason)
+    sys.exit(0)
+
+
+# Outside tools/test a missing piece skips; inside, it fails.
+IN_SESSION = bool(os.environ.get("BEARER_TEST_SESSION"))
+if not os.environ.get("DISPLAY") and not IN_SESSION:
+    skip_all("no display (run it through tools/test)")
+if shutil.which("xclip") is None and not IN_SESSION:
+    skip_all("xclip is missing")
+try:
+    from dogtail.config import config  # noqa: E402
+except ImportError:
+    if IN_SESSION:
+        raise
+    skip_all("dogtail is missing (python3-dogtail)")
+
+config.checkForA11y = False
+config.searchShowingOnly = False
+config.defaultDelay = 0.05
+config.searchCutoffCount = 5
+config.logDebugToFile = False
+config.logDebugToStdOut = False
+from dogtail import rawinput, tree  # noqa: E402
+
+BEARER, SCHEMA_DIR = sys.argv[1], sys.argv[2]
+SHOTS = os.environ.get("BEARER_SCREENSHOT_DIR")
+CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = "3", "s3cret", "def50200initial"
+PROCESS_ENV = dict(os.environ, GSETTINGS_SCHEMA_DIR=SCHEMA_DIR,
+                   XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="bearer-e2e-config-"),
+                   XDG_STATE_HOME=tempfile.mkdtemp(prefix="bearer-e2e-state-"),
+                   GSK_RENDERER="cairo", LC_ALL="C.UTF-8", LANGUAGE="")
+
+
+def wait_for(what, predicate, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = predicate()
+        except Exception:  # a node went away while we looked
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.1)
+
+
+def find(root, role, name, timeout=10.0):
+    return wait_for("%s “%s”" % (role, name),
+                    lambda: root.findChild(lambda n: n.roleName == role and n.name == name,
+                                           retry=False, requireResult=False),
+                    timeout)
+
+
+def text_of(node):
+    text = node.queryText()
+    return text.getText(0, text.characterCount)
+
+
+def labels_under(node):
+    return [text_of(n) for n in node.findChildren(lambda n: n.roleName == "label")]
+
+
+def row_text(root, name):
+    """The text of the first label in the row called @name."""
+    row = find(root, "list item", name)
+    labels = row.findChildren(lambda n: n.roleName == "label")
+    return text_of(labels[0]) if labels else ""
+
+
+def is_focused_entry(node):
+    # With no window manager the window is never active, so AT-SPI reports
+    # no focus; an entry that takes the focus selects its text, though.
+    return node.focused or node.queryText().getNSelections() > 0
+
+
+def set_text(root, name, value):
+    entry = find(root, "text", name)
+    entry.text = value
+    wait_for("the text of “%s”" % name, lambda: text_of(entry) == value)
+
+
+def click(root, name):
+    button = find(root, "push button", name)
+    wait_for("“%s” to be sensitive" % name, lambda: button.sensitive)
+    button.doActionNamed("click")
+
+
+def screenshot(name):
+    if not SHOTS:
+        return
+    os.makedirs(SHOTS, exist_ok=True)
+    time.sleep(0.6)  # transitions
+    crop = []
+    if shutil.which("xwininfo") is not None:  # x11-utils: the window alone
+        info = subprocess.run(["xwininfo", "-name", "Bearer"], capture_output=True, text=True).stdout
+        geometry = {}
+        for line in info.splitlines():
+            key, _, value = line.strip().partition(":")
+            geometry[key] = value.strip()
+        crop = ["-crop", "%sx%s+%s+%s" % (geometry["Width"], geometry["Height"],
+                                          geometry["Absolute upper-left X"],
+                                          geometry["Absolute upper-left Y"]), "+repage"]
+    subprocess.run(["import", "-window", "root"] + crop + [os.path.join(SHOTS, name)], check=True)
+
+
+class Bearer:
+    def __init__(self):
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([BEARER], env=PROCESS_ENV)
+        self.app = wait_for("Bearer on the accessibility bus",
+                            lambda: tree.root.application("bearer"), 20)
+        self.window = find(self.app, "frame", "Bearer", 20)
+
+    def quit(self):
+        # app.quit closes the windows, so pending saves finish first.
+        subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.bearerapp.Bearer",
+                        "--object-path", "/io/github/bearerapp/Bearer",
+                        "--method", "org.gtk.Actions.Activate", "quit", "[]", "{}"],
+                       check=False, capture_output=True)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.terminate()
+            self.process.wait(5)
+            raise AssertionError("Bearer did not quit")
+
+
+state = {}
+
+
+@test
+def add_connection_and_get_token():
+    bearer = state["bearer"] = Bearer()
+    w = bearer.window
+    find(w, "label", "Get OAuth Tokens Without Scripts")
+    screenshot("empty.png")
+
+    click(w, "Add a Connection")
+    dialog = find(bearer.app, "dialog", "Add a Connection")
+    url = "http://127.0.0.1:%d/oauth/token" % state["port"]
+    set_text(dialog, "Instance name or URL", url)
+    set_text(dialog, "Name", "Acme ProcessMaker")
+    click(dialog, "Add")
+
+    set_text(w, "Refresh token", REFRESH_TOKEN)
+    set_text(w, "Client ID", CLIENT_ID)
+    set_text(w, "Client secret", CLIENT_SECRET)
+    assert text_of(find(w, "text", "Access token URL")) == url
+    screenshot("form.png")
+
+    click(w, "Get New Access Token")
+    token = wait_for("an access token",
+                     lambda: row_text(w, "Access token").startswith("eyJ") and row_text(w, "Access token"))
+    expiry = find(w, "list item", "Expiry Expires in 60 minutes")
+    assert "Expires in 60 minutes" in labels_under(expiry), labels_under(expiry)
+    state["token"] = token
+
+    click(w, "Copy Bearer Header")
+    clipboard = wait_for("the clipboard", lambda: subprocess.run(
+        ["xclip", "-o", "-selection", "clipboard"], capture_output=True, text=True).stdout)
+    assert clipboard == "Authorization: Bearer " + token, clipboard
+    find(w, "label", "Copied Authorization header")
+    screenshot("token.png")
+    bearer.quit()
+
+
+@test
+def restart_shows_connection_and_token():
+    bearer = state["bearer"] = Bearer()
+    w = bearer.window
+    find(w, "list item", "Acme ProcessMaker")
+    wait_for("the stored token", lambda: row_text(w, "Access token") == state["token"])
+    # The rotated refresh token is in the form, not the one typed first.
+    refresh = find(w, "text", "Refresh token")
+    assert text_of(refresh) not in ("", REFRESH_TOKEN)
+
+    # The keyboard: Ctrl+Return spends the rotated refresh token, Ctrl+Shift+C
+    # copies the new header. (No window manager: the pointer gives X's focus.)
+    rawinput.click(600, 60)
+    rawinput.keyCombo("<Control>Return")
+    token = wait_for("a new access token",
+                     lambda: row_text(w, "Access token") not in ("", state["token"]) and row_text(w, "Access token"))
+    rawinput.keyCombo("<Control><Shift>c")
+    wait_for("the new header on the clipboard", lambda: subprocess.run(
+        ["xclip", "-o", "-selection", "clipboard"], capture_output=True, text=True).stdout ==
+        "Authorization: Bearer " + token)
+
+
+@test
+def refused_refresh_token_says_sign_in_again():
+    bearer = state["bearer"]
+    w = bearer.window
+    set_text(w, "Refresh token", "def50200revoked")
+    click(w, "Get New Access Token")
+    find(w, "label", "Sign in again: paste a new refresh token")
+    find(w, "label", "HTTP status 401")
+    wait_for("the focus on the refresh token", lambda: is_focused_entry(find(w, "text", "Refresh token")))
+    wait_for("the toasts to go", lambda: not w.findChild(
+        lambda n: n.roleName == "label" and n.name.startswith("Copied"), retry=False, requireResult=False))
+    screenshot("error.png")
+    bearer.quit()
+
+
+@test
+def damaged_profiles_file_is_explained():
+    path = os.path.join(PROCESS_ENV["XDG_CONFIG_HOME"], "bearer", "profiles.json")
+    with open(path, "w") as f:
+        f.write("{ this is not JSON")
+    bearer = state["bearer"] = Bearer()
+    heading = find(bearer.app, "label", "Your Connections Were Damaged")
+    messages = [t for t in labels_under(heading.parent.parent) if "profiles.json.corrupt-" in t]
+    assert messages, labels_under(heading.parent.parent)
+    kept = [n for n in os.listdir(os.path.dirname(path)) if n.startswith("profiles.json.corrupt-")]
+    assert len(kept) == 1, kept
+    find(bearer.window, "label", "Get OAuth Tokens Without Scripts")
+    bearer.quit()
+
+
+def main():
+    server = subprocess.Popen([sys.executable, os.path.join(HERE, "token-server.py")],
+                              stdout=subprocess.PIPE, text=True)
+    state["port"] = int(server.stdout.readline())
+    print("1..%d" % len(TESTS))
+    failed = False
+    try:
+        for number, fn in enumerate(TESTS, 1):
+            name = fn.__name__.replace("_", " ")
+            try:
+                fn()
+                print("ok %d - %s" % (number, name))
+            except Exception as error:  # report, and go on
+                failed = True
+                print("not ok %d - %s" % (number, name))
+                for line in repr(error).splitlines():
+                    print("# " + line)
+            sys.stdout.flush()
+    finally:
+        bearer = state.get("bearer")
+        if bearer is not None and bearer.process.poll() is None:
+            bearer.process.terminate()
+            bearer.process.wait(5)
+        server.terminate()
+        server.wait(5)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1179 @@
+/* test-window.c: the window's widgets, under a real X server
+ *
+ * The form shows the rows its grant needs; the token URL is checked as it
+ * is typed; the token view renders a JWT's claims and counts down; the copy
+ * actions put the exact text on the clipboard; Get New Access Token sends
+ * one request however often it is pressed, can be cancelled, and a refused
+ * refresh token asks to sign in again; edits are saved without a Save
+ * button; the window shows its empty state and its connections. Widgets
+ * that must not leak are checked with g_assert_finalize_object().
+ *
+ * Needs a display (gtk_test_init) and, for the keyring, a session bus with
+ * an unlocked Secret Service: tools/test-session provides both. Without a
+ * display the program skips, unless BEARER_TEST_SESSION says one should be
+ * there.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <locale.h>
+#include <string.h>
+
+#include "bearer-error-banner.h"
+#include "bearer-parameter-row.h"
+#include "bearer-profile-editor.h"
+#include "bearer-profile-page.h"
+#include "bearer-profile-row.h"
+#include "bearer-token-view.h"
+#include "bearer-window.h"
+
+/* ---- helpers ------------------------------------------------------------- */
+
+static gint64
+now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spin (guint milliseconds)
+{
+  gboolean done = FALSE;
+
+  g_timeout_add (milliseconds, timeout_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef gboolean (*Condition) (gpointer data);
+
+static void
+wait_until (Condition   condition,
+            gpointer    data,
+            const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (!condition (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for %s", what);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+}
+
+static gpointer
+child (gpointer    widget,
+       GType       type,
+       const char *name)
+{
+  GObject *object = gtk_widget_get_template_child (GTK_WIDGET (widget), type, name);
+
+  g_assert_nonnull (object);
+  return object;
+}
+
+#define PAGE_CHILD(page, name) child ((page), BEARER_TYPE_PROFILE_PAGE, (name))
+
+static void
+clipboard_read_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (source), result, &error);
+  g_assert_no_error (error);
+  if (*text == NULL)
+    *text = g_strdup ("");
+}
+
+static gboolean
+is_set (gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+static char *
+read_clipboard (GtkWidget *widget)
+{
+  char *text = NULL;
+
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, clipboard_read_cb, &text);
+  wait_until (is_set, &text, "the clipboard");
+  return text;
+}
+
+/* A JWT whose payload is this JSON (the signature is junk). */
+static char *
+make_jwt (const char *payload)
+{
+  const char *header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+  g_autofree char *h = g_base64_encode ((const guchar *) header, strlen (header));
+  g_autofree char *p = g_base64_encode ((const guchar *) payload, strlen (payload));
+
+  /* base64url without padding */
+  g_strdelimit (h, "+", '-');
+  g_strdelimit (h, "/", '_');
+  g_strdelimit (p, "+", '-');
+  g_strdelimit (p, "/", '_');
+  g_strdelimit (h, "=", '\0');
+  g_strdelimit (p, "=", '\0');
+  return g_strconcat (h, ".", p, ".c2lnbmF0dXJl", NULL);
+}
+
+/* ---- a token endpoint ---------------------------------------------------- */
+
+typedef struct {
+  SoupServer *server;
+  char *url;
+  guint requests;
+  gboolean hold;                /* keep replies back until released */
+  GPtrArray *held;
+  guint status;
+  char *body;
+  char *last_body;
+} TokenServer;
+
+static void
+server_cb (SoupServer        *server,
+           SoupServerMessage *message,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  TokenServer *ts = user_data;
+  SoupMessageBody *request = soup_server_message_get_request_body (message);
+
+  ts->requests++;
+  g_free (ts->last_body);
+  ts->last_body = g_strndup (request->data, request->length);
+  soup_server_message_set_status (message, ts->status, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY,
+                                    ts->body, strlen (ts->body));
+  if (ts->hold)
+    {
+      soup_server_message_pause (message);
+      g_ptr_array_add (ts->held, g_object_ref (message));
+    }
+}
+
+static TokenServer *
+token_server_new (void)
+{
+  TokenServer *ts = g_new0 (TokenServer, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  ts->server = soup_server_new (NULL, NULL);
+  ts->held = g_ptr_array_new_with_free_func (g_object_unref);
+  soup_server_add_handler (ts->server, "/oauth/token", server_cb, ts, NULL);
+  soup_server_listen_local (ts->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (ts->server);
+  ts->url = g_strdup_printf ("http://127.0.0.1:%d/oauth/token", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return ts;
+}
+
+static void
+token_server_release (TokenServer *ts)
+{
+  ts->hold = FALSE;
+  for (guint i = 0; i < ts->held->len; i++)
+    soup_server_message_unpause (g_ptr_array_index (ts->held, i));
+  g_ptr_array_set_size (ts->held, 0);
+}
+
+static void
+token_server_free (TokenServer *ts)
+{
+  token_server_release (ts);
+  soup_server_disconnect (ts->server);
+  g_object_unref (ts->server);
+  g_ptr_array_unref (ts->held);
+  g_free (ts->url);
+  g_free (ts->body);
+  g_free (ts->last_body);
+  g_free (ts);
+}
+
+/* ---- the fixture: a store in a temporary folder, a page in a window ------ */
+
+typedef struct {
+  char *dir;
+  BearerProfileStore *store;
+  BearerProfile *profile;       /* the store's */
+  GtkWindow *window;
+  BearerProfilePage *page;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(BearerProfile) profile = bearer_profile_new ("prod");
+  g_autofree char *path = NULL;
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("bearer-test-window-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (f->dir, "profiles.json", NULL);
+  f->store = bearer_profile_store_new (path);
+
+  bearer_profile_set_preset (profile, "processmaker");
+  bearer_profile_set_token_url (profile, "https://acme.processmaker.net/oauth/token");
+  bearer_profile_set_client_id (profile, "3");
+  bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_POST);
+  bearer_profile_store_save_profile (f->store, profile, &error);
+  g_assert_no_error (error);
+  f->profile = g_object_ref (bearer_profile_store_find (f->store, "prod"));
+}
+
+static void
+fixture_show_page (Fixture *f)
+{
+  f->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (f->window, 800, 1000);
+  f->page = BEARER_PROFILE_PAGE (bearer_profile_page_new (f->store, f->profile));
+  g_object_add_weak_pointer (G_OBJECT (f->page), (gpointer *) &f->page);
+  gtk_window_set_child (f->window, GTK_WIDGET (f->page));
+  gtk_window_present (f->window);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (f->window));
+}
+
+static void
+secrets_deleted_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  bearer_secrets_delete_finish (result, NULL);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
+page_gone (gpointer data)
+{
+  return ((Fixture *) data)->page == NULL;
+}
+
+static gboolean
+store_gone (gpointer data)
+{
+  return ((Fixture *) data)->store == NULL;
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  gboolean deleted = FALSE;
+
+  if (f->window != NULL)
+    {
+      gtk_window_destroy (f->window);
+      /* The page goes once the writes it started are done: it must not leak. */
+      wait_until (page_gone, f, "the page to be finalized");
+    }
+
+  /* What the tests stored in the keyring goes too. */
+  bearer_secrets_delete_async (bearer_profile_get_id (f->profile), NULL, secrets_deleted_cb, &deleted);
+  wait_until (is_true, &deleted, "the keyring item to be deleted");
+
+  g_clear_object (&f->profile);
+  /* Writes still under way hold the store; then it must go. */
+  g_object_add_weak_pointer (G_OBJECT (f->store), (gpointer *) &f->store);
+  g_object_unref (f->store);
+  wait_until (store_gone, f, "the store to be finalized");
+  {
+    g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
+    const char *name;
+
+    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (f->dir, name, NULL);
+        g_unlink (path);
+      }
+  }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+}
+
+static void
+set_text (BearerProfilePage *page,
+          const char        *row,
+          const char        *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (PAGE_CHILD (page, row)), text);
+}
+
+/* ---- the form ------------------------------------------------------------ */
+
+static void
+test_form_rows (Fixture       *f,
+                gconstpointer  data)
+{
+  const struct {
+    guint selected;
+    BearerGrantType grant;
+    gboolean refresh_token, username, password;
+  } grants[] = {
+    { 1, BEARER_GRANT_CLIENT_CREDENTIALS, FALSE, FALSE, FALSE },
+    { 2, BEARER_GRANT_PASSWORD, FALSE, TRUE, TRUE },
+    { 0, BEARER_GRANT_REFRESH_TOKEN, TRUE, FALSE, FALSE },
+  };
+  BearerProfile *draft;
+
+  fixture_show_page (f);
+  draft = bearer_profile_editor_get_draft (bearer_profile_page_get_editor (f->page));
+  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
+
+  /* A refresh token profile opens with the refresh token row. */
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "refresh_token_row")));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "username_row")));
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "url_row")));
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "client_id_row")));
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "client_secret_row")));
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "url_row")), ==,
+                   "https://acme.processmaker.net/oauth/token");
+
+  for (guint i = 0; i < G_N_ELEMENTS (grants); i++)
+    {
+      adw_combo_row_set_selected (PAGE_CHILD (f->page, "grant_row"), grants[i].selected);
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (f->window));
+
+      g_assert_cmpint (bearer_profile_get_grant_type (draft), ==, grants[i].grant);
+      g_assert_cmpint (gtk_widget_get_visible (PAGE_CHILD (f->page, "refresh_token_row")), ==,
+                       grants[i].refresh_token);
+      g_assert_cmpint (gtk_widget_get_mapped (PAGE_CHILD (f->page, "refresh_token_row")), ==,
+                       grants[i].refresh_token);
+      g_assert_cmpint (gtk_widget_get_mapped (PAGE_CHILD (f->page, "username_row")), ==,
+                       grants[i].username);
+      g_assert_cmpint (gtk_widget_get_mapped (PAGE_CHILD (f->page, "password_row")), ==,
+                       grants[i].password);
+      g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "client_id_row")));
+    }
+
+  /* A public client has no secret. */
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_NONE);
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
+  g_assert_cmpint (bearer_profile_get_client_auth (draft), ==, BEARER_CLIENT_AUTH_NONE);
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_POST);
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
+}
+
+static void
+test_url_validation (Fixture       *f,
+                     gconstpointer  data)
+{
+  GtkWidget *url_row;
+
+  fixture_show_page (f);
+  url_row = PAGE_CHILD (f->page, "url_row");
+  g_assert_false (gtk_widget_has_css_class (url_row, "error"));
+
+  set_text (f->page, "url_row", "not a url");
+  g_assert_true (gtk_widget_has_css_class (url_row, "error"));
+  g_assert_nonnull (gtk_widget_get_tooltip_text (url_row));
+
+  set_text (f->page, "url_row", "https://x.example/token");
+  g_assert_false (gtk_widget_has_css_class (url_row, "error"));
+  g_assert_false (gtk_widget_has_css_class (url_row, "warning"));
+  g_assert_null (gtk_widget_get_tooltip_text (url_row));
+
+  /* Plain HTTP to a host that is not loopback: a warning, until allowed. */
+  set_text (f->page, "url_row", "http://x.example/token");
+  g_assert_true (gtk_widget_has_css_class (url_row, "warning"));
+  g_assert_false (gtk_widget_has_css_class (url_row, "error"));
+  gtk_switch_set_active (PAGE_CHILD (f->page, "insecure_switch"), TRUE);
+  g_assert_false (gtk_widget_has_css_class (url_row, "warning"));
+  gtk_switch_set_active (PAGE_CHILD (f->page, "insecure_switch"), FALSE);
+  g_assert_true (gtk_widget_has_css_class (url_row, "warning"));
+  set_text (f->page, "url_row", "http://127.0.0.1:8080/token");
+  g_assert_false (gtk_widget_has_css_class (url_row, "warning"));
+
+  /* What was typed, even a bad URL, is in the draft: nothing typed is lost. */
+  set_text (f->page, "url_row", "not a url");
+  g_assert_cmpstr (bearer_profile_get_token_url (bearer_profile_editor_get_draft (
+                     bearer_profile_page_get_editor (f->page))), ==, "not a url");
+}
+
+static gboolean
+editor_saved (gpointer data)
+{
+  return bearer_profile_editor_is_saved (data);
+}
+
+static void
+lookup_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  *(BearerSecrets **) user_data = bearer_secrets_lookup_finish (result, &error);
+  g_assert_no_error (error);
+}
+
+static BearerSecrets *
+lookup_secrets (BearerProfile *profile)
+{
+  BearerSecrets *secrets = NULL;
+
+  bearer_secrets_lookup_async (bearer_profile_get_id (profile), NULL, lookup_cb, &secrets);
+  wait_until (is_set, &secrets, "the keyring");
+  return secrets;
+}
+
+static void
+test_saves_without_save_button (Fixture       *f,
+                                gconstpointer  data)
+{
+  g_autoptr(BearerProfileStore) other = bearer_profile_store_new (bearer_profile_store_get_path (f->store));
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  BearerProfileEditor *editor;
+  BearerProfile *saved;
+
+  fixture_show_page (f);
+  editor = bearer_profile_page_get_editor (f->page);
+  bearer_profile_editor_set_delay (editor, 50);
+
+  set_text (f->page, "client_id_row", "client-42");
+  set_text (f->page, "scope_row", "read write");
+  set_text (f->page, "client_secret_row", "s3cret");
+  set_text (f->page, "refresh_token_row", "def502-typed");
+  g_assert_false (bearer_profile_editor_is_saved (editor));
+  wait_until (editor_saved, editor, "the edits to be saved");
+
+  /* The file, as another process reads it. */
+  bearer_profile_store_load (other, &error);
+  g_assert_no_error (error);
+  saved = bearer_profile_store_find (other, bearer_profile_get_id (f->profile));
+  g_assert_cmpstr (bearer_profile_get_client_id (saved), ==, "client-42");
+  g_assert_cmpstr (bearer_profile_get_scope (saved), ==, "read write");
+  /* The sidebar's profile follows. */
+  g_assert_cmpstr (bearer_profile_get_client_id (f->profile), ==, "client-42");
+
+  /* The keyring. */
+  secrets = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_client_secret (secrets), ==, "s3cret");
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "def502-typed");
+
+  /* An empty name is not saved; the old one stays. */
+  set_text (f->page, "name_row", "   ");
+  g_assert_true (gtk_widget_has_css_class (PAGE_CHILD (f->page, "name_row"), "error"));
+  g_assert_cmpstr (bearer_profile_get_name (bearer_profile_editor_get_draft (editor)), ==, "prod");
+  set_text (f->page, "name_row", "staging");
+  g_assert_false (gtk_widget_has_css_class (PAGE_CHILD (f->page, "name_row"), "error"));
+  wait_until (editor_saved, editor, "the rename to be saved");
+  g_assert_cmpstr (bearer_profile_get_name (f->profile), ==, "staging");
+
+  /* Typing goes on while a save is under way: the last text wins. */
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *text = g_strdup_printf ("scope-%u", i);
+
+      set_text (f->page, "scope_row", text);
+      spin (7);
+    }
+  wait_until (editor_saved, editor, "the last edit to be saved");
+  g_assert_cmpstr (bearer_profile_get_scope (f->profile), ==, "scope-19");
+}
+
+static void
+collect_parameter_rows (GtkWidget *widget,
+                        GPtrArray *rows)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      if (BEARER_IS_PARAMETER_ROW (c))
+        g_ptr_array_add (rows, c);
+      else
+        collect_parameter_rows (c, rows);
+    }
+}
+
+static GPtrArray *
+parameter_rows (BearerProfilePage *page)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+
+  collect_parameter_rows (PAGE_CHILD (page, "advanced_row"), rows);
+  return rows;
+}
+
+static void
+test_extra_parameters (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  BearerProfileEditor *editor;
+  BearerProfile *draft;
+  BearerParamLocation location;
+  const char *name, *value;
+
+  bearer_profile_add_parameter (f->profile, BEARER_PARAM_HEADER, "X-Tenant", "acme");
+  fixture_show_page (f);
+  editor = bearer_profile_page_get_editor (f->page);
+  bearer_profile_editor_set_delay (editor, 10);
+  draft = bearer_profile_editor_get_draft (editor);
+
+  rows = parameter_rows (f->page);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpstr (bearer_parameter_row_get_name (rows->pdata[0]), ==, "X-Tenant");
+  g_assert_cmpstr (bearer_parameter_row_get_value (rows->pdata[0]), ==, "acme");
+  g_assert_cmpint (bearer_parameter_row_get_location (rows->pdata[0]), ==, BEARER_PARAM_HEADER);
+
+  /* A new row is no parameter until it has a name. */
+  g_signal_emit_by_name (PAGE_CHILD (f->page, "add_parameter_button"), "clicked");
+  g_ptr_array_unref (rows);
+  rows = parameter_rows (f->page);
+  g_assert_cmpuint (rows->len, ==, 2);
+  g_assert_cmpuint (bearer_profile_get_n_parameters (draft), ==, 1);
+  gtk_editable_set_text (child (rows->pdata[1], BEARER_TYPE_PARAMETER_ROW, "name_entry"), "audience");
+  gtk_editable_set_text (child (rows->pdata[1], BEARER_TYPE_PARAMETER_ROW, "value_entry"), "api");
+  g_assert_cmpuint (bearer_profile_get_n_parameters (draft), ==, 2);
+  bearer_profile_get_parameter (draft, 1, &location, &name, &value);
+  g_assert_cmpint (location, ==, BEARER_PARAM_BODY);
+  g_assert_cmpstr (name, ==, "audience");
+  g_assert_cmpstr (value, ==, "api");
+
+  /* Where it goes. */
+  gtk_drop_down_set_selected (child (rows->pdata[0], BEARER_TYPE_PARAMETER_ROW, "location_dropdown"),
+                              BEARER_PARAM_QUERY);
+  bearer_profile_get_parameter (draft, 0, &location, &name, &value);
+  g_assert_cmpint (location, ==, BEARER_PARAM_QUERY);
+
+  /* Removed. */
+  g_signal_emit_by_name (rows->pdata[0], "remove");
+  g_ptr_array_unref (rows);
+  rows = parameter_rows (f->page);
+  g_assert_cmpuint (rows->len, ==, 1);
+  g_assert_cmpuint (bearer_profile_get_n_parameters (draft), ==, 1);
+
+  wait_until (editor_saved, editor, "the parameters to be saved");
+  g_assert_cmpuint (bearer_profile_get_n_parameters (f->profile), ==, 1);
+  bearer_profile_get_parameter (f->profile, 0, &location, &name, &value);
+  g_assert_cmpstr (name, ==, "audience");
+}
+
+/* ---- the token view ------------------------------------------------------ */
+
+static BearerSecrets *
+make_secrets (const char *access_token,
+              gint64      expires_at)
+{
+  BearerSecrets *secrets = bearer_secrets_new ();
+
+  bearer_secrets_set_access_token (secrets, access_token, "Bearer", expires_at, "read write");
+  bearer_secrets_set_refresh_token (secrets, "def502-refresh");
+  return secrets;
+}
+
+static GtkWidget *
+find_row_titled (GtkWidget  *widget,
+                 const char *title)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_ACTION_ROW (c) &&
+          g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (c)), title) == 0)
+        return c;
+      if ((found = find_row_titled (c, title)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+test_token_view (void)
+{
+  gint64 now = now_seconds ();
+  g_autofree char *payload = g_strdup_printf ("{\"sub\":\"42\",\"iss\":\"https://acme.example\","
+                                              "\"iat\":%" G_GINT64_FORMAT ",\"exp\":%" G_GINT64_FORMAT
+                                              ",\"aud\":[\"a\",\"b\"]}", now, now + 725);
+  g_autofree char *jwt = make_jwt (payload);
+  g_autoptr(BearerSecrets) secrets = make_secrets (jwt, now + 725);
+  g_autoptr(BearerSecrets) expired = make_secrets ("opaque-token", now - 10);
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  BearerTokenView *view = BEARER_TOKEN_VIEW (bearer_token_view_new ());
+  g_autofree char *header = NULL;
+  g_autofree char *clipboard = NULL;
+  g_autofree char *iat = NULL;
+  g_autofree char *when = bearer_format_time (now);
+  GtkWidget *row;
+
+  g_object_ref_sink (view);
+  gtk_window_set_child (window, GTK_WIDGET (view));
+  gtk_window_present (window);
+
+  g_assert_false (bearer_token_view_has_token (view));
+  g_assert_null (bearer_token_view_dup_header (view));
+
+  bearer_token_view_set_token (view, secrets, NULL, TRUE);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+  g_assert_true (bearer_token_view_has_token (view));
+  g_assert_cmpstr (gtk_label_get_text (child (view, BEARER_TYPE_TOKEN_VIEW, "access_token_label")), ==, jwt);
+
+  /* The countdown. */
+  g_assert_cmpstr (bearer_token_view_get_expiry_text (view), ==, "Expires in 12 minutes");
+
+  /* The claims, times as dates. */
+  g_assert_true (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "claims_row")));
+  row = find_row_titled (GTK_WIDGET (view), "sub");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "42");
+  row = find_row_titled (GTK_WIDGET (view), "aud");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "[\"a\",\"b\"]");
+  row = find_row_titled (GTK_WIDGET (view), "iat");
+  iat = g_strdup_printf ("%s (%" G_GINT64_FORMAT ")", when, now);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, iat);
+  g_assert_nonnull (find_row_titled (GTK_WIDGET (view), "alg"));
+
+  /* The refresh token is hidden until the row is expanded. */
+  g_assert_cmpstr (gtk_label_get_text (child (view, BEARER_TYPE_TOKEN_VIEW, "refresh_token_label")), ==, "");
+  adw_expander_row_set_expanded (child (view, BEARER_TYPE_TOKEN_VIEW, "refresh_row"), TRUE);
+  g_assert_cmpstr (gtk_label_get_text (child (view, BEARER_TYPE_TOKEN_VIEW, "refresh_token_label")), ==,
+                   "def502-refresh");
+  adw_expander_row_set_expanded (child (view, BEARER_TYPE_TOKEN_VIEW, "refresh_row"), FALSE);
+  g_assert_cmpstr (gtk_label_get_text (child (view, BEARER_TYPE_TOKEN_VIEW, "refresh_token_label")), ==, "");
+
+  /* Copy Bearer Header: exactly the header, on the clipboard. */
+  header = g_strconcat ("Authorization: Bearer ", jwt, NULL);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "token.copy-header", NULL));
+  clipboard = read_clipboard (GTK_WIDGET (view));
+  g_assert_cmpstr (clipboard, ==, header);
+  g_clear_pointer (&clipboard, g_free);
+
+  /* Copy Token: the bare token. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "token.copy-token", NULL));
+  clipboard = read_clipboard (GTK_WIDGET (view));
+  g_assert_cmpstr (clipboard, ==, jwt);
+
+  /* An opaque token that expired: no claims, "Expired". */
+  bearer_token_view_set_token (view, expired, NULL, TRUE);
+  g_assert_cmpstr (bearer_token_view_get_expiry_text (view), ==, "Expired");
+  g_assert_false (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "claims_row")));
+  g_assert_null (find_row_titled (GTK_WIDGET (view), "sub"));
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (view);
+}
+
+static gboolean
+expiry_changed (gpointer data)
+{
+  return g_strcmp0 (bearer_token_view_get_expiry_text (data), "Expires in 3 seconds") != 0;
+}
+
+static void
+test_countdown_ticks (void)
+{
+  g_autoptr(BearerSecrets) secrets = make_secrets ("opaque", now_seconds () + 3);
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  BearerTokenView *view = BEARER_TOKEN_VIEW (bearer_token_view_new ());
+
+  g_object_ref_sink (view);
+  gtk_window_set_child (window, GTK_WIDGET (view));
+  gtk_window_present (window);
+  bearer_token_view_set_token (view, secrets, NULL, TRUE);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+
+  /* Updated every second while shown, into "Expired". */
+  g_assert_cmpstr (bearer_token_view_get_expiry_text (view), ==, "Expires in 3 seconds");
+  wait_until (expiry_changed, view, "the countdown to tick");
+  spin (3500);
+  g_assert_cmpstr (bearer_token_view_get_expiry_text (view), ==, "Expired");
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (view);
+}
+
+/* ---- copying the request as cURL ----------------------------------------- */
+
+static void
+test_copy_curl (Fixture       *f,
+                gconstpointer  data)
+{
+  BearerProfileEditor *editor;
+  g_autofree char *clipboard = NULL;
+
+  fixture_show_page (f);
+  editor = bearer_profile_page_get_editor (f->page);
+  bearer_profile_editor_set_delay (editor, 10);
+  set_text (f->page, "client_secret_row", "s3cret");
+  set_text (f->page, "refresh_token_row", "def502");
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "page.copy-curl", NULL));
+  clipboard = read_clipboard (GTK_WIDGET (f->page));
+  g_assert_cmpstr (clipboard, ==,
+                   "curl -X POST 'https://acme.processmaker.net/oauth/token' \\\n"
+                   "  -H 'Accept: application/json' \\\n"
+                   "  -d 'grant_type=refresh_token' \\\n"
+                   "  -d 'refresh_token=<refresh-token>' \\\n"
+                   "  -d 'client_id=3' \\\n"
+                   "  -d 'client_secret=<client-secret>'");
+  g_clear_pointer (&clipboard, g_free);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "page.copy-curl-secrets", NULL));
+  clipboard = read_clipboard (GTK_WIDGET (f->page));
+  g_assert_nonnull (strstr (clipboard, "-d 'refresh_token=def502'"));
+  g_assert_nonnull (strstr (clipboard, "-d 'client_secret=s3cret'"));
+
+  wait_until (editor_saved, editor, "the secrets to be saved");
+}
+
+/* ---- Get New Access Token ------------------------------------------------ */
+
+static gboolean
+not_running (gpointer data)
+{
+  return !bearer_profile_page_get_running (data);
+}
+
+static gboolean
+has_requests (gpointer data)
+{
+  return ((TokenServer *) data)->requests > 0;
+}
+
+static void
+test_get_token (Fixture       *f,
+                gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  gint64 now = now_seconds ();
+  g_autofree char *payload = g_strdup_printf ("{\"sub\":\"1\",\"exp\":%" G_GINT64_FORMAT "}", now + 3600);
+  g_autofree char *jwt = make_jwt (payload);
+  g_autofree char *header = g_strconcat ("Authorization: Bearer ", jwt, NULL);
+  g_autofree char *clipboard = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  BearerTokenView *view;
+
+  ts->status = 200;
+  ts->body = g_strdup_printf ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"%s\","
+                              "\"refresh_token\":\"def502-rotated\"}", jwt);
+
+  fixture_show_page (f);
+  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
+  view = PAGE_CHILD (f->page, "token_view");
+  set_text (f->page, "url_row", ts->url);
+  set_text (f->page, "refresh_token_row", "def502-first");
+  set_text (f->page, "client_secret_row", "s3cret");
+
+  /* While the server is slow: a spinner, Cancel, and no second request. */
+  ts->hold = TRUE;
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.get-token", NULL);
+  g_assert_true (bearer_profile_page_get_running (f->page));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "spinner")));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "cancel_button")));
+  g_assert_false (gtk_widget_get_sensitive (PAGE_CHILD (f->page, "get_button")));
+  wait_until (has_requests, ts, "the request");
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.get-token", NULL);
+  bearer_profile_page_get_token (f->page);
+  spin (200);
+  g_assert_cmpuint (ts->requests, ==, 1);
+  g_assert_nonnull (strstr (ts->last_body, "grant_type=refresh_token&refresh_token=def502-first&client_id=3&client_secret=s3cret"));
+
+  /* Cancel: quiet. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.cancel", NULL);
+  wait_until (not_running, f->page, "the cancellation");
+  g_assert_cmpstr (gtk_label_get_text (PAGE_CHILD (f->page, "status_label")), ==, "Cancelled");
+  g_assert_false (bearer_error_banner_get_revealed (PAGE_CHILD (f->page, "banner")));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "spinner")));
+  g_assert_true (gtk_widget_get_sensitive (PAGE_CHILD (f->page, "get_button")));
+  token_server_release (ts);
+
+  /* Again, and the token shows. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.get-token", NULL);
+  wait_until (not_running, f->page, "the token");
+  g_assert_cmpuint (ts->requests, ==, 2);
+  g_assert_false (bearer_error_banner_get_revealed (PAGE_CHILD (f->page, "banner")));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view)));
+  g_assert_cmpstr (gtk_label_get_text (child (view, BEARER_TYPE_TOKEN_VIEW, "access_token_label")), ==, jwt);
+  g_assert_cmpstr (bearer_token_view_get_expiry_text (view), ==, "Expires in 60 minutes");
+  g_assert_cmpstr (adw_expander_row_get_subtitle (child (view, BEARER_TYPE_TOKEN_VIEW, "refresh_row")), ==,
+                   "The server issued a new refresh token; it is saved in your keyring");
+  /* The rotated refresh token replaces the old one, in the form and the keyring. */
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "refresh_token_row")), ==, "def502-rotated");
+  secrets = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "def502-rotated");
+  g_assert_cmpstr (bearer_secrets_get_access_token (secrets), ==, jwt);
+
+  /* Ctrl+Shift+C's action. */
+  bearer_profile_page_copy_header (f->page);
+  clipboard = read_clipboard (GTK_WIDGET (f->page));
+  g_assert_cmpstr (clipboard, ==, header);
+
+  token_server_free (ts);
+}
+
+static void
+test_dead_refresh_token (Fixture       *f,
+                         gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  BearerErrorBanner *banner;
+  GtkWidget *refresh_row, *focus;
+
+  /* league/oauth2-server 8, as ProcessMaker answers a revoked refresh token */
+  ts->status = 401;
+  ts->body = g_strdup ("{\"error\":\"invalid_request\",\"error_description\":\"The refresh token is invalid.\","
+                       "\"hint\":\"Token has been revoked\",\"message\":\"The refresh token is invalid.\"}");
+
+  fixture_show_page (f);
+  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
+  banner = PAGE_CHILD (f->page, "banner");
+  refresh_row = PAGE_CHILD (f->page, "refresh_token_row");
+  set_text (f->page, "url_row", ts->url);
+  set_text (f->page, "refresh_token_row", "def502-revoked");
+  set_text (f->page, "client_secret_row", "s3cret");
+
+  bearer_profile_page_get_token (f->page);
+  wait_until (not_running, f->page, "the answer");
+  g_assert_true (bearer_error_banner_get_revealed (banner));
+  g_assert_cmpstr (bearer_error_banner_get_title (banner), ==, "Sign in again: paste a new refresh token");
+  g_assert_nonnull (strstr (bearer_error_banner_get_message (banner), "The refresh token is invalid."));
+  g_assert_true (gtk_widget_has_css_class (refresh_row, "error"));
+
+  /* The focus goes to the refresh token. */
+  spin (400);
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_nonnull (focus);
+  g_assert_true (focus == refresh_row || gtk_widget_is_ancestor (focus, refresh_row));
+
+  /* Nothing typed is lost. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (refresh_row)), ==, "def502-revoked");
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "url_row")), ==, ts->url);
+
+  /* Typing a new one clears the mark. */
+  set_text (f->page, "refresh_token_row", "def502-new");
+  g_assert_false (gtk_widget_has_css_class (refresh_row, "error"));
+
+  token_server_free (ts);
+}
+
+static void
+test_server_error (Fixture       *f,
+                   gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  BearerErrorBanner *banner;
+
+  ts->status = 400;
+  ts->body = g_strdup ("{\"error\":\"invalid_scope\",\"error_description\":\"Unknown scope “admin”\","
+                       "\"error_uri\":\"https://docs.example/errors#scope\"}");
+
+  fixture_show_page (f);
+  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
+  banner = PAGE_CHILD (f->page, "banner");
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "grant_row"), 1);
+  set_text (f->page, "url_row", ts->url);
+  set_text (f->page, "scope_row", "admin");
+  set_text (f->page, "client_secret_row", "s3cret");
+
+  bearer_profile_page_get_token (f->page);
+  wait_until (not_running, f->page, "the answer");
+  g_assert_cmpstr (bearer_error_banner_get_title (banner), ==, "The server refused the request");
+  g_assert_nonnull (strstr (bearer_error_banner_get_message (banner), "Unknown scope “admin”"));
+  g_assert_cmpstr (gtk_label_get_text (child (banner, BEARER_TYPE_ERROR_BANNER, "status_label")), ==,
+                   "HTTP status 400");
+  g_assert_true (gtk_widget_get_visible (child (banner, BEARER_TYPE_ERROR_BANNER, "link_button")));
+  g_assert_cmpstr (gtk_link_button_get_uri (child (banner, BEARER_TYPE_ERROR_BANNER, "link_button")), ==,
+                   "https://docs.example/errors#scope");
+  /* The details: the exchange, with no secret in it. */
+  {
+    const char *details = gtk_label_get_text (child (banner, BEARER_TYPE_ERROR_BANNER, "details_label"));
+
+    g_assert_nonnull (strstr (details, "error: invalid_scope"));
+    g_assert_nonnull (strstr (details, "HTTP 400"));
+    g_assert_nonnull (strstr (details, "client_secret=<client-secret>"));
+    g_assert_null (strstr (details, "s3cret"));
+  }
+
+  token_server_free (ts);
+}
+
+/* ---- the window ---------------------------------------------------------- */
+
+static gboolean
+has_visible_page (gpointer data)
+{
+  return bearer_window_get_visible_page (data) != NULL;
+}
+
+static void
+test_window (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autofree char *path = g_build_filename (f->dir, "empty.json", NULL);
+  g_autoptr(BearerProfile) profile = bearer_profile_new ("acme");
+  g_autoptr(GError) error = NULL;
+  BearerWindow *window;
+  GtkStack *stack;
+  GtkListBoxRow *row;
+
+  store = bearer_profile_store_new (path);
+  window = g_object_new (BEARER_TYPE_WINDOW, "store", store, NULL);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  stack = child (window, BEARER_TYPE_WINDOW, "stack");
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* Nothing shows until the store is read, then the empty state. */
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "loading");
+  bearer_profile_store_load (store, &error);
+  g_assert_no_error (error);
+  bearer_window_store_loaded (window);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
+  g_assert_null (bearer_window_get_visible_page (window));
+
+  /* A connection appears: its row, its page. */
+  bearer_profile_set_token_url (profile, "https://acme.processmaker.net/oauth/token");
+  bearer_profile_store_save_profile (store, profile, &error);
+  g_assert_no_error (error);
+  wait_until (has_visible_page, window, "the page");
+  row = gtk_list_box_get_row_at_index (child (window, BEARER_TYPE_WINDOW, "list_box"), 0);
+  g_assert_true (BEARER_IS_PROFILE_ROW (row));
+  g_assert_true (g_str_has_prefix (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)),
+                                   "Refresh Token"));
+  g_assert_true (gtk_list_box_row_is_selected (row));
+  g_assert_cmpstr (adw_window_title_get_title (child (window, BEARER_TYPE_WINDOW, "content_title")),
+                   ==, "acme");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  g_assert_null (window);
+}
+
+static GtkWindow *
+find_message_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      /* GTK keeps its toplevels alive. */
+      if (ADW_IS_MESSAGE_DIALOG (window))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+has_message_dialog (gpointer data)
+{
+  return find_message_dialog () != NULL;
+}
+
+static gboolean
+has_n_profiles (gpointer data)
+{
+  Fixture *f = data;
+
+  return g_list_model_get_n_items (G_LIST_MODEL (f->store)) == GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->store), "n"));
+}
+
+static void
+wait_for_n_profiles (Fixture *f,
+                     guint    n)
+{
+  g_object_set_data (G_OBJECT (f->store), "n", GUINT_TO_POINTER (n));
+  wait_until (has_n_profiles, f, "the number of profiles");
+}
+
+static void
+test_duplicate_rename_delete (Fixture       *f,
+                              gconstpointer  data)
+{
+  const char *id = bearer_profile_get_id (f->profile);
+  BearerWindow *window;
+  BearerProfile *copy;
+  GtkWindow *dialog;
+  BearerProfilePage *page;
+
+  window = g_object_new (BEARER_TYPE_WINDOW, "store", f->store, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  bearer_window_store_loaded (window);
+  wait_until (has_visible_page, window, "the page");
+
+  /* Duplicate: the settings, under a new name, shown at once. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.duplicate", "s", id));
+  wait_for_n_profiles (f, 2);
+  copy = bearer_profile_store_find (f->store, "prod (copy)");
+  g_assert_nonnull (copy);
+  g_assert_cmpstr (bearer_profile_get_client_id (copy), ==, "3");
+  g_assert_cmpstr (bearer_profile_get_id (copy), !=, id);
+  page = bearer_window_get_visible_page (window);
+  g_assert_true (bearer_profile_page_get_profile (page) == copy);
+
+  /* Rename, through the dialog. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.rename", "s",
+                                             bearer_profile_get_id (copy)));
+  wait_until (has_message_dialog, NULL, "the rename dialog");
+  dialog = find_message_dialog ();
+  gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog))),
+                         "staging");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "rename");
+  gtk_window_destroy (dialog);
+  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (page), 10);
+  wait_until (editor_saved, bearer_profile_page_get_editor (page), "the rename");
+  g_assert_nonnull (bearer_profile_store_find (f->store, "staging"));
+
+  /* Delete asks first; Cancel keeps it. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.delete", "s",
+                                             bearer_profile_get_id (copy)));
+  wait_until (has_message_dialog, NULL, "the delete dialog");
+  dialog = find_message_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_destroy (dialog);
+  spin (100);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->store)), ==, 2);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.delete", "s",
+                                             bearer_profile_get_id (copy)));
+  wait_until (has_message_dialog, NULL, "the delete dialog");
+  dialog = find_message_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
+  gtk_window_destroy (dialog);
+  wait_for_n_profiles (f, 1);
+  g_assert_null (bearer_profile_store_find (f->store, "staging"));
+  /* The other connection shows. */
+  wait_until (has_visible_page, window, "the remaining page");
+  g_assert_true (bearer_profile_page_get_profile (bearer_window_get_visible_page (window)) == f->profile);
+  spin (300);
+  /* No late save brought it back. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->store)), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+}
+
+static gboolean
+has_two_requests (gpointer data)
+{
+  return ((TokenServer *) data)->requests >= 2;
+}
+
+static void
+test_auto_refresh (Fixture       *f,
+                   gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+
+  /* Valid for 66 s with the default 60 s margin: refreshed after 6 s. */
+  ts->status = 200;
+  ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":66,\"access_token\":\"opaque-1\"}");
+
+  fixture_show_page (f);
+  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "grant_row"), 1);
+  set_text (f->page, "url_row", ts->url);
+  set_text (f->page, "client_secret_row", "s3cret");
+
+  bearer_profile_page_get_token (f->page);
+  wait_until (not_running, f->page, "the token");
+  g_assert_cmpuint (ts->requests, ==, 1);
+
+  g_free (ts->body);
+  ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"opaque-2\"}");
+  wait_until (has_two_requests, ts, "the automatic refresh");
+  wait_until (not_running, f->page, "the refreshed token");
+  g_assert_cmpstr (gtk_label_get_text (child (PAGE_CHILD (f->page, "token_view"), BEARER_TYPE_TOKEN_VIEW,
+                                              "access_token_label")), ==, "opaque-2");
+  g_assert_cmpstr (gtk_label_get_text (PAGE_CHILD (f->page, "status_label")), ==, "Refreshed automatically");
+
+  /* Turned off: nothing is scheduled. */
+  gtk_switch_set_active (PAGE_CHILD (f->page, "auto_refresh_switch"), FALSE);
+  g_assert_false (bearer_profile_get_auto_refresh (bearer_profile_editor_get_draft (
+                    bearer_profile_page_get_editor (f->page))));
+
+  token_server_free (ts);
+}
+
+/* ---- no leaks ------------------------------------------------------------ */
+
+static void
+test_finalize (void)
+{
+  GtkWidget *widgets[] = {
+    g_object_ref_sink (g_object_new (BEARER_TYPE_ERROR_BANNER, NULL)),
+    g_object_ref_sink (bearer_parameter_row_new (BEARER_PARAM_HEADER, "X-Tenant", "acme")),
+    g_object_ref_sink (bearer_token_view_new ()),
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (widgets); i++)
+    g_assert_finalize_object (widgets[i]);
+}
+
+static void
+test_finalize_page (Fixture       *f,
+                    gconstpointer  data)
+{
+  GtkWidget *page = g_object_ref_sink (bearer_profile_page_new (f->store, f->profile));
+
+  g_assert_finalize_object (page);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_setenv ("LANGUAGE", "", TRUE);
+
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL &&
+      g_getenv ("BEARER_TEST_SESSION") == NULL)
+    {
+      g_test_init (&argc, &argv, NULL);
+      g_test_skip ("No display: run through tools/test, which starts Xvfb");
+      return g_test_run ();
+    }
+
+  /* Without a display here, gtk_test_init() aborts: a failure, as it should be. */
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+#define ADD(path, fn) \
+  g_test_add ((path), Fixture, NULL, fixture_set_up, (fn), fixture_tear_down)
+
+  ADD ("/bearer/window/form/rows-per-grant", test_form_rows);
+  ADD ("/bearer/window/form/url-validation", test_url_validation);
+  ADD ("/bearer/window/form/saves-without-save-button", test_saves_without_save_button);
+  ADD ("/bearer/window/form/extra-parameters", test_extra_parameters);
+  ADD ("/bearer/window/form/copy-curl", test_copy_curl);
+  ADD ("/bearer/window/get-token/one-request-cancel-token", test_get_token);
+  ADD ("/bearer/window/get-token/dead-refresh-token", test_dead_refresh_token);
+  ADD ("/bearer/window/get-token/server-error", test_server_error);
+  ADD ("/bearer/window/window/empty-then-profile", test_window);
+  ADD ("/bearer/window/window/duplicate-rename-delete", test_duplicate_rename_delete);
+  ADD ("/bearer/window/get-token/auto-refresh", test_auto_refresh);
+  ADD ("/bearer/window/finalize/page", test_finalize_page);
+  g_test_add_func ("/bearer/window/token-view/jwt-countdown-copy", test_token_view);
+  g_test_add_func ("/bearer/window/token-view/countdown-ticks", test_countdown_ticks);
+  g_test_add_func ("/bearer/window/finalize/widgets", test_finalize);
+
+  return g_test_run ();
+}
