@@ -57,7 +57,10 @@ config.logDebugToFile = False
 config.logDebugToStdOut = False
 from dogtail import rawinput, tree  # noqa: E402
 
-BEARER, SCHEMA_DIR = sys.argv[1], sys.argv[2]
+BEARER, SCHEMA_DIR, APP_ID = sys.argv[1], sys.argv[2], sys.argv[3]
+# The development profile's id ends in .Devel: the bus name and the object
+# path follow it.
+APP_PATH = "/" + APP_ID.replace(".", "/")
 SHOTS = os.environ.get("BEARER_SCREENSHOT_DIR")
 CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN = "3", "s3cret", "def50200initial"
 PROCESS_ENV = dict(os.environ, GSETTINGS_SCHEMA_DIR=SCHEMA_DIR,
@@ -149,8 +152,8 @@ class Bearer:
 
     def quit(self):
         # app.quit closes the windows, so pending saves finish first.
-        subprocess.run(["gdbus", "call", "--session", "--dest", "io.github.bearerapp.Bearer",
-                        "--object-path", "/io/github/bearerapp/Bearer",
+        subprocess.run(["gdbus", "call", "--session", "--dest", APP_ID,
+                        "--object-path", APP_PATH,
                         "--method", "org.gtk.Actions.Activate", "quit", "[]", "{}"],
                        check=False, capture_output=True)
         try:
