@@ -36,6 +36,11 @@ enum {
 #define MAX_SECRET_LENGTH (64 * 1024)
 
 static const char *usage_text =
+  /* Translators: the output of “bearer-cli --help”. Translate the descriptions
+   * only: commands, options, their arguments (NAME, URL, SECONDS…), grant and
+   * authentication names, “processmaker” and the examples are typed as they
+   * are. Keep the descriptions lined up in their column as in English, wrap at 80
+   * columns, and keep the blank lines. */
   N_("Usage:\n"
      "  bearer-cli COMMAND [OPTION…]\n"
      "\n"
@@ -151,6 +156,8 @@ fail_for (const char   *profile_name,
   if (bearer_error_is_dead_refresh_token (error))
     {
       g_autofree char *advice =
+        /* Translators: %s is the profile name, or NAME (as in “bearer-cli
+         * --help”) when it is not known; the command is typed as it is. */
         g_strdup_printf (_("Sign in again: get a new refresh token and store it with "
                            "“bearer-cli set-secret %s refresh-token”"),
                          profile_name != NULL ? profile_name : "NAME");
@@ -230,25 +237,94 @@ describe_state (BearerSecrets *secrets,
                 gint64         now)
 {
   gint64 expires_at;
+  gint64 left;
 
   if (bearer_secrets_get_needs_sign_in (secrets))
+    /* Translators: the state of a profile’s access token, in the TOKEN column
+     * of “bearer-cli list” and after “bearer-cli refresh”: the server refused
+     * the refresh token. */
     return g_strdup (_("sign in again"));
   if (bearer_secrets_get_access_token (secrets) == NULL)
     return g_strdup (bearer_secrets_get_refresh_token (secrets) != NULL
-                     ? _("none yet (refresh token stored)") : _("none"));
+                     /* Translators: the state of an access token: none was fetched
+                      * yet, but a refresh token is stored to fetch one. */
+                     ? _("none yet (refresh token stored)")
+                     /* Translators: the state of an access token: there is none, and
+                      * no refresh token either. */
+                     : _("none"));
 
   expires_at = bearer_secrets_get_expires_at (secrets);
   if (expires_at == 0)
+    /* Translators: the state of an access token. */
     return g_strdup (_("valid (expiry unknown)"));
   if (expires_at <= now)
+    /* Translators: the state of an access token. */
     return g_strdup (_("expired"));
-  if (expires_at - now < 120)
-    return g_strdup_printf (_("valid for %d s"), (int) (expires_at - now));
-  if (expires_at - now < 2 * 3600)
-    return g_strdup_printf (_("valid for %d min"), (int) ((expires_at - now) / 60));
-  if (expires_at - now < 2 * 86400)
-    return g_strdup_printf (_("valid for %d h"), (int) ((expires_at - now) / 3600));
-  return g_strdup_printf (_("valid for %d days"), (int) ((expires_at - now) / 86400));
+  left = expires_at - now;
+  if (left < 120)
+    {
+      int seconds = (int) left;
+
+      /* Translators: the state of an access token in “bearer-cli list” and after
+       * a refresh, with the time left (1 to 119); “s” is the abbreviation of
+       * seconds. English uses the same abbreviation for one and many. */
+      return g_strdup_printf (ngettext ("valid for %d s", "valid for %d s", seconds), seconds);
+    }
+  if (left < 2 * 3600)
+    {
+      int minutes = (int) (left / 60);
+
+      /* Translators: the state of an access token in “bearer-cli list” and after
+       * a refresh, with the time left (2 to 119); “min” is the abbreviation of
+       * minutes. English uses the same abbreviation for one and many. */
+      return g_strdup_printf (ngettext ("valid for %d min", "valid for %d min", minutes), minutes);
+    }
+  if (left < 2 * 86400)
+    {
+      int hours = (int) (left / 3600);
+
+      /* Translators: the state of an access token in “bearer-cli list” and after
+       * a refresh, with the time left (2 to 47); “h” is the abbreviation of hours.
+       * English uses the same abbreviation for one and many. */
+      return g_strdup_printf (ngettext ("valid for %d h", "valid for %d h", hours), hours);
+    }
+  {
+    int days = (int) (left / 86400);
+
+    /* Translators: the state of an access token in “bearer-cli list” and after
+     * a refresh, with the time left; the number of days is 2 or more. */
+    return g_strdup_printf (ngettext ("valid for %d day", "valid for %d days", days), days);
+  }
+}
+
+/* printf's "%-24s" counts bytes: a translated heading or a name with accents
+ * would push the next column. Pads to @width characters instead. */
+static void
+append_cell (GString    *line,
+             const char *text,
+             glong       width)
+{
+  glong length = g_utf8_validate (text, -1, NULL) ? g_utf8_strlen (text, -1) : (glong) strlen (text);
+
+  g_string_append (line, text);
+  for (glong i = length; i < width; i++)
+    g_string_append_c (line, ' ');
+}
+
+static void
+print_row (const char *name,
+           const char *grant,
+           const char *token)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  append_cell (line, name, 24);
+  g_string_append_c (line, ' ');
+  append_cell (line, grant, 20);
+  g_string_append_c (line, ' ');
+  g_string_append (line, token);
+  g_string_append_c (line, '\n');
+  g_print ("%s", line->str);
 }
 
 static int
@@ -273,7 +349,15 @@ command_list (int    argc,
       return EXIT_OK;
     }
 
-  g_print ("%-24s %-20s %s\n", _("NAME"), _("GRANT"), _("TOKEN"));
+  /* Translators: the column headings of “bearer-cli list”, in capitals; the
+   * columns are 24 and 20 characters wide (a longer heading shifts the rows). */
+  print_row (_("NAME"),
+             /* Translators: the heading of the column of grant types in “bearer-cli
+              * list” (refresh_token, password…), in capitals, at most 20 characters. */
+             _("GRANT"),
+             /* Translators: the heading of the column of access token states in
+              * “bearer-cli list” (“valid for 59 min”, “expired”…), in capitals. */
+             _("TOKEN"));
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(BearerProfile) profile = g_list_model_get_item (G_LIST_MODEL (store), i);
@@ -292,11 +376,12 @@ command_list (int    argc,
               print_error (error->message);
               exit_code = exit_code_for (error);
             }
+          /* Translators: the state of an access token in “bearer-cli list”. */
           state = g_strdup (_("unknown (keyring unavailable)"));
         }
 
-      g_print ("%-24s %-20s %s\n", bearer_profile_get_name (profile),
-               bearer_grant_type_to_string (bearer_profile_get_grant_type (profile)), state);
+      print_row (bearer_profile_get_name (profile),
+                 bearer_grant_type_to_string (bearer_profile_get_grant_type (profile)), state);
     }
 
   return exit_code;
@@ -416,9 +501,19 @@ command_add (int    argc,
       return EXIT_FAILURE_OTHER;
     }
 
-  g_print (_("Added “%s” (%s). Store its secrets with “bearer-cli set-secret %s client-secret”%s.\n"),
-           argv[1], token_url, argv[1],
-           grant_type == BEARER_GRANT_REFRESH_TOKEN ? _(" and “… refresh-token”") : "");
+  if (grant_type == BEARER_GRANT_REFRESH_TOKEN)
+    /* Translators: after “bearer-cli add” for a profile that needs a refresh
+     * token. The first and third %s are the profile name, the second the token
+     * URL. The command is typed as it is; “…” stands for “bearer-cli set-secret
+     * NAME”, the start of the same command. */
+    g_print (_("Added “%s” (%s). Store its secrets with “bearer-cli set-secret %s client-secret” "
+               "and “… refresh-token”.\n"),
+             argv[1], token_url, argv[1]);
+  else
+    /* Translators: after “bearer-cli add”. The first and third %s are the
+     * profile name, the second the token URL. The command is typed as it is. */
+    g_print (_("Added “%s” (%s). Store its secrets with “bearer-cli set-secret %s client-secret”.\n"),
+             argv[1], token_url, argv[1]);
   return EXIT_OK;
 }
 
@@ -522,8 +617,16 @@ read_secret_from_stdin (const char  *prompt,
   return g_string_free (g_steal_pointer (&value), FALSE);
 }
 
+/* The secrets set-secret can store, named on the command line
+ * client-secret, refresh-token and password. */
+typedef enum {
+  SECRET_CLIENT_SECRET,
+  SECRET_REFRESH_TOKEN,
+  SECRET_PASSWORD,
+} SecretKind;
+
 typedef struct {
-  const char *kind;
+  SecretKind kind;
   char *value;
 } SecretChange;
 
@@ -540,15 +643,20 @@ apply_secret_change (BearerSecrets *secrets,
 {
   SecretChange *change = user_data;
 
-  if (g_str_equal (change->kind, "client-secret"))
-    bearer_secrets_set_client_secret (secrets, change->value);
-  else if (g_str_equal (change->kind, "password"))
-    bearer_secrets_set_password (secrets, change->value);
-  else
+  switch (change->kind)
     {
+    case SECRET_CLIENT_SECRET:
+      bearer_secrets_set_client_secret (secrets, change->value);
+      break;
+    case SECRET_PASSWORD:
+      bearer_secrets_set_password (secrets, change->value);
+      break;
+    case SECRET_REFRESH_TOKEN:
+    default:
       /* A new refresh token: the user has signed in again. */
       bearer_secrets_set_refresh_token (secrets, change->value);
       bearer_secrets_set_needs_sign_in (secrets, FALSE);
+      break;
     }
 }
 
@@ -562,7 +670,7 @@ command_set_secret (int    argc,
   g_autofree char *prompt = NULL;
   BearerProfile *profile;
   SecretChange *change;
-  const char *kind;
+  SecretKind kind;
   char *value;
   Waiter waiter;
   int exit_code = EXIT_OK;
@@ -570,16 +678,39 @@ command_set_secret (int    argc,
   if (argc != 3)
     return usage_error (_("Usage: bearer-cli set-secret NAME client-secret|refresh-token|password "
                           "(the value comes from standard input)"));
-  kind = argv[2];
-  if (!g_str_equal (kind, "client-secret") && !g_str_equal (kind, "refresh-token") &&
-      !g_str_equal (kind, "password"))
+  /* The command-line keywords, never translated. */
+  if (g_str_equal (argv[2], "client-secret"))
+    kind = SECRET_CLIENT_SECRET;
+  else if (g_str_equal (argv[2], "refresh-token"))
+    kind = SECRET_REFRESH_TOKEN;
+  else if (g_str_equal (argv[2], "password"))
+    kind = SECRET_PASSWORD;
+  else
     return usage_error (_("The secret is one of client-secret, refresh-token, password; its "
                           "value comes from standard input"));
 
   if (!(store = open_store (&exit_code)) || !(profile = find_profile (store, argv[1], &exit_code)))
     return exit_code;
 
-  prompt = g_strdup_printf (_("%s for “%s”: "), kind, argv[1]);
+  switch (kind)
+    {
+    case SECRET_CLIENT_SECRET:
+      /* Translators: the prompt of “bearer-cli set-secret NAME client-secret” on
+       * a terminal; %s is the profile name. Keep the space at the end. */
+      prompt = g_strdup_printf (_("Client secret for “%s”: "), argv[1]);
+      break;
+    case SECRET_REFRESH_TOKEN:
+      /* Translators: the prompt of “bearer-cli set-secret NAME refresh-token” on
+       * a terminal; %s is the profile name. Keep the space at the end. */
+      prompt = g_strdup_printf (_("Refresh token for “%s”: "), argv[1]);
+      break;
+    case SECRET_PASSWORD:
+    default:
+      /* Translators: the prompt of “bearer-cli set-secret NAME password” on a
+       * terminal; %s is the profile name. Keep the space at the end. */
+      prompt = g_strdup_printf (_("Password for “%s”: "), argv[1]);
+      break;
+    }
   if (!(value = read_secret_from_stdin (prompt, &error)))
     {
       print_error (error->message);
@@ -600,7 +731,25 @@ command_set_secret (int    argc,
   if (secrets == NULL)
     return fail (error);
 
-  g_print (_("Stored the %s of “%s” in the keyring.\n"), kind, argv[1]);
+  switch (kind)
+    {
+    case SECRET_CLIENT_SECRET:
+      /* Translators: after “bearer-cli set-secret NAME client-secret”; %s is the
+       * profile name. */
+      g_print (_("Stored the client secret of “%s” in the keyring.\n"), argv[1]);
+      break;
+    case SECRET_REFRESH_TOKEN:
+      /* Translators: after “bearer-cli set-secret NAME refresh-token”; %s is the
+       * profile name. */
+      g_print (_("Stored the refresh token of “%s” in the keyring.\n"), argv[1]);
+      break;
+    case SECRET_PASSWORD:
+    default:
+      /* Translators: after “bearer-cli set-secret NAME password”; %s is the
+       * profile name. */
+      g_print (_("Stored the password of “%s” in the keyring.\n"), argv[1]);
+      break;
+    }
   return EXIT_OK;
 }
 
@@ -686,8 +835,18 @@ print_token (BearerProfile *profile,
     default:
       {
         g_autofree char *state = describe_state (secrets, now);
-        g_print (_("Refreshed “%s”: %s%s.\n"), bearer_profile_get_name (profile), state,
-                 rotated ? _("; the refresh token rotated and the new one is stored") : "");
+
+        if (rotated)
+          /* Translators: after “bearer-cli refresh”, when the server replaced the
+           * refresh token. The first %s is the profile name, the second the
+           * token’s state (“valid for 59 min”, “valid (expiry unknown)”). */
+          g_print (_("Refreshed “%s”: %s; the refresh token rotated and the new one is "
+                     "stored.\n"), bearer_profile_get_name (profile), state);
+        else
+          /* Translators: after “bearer-cli refresh”. The first %s is the profile
+           * name, the second the token’s state (“valid for 59 min”, “valid (expiry
+           * unknown)”). */
+          g_print (_("Refreshed “%s”: %s.\n"), bearer_profile_get_name (profile), state);
       }
       break;
     }
@@ -730,6 +889,8 @@ run_refresh (BearerProfile      *profile,
                          "stored: the old one no longer works."));
           /* The only copy left: hand it to a person, never to a log. */
           if (isatty (STDERR_FILENO))
+            /* Translators: the first %s is the profile name, in a command typed as
+             * it is; the second, on a line of its own, is the refresh token. */
             g_printerr (_("New refresh token (store it with “bearer-cli set-secret %s refresh-token”):\n%s\n"),
                         bearer_profile_get_name (profile),
                         bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)));
@@ -867,6 +1028,7 @@ command_curl (int    argc,
   execvp ("curl", (char **) curl_argv->pdata);
 
   {
+    /* Translators: %s is the system’s explanation of the failure. */
     g_autofree char *message = g_strdup_printf (_("Cannot run curl: %s"), g_strerror (errno));
     print_error (message);
   }

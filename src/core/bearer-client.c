@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "bearer-client.h"
 #include "bearer-error-private.h"
 #include "bearer-redact.h"
@@ -153,9 +155,17 @@ get_ca_database (BearerClient  *self,
   certificates = g_tls_certificate_list_new_from_file (path, &local_error);
   if (certificates == NULL)
     {
-      g_set_error (error, BEARER_ERROR, BEARER_ERROR_CA_FILE,
-                   "The CA certificate file “%s” cannot be used: %s", path,
-                   local_error != NULL ? local_error->message : "it holds no certificate");
+      if (local_error != NULL)
+        /* Translators: the first %s is a file name, the second the system’s
+         * explanation of why it cannot be read. */
+        g_set_error (error, BEARER_ERROR, BEARER_ERROR_CA_FILE,
+                     _("The CA certificate file “%s” cannot be used: %s"), path,
+                     local_error->message);
+      else
+        /* Translators: %s is a file name. */
+        g_set_error (error, BEARER_ERROR, BEARER_ERROR_CA_FILE,
+                     _("The CA certificate file “%s” cannot be used: it holds no certificate"),
+                     path);
       return NULL;
     }
   g_list_free_full (certificates, g_object_unref);
@@ -164,7 +174,7 @@ get_ca_database (BearerClient  *self,
   if (database == NULL)
     {
       g_set_error (error, BEARER_ERROR, BEARER_ERROR_CA_FILE,
-                   "The CA certificate file “%s” cannot be used: %s", path, local_error->message);
+                   _("The CA certificate file “%s” cannot be used: %s"), path, local_error->message);
       return NULL;
     }
 
@@ -205,22 +215,42 @@ accept_certificate_cb (SoupMessage          *message,
   return FALSE;
 }
 
-static const char *
-describe_tls_errors (GTlsCertificateFlags flags)
+/* One whole sentence for each reason, for translators. */
+static GError *
+describe_tls_errors (const char           *host,
+                     GTlsCertificateFlags  flags)
 {
   if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
-    return "it is not signed by an authority this computer trusts";
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
+                        /* Translators: %s is the server’s host name. */
+                        _("The certificate of “%s” is not trusted: it is not signed by an "
+                          "authority this computer trusts"), host);
   if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
-    return "it was issued for another server name";
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
+                        /* Translators: %s is the host name the certificate was presented for. */
+                        _("The certificate of “%s” is not trusted: it was issued for another "
+                          "server name"), host);
   if (flags & G_TLS_CERTIFICATE_EXPIRED)
-    return "it has expired";
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
+                        /* Translators: %s is the server’s host name. */
+                        _("The certificate of “%s” is not trusted: it has expired"), host);
   if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
-    return "it is not valid yet";
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
+                        /* Translators: %s is the server’s host name. */
+                        _("The certificate of “%s” is not trusted: it is not valid yet"), host);
   if (flags & G_TLS_CERTIFICATE_REVOKED)
-    return "it has been revoked";
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
+                        /* Translators: %s is the server’s host name. */
+                        _("The certificate of “%s” is not trusted: it has been revoked"), host);
   if (flags & G_TLS_CERTIFICATE_INSECURE)
-    return "it uses an insecure algorithm";
-  return "it could not be verified";
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
+                        /* Translators: %s is the server’s host name. */
+                        _("The certificate of “%s” is not trusted: it uses an insecure "
+                          "algorithm"), host);
+  return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
+                      /* Translators: %s is the server’s host name. */
+                      _("The certificate of “%s” is not trusted: it could not be verified"),
+                      host);
 }
 
 static GError *
@@ -235,47 +265,60 @@ transport_error (RequestData  *data,
     {
       if (data->timed_out)
         return g_error_new (BEARER_ERROR, BEARER_ERROR_TIMED_OUT,
-                            "The server “%s” did not answer within %u seconds", host, timeout);
+                            g_dngettext (GETTEXT_PACKAGE,
+                                         /* Translators: %s is the server’s host name, %u
+                                          * the request’s time limit in seconds. */
+                                         "The server “%s” did not answer within %u second",
+                                         "The server “%s” did not answer within %u seconds",
+                                         timeout),
+                            host, timeout);
       return g_error_new (BEARER_ERROR, BEARER_ERROR_TIMED_OUT,
-                          "The server “%s” stopped answering", host);
+                          /* Translators: %s is the server’s host name. */
+                          _("The server “%s” stopped answering"), host);
     }
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "The request was cancelled");
+    return g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The request was cancelled"));
 
   if (data->tls_errors != 0)
-    return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
-                        "The certificate of “%s” is not trusted: %s", host,
-                        describe_tls_errors (data->tls_errors));
+    return describe_tls_errors (host, data->tls_errors);
 
   if (error->domain == G_TLS_ERROR)
     return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
-                        "A secure connection to “%s” could not be made: %s", host, error->message);
+                        /* Translators: the first %s is the server’s host name, the second
+                         * the TLS library’s explanation. */
+                        _("A secure connection to “%s” could not be made: %s"), host, error->message);
 
   if (error->domain == G_RESOLVER_ERROR ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_NOT_FOUND))
     return g_error_new (BEARER_ERROR, BEARER_ERROR_NAME_RESOLUTION,
-                        "The server “%s” could not be found. Check the token URL and your "
-                        "network connection", host);
+                        /* Translators: %s is the server’s host name. */
+                        _("The server “%s” could not be found. Check the token URL and your "
+                          "network connection"), host);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
     return g_error_new (BEARER_ERROR, BEARER_ERROR_CONNECTION_REFUSED,
-                        "The server “%s” refused the connection on port %d: is it running?",
+                        /* Translators: %s is the server’s host name, %d a TCP port number. */
+                        _("The server “%s” refused the connection on port %d: is it running?"),
                         host, g_uri_get_port (uri));
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE))
     return g_error_new (BEARER_ERROR, BEARER_ERROR_CONNECTION_FAILED,
-                        "The connection to “%s” closed before the whole reply arrived", host);
+                        /* Translators: %s is the server’s host name. */
+                        _("The connection to “%s” closed before the whole reply arrived"), host);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE) ||
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_HOST_UNREACHABLE))
     return g_error_new (BEARER_ERROR, BEARER_ERROR_CONNECTION_FAILED,
-                        "The server “%s” cannot be reached from this network", host);
+                        /* Translators: %s is the server’s host name. */
+                        _("The server “%s” cannot be reached from this network"), host);
 
   return g_error_new (BEARER_ERROR, BEARER_ERROR_CONNECTION_FAILED,
-                      "The connection to “%s” failed: %s", host, error->message);
+                      /* Translators: the first %s is the server’s host name, the second the
+                       * network library’s explanation. */
+                      _("The connection to “%s” failed: %s"), host, error->message);
 }
 
 static void
@@ -334,7 +377,9 @@ static GError *
 too_large_error (guint status)
 {
   GError *error = g_error_new (BEARER_ERROR, BEARER_ERROR_BODY_TOO_LARGE,
-                               "The server’s reply is larger than %d KiB: it cannot be a token",
+                               /* Translators: %d is a size in kibibytes (1024 bytes); it is
+                                * 1024. */
+                               _("The server’s reply is larger than %d KiB: it cannot be a token"),
                                BEARER_CLIENT_MAX_BODY_SIZE / 1024);
   bearer_error_set_http_status (error, status);
   return error;
@@ -410,13 +455,16 @@ send_cb (GObject      *source,
 
       if (shown != NULL)
         redirect = g_error_new (BEARER_ERROR, BEARER_ERROR_REDIRECT,
-                                "The token URL redirects (HTTP %u) to “%s”. Redirects are not "
-                                "followed for token requests: use that address as the token URL "
-                                "if you trust it", status, shown);
+                                /* Translators: %u is the HTTP status code (301, 302…), %s the
+                                 * address the server redirects to, quoted as it sent it. */
+                                _("The token URL redirects (HTTP %u) to “%s”. Redirects are not "
+                                  "followed for token requests: use that address as the token URL "
+                                  "if you trust it"), status, shown);
       else
         redirect = g_error_new (BEARER_ERROR, BEARER_ERROR_REDIRECT,
-                                "The token URL redirects (HTTP %u) without saying where. Check "
-                                "the token URL", status);
+                                /* Translators: %u is the HTTP status code (301, 302…). */
+                                _("The token URL redirects (HTTP %u) without saying where. Check "
+                                  "the token URL"), status);
       bearer_error_set_http_status (redirect, status);
       bearer_error_set_redirect_location (redirect, shown);
       g_task_return_error (task, redirect);

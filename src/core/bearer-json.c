@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "bearer-json-private.h"
 
 /* One pass over the text, without recursion: how deep it nests, and whether
@@ -89,7 +91,9 @@ bearer_json_parse (const char  *data,
   if (data == NULL || size == 0)
     {
       if (detail != NULL)
-        *detail = g_strdup ("no data");
+        /* Translators: why a reply is not valid JSON, in the place of the
+         * JSON parser’s own description of the mistake (after a colon). */
+        *detail = g_strdup (_("no data"));
       return BEARER_JSON_SYNTAX;
     }
 
@@ -112,7 +116,9 @@ bearer_json_parse (const char  *data,
   if (node == NULL)
     {
       if (detail != NULL)
-        *detail = g_strdup ("no value");
+        /* Translators: why a reply is not valid JSON, in the place of the
+         * JSON parser’s own description of the mistake (after a colon). */
+        *detail = g_strdup (_("no value"));
       return BEARER_JSON_SYNTAX;
     }
 

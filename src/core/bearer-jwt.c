@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "bearer-json-private.h"
 #include "bearer-jwt.h"
 
@@ -60,7 +62,7 @@ bearer_base64url_decode (const char  *text,
   if ((length < 0 ? strlen (text) : (gsize) length) - len > 2 || len % 4 == 1)
     {
       g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_BASE64,
-                           "The text has the wrong length for base64url");
+                           _("The text has the wrong length for base64url"));
       return NULL;
     }
 
@@ -73,8 +75,10 @@ bearer_base64url_decode (const char  *text,
       if (v < 0)
         {
           g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_BASE64,
-                       "The text holds a character that is not base64url at position %"
-                       G_GSIZE_FORMAT, i + 1);
+                       /* Translators: %lu is the position of the character in the
+                        * text, counted from 1. */
+                       _("The text holds a character that is not base64url at position %lu"),
+                       (unsigned long) (i + 1));
           return NULL;
         }
 
@@ -93,10 +97,15 @@ bearer_base64url_decode (const char  *text,
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
+typedef enum {
+  PART_HEADER,
+  PART_PAYLOAD,
+} Part;
+
 static JsonObject *
 decode_part (const char  *part,
              gsize        length,
-             const char  *what,
+             Part         which,
              GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
@@ -108,23 +117,33 @@ decode_part (const char  *part,
   bytes = bearer_base64url_decode (part, length, &local_error);
   if (bytes == NULL)
     {
-      g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_BASE64,
-                   "The token’s %s is not base64url: %s", what, local_error->message);
+      if (which == PART_HEADER)
+        g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_BASE64,
+                     /* Translators: the header is the first part of a JWT; %s says what
+                      * is wrong with its base64url encoding. */
+                     _("The token’s header is not base64url: %s"), local_error->message);
+      else
+        g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_BASE64,
+                     /* Translators: the payload is the second part of a JWT, its claims;
+                      * %s says what is wrong with its base64url encoding. */
+                     _("The token’s payload is not base64url: %s"), local_error->message);
       return NULL;
     }
 
   data = g_bytes_get_data (bytes, &size);
   if (bearer_json_parse (data, size, &root, NULL) != BEARER_JSON_OK)
     {
-      g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_JSON,
-                   "The token’s %s is not JSON", what);
+      g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_JSON,
+                           which == PART_HEADER ? _("The token’s header is not JSON")
+                                                : _("The token’s payload is not JSON"));
       return NULL;
     }
 
   if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      g_set_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_JSON,
-                   "The token’s %s is not a JSON object", what);
+      g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_JSON,
+                           which == PART_HEADER ? _("The token’s header is not a JSON object")
+                                                : _("The token’s payload is not a JSON object"));
       return NULL;
     }
 
@@ -161,7 +180,7 @@ bearer_jwt_decode (const char  *token,
   if (token == NULL || *token == '\0')
     {
       g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_NOT_A_JWT,
-                           "The token is empty");
+                           _("The token is empty"));
       return FALSE;
     }
 
@@ -172,22 +191,22 @@ bearer_jwt_decode (const char  *token,
   if (dots == 4)
     {
       g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_ENCRYPTED,
-                           "The token is an encrypted JWT (JWE): only the server can read it");
+                           _("The token is an encrypted JWT (JWE): only the server can read it"));
       return FALSE;
     }
   if (dots != 2)
     {
       g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_NOT_A_JWT,
-                           "The token is not a JWT");
+                           _("The token is not a JWT"));
       return FALSE;
     }
 
   dot1 = strchr (token, '.');
   dot2 = strchr (dot1 + 1, '.');
 
-  if (!(h = decode_part (token, dot1 - token, "header", error)))
+  if (!(h = decode_part (token, dot1 - token, PART_HEADER, error)))
     return FALSE;
-  if (!(p = decode_part (dot1 + 1, dot2 - dot1 - 1, "payload", error)))
+  if (!(p = decode_part (dot1 + 1, dot2 - dot1 - 1, PART_PAYLOAD, error)))
     return FALSE;
 
   if (header != NULL)

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -171,7 +172,9 @@ take_lock (const char  *path,
     {
       int saved = errno;
       g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
-                   "Cannot create the folder “%s”: %s", dir, g_strerror (saved));
+                   /* Translators: the first %s is a folder, the second the system’s
+                    * explanation of the failure. */
+                   _("Cannot create the folder “%s”: %s"), dir, g_strerror (saved));
       return -1;
     }
 
@@ -180,7 +183,9 @@ take_lock (const char  *path,
     {
       int saved = errno;
       g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
-                   "Cannot open “%s”: %s", lock_path, g_strerror (saved));
+                   /* Translators: the first %s is a file name, the second the system’s
+                    * explanation of the failure. */
+                   _("Cannot open “%s”: %s"), lock_path, g_strerror (saved));
       return -1;
     }
 
@@ -191,7 +196,9 @@ take_lock (const char  *path,
       if (saved == EINTR)
         continue;
       g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
-                   "Cannot lock “%s”: %s", lock_path, g_strerror (saved));
+                   /* Translators: the first %s is a file name, the second the system’s
+                    * explanation of the failure. */
+                   _("Cannot lock “%s”: %s"), lock_path, g_strerror (saved));
       close (fd);
       return -1;
     }
@@ -199,9 +206,102 @@ take_lock (const char  *path,
   return fd;
 }
 
+/* What is wrong with a damaged profiles file. */
+typedef enum {
+  DAMAGE_NONE,
+  DAMAGE_NOT_TEXT,
+  DAMAGE_NOT_JSON,
+  DAMAGE_NO_VERSION,
+  DAMAGE_NO_PROFILES,
+} Damage;
+
+/* When the file could not be renamed: one whole sentence for each kind of
+ * damage, for translators. */
+static GError *
+not_set_aside_error (const char *path,
+                     Damage      damage,
+                     const char *why_not)
+{
+  switch (damage)
+    {
+    case DAMAGE_NOT_TEXT:
+      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                          /* Translators: the first %s is the profiles file’s name, the
+                           * second the system’s explanation of why it could not be
+                           * renamed. */
+                          _("The profiles file “%s” is damaged (it is not text) and could not "
+                            "be set aside: %s. Bearer will not change it"), path, why_not);
+    case DAMAGE_NOT_JSON:
+      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                          /* Translators: the first %s is the profiles file’s name, the
+                           * second the system’s explanation of why it could not be
+                           * renamed. */
+                          _("The profiles file “%s” is damaged (it is not valid JSON) and could "
+                            "not be set aside: %s. Bearer will not change it"), path, why_not);
+    case DAMAGE_NO_VERSION:
+      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                          /* Translators: the first %s is the profiles file’s name, the
+                           * second the system’s explanation of why it could not be
+                           * renamed. */
+                          _("The profiles file “%s” is damaged (it has no format version) and "
+                            "could not be set aside: %s. Bearer will not change it"),
+                          path, why_not);
+    case DAMAGE_NO_PROFILES:
+    case DAMAGE_NONE:
+    default:
+      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                          /* Translators: the first %s is the profiles file’s name, the
+                           * second the system’s explanation of why it could not be
+                           * renamed. */
+                          _("The profiles file “%s” is damaged (it does not hold a list of "
+                            "profiles) and could not be set aside: %s. Bearer will not "
+                            "change it"), path, why_not);
+    }
+}
+
+/* When it was: one whole sentence for each kind of damage. */
+static GError *
+set_aside_error (Damage      damage,
+                 const char *aside)
+{
+  switch (damage)
+    {
+    case DAMAGE_NOT_TEXT:
+      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_CORRUPT,
+                          /* Translators: %s is the name the damaged file was renamed to
+                           * (a full path ending in profiles.json.corrupt-DATE). */
+                          _("The profiles file was damaged (it is not text). It has been kept "
+                            "as “%s” and Bearer starts with no profiles; secrets in the keyring "
+                            "are untouched"), aside);
+    case DAMAGE_NOT_JSON:
+      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_CORRUPT,
+                          /* Translators: %s is the name the damaged file was renamed to
+                           * (a full path ending in profiles.json.corrupt-DATE). */
+                          _("The profiles file was damaged (it is not valid JSON). It has been "
+                            "kept as “%s” and Bearer starts with no profiles; secrets in the "
+                            "keyring are untouched"), aside);
+    case DAMAGE_NO_VERSION:
+      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_CORRUPT,
+                          /* Translators: %s is the name the damaged file was renamed to
+                           * (a full path ending in profiles.json.corrupt-DATE). */
+                          _("The profiles file was damaged (it has no format version). It has "
+                            "been kept as “%s” and Bearer starts with no profiles; secrets in "
+                            "the keyring are untouched"), aside);
+    case DAMAGE_NO_PROFILES:
+    case DAMAGE_NONE:
+    default:
+      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_CORRUPT,
+                          /* Translators: %s is the name the damaged file was renamed to
+                           * (a full path ending in profiles.json.corrupt-DATE). */
+                          _("The profiles file was damaged (it does not hold a list of "
+                            "profiles). It has been kept as “%s” and Bearer starts with no "
+                            "profiles; secrets in the keyring are untouched"), aside);
+    }
+}
+
 static GError *
 set_aside (const char *path,
-           const char *why)
+           Damage      damage)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
@@ -216,15 +316,10 @@ set_aside (const char *path,
   if (g_rename (path, aside) != 0)
     {
       int saved = errno;
-      return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
-                          "The profiles file “%s” is damaged (%s) and could not be set aside: %s. "
-                          "Bearer will not change it", path, why, g_strerror (saved));
+      return not_set_aside_error (path, damage, g_strerror (saved));
     }
 
-  return g_error_new (BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_CORRUPT,
-                      "The profiles file was damaged (%s). It has been kept as “%s” and Bearer "
-                      "starts with no profiles; secrets in the keyring are untouched",
-                      why, aside);
+  return set_aside_error (damage, aside);
 }
 
 /* Reads the file as it is now. A missing file is an empty one. A damaged one
@@ -241,7 +336,7 @@ read_document (const char  *path,
   JsonObject *document;
   JsonNode *version, *profiles;
   gsize length;
-  const char *why = NULL;
+  Damage damage = DAMAGE_NONE;
 
   if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
@@ -249,7 +344,8 @@ read_document (const char  *path,
         goto empty;
 
       g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
-                   "Cannot read the profiles file: %s", local_error->message);
+                   /* Translators: %s is the system’s explanation of the failure. */
+                   _("Cannot read the profiles file: %s"), local_error->message);
       return NULL;
     }
 
@@ -258,19 +354,19 @@ read_document (const char  *path,
     case BEARER_JSON_OK:
       break;
     case BEARER_JSON_NOT_TEXT:
-      why = "it is not text";
+      damage = DAMAGE_NOT_TEXT;
       break;
     case BEARER_JSON_TOO_DEEP:
     case BEARER_JSON_SYNTAX:
     default:
-      why = "it is not valid JSON";
+      damage = DAMAGE_NOT_JSON;
       break;
     }
 
-  if (why == NULL && !JSON_NODE_HOLDS_OBJECT (root))
-    why = "it does not hold a list of profiles";
+  if (damage == DAMAGE_NONE && !JSON_NODE_HOLDS_OBJECT (root))
+    damage = DAMAGE_NO_PROFILES;
 
-  if (why == NULL)
+  if (damage == DAMAGE_NONE)
     {
       document = json_node_get_object (root);
       version = json_object_get_member (document, "version");
@@ -278,22 +374,23 @@ read_document (const char  *path,
 
       if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
           json_node_get_value_type (version) != G_TYPE_INT64 || json_node_get_int (version) < 1)
-        why = "it has no format version";
+        damage = DAMAGE_NO_VERSION;
       else if (json_node_get_int (version) > BEARER_PROFILES_FORMAT_VERSION)
         {
           g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_NEWER_VERSION,
-                       "The profiles file was written by a newer version of Bearer (format %"
-                       G_GINT64_FORMAT "). This version leaves it untouched: update Bearer",
-                       json_node_get_int (version));
+                       /* Translators: %lld is the number of the file’s format (2, 3…). */
+                       _("The profiles file was written by a newer version of Bearer (format "
+                         "%lld). This version leaves it untouched: update Bearer"),
+                       (long long) json_node_get_int (version));
           return NULL;
         }
       else if (profiles == NULL || !JSON_NODE_HOLDS_ARRAY (profiles))
-        why = "it does not hold a list of profiles";
+        damage = DAMAGE_NO_PROFILES;
       else
         return json_object_ref (document);
     }
 
-  g_propagate_error (corrupt, set_aside (path, why));
+  g_propagate_error (corrupt, set_aside (path, damage));
   if (*corrupt != NULL && (*corrupt)->code == BEARER_PROFILE_STORE_ERROR_IO)
     {
       /* Could not set it aside: stop, and touch nothing. */
@@ -333,7 +430,8 @@ write_document (const char  *path,
                                  0600, &local_error))
     {
       g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
-                   "Cannot save the profiles: %s", local_error->message);
+                   /* Translators: %s is the system’s explanation of the failure. */
+                   _("Cannot save the profiles: %s"), local_error->message);
       return FALSE;
     }
 
@@ -387,7 +485,8 @@ transaction_run (Transaction  *tx,
             {
               g_set_error (error, BEARER_PROFILE_STORE_ERROR,
                            BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME,
-                           "Another profile is already called “%s”", tx->name);
+                           /* Translators: %s is a profile’s name. */
+                           _("Another profile is already called “%s”"), tx->name);
               ok = FALSE;
               break;
             }
@@ -418,8 +517,8 @@ transaction_run (Transaction  *tx,
         {
           if (found == G_MAXUINT)
             {
-              g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_NOT_FOUND,
-                           "No such profile");
+              g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR,
+                                   BEARER_PROFILE_STORE_ERROR_NOT_FOUND, _("No such profile"));
               ok = FALSE;
             }
           else

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "bearer-enum-types.h"
 #include "bearer-profile.h"
 #include "bearer-profile-store.h"
@@ -310,10 +312,23 @@ read_enum (JsonObject  *object,
     return TRUE;
 
   text = json_object_get_string_member_with_default (object, json_names[prop_id], NULL);
-  if (text == NULL || !bearer_enum_from_nick (type, text, value))
+  if (text == NULL)
     {
       g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
-                   "“%s” is not a valid %s", text ? text : "(not text)", json_names[prop_id]);
+                   /* Translators: %s is the name of a member of a profile in
+                    * profiles.json (grant_type, client_auth, body_encoding), not
+                    * translated; its value is not a string. */
+                   _("“(not text)” is not a valid %s"), json_names[prop_id]);
+      return FALSE;
+    }
+  if (!bearer_enum_from_nick (type, text, value))
+    {
+      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
+                   /* Translators: the first %s is the value found in profiles.json
+                    * (refresh_token, basic…), the second the name of the member that
+                    * holds it (grant_type, client_auth, body_encoding); neither is
+                    * translated. */
+                   _("“%s” is not a valid %s"), text, json_names[prop_id]);
       return FALSE;
     }
 
@@ -354,7 +369,7 @@ bearer_profile_new_from_json (JsonObject  *object,
   if (id == NULL || *id == '\0')
     {
       g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
-                           "A profile has no id");
+                           _("A profile has no id"));
       return NULL;
     }
 
@@ -400,7 +415,9 @@ bearer_profile_new_from_json (JsonObject  *object,
                                       &location))
             {
               g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
-                           "Extra parameter %u of “%s” is not valid", i + 1,
+                           /* Translators: %u is the parameter’s position in the list,
+                            * counted from 1; %s is the profile’s name. */
+                           _("Extra parameter %u of “%s” is not valid"), i + 1,
                            bearer_profile_get_name (self));
               return NULL;
             }

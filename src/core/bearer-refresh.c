@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -201,7 +202,9 @@ profile_lock_try (GTask *task)
     {
       int saved = errno;
       fail_task (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                    "Cannot lock the profile: %s", g_strerror (saved)));
+                                    /* Translators: %s is the system’s explanation of the
+                                     * failure. */
+                                    _("Cannot lock the profile: %s"), g_strerror (saved)));
       return TRUE;
     }
 
@@ -216,7 +219,7 @@ profile_lock_poll_cb (gpointer user_data)
 
   if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
     {
-      fail_task (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled"));
+      fail_task (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
       return G_SOURCE_REMOVE;
     }
 
@@ -226,9 +229,15 @@ profile_lock_poll_cb (gpointer user_data)
   if (g_get_monotonic_time () > lock->deadline)
     {
       fail_task (task, g_error_new (G_IO_ERROR, G_IO_ERROR_BUSY,
-                                    "Another Bearer process has been refreshing “%s” for "
-                                    "more than %d seconds", lock->profile_name,
-                                    BEARER_REFRESH_LOCK_TIMEOUT));
+                                    g_dngettext (GETTEXT_PACKAGE,
+                                                 /* Translators: %s is a profile’s name,
+                                                  * %d a number of seconds (120). */
+                                                 "Another Bearer process has been refreshing "
+                                                 "“%s” for more than %d second",
+                                                 "Another Bearer process has been refreshing "
+                                                 "“%s” for more than %d seconds",
+                                                 BEARER_REFRESH_LOCK_TIMEOUT),
+                                    lock->profile_name, BEARER_REFRESH_LOCK_TIMEOUT));
       return G_SOURCE_REMOVE;
     }
 
@@ -255,7 +264,9 @@ profile_lock_take (GTask          *task,
     {
       int saved = errno;
       fail_task (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                    "Cannot create the lock file “%s”: %s", path,
+                                    /* Translators: the first %s is a file name, the second
+                                     * the system’s explanation of the failure. */
+                                    _("Cannot create the lock file “%s”: %s"), path,
                                     g_strerror (saved)));
       return;
     }
@@ -415,9 +426,20 @@ token_cb (GObject      *source,
 
 static GError *
 sign_in_error (BearerError  code,
-               const char  *message)
+               const char  *format,
+               ...) G_GNUC_PRINTF (2, 3);
+
+static GError *
+sign_in_error (BearerError  code,
+               const char  *format,
+               ...)
 {
-  GError *error = g_error_new (BEARER_ERROR, code, "%s", message);
+  va_list args;
+  GError *error;
+
+  va_start (args, format);
+  error = g_error_new_valist (BEARER_ERROR, code, format, args);
+  va_end (args);
 
   bearer_error_set_dead_refresh_token (error, TRUE);
   return error;
@@ -430,7 +452,6 @@ ask_server (GTask *task)
   g_autoptr(BearerTokenRequest) request = NULL;
   BearerGrantType grant = bearer_profile_get_grant_type (r->profile);
   const char *name = bearer_profile_get_name (r->profile);
-  g_autofree char *message = NULL;
 
   /* A profile signed in through the browser keeps itself alive with its
    * refresh token. */
@@ -441,17 +462,20 @@ ask_server (GTask *task)
     {
       if (bearer_secrets_get_refresh_token (r->current) == NULL)
         {
-          message = g_strdup_printf ("No refresh token is stored for “%s”: paste one first",
-                                     name);
-          fail_task (task, sign_in_error (BEARER_ERROR_MISSING_PARAMETER, message));
+          fail_task (task, sign_in_error (BEARER_ERROR_MISSING_PARAMETER,
+                                          /* Translators: %s is a profile’s name. */
+                                          _("No refresh token is stored for “%s”: paste one "
+                                            "first"), name));
           return;
         }
 
       if (bearer_secrets_get_needs_sign_in (r->current) && !(r->flags & BEARER_REFRESH_FORCE))
         {
-          message = g_strdup_printf ("The server refused the refresh token of “%s” earlier: "
-                                     "sign in again and paste a new one", name);
-          fail_task (task, sign_in_error (BEARER_ERROR_INVALID_GRANT, message));
+          fail_task (task, sign_in_error (BEARER_ERROR_INVALID_GRANT,
+                                          /* Translators: %s is a profile’s name. */
+                                          _("The server refused the refresh token of “%s” "
+                                            "earlier: sign in again and paste a new one"),
+                                          name));
           return;
         }
     }

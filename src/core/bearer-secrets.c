@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "bearer-json-private.h"
 #include "bearer-redact.h"
 #include "bearer-secrets.h"
@@ -309,8 +311,8 @@ bundle_from_text (const char  *text,
       !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_CORRUPT,
-                           "The keyring item of this profile is not Bearer’s: store the "
-                           "secrets again");
+                           _("The keyring item of this profile is not Bearer’s: store the "
+                             "secrets again"));
       return NULL;
     }
 
@@ -339,18 +341,25 @@ keyring_error (const GError *error)
 
   if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
     return g_error_new (BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED,
-                        "The keyring is locked: unlock it to use this profile’s secrets (%s)",
+                        /* Translators: %s is the keyring’s own explanation (libsecret’s
+                         * error message). */
+                        _("The keyring is locked: unlock it to use this profile’s secrets (%s)"),
                         error->message);
 
   if (error->domain == SECRET_ERROR)
     return g_error_new (BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_FAILED,
-                        "The keyring refused: %s", error->message);
+                        /* Translators: %s is the keyring’s own explanation (libsecret’s
+                         * error message). */
+                        _("The keyring refused: %s"), error->message);
 
   /* D-Bus and I/O errors: there is no secret service to talk to. */
   return g_error_new (BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_UNAVAILABLE,
-                      "No keyring is available: %s. Bearer keeps client secrets and refresh "
-                      "tokens only in the keyring (GNOME Keyring, KWallet or another Secret "
-                      "Service)", error->message);
+                      /* Translators: %s is the system’s explanation (a D-Bus error
+                       * message). “Secret Service” is the name of the freedesktop.org
+                       * keyring interface. */
+                      _("No keyring is available: %s. Bearer keeps client secrets and refresh "
+                        "tokens only in the keyring (GNOME Keyring, KWallet or another Secret "
+                        "Service)"), error->message);
 }
 
 static GHashTable *
@@ -437,8 +446,8 @@ search_cb (GObject      *source,
   if (secret_item_get_locked (item) || (value = secret_item_get_secret (item)) == NULL)
     {
       g_list_free_full (items, g_object_unref);
-      g_task_return_new_error (task, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED,
-                               "The keyring is locked: unlock it to use this profile’s secrets");
+      g_task_return_new_error (task, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED, "%s",
+                               _("The keyring is locked: unlock it to use this profile’s secrets"));
       return;
     }
 
@@ -531,7 +540,9 @@ bearer_secrets_store_async (const char          *profile_id,
   g_task_set_source_tag (task, bearer_secrets_store_async);
 
   attributes = attributes_for (profile_id);
-  label = g_strdup_printf ("Bearer: %s (client secret and tokens)",
+  /* Translators: the label of a profile’s item in the keyring, as shown in
+   * Passwords and Keys (Seahorse); %s is the profile’s name. */
+  label = g_strdup_printf (_("Bearer: %s (client secret and tokens)"),
                            profile_name != NULL ? profile_name : profile_id);
   text = bundle_to_text (secrets);
   secret_password_storev (bearer_secrets_get_schema (), attributes, SECRET_COLLECTION_DEFAULT,

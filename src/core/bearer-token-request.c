@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
 #include "bearer-error-private.h"
@@ -391,7 +392,7 @@ parse_token_url (BearerTokenRequest  *self,
   if (self->token_url == NULL || *self->token_url == '\0')
     {
       g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
-                           "No token URL is set");
+                           _("No token URL is set"));
       return NULL;
     }
 
@@ -403,14 +404,16 @@ parse_token_url (BearerTokenRequest  *self,
       (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0))
     {
       g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
-                   "The token URL “%s” is not a web address (https://…)", self->token_url);
+                   /* Translators: %s is the token URL as the user typed it. */
+                   _("The token URL “%s” is not a web address (https://…)"), self->token_url);
       return NULL;
     }
 
   if (host == NULL || *host == '\0')
     {
       g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
-                   "The token URL “%s” names no server", self->token_url);
+                   /* Translators: %s is the token URL as the user typed it. */
+                   _("The token URL “%s” names no server"), self->token_url);
       return NULL;
     }
 
@@ -418,7 +421,7 @@ parse_token_url (BearerTokenRequest  *self,
   if (g_uri_get_user (uri) != NULL || g_uri_get_password (uri) != NULL)
     {
       g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
-                           "The token URL must not contain a user name or password");
+                           _("The token URL must not contain a user name or password"));
       return NULL;
     }
 
@@ -426,15 +429,17 @@ parse_token_url (BearerTokenRequest  *self,
       !self->allow_insecure_http && !host_is_loopback (host))
     {
       g_set_error (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL,
-                   "The token URL uses plain http:// to “%s”: secrets would cross the "
-                   "network unencrypted. Use https://, or allow plain HTTP for this "
-                   "connection if it is a test server on a network you trust", host);
+                   /* Translators: %s is the server’s host name. */
+                   _("The token URL uses plain http:// to “%s”: secrets would cross the "
+                     "network unencrypted. Use https://, or allow plain HTTP for this "
+                     "connection if it is a test server on a network you trust"), host);
       return NULL;
     }
 
   return g_steal_pointer (&uri);
 }
 
+/* One whole sentence for each missing part, for translators. */
 static gboolean
 check_required (BearerTokenRequest  *self,
                 GError             **error)
@@ -442,25 +447,25 @@ check_required (BearerTokenRequest  *self,
   const char *missing = NULL;
 
   if (self->client_auth != BEARER_CLIENT_AUTH_NONE && self->client_id == NULL)
-    missing = "a client ID";
+    missing = _("The request needs a client ID");
   else
     switch (self->grant_type)
       {
       case BEARER_GRANT_REFRESH_TOKEN:
         if (self->refresh_token == NULL)
-          missing = "a refresh token";
+          missing = _("The request needs a refresh token");
         break;
       case BEARER_GRANT_PASSWORD:
         if (self->username == NULL)
-          missing = "a username";
+          missing = _("The request needs a username");
         else if (self->password == NULL)
-          missing = "a password";
+          missing = _("The request needs a password");
         break;
       case BEARER_GRANT_AUTHORIZATION_CODE:
         if (self->code == NULL)
-          missing = "an authorization code";
+          missing = _("The request needs an authorization code");
         else if (self->redirect_uri == NULL)
-          missing = "a redirect URI";
+          missing = _("The request needs a redirect URI");
         break;
       case BEARER_GRANT_CLIENT_CREDENTIALS:
       default:
@@ -469,8 +474,7 @@ check_required (BearerTokenRequest  *self,
 
   if (missing != NULL)
     {
-      g_set_error (error, BEARER_ERROR, BEARER_ERROR_MISSING_PARAMETER,
-                   "The request needs %s", missing);
+      g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_MISSING_PARAMETER, missing);
       return FALSE;
     }
 
@@ -508,7 +512,7 @@ check_parameters (BearerTokenRequest  *self,
       if (*param->name == '\0')
         {
           g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_INVALID_PARAMETER,
-                               "An extra parameter has no name");
+                               _("An extra parameter has no name"));
           return FALSE;
         }
 
@@ -519,7 +523,8 @@ check_parameters (BearerTokenRequest  *self,
         {
           g_autofree char *shown = bearer_sanitize_server_text (param->name, -1, 60);
           g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_PARAMETER,
-                       "“%s” cannot be the name of an HTTP header", shown ? shown : "");
+                       /* Translators: %s is the name the user gave an extra header. */
+                       _("“%s” cannot be the name of an HTTP header"), shown ? shown : "");
           return FALSE;
         }
 
@@ -527,7 +532,9 @@ check_parameters (BearerTokenRequest  *self,
         if (g_ascii_strcasecmp (param->name, reserved_headers[j]) == 0)
           {
             g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_PARAMETER,
-                         "The %s header is set by Bearer itself and cannot be changed",
+                         /* Translators: %s is the name of an HTTP header (Content-Type,
+                          * Host…), not translated. */
+                         _("The %s header is set by Bearer itself and cannot be changed"),
                          reserved_headers[j]);
             return FALSE;
           }
@@ -535,7 +542,9 @@ check_parameters (BearerTokenRequest  *self,
       if (strpbrk (param->value, "\r\n") != NULL)
         {
           g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_PARAMETER,
-                       "The value of the %s header holds a line break", param->name);
+                       /* Translators: %s is the name of an HTTP header, as the user
+                        * typed it. */
+                       _("The value of the %s header holds a line break"), param->name);
           return FALSE;
         }
     }

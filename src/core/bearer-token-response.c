@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
 #include <libsoup/soup.h>
 
 #include "bearer-enum-types.h"
@@ -228,12 +229,17 @@ html_error (guint       status,
 
   if (title != NULL)
     error = new_error (BEARER_ERROR_HTML_PAGE, status,
-                       "The server answered with a web page instead of a token "
-                       "(HTTP %u %s): “%s”", status, status_phrase (status), title);
+                       /* Translators: “HTTP %u %s” is the HTTP status code and its
+                        * standard English reason phrase (“HTTP 502 Bad Gateway”); the
+                        * quoted %s is the title of the page, as the server sent it. */
+                       _("The server answered with a web page instead of a token "
+                         "(HTTP %u %s): “%s”"), status, status_phrase (status), title);
   else
     error = new_error (BEARER_ERROR_HTML_PAGE, status,
-                       "The server answered with a web page instead of a token (HTTP %u %s). "
-                       "Check the token URL", status, status_phrase (status));
+                       /* Translators: “HTTP %u %s” is the HTTP status code and its
+                        * standard English reason phrase (“HTTP 502 Bad Gateway”). */
+                       _("The server answered with a web page instead of a token (HTTP %u %s). "
+                         "Check the token URL"), status, status_phrase (status));
 
   bearer_error_set_oauth (error, NULL, NULL, NULL, NULL, title);
   return error;
@@ -248,11 +254,16 @@ status_error (guint       status,
 
   if (words != NULL)
     error = new_error (BEARER_ERROR_HTTP_STATUS, status,
-                       "The server answered HTTP %u %s: “%s”",
+                       /* Translators: “HTTP %u %s” is the HTTP status code and its
+                        * standard English reason phrase (“HTTP 403 Forbidden”); the
+                        * quoted %s is the server’s own explanation, as it sent it. */
+                       _("The server answered HTTP %u %s: “%s”"),
                        status, status_phrase (status), words);
   else
     error = new_error (BEARER_ERROR_HTTP_STATUS, status,
-                       "The server answered HTTP %u %s, with no explanation",
+                       /* Translators: “HTTP %u %s” is the HTTP status code and its
+                        * standard English reason phrase (“HTTP 403 Forbidden”). */
+                       _("The server answered HTTP %u %s, with no explanation"),
                        status, status_phrase (status));
 
   bearer_error_set_oauth (error, NULL, NULL, NULL, NULL, words);
@@ -312,37 +323,133 @@ mentions_refresh_token (const char *text)
   return strstr (lower, "refresh token") != NULL || strstr (lower, "refresh_token") != NULL;
 }
 
-static const char *
-refused_what (BearerError     code,
-              BearerGrantType grant_type)
+/* The message of an OAuth error reply: what the server refused, the OAuth
+ * error code, and the server's own words when it gave some. One whole
+ * sentence for each case, for translators. */
+static char *
+refusal_message (BearerError      code,
+                 BearerGrantType  grant_type,
+                 gboolean         dead,
+                 const char      *error_code,
+                 const char      *words)
 {
+  /* Whatever the server called it (invalid_request, say). */
+  if (dead)
+    {
+      code = BEARER_ERROR_INVALID_GRANT;
+      grant_type = BEARER_GRANT_REFRESH_TOKEN;
+    }
+
   switch (code)
     {
     case BEARER_ERROR_INVALID_CLIENT:
-      return "The server did not accept the client ID or secret";
+      if (words != NULL)
+        /* Translators: %s in parentheses is the OAuth error code the server sent
+         * (invalid_client…), not translated; the last %s is the server’s own
+         * explanation, as it sent it. */
+        return g_strdup_printf (_("The server did not accept the client ID or secret (%s): %s"),
+                                error_code, words);
+      /* Translators: %s is the OAuth error code the server sent (invalid_client…),
+       * not translated. */
+      return g_strdup_printf (_("The server did not accept the client ID or secret (%s)"),
+                              error_code);
+
     case BEARER_ERROR_INVALID_GRANT:
       switch (grant_type)
         {
         case BEARER_GRANT_REFRESH_TOKEN:
-          return "The server refused the refresh token";
+          if (words != NULL)
+            /* Translators: %s in parentheses is the OAuth error code the server
+             * sent (invalid_grant…), not translated; the last %s is the server’s
+             * own explanation, as it sent it. */
+            return g_strdup_printf (_("The server refused the refresh token (%s): %s"),
+                                    error_code, words);
+          /* Translators: %s is the OAuth error code the server sent
+           * (invalid_grant…), not translated. */
+          return g_strdup_printf (_("The server refused the refresh token (%s)"), error_code);
+
         case BEARER_GRANT_PASSWORD:
-          return "The server refused the username or password";
+          if (words != NULL)
+            /* Translators: %s in parentheses is the OAuth error code the server
+             * sent (invalid_grant), not translated; the last %s is the server’s
+             * own explanation, as it sent it. */
+            return g_strdup_printf (_("The server refused the username or password (%s): %s"),
+                                    error_code, words);
+          /* Translators: %s is the OAuth error code the server sent
+           * (invalid_grant), not translated. */
+          return g_strdup_printf (_("The server refused the username or password (%s)"),
+                                  error_code);
+
         case BEARER_GRANT_AUTHORIZATION_CODE:
-          return "The server refused the authorization code";
+          if (words != NULL)
+            /* Translators: %s in parentheses is the OAuth error code the server
+             * sent (invalid_grant), not translated; the last %s is the server’s
+             * own explanation, as it sent it. */
+            return g_strdup_printf (_("The server refused the authorization code (%s): %s"),
+                                    error_code, words);
+          /* Translators: %s is the OAuth error code the server sent
+           * (invalid_grant), not translated. */
+          return g_strdup_printf (_("The server refused the authorization code (%s)"),
+                                  error_code);
+
         case BEARER_GRANT_CLIENT_CREDENTIALS:
         default:
-          return "The server refused the grant";
+          if (words != NULL)
+            /* Translators: “grant” is what the client offers in exchange for a
+             * token (here its own credentials). %s in parentheses is the OAuth
+             * error code the server sent (invalid_grant), not translated; the
+             * last %s is the server’s own explanation, as it sent it. */
+            return g_strdup_printf (_("The server refused the grant (%s): %s"), error_code, words);
+          /* Translators: “grant” is what the client offers in exchange for a
+           * token (here its own credentials). %s is the OAuth error code the
+           * server sent (invalid_grant), not translated. */
+          return g_strdup_printf (_("The server refused the grant (%s)"), error_code);
         }
+
     case BEARER_ERROR_UNAUTHORIZED_CLIENT:
-      return "This client may not use this grant type";
+      if (words != NULL)
+        /* Translators: %s in parentheses is the OAuth error code the server sent
+         * (unauthorized_client), not translated; the last %s is the server’s own
+         * explanation, as it sent it. */
+        return g_strdup_printf (_("This client may not use this grant type (%s): %s"),
+                                error_code, words);
+      /* Translators: %s is the OAuth error code the server sent
+       * (unauthorized_client), not translated. */
+      return g_strdup_printf (_("This client may not use this grant type (%s)"), error_code);
+
     case BEARER_ERROR_UNSUPPORTED_GRANT_TYPE:
-      return "The server does not support this grant type";
+      if (words != NULL)
+        /* Translators: %s in parentheses is the OAuth error code the server sent
+         * (unsupported_grant_type), not translated; the last %s is the server’s
+         * own explanation, as it sent it. */
+        return g_strdup_printf (_("The server does not support this grant type (%s): %s"),
+                                error_code, words);
+      /* Translators: %s is the OAuth error code the server sent
+       * (unsupported_grant_type), not translated. */
+      return g_strdup_printf (_("The server does not support this grant type (%s)"), error_code);
+
     case BEARER_ERROR_INVALID_SCOPE:
-      return "The server refused the requested scope";
+      if (words != NULL)
+        /* Translators: %s in parentheses is the OAuth error code the server sent
+         * (invalid_scope), not translated; the last %s is the server’s own
+         * explanation, as it sent it. */
+        return g_strdup_printf (_("The server refused the requested scope (%s): %s"),
+                                error_code, words);
+      /* Translators: %s is the OAuth error code the server sent (invalid_scope),
+       * not translated. */
+      return g_strdup_printf (_("The server refused the requested scope (%s)"), error_code);
+
     case BEARER_ERROR_INVALID_REQUEST:
     case BEARER_ERROR_OAUTH_OTHER:
     default:
-      return "The server refused the request";
+      if (words != NULL)
+        /* Translators: %s in parentheses is the OAuth error code the server sent
+         * (invalid_request, access_denied, server_error…), not translated; the
+         * last %s is the server’s own explanation, as it sent it. */
+        return g_strdup_printf (_("The server refused the request (%s): %s"), error_code, words);
+      /* Translators: %s is the OAuth error code the server sent (invalid_request,
+       * access_denied, server_error…), not translated. */
+      return g_strdup_printf (_("The server refused the request (%s)"), error_code);
     }
 }
 
@@ -357,9 +464,10 @@ oauth_error (guint            status,
   g_autofree char *uri = NULL;
   g_autofree char *hint = NULL;
   g_autofree char *message = NULL;
+  g_autofree char *words_and_hint = NULL;
+  g_autofree char *text = NULL;
   const char *words;
   gboolean dead = FALSE;
-  GString *text;
   GError *error;
 
   error_code = bearer_sanitize_server_text (member_string (object, "error"), -1, 80);
@@ -388,17 +496,16 @@ oauth_error (guint            status,
     }
 
   words = description != NULL ? description : message != NULL ? message : hint;
-
-  text = g_string_new (dead ? "The server refused the refresh token"
-                            : refused_what (code, grant_type));
-  g_string_append_printf (text, " (%s)", error_code);
-  if (words != NULL)
-    g_string_append_printf (text, ": %s", words);
   if (hint != NULL && words != hint && g_strcmp0 (hint, words) != 0)
-    g_string_append_printf (text, " (%s)", hint);
+    {
+      /* Translators: the server’s explanation of an error, then its hint
+       * (Laravel Passport sends both), each as the server sent it. */
+      words_and_hint = g_strdup_printf (C_("server explanation and hint", "%s (%s)"), words, hint);
+      words = words_and_hint;
+    }
 
-  error = g_error_new_literal (BEARER_ERROR, code, text->str);
-  g_string_free (text, TRUE);
+  text = refusal_message (code, grant_type, dead, error_code, words);
+  error = g_error_new_literal (BEARER_ERROR, code, text);
 
   bearer_error_set_http_status (error, status);
   bearer_error_set_oauth (error, error_code, description, uri, hint, message);
@@ -432,12 +539,25 @@ is_token_type (const char *text)
   return TRUE;
 }
 
+/* A known member of the wrong type or out of range: @format is a whole
+ * sentence, whose %s is the member's name. */
 static GError *
-wrong_type (const char *field,
-            const char *what)
+wrong_type (const char *format,
+            ...) G_GNUC_PRINTF (1, 2);
+
+static GError *
+wrong_type (const char *format,
+            ...)
 {
-  return new_error (BEARER_ERROR_WRONG_TYPE, 200,
-                    "The server’s reply is not usable: %s %s", field, what);
+  va_list args;
+  GError *error;
+
+  va_start (args, format);
+  error = g_error_new_valist (BEARER_ERROR, BEARER_ERROR_WRONG_TYPE, format, args);
+  va_end (args);
+
+  bearer_error_set_http_status (error, 200);
+  return error;
 }
 
 /* NULL when the member is absent or JSON null. */
@@ -484,7 +604,10 @@ parse_expires_in (JsonNode  *node,
       if (*stripped == '\0' || !g_ascii_string_to_unsigned (stripped, 10, 0, G_MAXUINT64,
                                                             &parsed, NULL))
         {
-          *error = wrong_type ("expires_in", "is not a number of seconds");
+          *error = wrong_type (/* Translators: %s is the name of a member of the server’s
+                                * JSON reply (expires_in), not translated. */
+                               _("The server’s reply is not usable: %s is not a number of seconds"),
+                               "expires_in");
           return FALSE;
         }
       if (parsed > (guint64) BEARER_MAX_EXPIRES_IN)
@@ -493,7 +616,10 @@ parse_expires_in (JsonNode  *node,
     }
   else
     {
-      *error = wrong_type ("expires_in", "is not a number of seconds");
+      *error = wrong_type (/* Translators: %s is the name of a member of the server’s
+                            * JSON reply (expires_in), not translated. */
+                           _("The server’s reply is not usable: %s is not a number of seconds"),
+                           "expires_in");
       return FALSE;
     }
 
@@ -504,7 +630,11 @@ parse_expires_in (JsonNode  *node,
   return TRUE;
 
 out_of_range:
-  *error = wrong_type ("expires_in", "is not a whole number of seconds between 0 and 100 years");
+  *error = wrong_type (/* Translators: %s is the name of a member of the server’s JSON reply
+                        * (expires_in), not translated. */
+                       _("The server’s reply is not usable: %s is not a whole number of seconds "
+                         "between 0 and 100 years"),
+                       "expires_in");
   return FALSE;
 }
 
@@ -520,7 +650,10 @@ parse_scope (JsonNode  *node,
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
     {
-      *error = wrong_type ("scope", "is neither text nor a list");
+      *error = wrong_type (/* Translators: %s is the name of a member of the server’s JSON
+                            * reply (scope), not translated. */
+                           _("The server’s reply is not usable: %s is neither text nor a list"),
+                           "scope");
       return NULL;
     }
 
@@ -532,7 +665,11 @@ parse_scope (JsonNode  *node,
 
       if (!node_is_string (item))
         {
-          *error = wrong_type ("scope", "is a list of something other than text");
+          *error = wrong_type (/* Translators: %s is the name of a member of the server’s
+                                * JSON reply (scope), not translated. */
+                               _("The server’s reply is not usable: %s is a list of something "
+                                 "other than text"),
+                               "scope");
           return NULL;
         }
       if (joined->len > 0)
@@ -555,20 +692,24 @@ token_from_object (JsonObject  *object,
   node = member (object, "access_token");
   if (node == NULL || (node_is_string (node) && *json_node_get_string (node) == '\0'))
     {
-      *error = new_error (BEARER_ERROR_NO_ACCESS_TOKEN, 200,
-                          "The server’s reply has no access token");
+      *error = new_error (BEARER_ERROR_NO_ACCESS_TOKEN, 200, "%s",
+                          _("The server’s reply has no access token"));
       return NULL;
     }
   if (!node_is_string (node))
     {
-      *error = wrong_type ("access_token", "is not text");
+      *error = wrong_type (/* Translators: %s is the name of a member of the server’s
+                            * JSON reply (access_token…), not translated. */
+                           _("The server’s reply is not usable: %s is not text"), "access_token");
       return NULL;
     }
   if (!is_visible_ascii (json_node_get_string (node)))
     {
-      *error = wrong_type ("access_token",
-                           "holds spaces, line breaks or other characters that cannot be "
-                           "sent in an HTTP header");
+      *error = wrong_type (/* Translators: %s is the name of a member of the server’s JSON
+                            * reply (access_token), not translated. */
+                           _("The server’s reply is not usable: %s holds spaces, line breaks or "
+                             "other characters that cannot be sent in an HTTP header"),
+                           "access_token");
       return NULL;
     }
   self->access_token = g_strdup (json_node_get_string (node));
@@ -579,7 +720,10 @@ token_from_object (JsonObject  *object,
     self->token_type = g_strdup ("Bearer");
   else if (!node_is_string (node) || !is_token_type (json_node_get_string (node)))
     {
-      *error = wrong_type ("token_type", "is not a single word");
+      *error = wrong_type (/* Translators: %s is the name of a member of the server’s JSON
+                            * reply (token_type), not translated. */
+                           _("The server’s reply is not usable: %s is not a single word"),
+                           "token_type");
       return NULL;
     }
   else if (g_ascii_strcasecmp (json_node_get_string (node), "bearer") == 0)
@@ -612,7 +756,10 @@ token_from_object (JsonObject  *object,
     {
       if (!node_is_string (node))
         {
-          *error = wrong_type ("refresh_token", "is not text");
+          *error = wrong_type (/* Translators: %s is the name of a member of the server’s
+                                * JSON reply (access_token…), not translated. */
+                               _("The server’s reply is not usable: %s is not text"),
+                               "refresh_token");
           return NULL;
         }
       if (*json_node_get_string (node) != '\0')
@@ -632,7 +779,9 @@ token_from_object (JsonObject  *object,
     {
       if (!node_is_string (node))
         {
-          *error = wrong_type ("id_token", "is not text");
+          *error = wrong_type (/* Translators: %s is the name of a member of the server’s
+                                * JSON reply (access_token…), not translated. */
+                               _("The server’s reply is not usable: %s is not text"), "id_token");
           return NULL;
         }
       self->id_token = g_strdup (json_node_get_string (node));
@@ -727,8 +876,9 @@ bearer_token_response_parse (guint             status,
         g_propagate_error (error, status_error (status, NULL));
       else
         g_propagate_error (error, new_error (BEARER_ERROR_EMPTY_BODY, status,
-                                             "The server answered HTTP %u with an empty reply "
-                                             "instead of a token", status));
+                                             /* Translators: %u is an HTTP status code (200). */
+                                             _("The server answered HTTP %u with an empty reply "
+                                               "instead of a token"), status));
       return NULL;
 
     case KIND_HTML:
@@ -741,11 +891,18 @@ bearer_token_response_parse (guint             status,
           g_autofree char *line = first_line (data, size);
           g_propagate_error (error, status_error (status, line));
         }
+      else if (content_type != NULL)
+        g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
+                                             /* Translators: %u is an HTTP status code (200),
+                                              * %s the media type the server gave its reply
+                                              * (text/plain). */
+                                             _("The server’s reply is neither JSON nor a form "
+                                               "(HTTP %u, %s)"), status, content_type));
       else
         g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
-                                             "The server’s reply is neither JSON nor a form "
-                                             "(HTTP %u, %s)", status,
-                                             content_type ? content_type : "no content type"));
+                                             /* Translators: %u is an HTTP status code (200). */
+                                             _("The server’s reply is neither JSON nor a form "
+                                               "(HTTP %u, no content type)"), status));
       return NULL;
 
     case KIND_FORM:
@@ -755,8 +912,8 @@ bearer_token_response_parse (guint             status,
 
         if (memchr (start, '\0', left) != NULL || !g_utf8_validate (start, left, NULL))
           {
-            g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
-                                                 "The server’s reply is not valid text"));
+            g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status, "%s",
+                                                 _("The server’s reply is not valid text")));
             return NULL;
           }
         object = object_from_form (start, left);
@@ -769,21 +926,35 @@ bearer_token_response_parse (guint             status,
         {
         case BEARER_JSON_NOT_TEXT:
           g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
-                                               "The server’s reply is not valid text: it holds "
-                                               "a NUL character or bytes that are not UTF-8 "
-                                               "(HTTP %u)", status));
+                                               /* Translators: %u is an HTTP status code (200).
+                                                * NUL is the character of code zero. */
+                                               _("The server’s reply is not valid text: it holds "
+                                                 "a NUL character or bytes that are not UTF-8 "
+                                                 "(HTTP %u)"), status));
           return NULL;
         case BEARER_JSON_TOO_DEEP:
           g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
-                                               "The server’s reply is nested too deeply to be "
-                                               "a token (HTTP %u)", status));
+                                               /* Translators: %u is an HTTP status code (200). */
+                                               _("The server’s reply is nested too deeply to be "
+                                                 "a token (HTTP %u)"), status));
           return NULL;
         case BEARER_JSON_SYNTAX:
           {
             g_autofree char *shown = bearer_sanitize_server_text (detail, -1, 120);
-            g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
-                                                 "The server’s reply is not valid JSON (HTTP %u): %s",
-                                                 status, shown ? shown : "syntax error"));
+
+            if (shown != NULL)
+              g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
+                                                   /* Translators: %u is an HTTP status code
+                                                    * (200), %s the JSON parser’s description
+                                                    * of the mistake. */
+                                                   _("The server’s reply is not valid JSON "
+                                                     "(HTTP %u): %s"), status, shown));
+            else
+              g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
+                                                   /* Translators: %u is an HTTP status code
+                                                    * (200). */
+                                                   _("The server’s reply is not valid JSON "
+                                                     "(HTTP %u): syntax error"), status));
             return NULL;
           }
         case BEARER_JSON_OK:
@@ -796,9 +967,9 @@ bearer_token_response_parse (guint             status,
           if (failed)
             g_propagate_error (error, status_error (status, NULL));
           else
-            g_propagate_error (error, new_error (BEARER_ERROR_NOT_AN_OBJECT, status,
-                                                 "The server’s reply is JSON, but not an object "
-                                                 "with a token in it"));
+            g_propagate_error (error, new_error (BEARER_ERROR_NOT_AN_OBJECT, status, "%s",
+                                                 _("The server’s reply is JSON, but not an object "
+                                                   "with a token in it")));
           return NULL;
         }
       object = json_object_ref (json_node_get_object (root));
@@ -814,7 +985,12 @@ bearer_token_response_parse (guint             status,
       else if (failed)
         g_propagate_error (error, status_error (status, member_string (object, "message")));
       else
-        g_propagate_error (error, wrong_type ("error", "is not an error code"));
+        g_propagate_error (error, wrong_type (/* Translators: %s is the name of a member of
+                                               * the server’s JSON reply (error), not
+                                               * translated. */
+                                              _("The server’s reply is not usable: %s is not an "
+                                                "error code"),
+                                              "error"));
       return NULL;
     }
 
