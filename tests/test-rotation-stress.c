@@ -31,335 +31,13 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "bearer-test-cli.h"
+
 #define CLIENT_ID        "stress-client"
-#define PROC_TIMEOUT_S   90
 
 /* ------------------------------------------------------------------------- *
  * The session: a bearer-cli to run and a secret service to talk to
  * ------------------------------------------------------------------------- */
-
-static const char *bearer_cli;
-
-static char *
-secret_service_problem (void)
-{
-  g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(GVariant) owned = NULL;
-  g_autoptr(GVariant) activatable = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree const char **names = NULL;
-  gboolean has_owner = FALSE;
-
-  bus = g_dbus_connection_new_for_address_sync (g_getenv ("DBUS_SESSION_BUS_ADDRESS"),
-                                                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                                NULL, NULL, &error);
-  if (bus == NULL)
-    return g_strdup_printf ("cannot connect to the session bus: %s", error->message);
-
-  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "NameHasOwner",
-                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
-                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, 5000,
-                                       NULL, &error);
-  if (owned != NULL)
-    g_variant_get (owned, "(b)", &has_owner);
-  if (!has_owner)
-    {
-      activatable = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus",
-                                                 "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                                 "ListActivatableNames", NULL,
-                                                 G_VARIANT_TYPE ("(as)"), G_DBUS_CALL_FLAGS_NONE,
-                                                 5000, NULL, NULL);
-      if (activatable != NULL)
-        {
-          g_variant_get (activatable, "(^a&s)", &names);
-          has_owner = g_strv_contains (names, "org.freedesktop.secrets");
-        }
-    }
-  g_dbus_connection_close_sync (bus, NULL, NULL);
-
-  if (!has_owner)
-    return g_strdup ("no secret service (org.freedesktop.secrets) on the session bus");
-  return NULL;
-}
-
-/* TAP: the summary goes on the "not ok" line, which must stay one line;
- * every detail on a "# " line of its own. */
-static void
-fail_with_details (const char *summary,
-                   const char *details)
-{
-  g_auto(GStrv) lines = g_strsplit (details, "\n", -1);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (*g_strstrip (lines[i]) != '\0')
-      g_test_message ("  %s", lines[i]);
-  g_test_fail_printf ("%s", summary);
-}
-
-/* TRUE when the test can run. Otherwise it is skipped, or failed when
- * BEARER_TEST_SESSION says the session was made for it. */
-static gboolean
-require_session (void)
-{
-  g_autofree char *why = NULL;
-
-  bearer_cli = g_getenv ("BEARER_CLI");
-  if (bearer_cli == NULL || !g_file_test (bearer_cli, G_FILE_TEST_IS_EXECUTABLE))
-    why = g_strdup ("BEARER_CLI does not name the built bearer-cli");
-  else if (g_getenv ("DBUS_SESSION_BUS_ADDRESS") == NULL)
-    {
-      /* The bus may be found through XDG_RUNTIME_DIR, which the
-       * subprocesses get a private one of: name it explicitly. Never let
-       * GDBus autolaunch a bus of its own. */
-      g_autofree char *bus = g_build_filename (g_get_user_runtime_dir (), "bus", NULL);
-
-      if (g_file_test (bus, G_FILE_TEST_EXISTS))
-        {
-          g_autofree char *address = g_strconcat ("unix:path=", bus, NULL);
-          g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
-        }
-      else
-        why = g_strdup ("no D-Bus session bus");
-    }
-  if (why == NULL)
-    why = secret_service_problem ();
-
-  if (why == NULL)
-    return TRUE;
-
-  if (g_getenv ("BEARER_TEST_SESSION") != NULL)
-    g_test_fail_printf ("BEARER_TEST_SESSION is set but %s", why);
-  else
-    g_test_skip_printf ("%s: run it through tools/test, which makes a private session "
-                        "with an unlocked keyring", why);
-  return FALSE;
-}
-
-/* ------------------------------------------------------------------------- *
- * A sandbox: XDG directories of our own for every bearer-cli
- * ------------------------------------------------------------------------- */
-
-typedef struct {
-  char *root;
-  char *out;                    /* captured output, outside the XDG dirs */
-  char **envp;
-  guint serial;
-} Sandbox;
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir;
-  const char *name;
-
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      if ((dir = g_dir_open (path, 0, NULL)) != NULL)
-        {
-          while ((name = g_dir_read_name (dir)) != NULL)
-            {
-              g_autofree char *child = g_build_filename (path, name, NULL);
-              remove_tree (child);
-            }
-          g_dir_close (dir);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
-
-static Sandbox *
-sandbox_new (const char *prefix)
-{
-  Sandbox *sandbox = g_new0 (Sandbox, 1);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *template = g_strconcat (prefix, "-XXXXXX", NULL);
-  const char *dirs[][2] = {
-    { "XDG_CONFIG_HOME", "config" },
-    { "XDG_DATA_HOME", "data" },
-    { "XDG_CACHE_HOME", "cache" },
-    { "XDG_RUNTIME_DIR", "runtime" },
-  };
-
-  sandbox->root = g_dir_make_tmp (template, &error);
-  g_assert_no_error (error);
-  sandbox->envp = g_get_environ ();
-  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
-    {
-      g_autofree char *path = g_build_filename (sandbox->root, dirs[i][1], NULL);
-
-      g_assert_cmpint (g_mkdir (path, 0700), ==, 0);
-      sandbox->envp = g_environ_setenv (sandbox->envp, dirs[i][0], path, TRUE);
-    }
-  sandbox->out = g_build_filename (sandbox->root, "out", NULL);
-  g_assert_cmpint (g_mkdir (sandbox->out, 0700), ==, 0);
-  sandbox->envp = g_environ_unsetenv (sandbox->envp, "G_MESSAGES_DEBUG");
-  return sandbox;
-}
-
-static void
-sandbox_free (Sandbox *sandbox)
-{
-  remove_tree (sandbox->root);
-  g_free (sandbox->root);
-  g_free (sandbox->out);
-  g_strfreev (sandbox->envp);
-  g_free (sandbox);
-}
-
-/* ------------------------------------------------------------------------- *
- * bearer-cli subprocesses, run while the main context (and so the server)
- * is iterated
- * ------------------------------------------------------------------------- */
-
-typedef struct {
-  GSubprocess *process;
-  char *out_path;
-  char *err_path;
-  gboolean done;
-  int status;                   /* exit status, or -1 when killed by a signal */
-  char *out;
-  char *err;
-} Proc;
-
-static void
-proc_free (Proc *proc)
-{
-  g_clear_object (&proc->process);
-  g_free (proc->out_path);
-  g_free (proc->err_path);
-  g_free (proc->out);
-  g_free (proc->err);
-  g_free (proc);
-}
-
-static void
-proc_waited_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  Proc *proc = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
-  proc->done = TRUE;
-}
-
-/* Starts `bearer-cli ARGV…`, with STDIN_TEXT (if any) on its standard input. */
-static Proc *
-proc_start (Sandbox            *sandbox,
-            const char         *stdin_text,
-            const char * const *args)
-{
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  Proc *proc = g_new0 (Proc, 1);
-  guint n = sandbox->serial++;
-
-  g_ptr_array_add (argv, (gpointer) bearer_cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  proc->out_path = g_strdup_printf ("%s/%u.out", sandbox->out, n);
-  proc->err_path = g_strdup_printf ("%s/%u.err", sandbox->out, n);
-
-  launcher = g_subprocess_launcher_new (stdin_text != NULL ? G_SUBPROCESS_FLAGS_STDIN_PIPE
-                                                           : G_SUBPROCESS_FLAGS_NONE);
-  g_subprocess_launcher_set_environ (launcher, sandbox->envp);
-  g_subprocess_launcher_set_stdout_file_path (launcher, proc->out_path);
-  g_subprocess_launcher_set_stderr_file_path (launcher, proc->err_path);
-  proc->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
-                                                &error);
-  g_assert_no_error (error);
-
-  if (stdin_text != NULL)
-    {
-      GOutputStream *input = g_subprocess_get_stdin_pipe (proc->process);
-
-      g_output_stream_write_all (input, stdin_text, strlen (stdin_text), NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_output_stream_close (input, NULL, &error);
-      g_assert_no_error (error);
-    }
-
-  g_subprocess_wait_async (proc->process, NULL, proc_waited_cb, proc);
-  return proc;
-}
-
-static gboolean
-flag_timeout_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Iterates the main context until every process ended; collects output. */
-static void
-procs_wait (Proc  **procs,
-            guint   n)
-{
-  gboolean timed_out = FALSE;
-  guint timeout_id = g_timeout_add_seconds (PROC_TIMEOUT_S, flag_timeout_cb, &timed_out);
-
-  for (;;)
-    {
-      gboolean all_done = TRUE;
-
-      for (guint i = 0; i < n; i++)
-        all_done &= procs[i]->done;
-      if (all_done)
-        break;
-      if (timed_out)
-        {
-          for (guint i = 0; i < n; i++)
-            if (!procs[i]->done)
-              g_subprocess_force_exit (procs[i]->process);
-          timed_out = FALSE;    /* now wait for them to be reaped */
-          g_test_fail_printf ("a bearer-cli did not end within %d s", PROC_TIMEOUT_S);
-        }
-      g_main_context_iteration (NULL, TRUE);
-    }
-  if (!timed_out)
-    g_source_remove (timeout_id);
-
-  for (guint i = 0; i < n; i++)
-    {
-      Proc *proc = procs[i];
-
-      proc->status = g_subprocess_get_if_exited (proc->process)
-                     ? g_subprocess_get_exit_status (proc->process) : -1;
-      if (!g_file_get_contents (proc->out_path, &proc->out, NULL, NULL))
-        proc->out = g_strdup ("");
-      if (!g_file_get_contents (proc->err_path, &proc->err, NULL, NULL))
-        proc->err = g_strdup ("");
-    }
-}
-
-/* Runs one bearer-cli to its end. */
-static Proc *
-run_cli (Sandbox    *sandbox,
-         const char *stdin_text,
-         ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *arg;
-  va_list ap;
-  Proc *proc;
-
-  va_start (ap, stdin_text);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  proc = proc_start (sandbox, stdin_text, (const char * const *) args->pdata);
-  procs_wait (&proc, 1);
-  return proc;
-}
 
 /* ------------------------------------------------------------------------- *
  * The server: oidc-provider with rotateRefreshToken: true, in miniature
@@ -379,27 +57,7 @@ typedef struct {
   guint other_errors;
 } RotatingServer;
 
-static char *
-random_hex (guint bytes)
-{
-  GString *hex = g_string_new (NULL);
 
-  for (guint i = 0; i < bytes; i++)
-    g_string_append_printf (hex, "%02x", g_random_int_range (0, 256));
-  return g_string_free (hex, FALSE);
-}
-
-static void
-reply_json (SoupServerMessage *msg,
-            guint              status,
-            const char        *json)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Cache-Control", "no-store");
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
-                                    json, strlen (json));
-}
 
 static void
 rotating_server_cb (SoupServer        *soup_server,
@@ -421,7 +79,7 @@ rotating_server_cb (SoupServer        *soup_server,
       g_strcmp0 (soup_server_message_get_method (msg), "POST") != 0)
     {
       self->other_errors++;
-      reply_json (msg, 404, "{\"error\":\"not_found\"}");
+      bearer_test_reply_json (msg, 404, "{\"error\":\"not_found\"}");
       return;
     }
 
@@ -429,7 +87,7 @@ rotating_server_cb (SoupServer        *soup_server,
                  self->expected_authorization) != 0)
     {
       self->other_errors++;
-      reply_json (msg, 401, "{\"error\":\"invalid_client\","
+      bearer_test_reply_json (msg, 401, "{\"error\":\"invalid_client\","
                             "\"error_description\":\"client authentication failed\"}");
       return;
     }
@@ -443,7 +101,7 @@ rotating_server_cb (SoupServer        *soup_server,
   if (g_strcmp0 (grant, "refresh_token") != 0 || refresh_token == NULL)
     {
       self->other_errors++;
-      reply_json (msg, 400, "{\"error\":\"invalid_request\","
+      bearer_test_reply_json (msg, 400, "{\"error\":\"invalid_request\","
                             "\"error_description\":\"refresh_token grant expected\"}");
       return;
     }
@@ -458,7 +116,7 @@ rotating_server_cb (SoupServer        *soup_server,
           self->revoked = TRUE;
           g_hash_table_add (self->spent, g_strdup (self->current));
         }
-      reply_json (msg, 400, "{\"error\":\"invalid_grant\","
+      bearer_test_reply_json (msg, 400, "{\"error\":\"invalid_grant\","
                             "\"error_description\":\"grant request is invalid\"}");
       return;
     }
@@ -466,11 +124,11 @@ rotating_server_cb (SoupServer        *soup_server,
   self->refreshes++;
   g_hash_table_add (self->spent, g_steal_pointer (&self->current));
   {
-    g_autofree char *hex = random_hex (16);
+    g_autofree char *hex = bearer_test_random_hex (16);
     self->current = g_strdup_printf ("rt-%u-%s", self->refreshes, hex);
   }
   {
-    g_autofree char *hex = random_hex (16);
+    g_autofree char *hex = bearer_test_random_hex (16);
     access_token = g_strdup_printf ("at-%u-%s", self->refreshes, hex);
   }
   g_free (self->last_access_token);
@@ -480,7 +138,7 @@ rotating_server_cb (SoupServer        *soup_server,
                           "\"expires_in\":3600,\"refresh_token\":\"%s\","
                           "\"scope\":\"openid offline_access\"}",
                           access_token, self->current);
-  reply_json (msg, 200, json);
+  bearer_test_reply_json (msg, 200, json);
 }
 
 static RotatingServer *
@@ -488,7 +146,7 @@ rotating_server_new (void)
 {
   RotatingServer *self = g_new0 (RotatingServer, 1);
   g_autoptr(GError) error = NULL;
-  g_autofree char *hex = random_hex (8);
+  g_autofree char *hex = bearer_test_random_hex (8);
   g_autofree char *credentials = NULL;
   g_autofree char *base64 = NULL;
   GSList *uris;
@@ -548,48 +206,48 @@ run_stress (guint rounds,
   g_autoptr(GString) problems = g_string_new (NULL);
   g_autofree char *name = g_strdup_printf ("stress-%u", parallel);
   RotatingServer *server;
-  Sandbox *sandbox;
-  Proc *proc;
+  BearerTestSandbox *sandbox;
+  BearerTestProc *proc;
   guint from_server = 0, from_other = 0, failed = 0, rounds_run = 0;
   guint refreshes_before, min_per_round = G_MAXUINT, max_per_round = 0;
   gint64 started;
   gboolean added = FALSE;
 
-  if (!require_session ())
+  if (!bearer_test_require_session ())
     return;
 
-  sandbox = sandbox_new ("bearer-rotation-stress");
+  sandbox = bearer_test_sandbox_new ("bearer-rotation-stress", FALSE);
   server = rotating_server_new ();
 
-  proc = run_cli (sandbox, NULL, "add", name, "--token-url", server->token_url,
+  proc = bearer_test_run_cli (sandbox, NULL, "add", name, "--token-url", server->token_url,
                   "--client-id", CLIENT_ID, "--auth", "basic", NULL);
   added = proc->status == 0;
   if (proc->status != 0)
     PROBLEM (problems, "add exited %d: %s", proc->status, proc->err);
-  proc_free (proc);
+  bearer_test_proc_free (proc);
 
-  proc = run_cli (sandbox, server->client_secret, "set-secret", name, "client-secret", NULL);
+  proc = bearer_test_run_cli (sandbox, server->client_secret, "set-secret", name, "client-secret", NULL);
   if (proc->status != 0)
     PROBLEM (problems, "set-secret client-secret exited %d: %s", proc->status, proc->err);
-  proc_free (proc);
+  bearer_test_proc_free (proc);
 
-  proc = run_cli (sandbox, server->current, "set-secret", name, "refresh-token", NULL);
+  proc = bearer_test_run_cli (sandbox, server->current, "set-secret", name, "refresh-token", NULL);
   if (proc->status != 0)
     PROBLEM (problems, "set-secret refresh-token exited %d: %s", proc->status, proc->err);
-  proc_free (proc);
+  bearer_test_proc_free (proc);
 
   started = g_get_monotonic_time ();
   for (guint round = 0; round < rounds && problems->len == 0; round++)
     {
-      g_autofree Proc **procs = g_new0 (Proc *, parallel);
+      g_autofree BearerTestProc **procs = g_new0 (BearerTestProc *, parallel);
       const char *args[] = { "refresh", name, NULL };
       guint own = 0;
 
       refreshes_before = server->refreshes;
       /* Started back to back, microseconds apart: they race for the lock. */
       for (guint i = 0; i < parallel; i++)
-        procs[i] = proc_start (sandbox, NULL, args);
-      procs_wait (procs, parallel);
+        procs[i] = bearer_test_proc_start (sandbox, NULL, args);
+      bearer_test_procs_wait (procs, parallel);
       rounds_run++;
 
       for (guint i = 0; i < parallel; i++)
@@ -611,7 +269,7 @@ run_stress (guint rounds,
           else
             PROBLEM (problems, "round %u, process %u: unexpected output “%s”", round + 1, i + 1,
                      procs[i]->out);
-          proc_free (procs[i]);
+          bearer_test_proc_free (procs[i]);
         }
 
       from_server += own;
@@ -642,7 +300,7 @@ run_stress (guint rounds,
       JsonObject *object;
 
       refreshes_before = server->refreshes;
-      proc = run_cli (sandbox, NULL, "token", name, "--json", NULL);
+      proc = bearer_test_run_cli (sandbox, NULL, "token", name, "--json", NULL);
       if (proc->status != 0)
         PROBLEM (problems, "token --json exited %d: %s", proc->status, proc->err);
       else if (!json_parser_load_from_data (parser, proc->out, -1, NULL) ||
@@ -659,36 +317,36 @@ run_stress (guint rounds,
               server->refreshes != refreshes_before)
             PROBLEM (problems, "token --json refreshed although the stored token is valid for an hour");
         }
-      proc_free (proc);
+      bearer_test_proc_free (proc);
 
       /* ... and the refresh token it stored is the server's current one:
        * one more forced refresh works and spends nothing twice. */
       refreshes_before = server->refreshes;
-      proc = run_cli (sandbox, NULL, "refresh", name, NULL);
+      proc = bearer_test_run_cli (sandbox, NULL, "refresh", name, NULL);
       if (proc->status != 0 || server->refreshes != refreshes_before + 1 ||
           server->invalid_grants != 0)
         PROBLEM (problems, "the final forced refresh: exit %d, %u server refreshes, %u invalid_grant: %s",
                  proc->status, server->refreshes - refreshes_before, server->invalid_grants,
                  proc->err);
-      proc_free (proc);
+      bearer_test_proc_free (proc);
     }
 
   if (added)
     {
-      proc = run_cli (sandbox, NULL, "remove", name, NULL);
+      proc = bearer_test_run_cli (sandbox, NULL, "remove", name, NULL);
       if (proc->status != 0)
         PROBLEM (problems, "remove exited %d: %s", proc->status, proc->err);
-      proc_free (proc);
+      bearer_test_proc_free (proc);
     }
 
   rotating_server_free (server);
-  sandbox_free (sandbox);
+  bearer_test_sandbox_free (sandbox);
 
   if (problems->len > 0)
     {
       g_autofree char *summary = g_strdup_printf ("%u processes at once: the refresh transaction "
                                                   "failed under concurrency", parallel);
-      fail_with_details (summary, problems->str);
+      bearer_test_fail_with_details (summary, problems->str);
     }
 }
 
