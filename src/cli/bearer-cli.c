@@ -779,7 +779,13 @@ print_token (BearerProfile *profile,
       g_print ("%s\n", token);
       break;
     case OUTPUT_HEADER:
-      g_print ("Authorization: %s %s\n", type, token);
+      {
+        /* Standard output, on purpose: --header is for $(…) in scripts. */
+        char *header = g_strdup_printf ("Authorization: %s %s", type, token);
+
+        g_print ("%s\n", header);
+        bearer_secret_free (header);
+      }
       break;
     case OUTPUT_EXPORT:
       {
