@@ -17,9 +17,12 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <locale.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "bearer-error-banner.h"
 #include "bearer-parameter-row.h"
@@ -440,6 +443,76 @@ lookup_secrets (BearerProfile *profile)
   bearer_secrets_lookup_async (bearer_profile_get_id (profile), NULL, lookup_cb, &secrets);
   wait_until (is_set, &secrets, "the keyring");
   return secrets;
+}
+
+static void
+stored_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (bearer_secrets_store_finish (result, &error));
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static void
+store_secrets (BearerProfile *profile,
+               BearerSecrets *secrets)
+{
+  gboolean stored = FALSE;
+
+  bearer_secrets_store_async (bearer_profile_get_id (profile), bearer_profile_get_name (profile),
+                              secrets, NULL, stored_cb, &stored);
+  wait_until (is_true, &stored, "the keyring write");
+}
+
+/* A refresh in another process (bearer-cli) holds the profile's lock while
+ * it stores a rotated refresh token: a secret typed meanwhile is written
+ * after it, on top of the rotated token, never with a bundle read before. */
+static void
+test_secrets_saved_under_lock (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(BearerSecrets) before = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) rotated = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "bearer", NULL);
+  g_autofree char *name = g_strconcat (bearer_profile_get_id (f->profile), ".lock", NULL);
+  g_autofree char *lock_path = g_build_filename (dir, name, NULL);
+  BearerProfileEditor *editor;
+  int fd;
+
+  bearer_secrets_set_refresh_token (before, "def502-old");
+  store_secrets (f->profile, before);
+
+  fixture_show_page (f);
+  editor = bearer_profile_page_get_editor (f->page);
+  bearer_profile_editor_set_delay (editor, 10);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
+
+  set_text (f->page, "client_secret_row", "s3cret-typed");
+  spin (300);
+  g_assert_false (bearer_profile_editor_is_saved (editor));
+
+  /* The other process's refresh, stored under its lock. */
+  rotated = bearer_secrets_copy (before);
+  bearer_secrets_set_refresh_token (rotated, "def502-rotated");
+  bearer_secrets_set_access_token (rotated, "access-new", "Bearer", now_seconds () + 3600, NULL);
+  bearer_secrets_set_updated_at (rotated, g_get_real_time ());
+  store_secrets (f->profile, rotated);
+  g_assert_cmpint (close (fd), ==, 0);
+
+  wait_until (editor_saved, editor, "the typed secret to be saved");
+  after = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, "s3cret-typed");
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def502-rotated");
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "access-new");
 }
 
 static void
@@ -1192,6 +1265,7 @@ main (int   argc,
   ADD ("/bearer/window/form/rows-per-grant", test_form_rows);
   ADD ("/bearer/window/form/url-validation", test_url_validation);
   ADD ("/bearer/window/form/saves-without-save-button", test_saves_without_save_button);
+  ADD ("/bearer/window/form/secrets-saved-under-lock", test_secrets_saved_under_lock);
   ADD ("/bearer/window/form/extra-parameters", test_extra_parameters);
   ADD ("/bearer/window/form/copy-curl", test_copy_curl);
   ADD ("/bearer/window/get-token/one-request-cancel-token", test_get_token);

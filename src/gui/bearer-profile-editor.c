@@ -24,6 +24,7 @@
 
 #include "bearer-profile-editor.h"
 #include "bearer-redact.h"
+#include "bearer-refresh.h"
 
 struct _BearerProfileEditor
 {
@@ -273,8 +274,6 @@ typedef struct {
   Op *op;
   char *values[BEARER_N_SECRETS];
   gboolean set[BEARER_N_SECRETS];
-  char *profile_id;
-  char *profile_name;
 } SecretsOp;
 
 static void
@@ -282,8 +281,6 @@ secrets_op_free (SecretsOp *sop)
 {
   for (guint i = 0; i < BEARER_N_SECRETS; i++)
     g_clear_pointer (&sop->values[i], bearer_secret_free);
-  g_free (sop->profile_id);
-  g_free (sop->profile_name);
   op_free (sop->op);
   g_free (sop);
 }
@@ -321,31 +318,25 @@ secrets_done (SecretsOp *sop,
 }
 
 static void
-secrets_stored_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+secrets_updated_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  g_autoptr(GError) error = NULL;
-
-  bearer_secrets_store_finish (result, &error);
-  secrets_done (user_data, error);
-}
-
-static void
-secrets_read_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  SecretsOp *sop = user_data;
   g_autoptr(BearerSecrets) secrets = NULL;
   g_autoptr(GError) error = NULL;
 
-  secrets = bearer_secrets_lookup_finish (result, &error);
-  if (secrets == NULL)
-    {
-      secrets_done (sop, error);
-      return;
-    }
+  secrets = bearer_profile_update_secrets_finish (result, &error);
+  secrets_done (user_data, error);
+}
+
+/* Runs under the profile's lock, on the bundle as stored at that moment:
+ * only what the user changed is replaced, so a token that a refresh (here
+ * or in bearer-cli) stored meanwhile is kept. */
+static void
+apply_typed_secrets (BearerSecrets *secrets,
+                     gpointer       user_data)
+{
+  SecretsOp *sop = user_data;
 
   if (sop->set[BEARER_SECRET_CLIENT_SECRET])
     bearer_secrets_set_client_secret (secrets, sop->values[BEARER_SECRET_CLIENT_SECRET]);
@@ -359,10 +350,6 @@ secrets_read_cb (GObject      *source,
       bearer_secrets_set_refresh_token (secrets, sop->values[BEARER_SECRET_REFRESH_TOKEN]);
       bearer_secrets_set_needs_sign_in (secrets, FALSE);
     }
-
-  /* Not cancellable: once read, the bundle is written back whole. */
-  bearer_secrets_store_async (sop->profile_id, sop->profile_name, secrets, NULL,
-                              secrets_stored_cb, sop);
 }
 
 static void
@@ -375,8 +362,6 @@ save_secrets (BearerProfileEditor *self)
 
   sop = g_new0 (SecretsOp, 1);
   sop->op = op_new (self);
-  sop->profile_id = g_strdup (bearer_profile_get_id (self->draft));
-  sop->profile_name = g_strdup (bearer_profile_get_name (self->draft));
   for (guint i = 0; i < BEARER_N_SECRETS; i++)
     if (self->secret_dirty[i])
       {
@@ -388,7 +373,9 @@ save_secrets (BearerProfileEditor *self)
       }
 
   self->secrets_busy = TRUE;
-  bearer_secrets_lookup_async (sop->profile_id, NULL, secrets_read_cb, sop);
+  /* Not cancellable: once under way, the change is written. */
+  bearer_profile_update_secrets_async (self->draft, apply_typed_secrets, sop, NULL,
+                                       NULL, secrets_updated_cb, sop);
 }
 
 static void
