@@ -1216,6 +1216,68 @@ test_auto_refresh (Fixture       *f,
   token_server_free (ts);
 }
 
+static gboolean
+has_one_request (gpointer data)
+{
+  return ((TokenServer *) data)->requests >= 1;
+}
+
+/* A connection whose page was never opened is kept alive too, while the
+ * window is open: shortly before its token expires, the window refreshes
+ * it in the background. */
+static void
+test_background_refresh (Fixture       *f,
+                         gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  g_autoptr(BearerProfile) other = bearer_profile_new ("background");
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(GError) error = NULL;
+  BearerProfile *stored;
+  BearerWindow *window;
+  BearerProfilePage *page;
+  gboolean deleted = FALSE;
+
+  ts->status = 200;
+  ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"opaque-bg\"}");
+
+  bearer_profile_set_token_url (other, ts->url);
+  bearer_profile_set_client_id (other, "bg-client");
+  bearer_profile_set_grant_type (other, BEARER_GRANT_CLIENT_CREDENTIALS);
+  bearer_profile_set_client_auth (other, BEARER_CLIENT_AUTH_POST);
+  /* Valid for 66 s with a 55 s margin: due in 11 s. */
+  bearer_profile_set_refresh_margin (other, 55);
+  bearer_profile_store_save_profile (f->store, other, &error);
+  g_assert_no_error (error);
+  stored = bearer_profile_store_find (f->store, "background");
+  bearer_secrets_set_client_secret (secrets, "s3cret");
+  bearer_secrets_set_access_token (secrets, "opaque-old", "Bearer", now_seconds () + 66, NULL);
+  store_secrets (stored, secrets);
+
+  window = g_object_new (BEARER_TYPE_WINDOW, "store", f->store, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  bearer_window_store_loaded (window);
+  wait_until (has_visible_page, window, "the first connection's page");
+  page = bearer_window_get_visible_page (window);
+  g_assert_cmpstr (bearer_profile_get_id (bearer_profile_page_get_profile (page)), ==,
+                   bearer_profile_get_id (f->profile));
+  g_assert_cmpuint (ts->requests, ==, 0);
+
+  wait_until (has_one_request, ts, "the background refresh");
+  g_assert_nonnull (strstr (ts->last_body, "grant_type=client_credentials"));
+  spin (500);
+  after = lookup_secrets (stored);
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "opaque-bg");
+  spin (1000);
+  g_assert_cmpuint (ts->requests, ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  bearer_secrets_delete_async (bearer_profile_get_id (stored), NULL, secrets_deleted_cb, &deleted);
+  wait_until (is_true, &deleted, "the keyring item to be deleted");
+  token_server_free (ts);
+}
+
 /* ---- no leaks ------------------------------------------------------------ */
 
 static void
@@ -1266,6 +1328,7 @@ main (int   argc,
   ADD ("/bearer/window/form/url-validation", test_url_validation);
   ADD ("/bearer/window/form/saves-without-save-button", test_saves_without_save_button);
   ADD ("/bearer/window/form/secrets-saved-under-lock", test_secrets_saved_under_lock);
+  ADD ("/bearer/window/background-refresh", test_background_refresh);
   ADD ("/bearer/window/form/extra-parameters", test_extra_parameters);
   ADD ("/bearer/window/form/copy-curl", test_copy_curl);
   ADD ("/bearer/window/get-token/one-request-cancel-token", test_get_token);

@@ -18,9 +18,11 @@
 
 #include <glib/gi18n.h>
 
+#include "bearer-error.h"
 #include "bearer-new-connection-dialog.h"
 #include "bearer-profile-page.h"
 #include "bearer-profile-row.h"
+#include "bearer-refresh.h"
 #include "bearer-window.h"
 
 struct _BearerWindow
@@ -38,6 +40,7 @@ struct _BearerWindow
   GSettings *settings;
   GHashTable *token_states;     /* profile id → BearerSecrets without secrets */
   GHashTable *lookups;          /* profile ids whose keyring state is being read */
+  GHashTable *background;       /* profile id → source id of its next background refresh */
   GCancellable *cancellable;
   GBinding *title_binding;
   char *selected_id;
@@ -94,6 +97,163 @@ find_row (BearerWindow *self,
   return NULL;
 }
 
+/* ---- background refresh --------------------------------------------------
+ *
+ * A connection whose page is open refreshes itself (BearerProfilePage). The
+ * others are kept alive here while the window is open: a token that is
+ * still valid, of a connection with auto-refresh on, is refreshed shortly
+ * before it expires, through the core's refresh transaction (so a
+ * bearer-cli at the same time is safe). An expired token is left alone
+ * until asked for: opening Bearer never sends a burst of requests.
+ */
+
+/* Never sooner than this after a token was seen; retried this much later
+ * after a failure that is not a refused refresh token. */
+#define BACKGROUND_MIN_DELAY 10
+#define BACKGROUND_RETRY_DELAY 300
+#define BACKGROUND_MAX_DELAY (24 * 3600)
+
+static void set_token_state (BearerWindow        *self,
+                             const char          *id,
+                             const BearerSecrets *secrets);
+static BearerProfilePage *find_page (BearerWindow *self,
+                                     const char   *id);
+
+typedef struct {
+  BearerWindow *self;
+  char *id;
+} Background;
+
+static void
+background_free (gpointer data)
+{
+  Background *bg = data;
+
+  g_free (bg->id);
+  g_free (bg);
+}
+
+static Background *
+background_new (BearerWindow *self,
+                const char   *id)
+{
+  Background *bg = g_new0 (Background, 1);
+
+  bg->self = self;
+  bg->id = g_strdup (id);
+  return bg;
+}
+
+static void
+cancel_background_refresh (BearerWindow *self,
+                           const char   *id)
+{
+  gpointer key, source_id;
+
+  if (g_hash_table_steal_extended (self->background, id, &key, &source_id))
+    {
+      g_source_remove (GPOINTER_TO_UINT (source_id));
+      g_free (key);
+    }
+}
+
+static void arm_background_refresh (BearerWindow *self,
+                                    const char   *id,
+                                    gint64        delay);
+
+static void
+background_refreshed_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  Background *bg = user_data;
+  g_autoptr(BearerRefreshResult) refresh = NULL;
+  g_autoptr(GError) error = NULL;
+
+  refresh = bearer_refresh_finish (result, &error);
+  if (refresh != NULL)
+    set_token_state (bg->self, bg->id, bearer_refresh_result_get_secrets (refresh));
+  else if (bearer_error_is_dead_refresh_token (error))
+    {
+      BearerSecrets *state = g_hash_table_lookup (bg->self->token_states, bg->id);
+      g_autoptr(BearerSecrets) dead = state != NULL ? bearer_secrets_copy (state) : bearer_secrets_new ();
+
+      /* The row says "Sign in again"; nothing is scheduled any more. */
+      bearer_secrets_set_needs_sign_in (dead, TRUE);
+      set_token_state (bg->self, bg->id, dead);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_debug ("Background refresh failed, tried again in %d s: %s",
+               BACKGROUND_RETRY_DELAY, error->message);
+      arm_background_refresh (bg->self, bg->id, BACKGROUND_RETRY_DELAY);
+    }
+
+  background_free (bg);
+}
+
+static gboolean
+background_due_cb (gpointer user_data)
+{
+  Background *bg = user_data;
+  BearerWindow *self = bg->self;
+  BearerProfile *profile = bearer_profile_store_find (self->store, bg->id);
+
+  g_hash_table_remove (self->background, bg->id);
+
+  /* Due when about the margin is left: ask for a little more than the
+   * margin, so the transaction does not find the token "still valid". Not
+   * forced: if another process refreshed meanwhile, its token is used. */
+  if (profile != NULL && bearer_profile_get_auto_refresh (profile) && find_page (self, bg->id) == NULL)
+    bearer_refresh_async (profile, BEARER_REFRESH_NONE,
+                          bearer_profile_get_refresh_margin (profile) + BACKGROUND_MIN_DELAY,
+                          self->cancellable, background_refreshed_cb, background_new (self, bg->id));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_background_refresh (BearerWindow *self,
+                        const char   *id,
+                        gint64        delay)
+{
+  guint source_id;
+
+  cancel_background_refresh (self, id);
+  source_id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT,
+                                          (guint) CLAMP (delay, BACKGROUND_MIN_DELAY, BACKGROUND_MAX_DELAY),
+                                          background_due_cb, background_new (self, id), background_free);
+  g_source_set_name_by_id (source_id, "[bearer] background refresh");
+  g_hash_table_insert (self->background, g_strdup (id), GUINT_TO_POINTER (source_id));
+}
+
+static void
+schedule_background_refresh (BearerWindow *self,
+                             const char   *id)
+{
+  BearerSecrets *state = g_hash_table_lookup (self->token_states, id);
+  BearerProfile *profile = bearer_profile_store_find (self->store, id);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 expires_at, due;
+
+  cancel_background_refresh (self, id);
+
+  if (state == NULL || profile == NULL || !bearer_profile_get_auto_refresh (profile) ||
+      find_page (self, id) != NULL || bearer_secrets_get_needs_sign_in (state) ||
+      bearer_secrets_get_access_token (state) == NULL)
+    return;
+
+  expires_at = bearer_secrets_get_expires_at (state);
+  if (expires_at == 0 || expires_at <= now)
+    return;
+
+  due = expires_at - bearer_profile_get_refresh_margin (profile);
+  /* A token that lives less than the margin: halfway through its life. */
+  if (due - now < BACKGROUND_MIN_DELAY)
+    due = now + MAX (BACKGROUND_MIN_DELAY, (expires_at - now) / 2);
+  arm_background_refresh (self, id, due - now);
+}
+
 static void
 set_token_state (BearerWindow        *self,
                  const char          *id,
@@ -104,6 +264,7 @@ set_token_state (BearerWindow        *self,
   g_hash_table_replace (self->token_states, g_strdup (id), token_state_from (secrets));
   if ((row = find_row (self, id, NULL)) != NULL)
     bearer_profile_row_set_secrets (row, g_hash_table_lookup (self->token_states, id));
+  schedule_background_refresh (self, id);
 }
 
 typedef struct {
@@ -186,6 +347,8 @@ ensure_page (BearerWindow  *self,
       page = BEARER_PROFILE_PAGE (bearer_profile_page_new (self->store, profile));
       g_signal_connect_object (page, "token-changed", G_CALLBACK (page_token_changed_cb), self, 0);
       gtk_stack_add_named (self->stack, GTK_WIDGET (page), id);
+      /* The page refreshes its connection from now on. */
+      cancel_background_refresh (self, id);
     }
   return page;
 }
@@ -793,6 +956,16 @@ bearer_window_dispose (GObject *object)
   BearerWindow *self = BEARER_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->background != NULL)
+    {
+      GHashTableIter iter;
+      gpointer source_id;
+
+      g_hash_table_iter_init (&iter, self->background);
+      while (g_hash_table_iter_next (&iter, NULL, &source_id))
+        g_source_remove (GPOINTER_TO_UINT (source_id));
+      g_hash_table_remove_all (self->background);
+    }
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   if (self->list_box != NULL)
     gtk_list_box_bind_model (self->list_box, NULL, NULL, NULL, NULL);
@@ -811,6 +984,7 @@ bearer_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->token_states, g_hash_table_unref);
   g_clear_pointer (&self->lookups, g_hash_table_unref);
+  g_clear_pointer (&self->background, g_hash_table_unref);
   g_free (self->selected_id);
 
   G_OBJECT_CLASS (bearer_window_parent_class)->finalize (object);
@@ -905,6 +1079,7 @@ bearer_window_init (BearerWindow *self)
   self->token_states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                               (GDestroyNotify) bearer_secrets_unref);
   self->lookups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->background = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   self->settings = g_settings_new (BASE_APPLICATION_ID);
   gtk_window_set_default_size (GTK_WINDOW (self),
