@@ -24,6 +24,7 @@
 #include "bearer-error.h"
 #include "bearer-refresh.h"
 #include "bearer-test-server.h"
+#include "bearer-test-keyring.h"
 
 #define CLIENT_ID "bearer-test-client"
 #define CLIENT_SECRET "bearer-test-secret"
@@ -1200,140 +1201,6 @@ test_authorization_code (void)
  * default collection fails. The parent process restores the keyring
  * whatever the child does. */
 
-#define SECRETS_BUS_NAME "org.freedesktop.secrets"
-#define SECRETS_PATH "/org/freedesktop/secrets"
-#define SERVICE_IFACE "org.freedesktop.Secret.Service"
-#define INTERNAL_IFACE "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
-#define TEMP_PASSWORD "bearer-test-password"
-
-typedef struct {
-  GDBusConnection *bus;
-  char *session;
-  char *collection;
-  char *old_default;
-} TempCollection;
-
-static GVariant *
-secrets_call (GDBusConnection  *bus,
-              const char       *path,
-              const char       *iface,
-              const char       *method,
-              GVariant         *parameters,
-              const char       *reply_type,
-              GError          **error)
-{
-  return g_dbus_connection_call_sync (bus, SECRETS_BUS_NAME, path, iface, method, parameters,
-                                      G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE,
-                                      10000, NULL, error);
-}
-
-static GVariant *
-master_secret (TempCollection *temp)
-{
-  return g_variant_new ("(o@ay@ays)", temp->session,
-                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
-                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, TEMP_PASSWORD,
-                                                   strlen (TEMP_PASSWORD), 1),
-                        "text/plain");
-}
-
-static void
-temp_collection_free (TempCollection *temp)
-{
-  g_autoptr(GError) error = NULL;
-  GVariant *reply;
-
-  if (temp->old_default != NULL)
-    {
-      reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "SetAlias",
-                            g_variant_new ("(so)", "default", temp->old_default), "()", &error);
-      if (reply == NULL)
-        g_printerr ("# could not restore the default keyring: %s\n", error->message);
-      g_clear_pointer (&reply, g_variant_unref);
-      g_clear_error (&error);
-    }
-
-  if (temp->collection != NULL)
-    {
-      reply = secrets_call (temp->bus, SECRETS_PATH, INTERNAL_IFACE, "UnlockWithMasterPassword",
-                            g_variant_new ("(o@(oayays))", temp->collection, master_secret (temp)),
-                            "()", &error);
-      g_clear_pointer (&reply, g_variant_unref);
-      g_clear_error (&error);
-
-      reply = secrets_call (temp->bus, temp->collection, "org.freedesktop.Secret.Collection",
-                            "Delete", NULL, "(o)", &error);
-      if (reply == NULL)
-        g_printerr ("# could not delete %s: %s\n", temp->collection, error->message);
-      g_clear_pointer (&reply, g_variant_unref);
-    }
-
-  g_clear_object (&temp->bus);
-  g_free (temp->session);
-  g_free (temp->collection);
-  g_free (temp->old_default);
-  g_free (temp);
-}
-
-/* A new collection, made the default one, then locked. NULL when the
- * service is not gnome-keyring. */
-static TempCollection *
-locked_default_new (GError **error)
-{
-  TempCollection *temp = g_new0 (TempCollection, 1);
-  const char *paths[1];
-  GVariantBuilder props;
-  GVariant *reply;
-
-  temp->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
-  if (temp->bus == NULL)
-    goto failed;
-
-  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "OpenSession",
-                        g_variant_new ("(sv)", "plain", g_variant_new_string ("")), "(vo)", error);
-  if (reply == NULL)
-    goto failed;
-  g_variant_get (reply, "(vo)", NULL, &temp->session);
-  g_variant_unref (reply);
-
-  g_variant_builder_init (&props, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&props, "{sv}", "org.freedesktop.Secret.Collection.Label",
-                         g_variant_new_string ("Bearer test (locked)"));
-  reply = secrets_call (temp->bus, SECRETS_PATH, INTERNAL_IFACE, "CreateWithMasterPassword",
-                        g_variant_new ("(a{sv}@(oayays))", &props, master_secret (temp)),
-                        "(o)", error);
-  if (reply == NULL)
-    goto failed;
-  g_variant_get (reply, "(o)", &temp->collection);
-  g_variant_unref (reply);
-
-  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "ReadAlias",
-                        g_variant_new ("(s)", "default"), "(o)", error);
-  if (reply == NULL)
-    goto failed;
-  g_variant_get (reply, "(o)", &temp->old_default);
-  g_variant_unref (reply);
-
-  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "SetAlias",
-                        g_variant_new ("(so)", "default", temp->collection), "()", error);
-  if (reply == NULL)
-    goto failed;
-  g_variant_unref (reply);
-
-  paths[0] = temp->collection;
-  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "Lock",
-                        g_variant_new ("(@ao)", g_variant_new_objv (paths, 1)), "(aoo)", error);
-  if (reply == NULL)
-    goto failed;
-  g_variant_unref (reply);
-
-  return temp;
-
-failed:
-  temp_collection_free (temp);
-  return NULL;
-}
-
 static char *
 store_failure_id (pid_t parent)
 {
@@ -1381,7 +1248,7 @@ test_store_failure (void)
   g_autoptr(BearerSecrets) after = NULL;
   g_autoptr(BearerProfile) profile = NULL;
   g_autoptr(GError) error = NULL;
-  TempCollection *temp;
+  BearerTestCollection *temp;
 
   if (g_test_subprocess ())
     {
@@ -1398,7 +1265,7 @@ test_store_failure (void)
   secrets = expired_secrets ("def50200before-failure");
   store (profile, secrets);
 
-  temp = locked_default_new (&error);
+  temp = bearer_test_collection_locked_default (&error);
   if (temp == NULL)
     {
       g_autofree char *why = g_strdup_printf ("Cannot lock a default collection: %s", error->message);
@@ -1409,7 +1276,7 @@ test_store_failure (void)
     }
 
   g_test_trap_subprocess (NULL, 120 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  temp_collection_free (temp);
+  bearer_test_collection_free (temp);
 
   /* The store failed: the keyring still holds what was there. */
   after = stored (id);

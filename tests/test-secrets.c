@@ -23,6 +23,7 @@
 #include <libsecret/secret.h>
 
 #include "bearer-secrets.h"
+#include "bearer-test-keyring.h"
 
 #define SCHEMA_NAME "io.github.bearerapp.Bearer"
 #define NO_KEYRING_LIMIT_S 25
@@ -570,149 +571,9 @@ test_corrupt_item (gconstpointer data)
 /* ---------------------------------------------------------------------- */
 /* A locked keyring                                                       */
 
-/* gnome-keyring cannot show an unlock prompt here (no display), so a locked
- * collection stays locked: the prompt counts as dismissed. A collection of
- * our own, made with gnome-keyring's no-prompt interface, is locked instead
- * of the login keyring, whose password this program does not know. */
-
-#define SECRETS_BUS_NAME "org.freedesktop.secrets"
-#define SECRETS_PATH "/org/freedesktop/secrets"
-#define SERVICE_IFACE "org.freedesktop.Secret.Service"
-#define INTERNAL_IFACE "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
-#define TEMP_PASSWORD "bearer-test-password"
-
-typedef struct {
-  GDBusConnection *bus;
-  char *session;
-  char *collection;
-  char *old_default;
-} TempCollection;
-
-static GVariant *
-secrets_call (GDBusConnection  *bus,
-              const char       *path,
-              const char       *iface,
-              const char       *method,
-              GVariant         *parameters,
-              const char       *reply_type,
-              GError          **error)
-{
-  return g_dbus_connection_call_sync (bus, SECRETS_BUS_NAME, path, iface, method, parameters,
-                                      G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE,
-                                      10000, NULL, error);
-}
-
-static GVariant *
-master_secret (TempCollection *temp)
-{
-  return g_variant_new ("(o@ay@ays)", temp->session,
-                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
-                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, TEMP_PASSWORD,
-                                                   strlen (TEMP_PASSWORD), 1),
-                        "text/plain");
-}
-
-/* Makes a new unlocked collection and makes it the default one. NULL when
- * the service is not gnome-keyring. */
-static TempCollection *
-temp_collection_new (GError **error)
-{
-  g_autofree TempCollection *temp = g_new0 (TempCollection, 1);
-  g_autoptr(GVariant) reply = NULL;
-  GVariantBuilder props;
-
-  temp->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
-  if (temp->bus == NULL)
-    return NULL;
-
-  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "OpenSession",
-                        g_variant_new ("(sv)", "plain", g_variant_new_string ("")), "(vo)", error);
-  if (reply == NULL)
-    goto failed;
-  g_variant_get (reply, "(vo)", NULL, &temp->session);
-  g_clear_pointer (&reply, g_variant_unref);
-
-  g_variant_builder_init (&props, G_VARIANT_TYPE ("a{sv}"));
-  g_variant_builder_add (&props, "{sv}", "org.freedesktop.Secret.Collection.Label",
-                         g_variant_new_string ("Bearer test (locked)"));
-  reply = secrets_call (temp->bus, SECRETS_PATH, INTERNAL_IFACE, "CreateWithMasterPassword",
-                        g_variant_new ("(a{sv}@(oayays))", &props, master_secret (temp)),
-                        "(o)", error);
-  if (reply == NULL)
-    goto failed;
-  g_variant_get (reply, "(o)", &temp->collection);
-  g_clear_pointer (&reply, g_variant_unref);
-
-  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "ReadAlias",
-                        g_variant_new ("(s)", "default"), "(o)", error);
-  if (reply == NULL)
-    goto failed;
-  g_variant_get (reply, "(o)", &temp->old_default);
-  g_clear_pointer (&reply, g_variant_unref);
-
-  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "SetAlias",
-                        g_variant_new ("(so)", "default", temp->collection), "()", error);
-  if (reply == NULL)
-    goto failed;
-
-  return g_steal_pointer (&temp);
-
-failed:
-  g_clear_object (&temp->bus);
-  g_free (temp->session);
-  g_free (temp->collection);
-  g_free (temp->old_default);
-  return NULL;
-}
-
-static void
-temp_collection_lock (TempCollection *temp)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *paths[] = { temp->collection };
-  g_autofree char *prompt = NULL;
-
-  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "Lock",
-                        g_variant_new ("(@ao)", g_variant_new_objv (paths, 1)), "(aoo)", &error);
-  g_assert_no_error (error);
-  g_variant_get (reply, "(^aoo)", NULL, &prompt);
-  g_assert_cmpstr (prompt, ==, "/");
-}
-
-/* Puts the default alias back, unlocks and deletes the collection (and
- * every item in it). */
-static void
-temp_collection_free (TempCollection *temp)
-{
-  g_autoptr(GError) error = NULL;
-  GVariant *reply;
-
-  reply = secrets_call (temp->bus, SECRETS_PATH, SERVICE_IFACE, "SetAlias",
-                        g_variant_new ("(so)", "default", temp->old_default), "()", &error);
-  if (reply == NULL)
-    g_printerr ("# could not restore the default keyring: %s\n", error->message);
-  g_clear_pointer (&reply, g_variant_unref);
-  g_clear_error (&error);
-
-  reply = secrets_call (temp->bus, SECRETS_PATH, INTERNAL_IFACE, "UnlockWithMasterPassword",
-                        g_variant_new ("(o@(oayays))", temp->collection, master_secret (temp)),
-                        "()", &error);
-  g_clear_pointer (&reply, g_variant_unref);
-  g_clear_error (&error);
-
-  reply = secrets_call (temp->bus, temp->collection, "org.freedesktop.Secret.Collection", "Delete",
-                        NULL, "(o)", &error);
-  if (reply == NULL)
-    g_printerr ("# could not delete %s: %s\n", temp->collection, error->message);
-  g_clear_pointer (&reply, g_variant_unref);
-
-  g_object_unref (temp->bus);
-  g_free (temp->session);
-  g_free (temp->collection);
-  g_free (temp->old_default);
-  g_free (temp);
-}
+/* A collection of the test's own is locked (bearer-test-keyring.h): the
+ * unlock prompt cannot appear in the test session, so it counts as
+ * dismissed. */
 
 /* In a child process, so that the parent restores the keyring whatever the
  * child's assertions do. */
@@ -760,7 +621,7 @@ run_locked (GTestFunc child,
   g_autofree char *id = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(BearerSecrets) secrets = full_secrets ();
-  TempCollection *temp;
+  BearerTestCollection *temp;
 
   if (g_test_subprocess ())
     {
@@ -771,7 +632,7 @@ run_locked (GTestFunc child,
   if (!require_keyring ())
     return;
 
-  temp = temp_collection_new (&error);
+  temp = bearer_test_collection_new_default (&error);
   if (temp == NULL)
     {
       /* Another Secret Service than gnome-keyring. */
@@ -786,10 +647,11 @@ run_locked (GTestFunc child,
   g_ptr_array_add (created_ids, g_strdup (id));
   if (item_in_locked)
     store_ok (id, "prod", secrets);
-  temp_collection_lock (temp);
+  g_assert_true (bearer_test_collection_lock (temp, &error));
+  g_assert_no_error (error);
 
   g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
-  temp_collection_free (temp);
+  bearer_test_collection_free (temp);
   delete_created_items ();
 
   /* Not g_test_trap_assert_passed (): a failure here must not stop the

@@ -1,0 +1,198 @@
+/* bearer-test-keyring.c: a throw-away, lockable gnome-keyring collection
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "bearer-test-keyring.h"
+
+#define SECRETS_BUS_NAME "org.freedesktop.secrets"
+#define SECRETS_PATH "/org/freedesktop/secrets"
+#define SERVICE_IFACE "org.freedesktop.Secret.Service"
+#define INTERNAL_IFACE "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
+#define TEMP_PASSWORD "bearer-test-password"
+
+struct _BearerTestCollection
+{
+  GDBusConnection *bus;
+  char *session;
+  char *collection;
+  char *old_default;
+};
+
+static GVariant *
+secrets_call (GDBusConnection  *bus,
+              const char       *path,
+              const char       *iface,
+              const char       *method,
+              GVariant         *parameters,
+              const char       *reply_type,
+              GError          **error)
+{
+  return g_dbus_connection_call_sync (bus, SECRETS_BUS_NAME, path, iface, method, parameters,
+                                      G_VARIANT_TYPE (reply_type), G_DBUS_CALL_FLAGS_NONE,
+                                      10000, NULL, error);
+}
+
+static GVariant *
+master_secret (BearerTestCollection *self)
+{
+  return g_variant_new ("(o@ay@ays)", self->session,
+                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
+                        g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, TEMP_PASSWORD,
+                                                   strlen (TEMP_PASSWORD), 1),
+                        "text/plain");
+}
+
+/**
+ * bearer_test_collection_free:
+ *
+ * Puts the default alias back, unlocks and deletes the collection (and
+ * every item in it).
+ */
+void
+bearer_test_collection_free (BearerTestCollection *self)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *reply;
+
+  if (self == NULL)
+    return;
+
+  if (self->old_default != NULL)
+    {
+      reply = secrets_call (self->bus, SECRETS_PATH, SERVICE_IFACE, "SetAlias",
+                            g_variant_new ("(so)", "default", self->old_default), "()", &error);
+      if (reply == NULL)
+        g_printerr ("# could not restore the default keyring: %s\n", error->message);
+      g_clear_pointer (&reply, g_variant_unref);
+      g_clear_error (&error);
+    }
+
+  if (self->collection != NULL)
+    {
+      reply = secrets_call (self->bus, SECRETS_PATH, INTERNAL_IFACE, "UnlockWithMasterPassword",
+                            g_variant_new ("(o@(oayays))", self->collection, master_secret (self)),
+                            "()", &error);
+      g_clear_pointer (&reply, g_variant_unref);
+      g_clear_error (&error);
+
+      reply = secrets_call (self->bus, self->collection, "org.freedesktop.Secret.Collection",
+                            "Delete", NULL, "(o)", &error);
+      if (reply == NULL)
+        g_printerr ("# could not delete %s: %s\n", self->collection, error->message);
+      g_clear_pointer (&reply, g_variant_unref);
+    }
+
+  g_clear_object (&self->bus);
+  g_free (self->session);
+  g_free (self->collection);
+  g_free (self->old_default);
+  g_free (self);
+}
+
+/**
+ * bearer_test_collection_new_default:
+ *
+ * Returns: (nullable): a new, unlocked collection, made the default one;
+ *   %NULL with an error when the service is not gnome-keyring
+ */
+BearerTestCollection *
+bearer_test_collection_new_default (GError **error)
+{
+  BearerTestCollection *self = g_new0 (BearerTestCollection, 1);
+  GVariantBuilder props;
+  GVariant *reply;
+
+  self->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, error);
+  if (self->bus == NULL)
+    goto failed;
+
+  reply = secrets_call (self->bus, SECRETS_PATH, SERVICE_IFACE, "OpenSession",
+                        g_variant_new ("(sv)", "plain", g_variant_new_string ("")), "(vo)", error);
+  if (reply == NULL)
+    goto failed;
+  g_variant_get (reply, "(vo)", NULL, &self->session);
+  g_variant_unref (reply);
+
+  g_variant_builder_init (&props, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&props, "{sv}", "org.freedesktop.Secret.Collection.Label",
+                         g_variant_new_string ("Bearer test (locked)"));
+  reply = secrets_call (self->bus, SECRETS_PATH, INTERNAL_IFACE, "CreateWithMasterPassword",
+                        g_variant_new ("(a{sv}@(oayays))", &props, master_secret (self)),
+                        "(o)", error);
+  if (reply == NULL)
+    goto failed;
+  g_variant_get (reply, "(o)", &self->collection);
+  g_variant_unref (reply);
+
+  reply = secrets_call (self->bus, SECRETS_PATH, SERVICE_IFACE, "ReadAlias",
+                        g_variant_new ("(s)", "default"), "(o)", error);
+  if (reply == NULL)
+    goto failed;
+  g_variant_get (reply, "(o)", &self->old_default);
+  g_variant_unref (reply);
+
+  reply = secrets_call (self->bus, SECRETS_PATH, SERVICE_IFACE, "SetAlias",
+                        g_variant_new ("(so)", "default", self->collection), "()", error);
+  if (reply == NULL)
+    {
+      /* The alias did not move: nothing to put back. */
+      g_clear_pointer (&self->old_default, g_free);
+      goto failed;
+    }
+  g_variant_unref (reply);
+
+  return self;
+
+failed:
+  bearer_test_collection_free (self);
+  return NULL;
+}
+
+/**
+ * bearer_test_collection_lock:
+ *
+ * Locks the collection without a prompt (gnome-keyring answers "/" for none).
+ */
+gboolean
+bearer_test_collection_lock (BearerTestCollection  *self,
+                             GError               **error)
+{
+  const char *paths[] = { self->collection };
+  g_autofree char *prompt = NULL;
+  GVariant *reply;
+
+  reply = secrets_call (self->bus, SECRETS_PATH, SERVICE_IFACE, "Lock",
+                        g_variant_new ("(@ao)", g_variant_new_objv (paths, 1)), "(aoo)", error);
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(^aoo)", NULL, &prompt);
+  g_variant_unref (reply);
+
+  if (g_strcmp0 (prompt, "/") != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   "locking the collection asked for a prompt (%s)", prompt);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * bearer_test_collection_locked_default:
+ *
+ * Returns: (nullable): a new collection, made the default one and locked:
+ *   items elsewhere stay readable, nothing new can be written
+ */
+BearerTestCollection *
+bearer_test_collection_locked_default (GError **error)
+{
+  BearerTestCollection *self = bearer_test_collection_new_default (error);
+
+  if (self != NULL && !bearer_test_collection_lock (self, error))
+    g_clear_pointer (&self, bearer_test_collection_free);
+  return self;
+}
