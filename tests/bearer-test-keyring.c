@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+#include <libsecret/secret.h>
+
+#include "bearer-secrets.h"
 #include "bearer-test-keyring.h"
 
 #define SECRETS_BUS_NAME "org.freedesktop.secrets"
@@ -195,4 +198,64 @@ bearer_test_collection_locked_default (GError **error)
   if (self != NULL && !bearer_test_collection_lock (self, error))
     g_clear_pointer (&self, bearer_test_collection_free);
   return self;
+}
+
+/* ---- the test session's keyring ----------------------------------------- */
+
+/**
+ * bearer_test_keyring_attributes:
+ *
+ * Returns: (transfer container): the attributes of a profile's keyring item
+ */
+GHashTable *
+bearer_test_keyring_attributes (const char *id)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) "profile-id", (gpointer) id);
+  return attributes;
+}
+
+/**
+ * bearer_test_require_keyring:
+ *
+ * Returns: whether a secret service answers. Otherwise the test is skipped,
+ *   or failed when BEARER_TEST_SESSION=1 says the session was made for it.
+ */
+gboolean
+bearer_test_require_keyring (void)
+{
+  g_autoptr(GHashTable) attributes = bearer_test_keyring_attributes ("bearer-test-probe");
+  g_autoptr(GError) error = NULL;
+  char *value;
+
+  value = secret_password_lookupv_sync (bearer_secrets_get_schema (), attributes, NULL, &error);
+  secret_password_free (value);
+  if (error == NULL)
+    return TRUE;
+
+  if (g_strcmp0 (g_getenv ("BEARER_TEST_SESSION"), "1") == 0)
+    {
+      g_test_message ("BEARER_TEST_SESSION=1 but no secret service answers: %s", error->message);
+      g_test_fail ();
+    }
+  else
+    g_test_skip ("No secret service on the session bus: run tools/test (or tools/test-session)");
+  return FALSE;
+}
+
+/**
+ * bearer_test_delete_keyring_items:
+ * @ids: profile ids whose keyring items the test created; emptied
+ */
+void
+bearer_test_delete_keyring_items (GPtrArray *ids)
+{
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GHashTable) attributes = bearer_test_keyring_attributes (g_ptr_array_index (ids, i));
+
+      secret_password_clearv_sync (bearer_secrets_get_schema (), attributes, NULL, NULL);
+    }
+  g_ptr_array_set_size (ids, 0);
 }

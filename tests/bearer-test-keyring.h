@@ -24,4 +24,8 @@ gboolean              bearer_test_collection_lock           (BearerTestCollectio
                                                              GError              **error);
 void                  bearer_test_collection_free           (BearerTestCollection *self);
 
+GHashTable           *bearer_test_keyring_attributes        (const char           *id);
+gboolean              bearer_test_require_keyring           (void);
+void                  bearer_test_delete_keyring_items      (GPtrArray            *ids);
+
 G_END_DECLS

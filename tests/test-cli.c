@@ -11,7 +11,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +22,7 @@
 
 #include "bearer-secrets.h"
 #include "bearer-test-server.h"
+#include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
 
 #define CLIENT_ID "bearer-test-client"
@@ -33,44 +33,6 @@ static GPtrArray *created_ids;  /* their keyring items are deleted at the end */
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                */
-
-static int
-remove_entry_cb (const char        *path,
-                 const struct stat *sb,
-                 int                type,
-                 struct FTW        *ftw)
-{
-  if (remove (path) != 0)
-    g_printerr ("# cannot remove %s: %s\n", path, g_strerror (errno));
-  return 0;
-}
-
-static void
-remove_tree (const char *path)
-{
-  nftw (path, remove_entry_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static GHashTable *
-attributes_for (const char *id)
-{
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
-
-  g_hash_table_insert (attributes, (gpointer) "profile-id", (gpointer) id);
-  return attributes;
-}
-
-static void
-delete_created_items (void)
-{
-  for (guint i = 0; i < created_ids->len; i++)
-    {
-      g_autoptr(GHashTable) attributes = attributes_for (g_ptr_array_index (created_ids, i));
-
-      secret_password_clearv_sync (bearer_secrets_get_schema (), attributes, NULL, NULL);
-    }
-  g_ptr_array_set_size (created_ids, 0);
-}
 
 static gboolean
 require_cli (void)
@@ -84,26 +46,7 @@ require_cli (void)
 static gboolean
 require_keyring (void)
 {
-  g_autoptr(GHashTable) attributes = attributes_for ("bearer-test-probe");
-  g_autoptr(GError) error = NULL;
-  char *value;
-
-  if (!require_cli ())
-    return FALSE;
-
-  value = secret_password_lookupv_sync (bearer_secrets_get_schema (), attributes, NULL, &error);
-  secret_password_free (value);
-  if (error == NULL)
-    return TRUE;
-
-  if (g_strcmp0 (g_getenv ("BEARER_TEST_SESSION"), "1") == 0)
-    {
-      g_test_message ("BEARER_TEST_SESSION=1 but no secret service answers: %s", error->message);
-      g_test_fail ();
-    }
-  else
-    g_test_skip ("No secret service on the session bus: run tools/test (or tools/test-session)");
-  return FALSE;
+  return require_cli () && bearer_test_require_keyring ();
 }
 
 /* One test's own configuration and runtime folders. */
@@ -355,7 +298,7 @@ profile_id (Cli        *cli,
 static BearerSecrets *
 stored (const char *id)
 {
-  g_autoptr(GHashTable) attributes = attributes_for (id);
+  g_autoptr(GHashTable) attributes = bearer_test_keyring_attributes (id);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   BearerSecrets *secrets = bearer_secrets_new ();
@@ -596,7 +539,7 @@ test_set_secret (void)
   g_assert_cmpstr (bearer_secrets_get_password (secrets), ==, "pass word");
   g_assert_cmpstr (bearer_secrets_get_client_secret (secrets), ==, CLIENT_SECRET);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -678,7 +621,7 @@ test_token_formats (void)
   cli_expect (cli, 2, NULL, NULL, NULL, "token", NULL);
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -716,7 +659,7 @@ test_min_valid (void)
   cli_expect (cli, 2, NULL, NULL, NULL, "refresh", "prod", "--min-valid", "60", NULL);
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 2);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -758,7 +701,7 @@ test_refresh (void)
   g_assert_true (json_object_get_boolean_member (json_node_get_object (json_parser_get_root (parser)),
                                                  "refreshed"));
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -790,7 +733,7 @@ test_exit_server_error (void)
   bearer_test_server_free (g_steal_pointer (&server));
   cli_expect (cli, 3, NULL, NULL, NULL, "refresh", "prod", NULL);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -833,7 +776,7 @@ test_exit_invalid_grant (void)
   cli_expect (cli, 0, NULL, NULL, NULL, "token", "prod", NULL);
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 2);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -921,7 +864,7 @@ test_exit_store_failure (void)
       g_autofree char *why = g_strdup_printf ("Cannot lock a default collection: %s", error->message);
 
       g_test_skip (why);
-      delete_created_items ();
+      bearer_test_delete_keyring_items (created_ids);
       return;
     }
   status = cli_run (cli, NULL, &out, &err, "token", "prod", "--header", NULL);
@@ -940,7 +883,7 @@ test_exit_store_failure (void)
   secrets = stored (id);
   g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "def50200unstored");
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1069,7 +1012,7 @@ test_curl (void)
   g_free (api.authorization);
   g_free (api.cmdline);
   g_free (api.environ);
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1108,7 +1051,7 @@ test_list_remove (void)
   g_assert_true (bearer_secrets_is_empty (secrets));
   cli_expect (cli, 1, NULL, NULL, NULL, "remove", "prod", NULL);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1199,9 +1142,9 @@ main (int   argc,
 
   status = g_test_run ();
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
   g_ptr_array_unref (created_ids);
-  remove_tree (tmp_root);
+  bearer_test_remove_tree (tmp_root);
   g_free (tmp_root);
   return status;
 }

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include "bearer-error.h"
 #include "bearer-refresh.h"
 #include "bearer-test-server.h"
+#include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
 
 #define CLIENT_ID "bearer-test-client"
@@ -35,70 +35,10 @@ static GPtrArray *created_ids;  /* their keyring items are deleted at the end */
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                */
 
-static int
-remove_entry_cb (const char        *path,
-                 const struct stat *sb,
-                 int                type,
-                 struct FTW        *ftw)
-{
-  if (remove (path) != 0)
-    g_printerr ("# cannot remove %s: %s\n", path, g_strerror (errno));
-  return 0;
-}
-
-static void
-remove_tree (const char *path)
-{
-  nftw (path, remove_entry_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static gint64
 now_seconds (void)
 {
   return g_get_real_time () / G_USEC_PER_SEC;
-}
-
-static GHashTable *
-attributes_for (const char *id)
-{
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
-
-  g_hash_table_insert (attributes, (gpointer) "profile-id", (gpointer) id);
-  return attributes;
-}
-
-static void
-delete_created_items (void)
-{
-  for (guint i = 0; i < created_ids->len; i++)
-    {
-      g_autoptr(GHashTable) attributes = attributes_for (g_ptr_array_index (created_ids, i));
-
-      secret_password_clearv_sync (bearer_secrets_get_schema (), attributes, NULL, NULL);
-    }
-  g_ptr_array_set_size (created_ids, 0);
-}
-
-static gboolean
-require_keyring (void)
-{
-  g_autoptr(GHashTable) attributes = attributes_for ("bearer-test-probe");
-  g_autoptr(GError) error = NULL;
-  char *value;
-
-  value = secret_password_lookupv_sync (bearer_secrets_get_schema (), attributes, NULL, &error);
-  secret_password_free (value);
-  if (error == NULL)
-    return TRUE;
-
-  if (g_strcmp0 (g_getenv ("BEARER_TEST_SESSION"), "1") == 0)
-    {
-      g_test_message ("BEARER_TEST_SESSION=1 but no secret service answers: %s", error->message);
-      g_test_fail ();
-    }
-  else
-    g_test_skip ("No secret service on the session bus: run tools/test (or tools/test-session)");
-  return FALSE;
 }
 
 typedef struct {
@@ -186,7 +126,7 @@ refreshed_cb (GObject      *source,
               gpointer      user_data)
 {
   RefreshWait *wait = user_data;
-  g_autoptr(GHashTable) attributes = attributes_for (bearer_profile_get_id (wait->profile));
+  g_autoptr(GHashTable) attributes = bearer_test_keyring_attributes (bearer_profile_get_id (wait->profile));
 
   g_assert_false (wait->done);
   wait->result = bearer_refresh_finish (result, &wait->error);
@@ -426,7 +366,7 @@ test_no_access_token (void)
   JsonObject *object;
   gint64 before = now_seconds ();
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -474,7 +414,7 @@ test_no_access_token (void)
   g_assert_false (bearer_secrets_get_needs_sign_in (after));
   g_assert_cmpint (bearer_secrets_get_updated_at (after), >=, before * G_USEC_PER_SEC);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* Nothing at all stored: no request, and "sign in" (paste a token). */
@@ -486,7 +426,7 @@ test_no_refresh_token (void)
   g_autoptr(BearerRefreshResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -508,7 +448,7 @@ test_valid_token (void)
   g_autoptr(BearerRefreshResult) result = NULL;
   g_autoptr(BearerSecrets) after = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -546,7 +486,7 @@ test_valid_token (void)
   after = stored (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "no-expiry");
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -558,7 +498,7 @@ test_force (void)
   g_autoptr(BearerRefreshResult) result = NULL;
   g_autoptr(BearerSecrets) after = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -580,7 +520,7 @@ test_force (void)
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
                    bearer_test_server_get_refresh_token (server));
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -594,7 +534,7 @@ test_rotation (void)
   g_autoptr(BearerSecrets) secrets = NULL;
   g_autofree char *previous = g_strdup ("def50200rotate0");
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -620,7 +560,7 @@ test_rotation (void)
       previous = g_strdup (newest);
     }
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -636,7 +576,7 @@ test_reply_without_refresh_token (void)
   g_autoptr(BearerSecrets) after = NULL;
   gint64 before = now_seconds ();
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -658,7 +598,7 @@ test_reply_without_refresh_token (void)
   g_assert_cmpstr (bearer_secrets_get_scope (after), ==, "a b");
   assert_expires_in (bearer_secrets_get_expires_at (after), before, 3600);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -710,7 +650,7 @@ test_dead_invalid_grant (void)
   g_autoptr(BearerRefreshResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -739,7 +679,7 @@ test_dead_invalid_grant (void)
   g_assert_false (bearer_secrets_get_needs_sign_in (secrets));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "next");
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* league/oauth2-server 8.5: 401 invalid_request "The refresh token is
@@ -752,7 +692,7 @@ test_dead_passport (void)
   g_autoptr(BearerSecrets) secrets = NULL;
   g_autoptr(BearerRefreshResult) first = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -767,7 +707,7 @@ test_dead_passport (void)
 
   assert_dead_and_kept (server, profile, "def50200spent");
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* A server failure is no dead token: nothing changes in the keyring. */
@@ -781,7 +721,7 @@ test_server_error (void)
   g_autoptr(BearerRefreshResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -806,7 +746,7 @@ test_server_error (void)
   g_assert_null (result);
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 2);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -826,7 +766,7 @@ run_other_process (gboolean rotate)
   BearerSecrets *got;
   int fd;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -874,7 +814,7 @@ run_other_process (gboolean rotate)
   /* The transaction closed its descriptor of the lock. */
   g_assert_cmpuint (count_lock_fds (profile), ==, 0);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -904,7 +844,7 @@ test_two_at_once (void)
   g_autoptr(GError) e2 = NULL;
   RefreshWait w1, w2;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -932,7 +872,7 @@ test_two_at_once (void)
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
                    bearer_test_server_get_refresh_token (server));
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* Step 7: when the caller hears of the result, the lock is released, so
@@ -948,7 +888,7 @@ test_lock_released_on_result (void)
   g_autoptr(GError) error = NULL;
   RefreshWait wait;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -967,7 +907,7 @@ test_lock_released_on_result (void)
     }
   refresh_wait_clear (&wait);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -987,7 +927,7 @@ test_cancel_waiting (void)
   gint64 cancelled_at;
   int fd;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -1015,7 +955,7 @@ test_cancel_waiting (void)
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200cancel");
   g_assert_false (bearer_secrets_get_needs_sign_in (after));
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* A pasted secret goes through the same lock: while a refresh holds it,
@@ -1040,7 +980,7 @@ test_update_secrets_waits_for_lock (void)
   Wait wait = { NULL };
   int fd;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
@@ -1070,7 +1010,7 @@ test_update_secrets_waits_for_lock (void)
   g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, bearer_secrets_get_client_secret (secrets));
   g_assert_cmpuint (count_lock_fds (profile), ==, 0);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1086,7 +1026,7 @@ test_client_credentials (void)
   g_autoptr(BearerRefreshResult) result = NULL;
   g_autofree char *body = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_CLIENT_CREDENTIALS);
@@ -1111,7 +1051,7 @@ test_client_credentials (void)
   result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -1125,7 +1065,7 @@ test_password (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *body = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_PASSWORD);
@@ -1159,7 +1099,7 @@ test_password (void)
   after = stored (bearer_profile_get_id (profile));
   g_assert_false (bearer_secrets_get_needs_sign_in (after));
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* A profile signed in through the browser lives on its refresh token. */
@@ -1173,7 +1113,7 @@ test_authorization_code (void)
   g_autoptr(BearerRefreshResult) result = NULL;
   g_autofree char *body = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   profile = server_profile (server, BEARER_GRANT_AUTHORIZATION_CODE);
@@ -1188,7 +1128,7 @@ test_authorization_code (void)
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
                    bearer_test_server_get_refresh_token (server));
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1256,7 +1196,7 @@ test_store_failure (void)
       return;
     }
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   id = store_failure_id (getpid ());
@@ -1271,7 +1211,7 @@ test_store_failure (void)
       g_autofree char *why = g_strdup_printf ("Cannot lock a default collection: %s", error->message);
 
       g_test_skip (why);
-      delete_created_items ();
+      bearer_test_delete_keyring_items (created_ids);
       return;
     }
 
@@ -1281,7 +1221,7 @@ test_store_failure (void)
   /* The store failed: the keyring still holds what was there. */
   after = stored (id);
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200before-failure");
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 
   if (!g_test_trap_has_passed ())
     {
@@ -1351,10 +1291,10 @@ main (int   argc,
 
   status = g_test_run ();
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
   g_ptr_array_unref (created_ids);
   if (tmp_root != NULL)
-    remove_tree (tmp_root);
+    bearer_test_remove_tree (tmp_root);
   g_free (tmp_root);
   return status;
 }

@@ -14,7 +14,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include <libsecret/secret.h>
 
 #include "bearer-secrets.h"
+#include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
 
 #define SCHEMA_NAME "io.github.bearerapp.Bearer"
@@ -33,23 +33,6 @@ static GPtrArray *created_ids;  /* deleted at the end, whatever happened */
 
 /* ---------------------------------------------------------------------- */
 /* Helpers                                                                */
-
-static int
-remove_entry_cb (const char        *path,
-                 const struct stat *sb,
-                 int                type,
-                 struct FTW        *ftw)
-{
-  if (remove (path) != 0)
-    g_printerr ("# cannot remove %s: %s\n", path, g_strerror (errno));
-  return 0;
-}
-
-static void
-remove_tree (const char *path)
-{
-  nftw (path, remove_entry_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 typedef struct {
   GAsyncResult *result;
@@ -85,15 +68,6 @@ wait_for (Wait  *wait,
   return wait->result;
 }
 
-static GHashTable *
-attributes_for (const char *id)
-{
-  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
-
-  g_hash_table_insert (attributes, (gpointer) "profile-id", (gpointer) id);
-  return attributes;
-}
-
 /* A profile id of this test, remembered so that its item is deleted. */
 static char *
 new_id (void)
@@ -105,42 +79,8 @@ new_id (void)
   return id;
 }
 
-static void
-delete_created_items (void)
-{
-  for (guint i = 0; i < created_ids->len; i++)
-    {
-      g_autoptr(GHashTable) attributes = attributes_for (g_ptr_array_index (created_ids, i));
-
-      secret_password_clearv_sync (bearer_secrets_get_schema (), attributes, NULL, NULL);
-    }
-  g_ptr_array_set_size (created_ids, 0);
-}
-
 /* Whether a secret service answers. A lookup of an id that matches nothing
  * never prompts. */
-static gboolean
-require_keyring (void)
-{
-  g_autoptr(GHashTable) attributes = attributes_for ("bearer-test-probe");
-  g_autoptr(GError) error = NULL;
-  char *value;
-
-  value = secret_password_lookupv_sync (bearer_secrets_get_schema (), attributes, NULL, &error);
-  secret_password_free (value);
-  if (error == NULL)
-    return TRUE;
-
-  if (g_strcmp0 (g_getenv ("BEARER_TEST_SESSION"), "1") == 0)
-    {
-      g_test_message ("BEARER_TEST_SESSION=1 but no secret service answers: %s", error->message);
-      g_test_fail ();
-    }
-  else
-    g_test_skip ("No secret service on the session bus: run tools/test (or tools/test-session)");
-  return FALSE;
-}
-
 static BearerSecrets *
 lookup (const char  *id,
         GError     **error)
@@ -209,7 +149,7 @@ delete (const char  *id,
 static GList *
 search_items (const char *id)
 {
-  g_autoptr(GHashTable) attributes = attributes_for (id);
+  g_autoptr(GHashTable) attributes = bearer_test_keyring_attributes (id);
   g_autoptr(GError) error = NULL;
   GList *items;
 
@@ -322,7 +262,7 @@ test_round_trip (void)
   g_autoptr(BearerSecrets) secrets = NULL;
   g_autoptr(BearerSecrets) read = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   id = new_id ();
@@ -353,7 +293,7 @@ test_round_trip (void)
   g_assert_null (bearer_secrets_get_scope (read));
   g_assert_false (bearer_secrets_get_needs_sign_in (read));
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -362,7 +302,7 @@ test_nothing_stored (void)
   g_autofree char *id = NULL;
   g_autoptr(BearerSecrets) read = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   id = new_id ();
@@ -386,7 +326,7 @@ test_store_replaces (void)
   g_autoptr(BearerSecrets) read = NULL;
   GList *items;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   id = new_id ();
@@ -409,7 +349,7 @@ test_store_replaces (void)
   g_assert_cmpuint (g_list_length (items), ==, 1);
   g_list_free_full (items, g_object_unref);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -422,7 +362,7 @@ test_delete (void)
   g_autoptr(GError) error = NULL;
   GList *items;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   id = new_id ();
@@ -447,7 +387,7 @@ test_delete (void)
   g_assert_true (delete (id, &error));
   g_assert_no_error (error);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 static void
@@ -456,7 +396,7 @@ test_delete_nothing (void)
   g_autofree char *id = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   id = new_id ();
@@ -482,7 +422,7 @@ test_item (void)
   JsonObject *bundle;
   GList *items;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   id = new_id ();
@@ -529,7 +469,7 @@ test_item (void)
   g_assert_cmpstr (label, ==, "Bearer: renamed (client secret and tokens)");
   g_list_free_full (items, g_object_unref);
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* An item of Bearer's schema whose secret is not Bearer's bundle. */
@@ -542,11 +482,11 @@ test_corrupt_item (gconstpointer data)
   g_autoptr(BearerSecrets) read = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   id = new_id ();
-  attributes = attributes_for (id);
+  attributes = bearer_test_keyring_attributes (id);
   secret_password_storev_sync (bearer_secrets_get_schema (), attributes, SECRET_COLLECTION_DEFAULT,
                                "not Bearer's", text, NULL, &error);
   g_assert_no_error (error);
@@ -565,7 +505,7 @@ test_corrupt_item (gconstpointer data)
   read = lookup_ok (id);
   g_assert_cmpstr (bearer_secrets_get_refresh_token (read), ==, "fresh");
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -629,7 +569,7 @@ run_locked (GTestFunc child,
       return;
     }
 
-  if (!require_keyring ())
+  if (!bearer_test_require_keyring ())
     return;
 
   temp = bearer_test_collection_new_default (&error);
@@ -652,7 +592,7 @@ run_locked (GTestFunc child,
 
   g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
   bearer_test_collection_free (temp);
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
 
   /* Not g_test_trap_assert_passed (): a failure here must not stop the
    * tests after it. */
@@ -796,10 +736,10 @@ main (int   argc,
 
   status = g_test_run ();
 
-  delete_created_items ();
+  bearer_test_delete_keyring_items (created_ids);
   g_ptr_array_unref (created_ids);
   if (tmp_root != NULL)
-    remove_tree (tmp_root);
+    bearer_test_remove_tree (tmp_root);
   g_free (tmp_root);
   return status;
 }
