@@ -1052,6 +1052,28 @@ test_ca_file_missing (void)
 
 /* ---------------------------------------------------------------------- */
 
+/* A URL that may carry a password is never quoted in an error, even when
+ * it is malformed in other ways too. */
+static void
+test_url_password_not_quoted (void)
+{
+  const char *urls[] = {
+    "htp://user:hunter2@id.example.com/token",
+    "https://user:hunter2@id.example.com/token",
+    "user:hunter2@id.example.com/token",
+    "http://user:hunter2@id.example.com/token",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (bearer_token_url_check (urls[i], FALSE, &error));
+      g_assert_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL);
+      g_assert_null (strstr (error->message, "hunter2"));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1143,6 +1165,7 @@ main (int   argc,
       g_test_add_data_func (path, &invalid_cases[i], test_invalid_parameter);
     }
   g_test_add_func ("/bearer/token-request/ca-file/missing", test_ca_file_missing);
+  g_test_add_func ("/bearer/token-request/url/password-not-quoted", test_url_password_not_quoted);
 
   return g_test_run ();
 }

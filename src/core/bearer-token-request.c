@@ -382,22 +382,36 @@ host_is_loopback (const char *host)
 }
 
 static GUri *
-parse_token_url (BearerTokenRequest  *self,
-                 GError             **error)
+parse_url (const char  *url,
+           gboolean     allow_insecure_http,
+           GError     **error)
 {
   g_autoptr(GUri) uri = NULL;
   const char *scheme;
   const char *host;
 
-  if (self->token_url == NULL || *self->token_url == '\0')
+  if (url == NULL || *url == '\0')
     {
       g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
                            _("No token URL is set"));
       return NULL;
     }
 
-  uri = g_uri_parse (self->token_url, SOUP_HTTP_URI_FLAGS, NULL);
+  /* Never print a URL that may carry a password in its user information:
+   * any URL with an '@' that is not a plain web address is refused as one. */
+  uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
   scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if ((uri != NULL && (g_uri_get_user (uri) != NULL || g_uri_get_password (uri) != NULL)) ||
+      (strchr (url, '@') != NULL &&
+       (scheme == NULL ||
+        (g_ascii_strcasecmp (scheme, "https") != 0 && g_ascii_strcasecmp (scheme, "http") != 0) ||
+        g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')))
+    {
+      g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
+                           _("The token URL must not contain a user name or password"));
+      return NULL;
+    }
+
   host = uri != NULL ? g_uri_get_host (uri) : NULL;
 
   if (uri == NULL || scheme == NULL ||
@@ -405,7 +419,7 @@ parse_token_url (BearerTokenRequest  *self,
     {
       g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
                    /* Translators: %s is the token URL as the user typed it. */
-                   _("The token URL “%s” is not a web address (https://…)"), self->token_url);
+                   _("The token URL “%s” is not a web address (https://…)"), url);
       return NULL;
     }
 
@@ -413,20 +427,11 @@ parse_token_url (BearerTokenRequest  *self,
     {
       g_set_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
                    /* Translators: %s is the token URL as the user typed it. */
-                   _("The token URL “%s” names no server"), self->token_url);
+                   _("The token URL “%s” names no server"), url);
       return NULL;
     }
 
-  /* Never print the URL here: its user information may be a password. */
-  if (g_uri_get_user (uri) != NULL || g_uri_get_password (uri) != NULL)
-    {
-      g_set_error_literal (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL,
-                           _("The token URL must not contain a user name or password"));
-      return NULL;
-    }
-
-  if (g_ascii_strcasecmp (scheme, "http") == 0 &&
-      !self->allow_insecure_http && !host_is_loopback (host))
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && !allow_insecure_http && !host_is_loopback (host))
     {
       g_set_error (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL,
                    /* Translators: %s is the server’s host name. */
@@ -437,6 +442,27 @@ parse_token_url (BearerTokenRequest  *self,
     }
 
   return g_steal_pointer (&uri);
+}
+
+/**
+ * bearer_token_url_check:
+ * @url: (nullable): a token URL, as typed
+ * @allow_insecure_http: whether plain http:// to a host that is not
+ *   loopback is allowed
+ *
+ * The rules a request's token URL must meet, for checking as the user types.
+ *
+ * Returns: %TRUE when @url may be used; else %FALSE with
+ *   %BEARER_ERROR_INVALID_URL or %BEARER_ERROR_INSECURE_URL
+ */
+gboolean
+bearer_token_url_check (const char  *url,
+                        gboolean     allow_insecure_http,
+                        GError     **error)
+{
+  g_autoptr(GUri) uri = parse_url (url, allow_insecure_http, error);
+
+  return uri != NULL;
 }
 
 /* One whole sentence for each missing part, for translators. */
@@ -747,7 +773,7 @@ bearer_token_request_build_message (BearerTokenRequest  *self,
 
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
 
-  if (!(base_uri = parse_token_url (self, error)))
+  if (!(base_uri = parse_url (self->token_url, self->allow_insecure_http, error)))
     return NULL;
   if (!check_required (self, error) || !check_parameters (self, error))
     return NULL;

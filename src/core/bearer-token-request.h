@@ -65,6 +65,10 @@ const char         *bearer_token_request_get_ca_file            (BearerTokenRequ
 void                bearer_token_request_set_allow_insecure_http (BearerTokenRequest *self,
                                                                  gboolean             allow);
 
+gboolean            bearer_token_url_check                      (const char          *url,
+                                                                 gboolean             allow_insecure_http,
+                                                                 GError             **error);
+
 /* Building the HTTP message (bearer_client_request_token_async() does this itself). */
 SoupMessage        *bearer_token_request_build_message          (BearerTokenRequest  *self,
                                                                  GError             **error);

@@ -12,7 +12,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "bearer-error.h"
 #include "bearer-presets.h"
+#include "bearer-token-request.h"
 
 static const BearerPreset presets[] = {
   {
@@ -348,17 +350,6 @@ bearer_preset_suggest_name (const BearerPreset *preset,
   return g_steal_pointer (&text);
 }
 
-static gboolean
-is_loopback_host (const char *host)
-{
-  g_autoptr(GInetAddress) address = NULL;
-
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
 /**
  * bearer_check_token_url:
  * @text: (nullable): what the user typed
@@ -370,18 +361,15 @@ BearerUrlCheck
 bearer_check_token_url (const char *text,
                         gboolean    allow_insecure_http)
 {
-  g_autoptr(GUri) uri = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (text == NULL || *text == '\0')
     return BEARER_URL_EMPTY;
 
-  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || !is_web_uri (uri))
-    return BEARER_URL_INVALID;
+  /* The core's own rules, the ones a request is held to. */
+  if (bearer_token_url_check (text, allow_insecure_http, &error))
+    return BEARER_URL_OK;
 
-  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 && !allow_insecure_http &&
-      !is_loopback_host (g_uri_get_host (uri)))
-    return BEARER_URL_INSECURE;
-
-  return BEARER_URL_OK;
+  return g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL) ? BEARER_URL_INSECURE
+                                                                          : BEARER_URL_INVALID;
 }
