@@ -527,6 +527,211 @@ test_add_processmaker (void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Token URLs: add refuses what every refresh would refuse                */
+
+#define URL_PASSWORD "hunter2pw"
+
+/* The password of a token URL's user information is nowhere. */
+static void
+assert_no_password (Cli        *cli,
+                    const char *out,
+                    const char *err)
+{
+  g_autofree char *profiles = NULL;
+
+  g_assert_null (strstr (out, URL_PASSWORD));
+  g_assert_null (strstr (err, URL_PASSWORD));
+  if (g_file_get_contents (cli->profiles, &profiles, NULL, NULL))
+    g_assert_null (strstr (profiles, URL_PASSWORD));
+}
+
+static void
+test_add_token_url (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  const struct {
+    const char *url;
+    const char *says;           /* in the error */
+  } bad[] = {
+    { "notaurl", "not a web address" },
+    { "ftp://", "not a web address" },
+    { "ftp://files.example.com/token", "not a web address" },
+    { "http:///nohost", "names no server" },
+    { "https://", "names no server" },
+    { "http://auth.example.com/token", "plain http://" },
+    { "http://10.0.0.1/token", "plain http://" },
+    { "https://user:" URL_PASSWORD "@auth.example.com/token", "user name or password" },
+    { "https://user@auth.example.com/token", "user name or password" },
+    { "http://user:" URL_PASSWORD "@127.0.0.1:8080/token", "user name or password" },
+    { "htp://user:" URL_PASSWORD "@auth.example.com/token", "user name or password" },
+  };
+  const struct {
+    const char *url;
+    gboolean allow_http;
+  } good[] = {
+    { "https://auth.example.com/oauth/token", FALSE },
+    { "http://127.0.0.1:8080/oauth/token", FALSE },
+    { "http://localhost/oauth/token", FALSE },
+    { "http://[::1]:8080/oauth/token", FALSE },
+    { "http://auth.example.com/oauth/token", TRUE },
+    { "https://auth.example.com/token?tenant=a@b", FALSE },
+  };
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *name = g_strdup_printf ("bad%u", i);
+
+      g_test_message ("add --token-url %s", bad[i].url);
+      cli_expect (cli, 2, NULL, &out, &err, "add", name, "--token-url", bad[i].url,
+                  "--client-id", "c", NULL);
+      g_assert_cmpstr (out, ==, "");
+      g_assert_nonnull (strstr (err, bad[i].says));
+      g_assert_true (stderr_lines_ok (err, bad[i].url));
+      assert_no_password (cli, out, err);
+      g_assert_false (g_file_test (cli->profiles, G_FILE_TEST_EXISTS));
+    }
+
+  /* Plain http:// to a remote host names the option that allows it. */
+  {
+    g_autofree char *err = NULL;
+
+    cli_expect (cli, 2, NULL, NULL, &err, "add", "remote", "--token-url",
+                "http://auth.example.com/token", "--client-id", "c", NULL);
+    g_assert_nonnull (strstr (err, "--allow-http"));
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(JsonObject) object = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *name = g_strdup_printf ("good%u", i);
+
+      g_test_message ("add --token-url %s%s", good[i].url, good[i].allow_http ? " --allow-http" : "");
+      cli_expect (cli, 0, NULL, &out, NULL, "add", name, "--token-url", good[i].url,
+                  "--client-id", "c", good[i].allow_http ? "--allow-http" : NULL, NULL);
+      g_assert_nonnull (strstr (out, good[i].url));
+      object = profile_on_disk (cli, name);
+      g_assert_nonnull (object);
+      g_assert_cmpstr (json_object_get_string_member (object, "token_url"), ==, good[i].url);
+    }
+
+  /* With profiles on disk: the refused ones left no trace there either. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *name = g_strdup_printf ("bad%u", i);
+
+      cli_expect (cli, 2, NULL, &out, &err, "add", name, "--token-url", bad[i].url,
+                  "--client-id", "c", NULL);
+      assert_no_password (cli, out, err);
+      g_assert_null (profile_on_disk (cli, name));
+    }
+}
+
+static void
+test_add_processmaker_url (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  /* A full URL as --instance meets the same rules as --token-url. */
+  cli_expect (cli, 2, NULL, &out, &err, "add", "pm", "--preset", "processmaker", "--instance",
+              "https://admin:" URL_PASSWORD "@pm.example.com/oauth/token", "--client-id", "3", NULL);
+  g_assert_nonnull (strstr (err, "user name or password"));
+  assert_no_password (cli, out, err);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "pm", "--preset", "processmaker", "--instance",
+              "http://pm.example.com/oauth/token", "--client-id", "3", NULL);
+  g_assert_nonnull (strstr (err, "plain http://"));
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "pm", "--preset", "processmaker", "--instance",
+              "ftp://pm.example.com/oauth/token", "--client-id", "3", NULL);
+  g_assert_nonnull (strstr (err, "not a web address"));
+  g_assert_false (g_file_test (cli->profiles, G_FILE_TEST_EXISTS));
+
+  cli_expect (cli, 0, NULL, NULL, NULL, "add", "pm", "--preset", "processmaker", "--instance",
+              "http://pm.example.com/oauth/token", "--client-id", "3", "--allow-http", NULL);
+  object = profile_on_disk (cli, "pm");
+  g_assert_cmpstr (json_object_get_string_member (object, "token_url"), ==,
+                   "http://pm.example.com/oauth/token");
+}
+
+/* A profile stored with a password in its token URL (by hand, or by an
+ * older bearer-cli): no command prints it. */
+static void
+test_stored_url_password (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(Cli) cli = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *text = NULL;
+  JsonArray *profiles;
+  const char *commands[][5] = {
+    { "list", NULL },
+    { "token", "prod", NULL },
+    { "token", "prod", "--json", NULL },
+    { "refresh", "prod", NULL },
+    { "curl", "prod", "--", "http://127.0.0.1:9/", NULL },
+  };
+
+  if (!require_keyring ())
+    return;
+
+  cli = cli_new ();
+  bearer_test_server_set_refresh_token (server, "def50200userinfo");
+  id = add_server_profile (cli, server, "prod", "def50200userinfo");
+
+  /* Its token URL gets a user and password, on disk. */
+  url = g_strdup_printf ("http://user:" URL_PASSWORD "@127.0.0.1:%u/oauth/token",
+                         bearer_test_server_get_port (server));
+  json_parser_load_from_file (parser, cli->profiles, &error);
+  g_assert_no_error (error);
+  profiles = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                           "profiles");
+  json_object_set_string_member (json_array_get_object_element (profiles, 0), "token_url", url);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  text = json_generator_to_data (generator, NULL);
+  g_assert_true (g_file_set_contents (cli->profiles, text, -1, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *what = g_strjoinv (" ", (char **) commands[i]);
+      int status;
+
+      status = cli_run (cli, NULL, &out, &err, commands[i][0], commands[i][1], commands[i][2],
+                        commands[i][3], NULL);
+      g_test_message ("%s: exit %d\nstdout: %s\nstderr: %s", what, status, out, err);
+      g_assert_null (strstr (out, URL_PASSWORD));
+      g_assert_null (strstr (err, URL_PASSWORD));
+    }
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
+
+  bearer_test_delete_keyring_items (created_ids);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Secrets from standard input                                            */
 
 static void
@@ -1447,6 +1652,9 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/unknown-command", test_unknown_command);
   g_test_add_func ("/bearer/cli/add/usage", test_add_usage);
   g_test_add_func ("/bearer/cli/add/processmaker", test_add_processmaker);
+  g_test_add_func ("/bearer/cli/add/token-url", test_add_token_url);
+  g_test_add_func ("/bearer/cli/add/processmaker-url", test_add_processmaker_url);
+  g_test_add_func ("/bearer/cli/stored-url-password", test_stored_url_password);
   g_test_add_func ("/bearer/cli/set-secret", test_set_secret);
   g_test_add_func ("/bearer/cli/token/formats", test_token_formats);
   g_test_add_func ("/bearer/cli/token/min-valid", test_min_valid);

@@ -25,6 +25,7 @@
 #include "bearer-profile-store.h"
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
+#include "bearer-token-request.h"
 
 /* Exit codes, as documented in --help and the README. */
 enum {
@@ -401,6 +402,25 @@ valid_instance_name (const char *instance)
   return TRUE;
 }
 
+/* The token URL meets the rules every request will check (and so the
+ * window's form): else a usage error that never quotes a URL that may
+ * hold a password. */
+static gboolean
+token_url_usable (const char *url,
+                  gboolean    allow_http)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (bearer_token_url_check (url, allow_http, &error))
+    return TRUE;
+
+  print_error (error->message);
+  if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
+    print_error (_("Add --allow-http to allow plain HTTP for this profile."));
+  print_error (_("Try “bearer-cli --help”."));
+  return FALSE;
+}
+
 static int
 command_add (int    argc,
              char **argv)
@@ -474,6 +494,8 @@ command_add (int    argc,
 
   if (token_url == NULL)
     return usage_error (_("“add” needs --token-url URL"));
+  if (!token_url_usable (token_url, allow_http))
+    return EXIT_USAGE;
   if (client_id == NULL)
     return usage_error (_("“add” needs --client-id ID"));
   if (grant != NULL && !bearer_grant_type_from_string (grant, &grant_type))
