@@ -9,10 +9,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -25,6 +28,7 @@
 #include "bearer-profile-store.h"
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
+#include "bearer-token-request.h"
 
 /* Exit codes, as documented in --help and the README. */
 enum {
@@ -443,6 +447,25 @@ valid_instance_name (const char *instance)
   return TRUE;
 }
 
+/* The token URL meets the rules every request will check (and so the
+ * window's form): else a usage error that never quotes a URL that may
+ * hold a password. */
+static gboolean
+token_url_usable (const char *url,
+                  gboolean    allow_http)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (bearer_token_url_check (url, allow_http, &error))
+    return TRUE;
+
+  print_error (error->message);
+  if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
+    print_error (_("Add --allow-http to allow plain HTTP for this profile."));
+  print_error (_("Try “bearer-cli --help”."));
+  return FALSE;
+}
+
 static int
 command_add (int    argc,
              char **argv)
@@ -516,6 +539,8 @@ command_add (int    argc,
 
   if (token_url == NULL)
     return usage_error (_("“add” needs --token-url URL"));
+  if (!token_url_usable (token_url, allow_http))
+    return EXIT_USAGE;
   if (client_id == NULL)
     return usage_error (_("“add” needs --client-id ID"));
   if (grant != NULL && !bearer_grant_type_from_string (grant, &grant_type))
@@ -1177,6 +1202,122 @@ command_token (int      argc,
                       (guint) min_valid, output);
 }
 
+/* Writes all of @data to @fd; async-signal-safe (the pipe writer below
+ * runs it between fork and _exit). */
+static gboolean
+write_all (int         fd,
+           const char *data,
+           gsize       length)
+{
+  while (length > 0)
+    {
+      gssize written = write (fd, data, length);
+
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written <= 0)
+        return FALSE;
+      data += written;
+      length -= (gsize) written;
+    }
+  return TRUE;
+}
+
+/* The header in anonymous memory: a sealed memfd, whatever its size, with
+ * no file on disk and no process to feed it. */
+static int
+header_memfd_new (const char *header,
+                  gsize       length)
+{
+  int fd = memfd_create ("bearer-authorization", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  int saved_errno;
+
+  if (fd < 0)
+    return -1;
+  if (!write_all (fd, header, length) ||
+      fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    {
+      saved_errno = errno;
+      close (fd);
+      errno = saved_errno;
+      return -1;
+    }
+  return fd;
+}
+
+/* Without memfd (Linux before 3.17, or a sandbox that forbids it): a pipe,
+ * fed by a process of its own while curl reads it, for a header can be
+ * larger than a pipe holds. The writer is a grandchild, so it is nobody's
+ * zombie: curl, which this process becomes, never waits for it. Returns
+ * the read end (close-on-exec). */
+static int
+header_pipe_new (const char *header,
+                 gsize       length)
+{
+  int fds[2];
+  int status = 0;
+  int saved_errno;
+  pid_t pid;
+
+  if (pipe2 (fds, O_CLOEXEC) != 0)
+    return -1;
+
+  pid = fork ();
+  if (pid == 0)
+    {
+      /* Only async-signal-safe calls from here: this process has threads. */
+      pid_t writer = fork ();
+
+      if (writer != 0)
+        _exit (writer > 0 ? 0 : 1);
+      close (fds[0]);
+      /* Hold no one's output open: whoever reads curl's sees its end. */
+      close (STDIN_FILENO);
+      close (STDOUT_FILENO);
+      close (STDERR_FILENO);
+      _exit (write_all (fds[1], header, length) ? 0 : 1);
+    }
+
+  saved_errno = errno;
+  close (fds[1]);
+  if (pid > 0)
+    {
+      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+        ;
+      if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+        return fds[0];
+      saved_errno = EAGAIN;
+    }
+  close (fds[0]);
+  errno = saved_errno;
+  return -1;
+}
+
+/* A descriptor curl reads @header from, or -1 with errno set. */
+static int
+header_fd_new (const char *header)
+{
+  gsize length = strlen (header);
+  int fd = header_memfd_new (header, length);
+
+  if (fd < 0)
+    fd = header_pipe_new (header, length);
+  return fd;
+}
+
+/* Puts @fd at @target, inherited across exec (and only there). */
+static gboolean
+move_fd_for_exec (int fd,
+                  int target)
+{
+  if (fd == target)
+    return fcntl (fd, F_SETFD, 0) == 0;
+  if (dup2 (fd, target) < 0)
+    return FALSE;
+  close (fd);
+  return TRUE;
+}
+
 static int
 command_curl (int    argc,
               char **argv)
@@ -1184,11 +1325,12 @@ command_curl (int    argc,
   g_autoptr(BearerProfileStore) store = NULL;
   g_autoptr(BearerRefreshResult) result = NULL;
   g_autoptr(GPtrArray) curl_argv = NULL;
-  g_autofree char *header = NULL;
+  char *header = NULL;
   BearerSecrets *secrets;
   BearerProfile *profile;
   int exit_code = EXIT_OK;
-  int fds[2];
+  int saved_errno;
+  int fd;
   int first = 2;
 
   if (argc < 2)
@@ -1208,28 +1350,21 @@ command_curl (int    argc,
   header = g_strdup_printf ("Authorization: %s %s\n", bearer_secrets_get_token_type (secrets),
                             bearer_secrets_get_access_token (secrets));
 
-  /* The header goes to curl through a pipe on fd 3 (-H @/dev/fd/3): a
-   * command line can be read by every user of the machine. */
-  if (pipe (fds) != 0)
+  /* The header goes to curl on fd 3 (-H @/dev/fd/3): a command line can be
+   * read by every user of the machine, a file outlives us. Nothing waits
+   * for curl to read it: a token may be larger than a pipe holds. */
+  fd = header_fd_new (header);
+  saved_errno = errno;
+  bearer_secret_free (g_steal_pointer (&header));
+  if (fd < 0 || !move_fd_for_exec (fd, 3))
     {
-      print_error (g_strerror (errno));
+      /* Translators: %s is the system’s explanation of the failure. */
+      g_autofree char *message = g_strdup_printf (_("Cannot hand the access token to curl: %s"),
+                                                  g_strerror (fd < 0 ? saved_errno : errno));
+      print_error (message);
+      if (fd >= 0)
+        close (fd);
       return EXIT_FAILURE_OTHER;
-    }
-  if (write (fds[1], header, strlen (header)) != (gssize) strlen (header))
-    {
-      print_error (g_strerror (errno));
-      return EXIT_FAILURE_OTHER;
-    }
-  close (fds[1]);
-  explicit_bzero (header, strlen (header));
-  if (fds[0] != 3)
-    {
-      if (dup2 (fds[0], 3) < 0)
-        {
-          print_error (g_strerror (errno));
-          return EXIT_FAILURE_OTHER;
-        }
-      close (fds[0]);
     }
 
   curl_argv = g_ptr_array_new ();
