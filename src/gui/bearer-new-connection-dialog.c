@@ -189,11 +189,10 @@ add_clicked_cb (BearerNewConnectionDialog *self)
 
   name = chosen_name (self);
   profile = bearer_profile_new (name);
-  bearer_profile_set_preset (profile, preset->id);
-  bearer_profile_set_token_url (profile, self->token_url);
-  bearer_profile_set_grant_type (profile, preset->grant_type);
-  bearer_profile_set_client_auth (profile, preset->client_auth);
-  bearer_profile_set_scope (profile, preset->scope);
+  /* The core sets it up, as for bearer-cli add --preset. */
+  if (!bearer_preset_apply (preset, profile, text_of (self->input_row), text_of (self->realm_row),
+                            NULL))
+    return;
   g_object_set_data_full (G_OBJECT (self), "bearer-new-profile", g_object_ref (profile),
                           g_object_unref);
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "bearer-enums.h"
+#include "bearer-profile.h"
 
 G_BEGIN_DECLS
 
@@ -35,6 +36,7 @@ typedef struct {
   const char        *description;   /* translatable (N_) */
   BearerPresetInput  input;
   const char        *input_title;   /* translatable (N_); NULL for INPUT_NONE */
+  const char        *option;        /* bearer-cli add's option for the input ("instance"); NULL for INPUT_NONE */
   const char        *input_default; /* prefilled, or NULL */
   const char        *input_hint;    /* translatable (N_): an example */
   const char        *realm_title;   /* translatable (N_); non-NULL: a second input */
@@ -53,6 +55,11 @@ char               *bearer_preset_build_token_url (const BearerPreset *preset,
 char               *bearer_preset_suggest_name    (const BearerPreset *preset,
                                                    const char         *input,
                                                    const char         *realm);
+gboolean            bearer_preset_apply           (const BearerPreset *preset,
+                                                   BearerProfile      *profile,
+                                                   const char         *input,
+                                                   const char         *realm,
+                                                   GError            **error);
 
 /**
  * BearerUrlCheck:
@@ -63,8 +70,8 @@ char               *bearer_preset_suggest_name    (const BearerPreset *preset,
  * @BEARER_URL_INSECURE: plain http:// to a host that is not loopback, while
  *   plain HTTP is not allowed
  *
- * The same rules the core applies before it sends a token request
- * (docs/core.md, "Before anything is sent"), checked as the user types.
+ * The rules of bearer_token_url_check() (docs/core.md, "Before anything is
+ * sent"), as a state to show while the user types.
  */
 typedef enum {
   BEARER_URL_OK,

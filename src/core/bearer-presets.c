@@ -2,18 +2,24 @@
  *
  * One table, ProcessMaker first. Each preset turns what the user types (an
  * instance name, a tenant, a realm…) into the token URL, and chooses the
- * grant type and client authentication that service expects.
+ * grant type and client authentication that service expects. The window's
+ * Add a Connection and `bearer-cli add --preset` both go through
+ * bearer_preset_apply(), so the same input makes the same profile.
+ *
+ * No GTK here: the names and hints are marked with N_() and translated
+ * where they are shown.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
 
 #include <gio/gio.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "bearer-error.h"
 #include "bearer-presets.h"
+#include "bearer-profile.h"
 #include "bearer-token-request.h"
 
 static const BearerPreset presets[] = {
@@ -23,6 +29,7 @@ static const BearerPreset presets[] = {
     .description = N_("A ProcessMaker 4 instance, in the cloud or self-hosted"),
     .input = BEARER_PRESET_INPUT_INSTANCE,
     .input_title = N_("Instance name or URL"),
+    .option = "instance",
     .input_hint = N_("“acme” for acme.processmaker.net, or the URL of a self-hosted server"),
     .path = "/oauth/token",
     .grant_type = BEARER_GRANT_REFRESH_TOKEN,
@@ -35,6 +42,7 @@ static const BearerPreset presets[] = {
     .description = N_("Any OAuth 2.0 server: type its token URL"),
     .input = BEARER_PRESET_INPUT_TOKEN_URL,
     .input_title = N_("Access token URL"),
+    .option = "token-url",
     .input_hint = N_("For example https://auth.example.com/oauth/token"),
     .grant_type = BEARER_GRANT_REFRESH_TOKEN,
     .client_auth = BEARER_CLIENT_AUTH_BASIC,
@@ -45,6 +53,7 @@ static const BearerPreset presets[] = {
     .description = N_("A Keycloak realm"),
     .input = BEARER_PRESET_INPUT_BASE_URL,
     .input_title = N_("Server URL"),
+    .option = "server",
     .input_hint = N_("For example https://sso.example.com"),
     .realm_title = N_("Realm"),
     .path = "/realms/{}/protocol/openid-connect/token",
@@ -57,6 +66,7 @@ static const BearerPreset presets[] = {
     .description = N_("Microsoft Entra ID (Azure AD), version 2.0 endpoints"),
     .input = BEARER_PRESET_INPUT_TENANT,
     .input_title = N_("Tenant"),
+    .option = "tenant",
     .input_default = "common",
     .input_hint = N_("A tenant ID, a domain like contoso.onmicrosoft.com, or “common”"),
     .path = "https://login.microsoftonline.com/{}/oauth2/v2.0/token",
@@ -70,6 +80,7 @@ static const BearerPreset presets[] = {
     .description = N_("An Auth0 tenant"),
     .input = BEARER_PRESET_INPUT_HOST,
     .input_title = N_("Domain"),
+    .option = "host",
     .input_hint = N_("For example acme.eu.auth0.com"),
     .path = "/oauth/token",
     .grant_type = BEARER_GRANT_CLIENT_CREDENTIALS,
@@ -90,6 +101,7 @@ static const BearerPreset presets[] = {
     .description = N_("GitLab.com or a self-managed GitLab"),
     .input = BEARER_PRESET_INPUT_BASE_URL,
     .input_title = N_("Instance URL"),
+    .option = "instance",
     .input_default = "https://gitlab.com",
     .input_hint = N_("https://gitlab.com, or the URL of your own GitLab"),
     .path = "/oauth/token",
@@ -351,9 +363,50 @@ bearer_preset_suggest_name (const BearerPreset *preset,
 }
 
 /**
+ * bearer_preset_apply:
+ * @preset: a preset
+ * @profile: the profile to set up
+ * @input: (nullable): what the user typed in the preset's input
+ * @realm: (nullable): the second input (Keycloak's realm)
+ *
+ * Gives @profile the preset's id, the token URL made from @input and @realm
+ * (bearer_preset_build_token_url()), and the preset's grant type, client
+ * authentication and scope. The window's Add a Connection and
+ * `bearer-cli add --preset` both use it; either may change the grant and the
+ * rest afterwards.
+ *
+ * Returns: %TRUE, or %FALSE with the error of
+ *   bearer_preset_build_token_url() and @profile unchanged
+ */
+gboolean
+bearer_preset_apply (const BearerPreset  *preset,
+                     BearerProfile       *profile,
+                     const char          *input,
+                     const char          *realm,
+                     GError             **error)
+{
+  g_autofree char *token_url = NULL;
+
+  g_return_val_if_fail (preset != NULL, FALSE);
+  g_return_val_if_fail (BEARER_IS_PROFILE (profile), FALSE);
+
+  if (!(token_url = bearer_preset_build_token_url (preset, input, realm, error)))
+    return FALSE;
+
+  bearer_profile_set_preset (profile, preset->id);
+  bearer_profile_set_token_url (profile, token_url);
+  bearer_profile_set_grant_type (profile, preset->grant_type);
+  bearer_profile_set_client_auth (profile, preset->client_auth);
+  bearer_profile_set_scope (profile, preset->scope);
+  return TRUE;
+}
+
+/**
  * bearer_check_token_url:
  * @text: (nullable): what the user typed
  * @allow_insecure_http: whether plain http:// to any host is allowed
+ *
+ * A thin wrapper over bearer_token_url_check(): the rules are the core's.
  *
  * Returns: whether the core will accept @text as a token URL
  */
@@ -366,7 +419,6 @@ bearer_check_token_url (const char *text,
   if (text == NULL || *text == '\0')
     return BEARER_URL_EMPTY;
 
-  /* The core's own rules, the ones a request is held to. */
   if (bearer_token_url_check (text, allow_insecure_http, &error))
     return BEARER_URL_OK;
 
