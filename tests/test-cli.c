@@ -26,6 +26,7 @@
 #include <libsecret/secret.h>
 #include <libsoup/soup.h>
 
+#include "bearer-presets.h"
 #include "bearer-secrets.h"
 #include "bearer-test-server.h"
 #include "bearer-test-cli.h"
@@ -33,6 +34,8 @@
 
 #define CLIENT_ID "bearer-test-client"
 #define CLIENT_SECRET "bearer-test-secret"
+/* A password in a token URL's user information, looked for in the output. */
+#define URL_PASSWORD "hunter2pw"
 
 static char *tmp_root;
 static GPtrArray *created_ids;  /* their keyring items are deleted at the end */
@@ -420,6 +423,23 @@ test_help (void)
         g_test_message ("--help does not explain exit status \"%s\"", codes[i]);
         g_test_fail ();
       }
+  /* Every preset of the window, with the option of its input. */
+  {
+    guint n;
+    const BearerPreset *presets = bearer_presets_get (&n);
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autofree char *line = g_strdup_printf ("\n        %s", presets[i].id);
+        g_autofree char *option = g_strdup_printf ("--%s", presets[i].option);
+
+        if (strstr (out, line) == NULL || (presets[i].option != NULL && strstr (out, option) == NULL))
+          {
+            g_test_message ("--help does not explain --preset %s", presets[i].id);
+            g_test_fail ();
+          }
+      }
+  }
   g_clear_pointer (&out, g_free);
 
   cli_expect (cli, 0, NULL, &out, NULL, "help", NULL);
@@ -526,10 +546,147 @@ test_add_processmaker (void)
               "--client-id", "3", NULL);
 }
 
+/* Every preset of the window, with the same inputs, makes the same profile
+ * with bearer-cli add --preset as with the window's Add a Connection (the
+ * core's bearer_preset_apply()): token URL, grant, client authentication,
+ * scope. */
+static void
+test_add_preset_parity (void)
+{
+  const struct {
+    const char *preset;
+    const char *input;          /* NULL: the option is left out */
+    const char *realm;
+  } cases[] = {
+    { "processmaker", "acme", NULL },
+    { "processmaker", "acme.processmaker.net", NULL },
+    { "processmaker", "pm.example.com", NULL },
+    { "processmaker", "https://pm.example.com", NULL },
+    { "processmaker", "https://pm.example.com/", NULL },
+    { "processmaker", "https://pm.example.com:8443/pm", NULL },
+    { "processmaker", "https://pm.example.com/oauth/token", NULL },
+    { "processmaker", "http://127.0.0.1:8080/oauth/token", NULL },
+    { "generic", "https://auth.example.com/oauth/token", NULL },
+    { "keycloak", "https://sso.example.com", "acme" },
+    { "keycloak", "sso.example.com/auth/", "my realm" },
+    { "entra", "contoso.onmicrosoft.com", NULL },
+    { "entra", NULL, NULL },
+    { "auth0", "acme.eu.auth0.com", NULL },
+    { "auth0", "https://acme.eu.auth0.com/", NULL },
+    { "google", NULL, NULL },
+    { "gitlab", NULL, NULL },
+    { "gitlab", "https://gitlab.example.com/", NULL },
+  };
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(Cli) cli = NULL;
+  guint n_presets;
+  const BearerPreset *presets = bearer_presets_get (&n_presets);
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const BearerPreset *preset = bearer_preset_find (cases[i].preset);
+      g_autoptr(BearerProfile) window = bearer_profile_new ("window");
+      g_autoptr(BearerProfile) stored = NULL;
+      g_autoptr(JsonObject) object = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = g_strdup_printf ("p%u", i);
+      g_autofree char *option = NULL;
+
+      g_assert_nonnull (preset);
+      g_hash_table_add (seen, (gpointer) preset->id);
+      g_test_message ("preset %s, input %s, realm %s", cases[i].preset, cases[i].input,
+                      cases[i].realm);
+      g_assert_true (bearer_preset_apply (preset, window, cases[i].input, cases[i].realm, &error));
+      g_assert_no_error (error);
+
+      option = preset->option != NULL ? g_strconcat ("--", preset->option, NULL) : NULL;
+      cli_expect (cli, 0, NULL, NULL, NULL, "add", name, "--client-id", "c", "--preset",
+                  cases[i].preset,
+                  cases[i].realm != NULL ? "--realm" : "--client-id",
+                  cases[i].realm != NULL ? cases[i].realm : "c",
+                  cases[i].input != NULL ? option : NULL, cases[i].input, NULL);
+
+      object = profile_on_disk (cli, name);
+      g_assert_nonnull (object);
+      stored = bearer_profile_new_from_json (object, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (bearer_profile_get_preset (stored), ==, bearer_profile_get_preset (window));
+      g_assert_cmpstr (bearer_profile_get_token_url (stored), ==, bearer_profile_get_token_url (window));
+      g_assert_cmpint (bearer_profile_get_grant_type (stored), ==, bearer_profile_get_grant_type (window));
+      g_assert_cmpint (bearer_profile_get_client_auth (stored), ==, bearer_profile_get_client_auth (window));
+      g_assert_cmpstr (bearer_profile_get_scope (stored), ==, bearer_profile_get_scope (window));
+    }
+
+  /* Every preset the window offers was tried. */
+  g_assert_cmpuint (g_hash_table_size (seen), ==, n_presets);
+  for (guint i = 0; i < n_presets; i++)
+    g_assert_true (g_hash_table_contains (seen, presets[i].id));
+
+  /* What the preset chooses gives way to what is given. */
+  {
+    g_autoptr(JsonObject) object = NULL;
+    g_autoptr(BearerProfile) stored = NULL;
+    g_autoptr(GError) error = NULL;
+
+    cli_expect (cli, 0, NULL, NULL, NULL, "add", "own", "--client-id", "c", "--preset", "entra",
+                "--grant", "refresh_token", "--auth", "basic", "--scope", "openid", NULL);
+    object = profile_on_disk (cli, "own");
+    stored = bearer_profile_new_from_json (object, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (bearer_profile_get_token_url (stored), ==,
+                     "https://login.microsoftonline.com/common/oauth2/v2.0/token");
+    g_assert_cmpint (bearer_profile_get_grant_type (stored), ==, BEARER_GRANT_REFRESH_TOKEN);
+    g_assert_cmpint (bearer_profile_get_client_auth (stored), ==, BEARER_CLIENT_AUTH_BASIC);
+    g_assert_cmpstr (bearer_profile_get_scope (stored), ==, "openid");
+  }
+}
+
+/* A preset's inputs are checked before anything is written. */
+static void
+test_add_preset_usage (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  g_autofree char *err = NULL;
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "x", "--client-id", "c", "--preset", "nope", NULL);
+  g_assert_nonnull (strstr (err, "gitlab"));
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "x", "--client-id", "c", "--preset", "keycloak",
+              "--server", "https://sso.example.com", NULL);
+  g_assert_nonnull (strstr (err, "--realm"));
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "x", "--client-id", "c", "--preset", "auth0", NULL);
+  g_assert_nonnull (strstr (err, "--host"));
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "x", "--client-id", "c", "--preset", "google",
+              "--instance", "acme", NULL);
+  g_assert_nonnull (strstr (err, "--instance"));
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "x", "--client-id", "c", "--preset", "entra",
+              "--tenant", "a/b", NULL);
+  g_assert_nonnull (strstr (err, "tenant"));
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "x", "--client-id", "c", "--realm", "acme", NULL);
+  g_assert_nonnull (strstr (err, "--preset"));
+  g_clear_pointer (&err, g_free);
+  /* A URL that may hold a password is never quoted. */
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "x", "--client-id", "c", "--preset", "keycloak",
+              "--server", "https://admin:" URL_PASSWORD "@sso.example.com", "--realm", "r", NULL);
+  g_assert_nonnull (strstr (err, "user name or password"));
+  g_assert_null (strstr (err, URL_PASSWORD));
+  g_assert_false (g_file_test (cli->profiles, G_FILE_TEST_EXISTS));
+}
+
 /* ---------------------------------------------------------------------- */
 /* Token URLs: add refuses what every refresh would refuse                */
-
-#define URL_PASSWORD "hunter2pw"
 
 /* The password of a token URL's user information is nowhere. */
 static void
@@ -1654,6 +1811,8 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/add/processmaker", test_add_processmaker);
   g_test_add_func ("/bearer/cli/add/token-url", test_add_token_url);
   g_test_add_func ("/bearer/cli/add/processmaker-url", test_add_processmaker_url);
+  g_test_add_func ("/bearer/cli/add/preset-parity", test_add_preset_parity);
+  g_test_add_func ("/bearer/cli/add/preset-usage", test_add_preset_usage);
   g_test_add_func ("/bearer/cli/stored-url-password", test_stored_url_password);
   g_test_add_func ("/bearer/cli/set-secret", test_set_secret);
   g_test_add_func ("/bearer/cli/token/formats", test_token_formats);

@@ -25,6 +25,7 @@
 #include "bearer-client.h"
 #include "bearer-enum-types.h"
 #include "bearer-error.h"
+#include "bearer-presets.h"
 #include "bearer-profile-store.h"
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
@@ -67,9 +68,20 @@ static const char *usage_text =
      "      --json-body               Send the request body as JSON\n"
      "      --ca-file FILE            Also trust the certificates in FILE\n"
      "      --allow-http              Allow plain http:// to a host that is not local\n"
-     "      --preset processmaker --instance INSTANCE\n"
-     "                                https://INSTANCE.processmaker.net/oauth/token\n"
-     "                                (a full URL as INSTANCE is taken as it is)\n"
+     "      --preset PRESET           The token URL, grant, client authentication and\n"
+     "                                scope of a preset of the window, from its input:\n"
+     "        processmaker --instance INSTANCE\n"
+     "                                acme: https://acme.processmaker.net/oauth/token;\n"
+     "                                a server: its /oauth/token; a URL with a path:\n"
+     "                                as it is\n"
+     "        generic --token-url URL\n"
+     "        keycloak --server URL --realm REALM\n"
+     "        entra [--tenant TENANT]\n"
+     "                                the tenant is “common” unless given\n"
+     "        auth0 --host DOMAIN\n"
+     "        google\n"
+     "        gitlab [--instance URL]\n"
+     "                                https://gitlab.com unless given\n"
      "  remove NAME                   Remove a profile and its secrets\n"
      "  set-secret NAME client-secret|refresh-token|password\n"
      "                                Read a secret from standard input and keep it\n"
@@ -436,17 +448,6 @@ command_list (int    argc,
   return exit_code;
 }
 
-static gboolean
-valid_instance_name (const char *instance)
-{
-  if (*instance == '\0' || *instance == '-')
-    return FALSE;
-  for (const char *p = instance; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '-')
-      return FALSE;
-  return TRUE;
-}
-
 /* The token URL meets the rules every request will check (and so the
  * window's form): else a usage error that never quotes a URL that may
  * hold a password. */
@@ -481,6 +482,10 @@ command_add (int    argc,
   g_autofree char *ca_file = NULL;
   g_autofree char *preset = NULL;
   g_autofree char *instance = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *tenant = NULL;
+  g_autofree char *realm = NULL;
   gboolean json_body = FALSE;
   gboolean allow_http = FALSE;
   GOptionEntry entries[] = {
@@ -495,6 +500,10 @@ command_add (int    argc,
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, NULL, "FILE" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, NULL, "PRESET" },
     { "instance", 0, 0, G_OPTION_ARG_STRING, &instance, NULL, "INSTANCE" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host, NULL, "HOST" },
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server, NULL, "URL" },
+    { "tenant", 0, 0, G_OPTION_ARG_STRING, &tenant, NULL, "TENANT" },
+    { "realm", 0, 0, G_OPTION_ARG_STRING, &realm, NULL, "REALM" },
     { "json-body", 0, 0, G_OPTION_ARG_NONE, &json_body, NULL, NULL },
     { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
     { NULL }
@@ -516,26 +525,76 @@ command_add (int    argc,
 
   if (preset != NULL)
     {
-      if (g_strcmp0 (preset, "processmaker") != 0)
-        return usage_error (_("The only preset bearer-cli knows is “processmaker”"));
-      if (instance == NULL)
-        return usage_error (_("--preset processmaker needs --instance"));
-      if (token_url != NULL)
-        return usage_error (_("Give either --instance or --token-url, not both"));
+      /* The window's presets, through the same core function. */
+      const struct { const char *option; char **value; } inputs[] = {
+        { "token-url", &token_url }, { "instance", &instance }, { "host", &host },
+        { "server", &server }, { "tenant", &tenant }, { "realm", &realm },
+      };
+      const BearerPreset *found = bearer_preset_find (preset);
+      g_autoptr(BearerProfile) preset_profile = NULL;
+      const char *input = NULL;
 
-      if (strstr (instance, "://") != NULL)
-        token_url = g_strdup (instance);
-      else if (valid_instance_name (instance))
-        token_url = g_strdup_printf ("https://%s.processmaker.net/oauth/token", instance);
-      else
-        return usage_error (_("The instance is a name like “acme” (for acme.processmaker.net) "
-                              "or the full token URL of a self-hosted server"));
-      /* ProcessMaker's own examples send the client in the body. */
-      if (auth == NULL)
-        client_auth = BEARER_CLIENT_AUTH_POST;
+      if (found == NULL)
+        {
+          g_autofree char *message =
+            /* Translators: %s is the preset the user gave; the names after the
+             * colon are typed as they are. */
+            g_strdup_printf (_("There is no preset “%s”: choose processmaker, generic, keycloak, "
+                               "entra, auth0, google or gitlab"), preset);
+          return usage_error (message);
+        }
+
+      for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+        {
+          gboolean own = g_strcmp0 (inputs[i].option, found->option) == 0 ||
+                         (found->realm_title != NULL && g_str_equal (inputs[i].option, "realm"));
+
+          if (*inputs[i].value == NULL)
+            continue;
+          if (!own)
+            {
+              g_autofree char *message =
+                /* Translators: the first %s is a preset (“keycloak”), the second an
+                 * option of bearer-cli add (“instance”), typed as they are. */
+                g_strdup_printf (_("--preset %s does not take --%s (see “bearer-cli --help”)"),
+                                 preset, inputs[i].option);
+              return usage_error (message);
+            }
+          if (!g_str_equal (inputs[i].option, "realm"))
+            input = *inputs[i].value;
+        }
+
+      if (found->option != NULL && input == NULL && found->input_default == NULL)
+        {
+          g_autofree char *message =
+            /* Translators: the first %s is a preset (“processmaker”), the second an
+             * option of bearer-cli add (“instance”), typed as they are. */
+            g_strdup_printf (_("--preset %s needs --%s"), preset, found->option);
+          return usage_error (message);
+        }
+      if (found->realm_title != NULL && realm == NULL)
+        {
+          g_autofree char *message =
+            /* Translators: %s is a preset (“keycloak”), typed as it is. */
+            g_strdup_printf (_("--preset %s needs --realm"), preset);
+          return usage_error (message);
+        }
+
+      preset_profile = bearer_profile_new (argv[1]);
+      if (!bearer_preset_apply (found, preset_profile, input, realm, &error))
+        return usage_error (error->message);
+
+      /* The preset's token URL, grant, client authentication and scope,
+       * unless given. */
+      g_free (token_url);
+      token_url = g_strdup (bearer_profile_get_token_url (preset_profile));
+      grant_type = bearer_profile_get_grant_type (preset_profile);
+      client_auth = bearer_profile_get_client_auth (preset_profile);
+      if (scope == NULL)
+        scope = g_strdup (bearer_profile_get_scope (preset_profile));
     }
-  else if (instance != NULL)
-    return usage_error (_("--instance goes with --preset processmaker"));
+  else if (instance != NULL || host != NULL || server != NULL || tenant != NULL || realm != NULL)
+    return usage_error (_("--instance, --host, --server, --tenant and --realm go with --preset"));
 
   if (token_url == NULL)
     return usage_error (_("“add” needs --token-url URL"));

@@ -166,6 +166,22 @@ is_web_uri (GUri *uri)
          host != NULL && *host != '\0' && g_uri_get_userinfo (uri) == NULL;
 }
 
+/* A URL the user typed (with its scheme) that the core would refuse as a
+ * token URL: the core's own reason, which never quotes a URL that may hold
+ * a password. */
+static gboolean
+refuse_bad_url (const char  *text,
+                GError     **error)
+{
+  g_autoptr(GError) url_error = NULL;
+
+  if (strstr (text, "://") == NULL || bearer_token_url_check (text, TRUE, &url_error))
+    return FALSE;
+
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, url_error->message);
+  return TRUE;
+}
+
 /* A server's URL without a trailing slash, query or fragment; https:// is
  * assumed when no scheme is given. */
 static char *
@@ -176,6 +192,9 @@ base_url (const char  *text,
   g_autoptr(GUri) uri = NULL;
   g_autofree char *path = NULL;
   gsize len;
+
+  if (refuse_bad_url (text, error))
+    return NULL;
 
   with_scheme = strstr (text, "://") != NULL ? g_strdup (text) : g_strconcat ("https://", text, NULL);
   uri = g_uri_parse (with_scheme, G_URI_FLAGS_NONE, NULL);
@@ -223,6 +242,8 @@ processmaker_url (const BearerPreset  *preset,
       if (is_host_name (input, TRUE))
         return g_strdup_printf ("https://%s%s", input, preset->path);
     }
+  else if (refuse_bad_url (input, error))
+    return NULL;
   else
     {
       g_autoptr(GUri) uri = g_uri_parse (input, G_URI_FLAGS_NONE, NULL);
