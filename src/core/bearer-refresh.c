@@ -354,6 +354,43 @@ sign_in_error (BearerError  code,
   return error;
 }
 
+/**
+ * bearer_refresh_build_request:
+ * @profile: the profile
+ * @secrets: its secrets
+ *
+ * The token request the refresh transaction sends for @profile: the
+ * profile's grant (a profile signed in through the browser refreshes with
+ * its refresh token), its settings, and the secrets of @secrets that the
+ * grant and client authentication use. The request preview renders the
+ * same request.
+ *
+ * Returns: (transfer full): the request
+ */
+BearerTokenRequest *
+bearer_refresh_build_request (BearerProfile       *profile,
+                              const BearerSecrets *secrets)
+{
+  BearerTokenRequest *request;
+  BearerGrantType grant;
+
+  g_return_val_if_fail (BEARER_IS_PROFILE (profile), NULL);
+  g_return_val_if_fail (secrets != NULL, NULL);
+
+  grant = bearer_profile_get_grant_type (profile);
+  if (grant == BEARER_GRANT_AUTHORIZATION_CODE)
+    grant = BEARER_GRANT_REFRESH_TOKEN;
+
+  request = bearer_profile_create_request (profile, grant);
+  bearer_token_request_set_client (request, bearer_profile_get_client_id (profile),
+                                   bearer_secrets_get_client_secret (secrets));
+  bearer_token_request_set_refresh_token (request, bearer_secrets_get_refresh_token (secrets));
+  if (grant == BEARER_GRANT_PASSWORD)
+    bearer_token_request_set_password (request, bearer_profile_get_username (profile),
+                                       bearer_secrets_get_password (secrets));
+  return request;
+}
+
 static void
 ask_server (GTask *task)
 {
@@ -389,13 +426,7 @@ ask_server (GTask *task)
         }
     }
 
-  request = bearer_profile_create_request (r->profile, grant);
-  bearer_token_request_set_client (request, bearer_profile_get_client_id (r->profile),
-                                   bearer_secrets_get_client_secret (r->current));
-  bearer_token_request_set_refresh_token (request, bearer_secrets_get_refresh_token (r->current));
-  if (grant == BEARER_GRANT_PASSWORD)
-    bearer_token_request_set_password (request, bearer_profile_get_username (r->profile),
-                                       bearer_secrets_get_password (r->current));
+  request = bearer_refresh_build_request (r->profile, r->current);
 
   bearer_client_request_token_async (bearer_client_get_default (), request,
                                      g_task_get_cancellable (task), token_cb, task);

@@ -40,6 +40,9 @@ const GError        *bearer_refresh_result_get_store_error  (BearerRefreshResult
 gboolean             bearer_refresh_result_get_kept_aside   (BearerRefreshResult *self);
 const GError        *bearer_refresh_result_get_keep_aside_error (BearerRefreshResult *self);
 
+BearerTokenRequest  *bearer_refresh_build_request           (BearerProfile       *profile,
+                                                             const BearerSecrets *secrets);
+
 char                *bearer_profile_lock_path               (const char          *profile_id);
 
 G_END_DECLS
