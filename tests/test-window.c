@@ -812,7 +812,7 @@ test_countdown_ticks (void)
   g_assert_finalize_object (view);
 }
 
-/* ---- copying the request as cURL ----------------------------------------- */
+/* ---- copying the request as cURL, Python or Node.js ----------------------- */
 
 static void
 test_copy_curl (Fixture       *f,
@@ -827,21 +827,38 @@ test_copy_curl (Fixture       *f,
   set_text (f->page, "client_secret_row", "s3cret");
   set_text (f->page, "refresh_token_row", "def502");
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "page.copy-curl", NULL));
+  /* The core's preview of the draft: what Get New Access Token sends. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "page.copy-snippet", "s", "curl"));
   clipboard = read_clipboard (GTK_WIDGET (f->page));
   g_assert_cmpstr (clipboard, ==,
                    "curl -X POST 'https://acme.processmaker.net/oauth/token' \\\n"
                    "  -H 'Accept: application/json' \\\n"
+                   "  -H 'Content-Type: application/x-www-form-urlencoded' \\\n"
                    "  -d 'grant_type=refresh_token' \\\n"
                    "  -d 'refresh_token=<refresh-token>' \\\n"
                    "  -d 'client_id=3' \\\n"
-                   "  -d 'client_secret=<client-secret>'");
+                   "  -d 'client_secret=<client-secret>'\n");
   g_clear_pointer (&clipboard, g_free);
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "page.copy-curl-secrets", NULL));
+  /* With the secrets typed in the form. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "page.copy-snippet-secrets", "s",
+                                             "curl"));
   clipboard = read_clipboard (GTK_WIDGET (f->page));
   g_assert_nonnull (strstr (clipboard, "-d 'refresh_token=def502'"));
   g_assert_nonnull (strstr (clipboard, "-d 'client_secret=s3cret'"));
+  g_clear_pointer (&clipboard, g_free);
+
+  /* The seed guide's other two languages. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "page.copy-snippet", "s", "python"));
+  clipboard = read_clipboard (GTK_WIDGET (f->page));
+  g_assert_true (g_str_has_prefix (clipboard, "import requests\n"));
+  g_assert_nonnull (strstr (clipboard, "    \"&client_secret=<client-secret>\"\n"));
+  g_clear_pointer (&clipboard, g_free);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "page.copy-snippet-secrets", "s",
+                                             "node"));
+  clipboard = read_clipboard (GTK_WIDGET (f->page));
+  g_assert_true (g_str_has_prefix (clipboard, "const axios = require('axios');\n"));
+  g_assert_nonnull (strstr (clipboard, "  \"&refresh_token=def502\" +\n"));
 
   wait_until (editor_saved, editor, "the secrets to be saved");
 }
@@ -1389,7 +1406,7 @@ main (int   argc,
   ADD ("/bearer/window/form/secrets-saved-under-lock", test_secrets_saved_under_lock);
   ADD ("/bearer/window/background-refresh", test_background_refresh);
   ADD ("/bearer/window/form/extra-parameters", test_extra_parameters);
-  ADD ("/bearer/window/form/copy-curl", test_copy_curl);
+  ADD ("/bearer/window/form/copy-snippet", test_copy_curl);
   ADD ("/bearer/window/get-token/one-request-cancel-token", test_get_token);
   ADD ("/bearer/window/get-token/page-gone-mid-request", test_page_gone_mid_request);
   ADD ("/bearer/window/get-token/dead-refresh-token", test_dead_refresh_token);

@@ -18,7 +18,7 @@
 
 #include <glib/gi18n.h>
 
-#include "bearer-curl.h"
+#include "bearer-enum-types.h"
 #include "bearer-error-banner.h"
 #include "bearer-error.h"
 #include "bearer-parameter-row.h"
@@ -26,6 +26,7 @@
 #include "bearer-profile-page.h"
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
+#include "bearer-request-preview.h"
 #include "bearer-token-view.h"
 
 /* An expired token is refreshed this long after the page opens; no
@@ -574,7 +575,7 @@ describe_exchange (BearerProfilePage *self,
                    const GError      *error)
 {
   g_autoptr(GString) text = g_string_new (NULL);
-  g_autofree char *command = bearer_curl_command (self->draft, NULL, NULL, NULL, FALSE);
+  g_autofree char *command = bearer_request_preview (self->draft, NULL, BEARER_SNIPPET_CURL, NULL);
   const struct { const char *name; const char *value; } fields[] = {
     { "error", bearer_error_get_oauth_code (error) },
     { "error_description", bearer_error_get_description (error) },
@@ -588,8 +589,10 @@ describe_exchange (BearerProfilePage *self,
   if (error->domain != BEARER_ERROR)
     return NULL;
 
-  g_string_append_printf (text, "%s\n%s\n\n%s\n", _("The request, secrets replaced:"), command,
-                          _("The answer:"));
+  /* No command when the core would not send the request at all. */
+  if (command != NULL)
+    g_string_append_printf (text, "%s\n%s\n", _("The request, secrets replaced:"), command);
+  g_string_append_printf (text, "%s\n", _("The answer:"));
   if (status != 0)
     g_string_append_printf (text, "HTTP %u\n", status);
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
@@ -1114,21 +1117,83 @@ secrets_save_failed_cb (BearerProfilePage *self,
 
 /* ---- actions ------------------------------------------------------------- */
 
-static void
-copy_curl (BearerProfilePage *self,
-           gboolean           with_secrets)
-{
-  g_autofree char *command = bearer_curl_command (self->draft,
-                                                  entry_text (self->client_secret_row),
-                                                  entry_text (self->refresh_token_row),
-                                                  entry_text (self->password_row),
-                                                  with_secrets);
+/* ---- copying the request as cURL, Python or Node.js ---------------------- */
 
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), command);
+/* The core renders the request it would send (bearer-request-preview.h):
+ * with the secrets typed in the form, or with placeholders. */
+static void
+copy_snippet (BearerProfilePage     *self,
+              BearerSnippetLanguage  language,
+              gboolean               with_secrets)
+{
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  char *text;
+  const char *done;
+
   if (with_secrets)
-    bearer_secret_free (g_steal_pointer (&command));
-  show_toast (self, with_secrets ? _("Copied cURL command, with secrets")
-                                 : _("Copied cURL command"));
+    {
+      secrets = bearer_secrets_new ();
+      bearer_secrets_set_client_secret (secrets, entry_text (self->client_secret_row));
+      bearer_secrets_set_refresh_token (secrets, entry_text (self->refresh_token_row));
+      bearer_secrets_set_password (secrets, entry_text (self->password_row));
+    }
+
+  if (!(text = bearer_request_preview (self->draft, secrets, language, &error)))
+    {
+      /* Translators: a toast; %s is why the request cannot be made, e.g. “The
+       * request needs a client ID”. */
+      g_autofree char *message = g_strdup_printf (_("Nothing copied: %s"), error->message);
+
+      show_toast (self, message);
+      return;
+    }
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  bearer_secret_free (text);
+
+  switch (language)
+    {
+    case BEARER_SNIPPET_PYTHON:
+      done = with_secrets ? _("Copied Python script, with secrets") : _("Copied Python script");
+      break;
+    case BEARER_SNIPPET_NODE:
+      done = with_secrets ? _("Copied Node.js script, with secrets") : _("Copied Node.js script");
+      break;
+    case BEARER_SNIPPET_CURL:
+    default:
+      done = with_secrets ? _("Copied cURL command, with secrets") : _("Copied cURL command");
+      break;
+    }
+  show_toast (self, done);
+}
+
+static BearerSnippetLanguage
+snippet_language (GVariant *parameter)
+{
+  int language = BEARER_SNIPPET_CURL;
+
+  bearer_enum_from_nick (BEARER_TYPE_SNIPPET_LANGUAGE, g_variant_get_string (parameter, NULL),
+                         &language);
+  return language;
+}
+
+/* page.copy-snippet('curl'|'python'|'node') */
+static void
+copy_snippet_cb (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  copy_snippet (BEARER_PROFILE_PAGE (widget), snippet_language (parameter), FALSE);
+}
+
+/* page.copy-snippet-secrets('curl'|'python'|'node') */
+static void
+copy_snippet_secrets_cb (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  copy_snippet (BEARER_PROFILE_PAGE (widget), snippet_language (parameter), TRUE);
 }
 
 static void
@@ -1142,10 +1207,6 @@ page_action_cb (GtkWidget  *widget,
     bearer_profile_page_get_token (self);
   else if (g_str_equal (action_name, "page.cancel"))
     bearer_profile_page_cancel (self);
-  else if (g_str_equal (action_name, "page.copy-curl"))
-    copy_curl (self, FALSE);
-  else if (g_str_equal (action_name, "page.copy-curl-secrets"))
-    copy_curl (self, TRUE);
 }
 
 /* ---- the object ---------------------------------------------------------- */
@@ -1399,8 +1460,9 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "page.get-token", NULL, page_action_cb);
   gtk_widget_class_install_action (widget_class, "page.cancel", NULL, page_action_cb);
-  gtk_widget_class_install_action (widget_class, "page.copy-curl", NULL, page_action_cb);
-  gtk_widget_class_install_action (widget_class, "page.copy-curl-secrets", NULL, page_action_cb);
+  gtk_widget_class_install_action (widget_class, "page.copy-snippet", "s", copy_snippet_cb);
+  gtk_widget_class_install_action (widget_class, "page.copy-snippet-secrets", "s",
+                                   copy_snippet_secrets_cb);
 }
 
 static void
