@@ -1445,11 +1445,94 @@ command_curl (int    argc,
   return EXIT_FAILURE_OTHER;
 }
 
+/* ---- The commands --------------------------------------------------------
+ *
+ * One function per command, taking the command's own argv (argv[0] is the
+ * command's name), returning the exit status.
+ */
+
+static int
+command_get_token (int    argc,
+                   char **argv)
+{
+  return command_token (argc, argv, FALSE);
+}
+
+static int
+command_refresh (int    argc,
+                 char **argv)
+{
+  return command_token (argc, argv, TRUE);
+}
+
+static int command_help (int    argc,
+                         char **argv);
+
+typedef struct {
+  const char *name;
+  int       (*run) (int    argc,
+                    char **argv);
+  const char *help;             /* one line, translatable (N_) */
+} Command;
+
+static const Command commands[] = {
+  /* Translators: the one-line help of “bearer-cli list”, printed by “bearer-cli
+   * help list”. */
+  { "list", command_list, N_("Profiles, their grant and their token’s state") },
+  /* Translators: the one-line help of “bearer-cli add”. */
+  { "add", command_add, N_("Add a profile, by its token URL or from a preset") },
+  /* Translators: the one-line help of “bearer-cli remove”. */
+  { "remove", command_remove, N_("Remove a profile and its secrets") },
+  /* Translators: the one-line help of “bearer-cli set-secret”. */
+  { "set-secret", command_set_secret, N_("Read a secret from standard input and keep it in the keyring") },
+  /* Translators: the one-line help of “bearer-cli token”. */
+  { "token", command_get_token, N_("Print the access token, refreshing it first when it is about to expire") },
+  /* Translators: the one-line help of “bearer-cli refresh”. */
+  { "refresh", command_refresh, N_("Refresh the access token now") },
+  /* Translators: the one-line help of “bearer-cli curl”. */
+  { "curl", command_curl, N_("Run curl with the Authorization header added") },
+  /* Translators: the one-line help of “bearer-cli help”. */
+  { "help", command_help, N_("Print the help, or one command’s line of it") },
+};
+
+static const Command *
+find_command (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (commands[i].name, name))
+      return &commands[i];
+  return NULL;
+}
+
+/* bearer-cli help [COMMAND] */
+static int
+command_help (int    argc,
+              char **argv)
+{
+  const Command *command;
+
+  if (argc < 2)
+    {
+      g_print ("%s", _(usage_text));
+      return EXIT_OK;
+    }
+  if (argc > 2)
+    return usage_error (_("“help” takes at most one command"));
+  if (!(command = find_command (argv[1])))
+    {
+      g_autofree char *message = g_strdup_printf (_("Unknown command “%s”"), argv[1]);
+      return usage_error (message);
+    }
+
+  g_print ("bearer-cli %s: %s\n", command->name, _(command->help));
+  return EXIT_OK;
+}
+
 int
 main (int   argc,
       char *argv[])
 {
-  const char *command;
+  const Command *command;
 
   setlocale (LC_ALL, "");
   /* BEARER_LOCALEDIR: the build tree's catalogs, for tests and meson devenv. */
@@ -1464,38 +1547,19 @@ main (int   argc,
   if (argc < 2)
     return usage_error (_("No command given"));
 
-  command = argv[1];
-  if (g_str_equal (command, "--help") || g_str_equal (command, "-h") || g_str_equal (command, "help"))
-    {
-      g_print ("%s", _(usage_text));
-      return EXIT_OK;
-    }
-  if (g_str_equal (command, "--version"))
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
+    return command_help (1, argv + 1);
+  if (g_str_equal (argv[1], "--version"))
     {
       g_print ("bearer-cli %s\n", PACKAGE_VERSION);
       return EXIT_OK;
     }
 
-  argc--;
-  argv++;
+  if (!(command = find_command (argv[1])))
+    {
+      g_autofree char *message = g_strdup_printf (_("Unknown command “%s”"), argv[1]);
+      return usage_error (message);
+    }
 
-  if (g_str_equal (command, "list"))
-    return command_list (argc, argv);
-  if (g_str_equal (command, "add"))
-    return command_add (argc, argv);
-  if (g_str_equal (command, "remove"))
-    return command_remove (argc, argv);
-  if (g_str_equal (command, "set-secret"))
-    return command_set_secret (argc, argv);
-  if (g_str_equal (command, "token"))
-    return command_token (argc, argv, FALSE);
-  if (g_str_equal (command, "refresh"))
-    return command_token (argc, argv, TRUE);
-  if (g_str_equal (command, "curl"))
-    return command_curl (argc, argv);
-
-  {
-    g_autofree char *message = g_strdup_printf (_("Unknown command “%s”"), command);
-    return usage_error (message);
-  }
+  return command->run (argc - 1, argv + 1);
 }
