@@ -27,6 +27,7 @@
 #include <libsoup/soup.h>
 
 #include "bearer-presets.h"
+#include "bearer-request-preview.h"
 #include "bearer-secrets.h"
 #include "bearer-test-server.h"
 #include "bearer-test-cli.h"
@@ -398,7 +399,7 @@ test_help (void)
   g_autofree char *err = NULL;
   const char *commands[] = {
     "  list", "  add NAME", "  remove NAME", "  set-secret NAME", "  token NAME",
-    "  refresh NAME", "  curl NAME",
+    "  refresh NAME", "  curl NAME", "  snippet NAME", "  help",
   };
   const char *codes[] = {
     "  0  success", "  1  another failure", "  2  usage error", "  3  the server or the network failed",
@@ -848,6 +849,8 @@ test_stored_url_password (void)
     { "token", "prod", "--json", NULL },
     { "refresh", "prod", NULL },
     { "curl", "prod", "--", "http://127.0.0.1:9/", NULL },
+    { "snippet", "prod", NULL },
+    { "snippet", "prod", "--with-secrets", "--lang=python", NULL },
   };
 
   if (!require_keyring ())
@@ -886,6 +889,111 @@ test_stored_url_password (void)
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
 
   bearer_test_delete_keyring_items (created_ids);
+}
+
+/* ---------------------------------------------------------------------- */
+/* snippet: the core's request preview, with the keyring's secrets        */
+
+static BearerProfile *
+profile_loaded (Cli        *cli,
+                const char *name)
+{
+  g_autoptr(JsonObject) object = profile_on_disk (cli, name);
+  g_autoptr(GError) error = NULL;
+  BearerProfile *profile;
+
+  g_assert_nonnull (object);
+  profile = bearer_profile_new_from_json (object, &error);
+  g_assert_no_error (error);
+  return profile;
+}
+
+static void
+test_snippet (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(Cli) cli = NULL;
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autofree char *id = NULL;
+  const char *languages[] = { "curl", "python", "node" };
+
+  if (!require_keyring ())
+    return;
+
+  cli = cli_new ();
+  id = add_server_profile (cli, server, "prod", "def50200snippet");
+  profile = profile_loaded (cli, "prod");
+  secrets = stored (id);
+
+  for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *with = NULL;
+      g_autofree char *expected = NULL;
+      g_autofree char *expected_with = NULL;
+      g_autoptr(GError) error = NULL;
+
+      expected = bearer_request_preview (profile, NULL, i, &error);
+      g_assert_no_error (error);
+      expected_with = bearer_request_preview (profile, secrets, i, &error);
+      g_assert_no_error (error);
+
+      cli_expect (cli, 0, NULL, &out, NULL, "snippet", "prod", "--lang", languages[i], NULL);
+      g_assert_cmpstr (out, ==, expected);
+      g_assert_null (strstr (out, CLIENT_SECRET));
+      g_assert_null (strstr (out, "def50200snippet"));
+      g_assert_nonnull (strstr (out, BEARER_PLACEHOLDER_REFRESH_TOKEN));
+
+      cli_expect (cli, 0, NULL, &with, NULL, "snippet", "prod", "--lang", languages[i],
+                  "--with-secrets", NULL);
+      g_assert_cmpstr (with, ==, expected_with);
+      g_assert_nonnull (strstr (with, CLIENT_SECRET));
+      g_assert_nonnull (strstr (with, "def50200snippet"));
+    }
+
+  /* cURL unless told otherwise */
+  {
+    g_autofree char *out = NULL;
+
+    cli_expect (cli, 0, NULL, &out, NULL, "snippet", "prod", NULL);
+    g_assert_true (g_str_has_prefix (out, "curl -X POST "));
+  }
+
+  cli_expect (cli, 2, NULL, NULL, NULL, "snippet", NULL);
+  cli_expect (cli, 2, NULL, NULL, NULL, "snippet", "prod", "--lang", "ruby", NULL);
+  cli_expect (cli, 2, NULL, NULL, NULL, "snippet", "prod", "extra", NULL);
+  cli_expect (cli, 1, NULL, NULL, NULL, "snippet", "nope", NULL);
+  /* Nothing was sent. */
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
+
+  bearer_test_delete_keyring_items (created_ids);
+}
+
+/* Placeholders need no keyring; --with-secrets says when there is none. */
+static void
+test_snippet_no_keyring (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *expected = NULL;
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  cli_expect (cli, 0, NULL, NULL, NULL, "add", "pm", "--preset", "processmaker", "--instance", "acme",
+              "--client-id", "3", NULL);
+  cli_setenv (cli, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+  cli_expect (cli, 0, NULL, &out, NULL, "snippet", "pm", "--lang", "node", NULL);
+  profile = profile_loaded (cli, "pm");
+  expected = bearer_request_preview (profile, NULL, BEARER_SNIPPET_NODE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (out, ==, expected);
+
+  cli_expect (cli, 5, NULL, NULL, NULL, "snippet", "pm", "--with-secrets", NULL);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1815,6 +1923,8 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/add/preset-usage", test_add_preset_usage);
   g_test_add_func ("/bearer/cli/stored-url-password", test_stored_url_password);
   g_test_add_func ("/bearer/cli/set-secret", test_set_secret);
+  g_test_add_func ("/bearer/cli/snippet", test_snippet);
+  g_test_add_func ("/bearer/cli/snippet/no-keyring", test_snippet_no_keyring);
   g_test_add_func ("/bearer/cli/token/formats", test_token_formats);
   g_test_add_func ("/bearer/cli/token/min-valid", test_min_valid);
   g_test_add_func ("/bearer/cli/refresh", test_refresh);

@@ -29,6 +29,7 @@
 #include "bearer-profile-store.h"
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
+#include "bearer-request-preview.h"
 #include "bearer-token-request.h"
 
 /* Exit codes, as documented in --help and the README. */
@@ -93,6 +94,13 @@ static const char *usage_text =
      "                                Refresh now, whatever is left\n"
      "  curl NAME -- CURL-ARGUMENT…   Run curl with the Authorization header added\n"
      "                                (passed through a pipe, not the command line)\n"
+     "  snippet NAME [--lang curl|python|node] [--with-secrets]\n"
+     "                                Print the token request the profile sends, as a\n"
+     "                                curl command (default), a Python requests or a\n"
+     "                                Node.js axios script; the secrets are\n"
+     "                                placeholders unless --with-secrets reads them\n"
+     "                                from the keyring\n"
+     "  help [COMMAND]                This text, or one command’s line of it\n"
      "\n"
      "Exit status:\n"
      "  0  success\n"
@@ -105,6 +113,7 @@ static const char *usage_text =
      "Examples:\n"
      "  bearer-cli add prod --preset processmaker --instance acme --client-id 3\n"
      "  bearer-cli set-secret prod client-secret < secret.txt\n"
+     "  bearer-cli snippet prod --lang python > refresh.py\n"
      "  curl -H \"$(bearer-cli token prod --header)\" https://acme.processmaker.net/api/1.0/users\n");
 
 typedef struct {
@@ -1445,6 +1454,65 @@ command_curl (int    argc,
   return EXIT_FAILURE_OTHER;
 }
 
+/* ---- snippet ------------------------------------------------------------- */
+
+/* bearer-cli snippet NAME [--lang curl|python|node] [--with-secrets]: the
+ * token request as the core would send it (bearer-request-preview.h). The
+ * keyring is read only with --with-secrets; the secrets go to standard
+ * output, like a token, and never to an argument. */
+static int
+command_snippet (int    argc,
+                 char **argv)
+{
+  g_autofree char *lang = NULL;
+  gboolean with_secrets = FALSE;
+  GOptionEntry entries[] = {
+    { "lang", 0, 0, G_OPTION_ARG_STRING, &lang, NULL, "LANGUAGE" },
+    { "with-secrets", 0, 0, G_OPTION_ARG_NONE, &with_secrets, NULL, NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  BearerProfile *profile;
+  int language = BEARER_SNIPPET_CURL;
+  int exit_code = EXIT_OK;
+  char *text;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_help_enabled (context, FALSE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (error->message);
+  if (argc != 2)
+    return usage_error (_("“snippet” takes one profile name"));
+  if (lang != NULL && !bearer_enum_from_nick (BEARER_TYPE_SNIPPET_LANGUAGE, lang, &language))
+    return usage_error (_("--lang is one of curl, python, node"));
+
+  if (!(store = open_store (&exit_code)) || !(profile = find_profile (store, argv[1], &exit_code)))
+    return exit_code;
+
+  if (with_secrets)
+    {
+      if (bearer_profile_has_pending_tokens (profile))
+        secrets = move_pending_tokens (profile, &error);
+      else
+        secrets = lookup_secrets (profile, &error);
+      if (secrets == NULL)
+        return fail_for (argv[1], error);
+    }
+
+  if (!(text = bearer_request_preview (profile, secrets, language, &error)))
+    {
+      print_error (error->message);
+      return EXIT_FAILURE_OTHER;
+    }
+
+  g_print ("%s", text);
+  bearer_secret_free (text);
+  return EXIT_OK;
+}
+
 /* ---- The commands --------------------------------------------------------
  *
  * One function per command, taking the command's own argv (argv[0] is the
@@ -1491,6 +1559,8 @@ static const Command commands[] = {
   { "refresh", command_refresh, N_("Refresh the access token now") },
   /* Translators: the one-line help of “bearer-cli curl”. */
   { "curl", command_curl, N_("Run curl with the Authorization header added") },
+  /* Translators: the one-line help of “bearer-cli snippet”. */
+  { "snippet", command_snippet, N_("Print the token request as a cURL command, a Python or a Node.js script") },
   /* Translators: the one-line help of “bearer-cli help”. */
   { "help", command_help, N_("Print the help, or one command’s line of it") },
 };
