@@ -859,6 +859,42 @@ test_copy_curl (Fixture       *f,
   clipboard = read_clipboard (GTK_WIDGET (f->page));
   g_assert_true (g_str_has_prefix (clipboard, "const axios = require('axios');\n"));
   g_assert_nonnull (strstr (clipboard, "  \"&refresh_token=def502\" +\n"));
+  g_clear_pointer (&clipboard, g_free);
+
+  /* Every item of the menu names one of these actions and a language. */
+  {
+    GtkWidget *button = PAGE_CHILD (f->page, "curl_button");
+    GMenuModel *menu = adw_split_button_get_menu_model (ADW_SPLIT_BUTTON (button));
+    guint n_items = 0;
+
+    for (int section = 0; section < g_menu_model_get_n_items (menu); section++)
+      {
+        GMenuModel *items = g_menu_model_get_item_link (menu, section, G_MENU_LINK_SECTION);
+
+        for (int i = 0; i < g_menu_model_get_n_items (items); i++)
+          {
+            g_autofree char *action = NULL;
+            g_autoptr(GVariant) target = NULL;
+            const char *language;
+            const char *start;
+
+            g_assert_true (g_menu_model_get_item_attribute (items, i, G_MENU_ATTRIBUTE_ACTION, "s", &action));
+            target = g_menu_model_get_item_attribute_value (items, i, G_MENU_ATTRIBUTE_TARGET,
+                                                            G_VARIANT_TYPE_STRING);
+            g_assert_nonnull (target);
+            language = g_variant_get_string (target, NULL);
+            start = g_str_equal (language, "curl") ? "curl -X POST"
+                    : g_str_equal (language, "python") ? "import requests" : "const axios";
+            g_assert_true (gtk_widget_activate_action_variant (GTK_WIDGET (f->page), action, target));
+            clipboard = read_clipboard (GTK_WIDGET (f->page));
+            g_assert_true (g_str_has_prefix (clipboard, start));
+            g_clear_pointer (&clipboard, g_free);
+            n_items++;
+          }
+        g_object_unref (items);
+      }
+    g_assert_cmpuint (n_items, ==, 6);
+  }
 
   wait_until (editor_saved, editor, "the secrets to be saved");
 }
