@@ -377,7 +377,10 @@ static void search_cb (GObject      *source,
 
 /* The usual case, in the fewest D-Bus round trips: the item is there and
  * unlocked. Nothing found may also mean "locked, and the prompt was
- * dismissed": only then ask again with a search that tells the two apart. */
+ * dismissed": only then ask again with a search that tells the two apart.
+ * The search goes through libsecret's backend, as the lookup does: inside
+ * a Flatpak that is libsecret's file backend (its key comes from the Secret
+ * portal), and the desktop's Secret Service cannot be reached at all. */
 static void
 lookup_cb (GObject      *source,
            GAsyncResult *result,
@@ -401,9 +404,9 @@ lookup_cb (GObject      *source,
       GCancellable *cancellable = g_task_get_cancellable (task);
 
       attributes = attributes_for (g_task_get_task_data (task));
-      secret_service_search (NULL, bearer_secrets_get_schema (), attributes,
-                             SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
-                             cancellable, search_cb, g_steal_pointer (&task));
+      secret_password_searchv (bearer_secrets_get_schema (), attributes,
+                               SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                               cancellable, search_cb, g_steal_pointer (&task));
       return;
     }
 
@@ -416,6 +419,40 @@ lookup_cb (GObject      *source,
 }
 
 static void
+return_bundle (GTask       *task,
+               SecretValue *value)
+{
+  g_autoptr(GError) error = NULL;
+  BearerSecrets *secrets;
+
+  secrets = bundle_from_text (secret_value_get_text (value), &error);
+  if (secrets == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, secrets, (GDestroyNotify) bearer_secrets_unref);
+}
+
+/* An item of libsecret's file backend (inside a Flatpak), which a lookup
+ * did not find a moment ago: another process has just stored it. */
+static void
+retrieve_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SecretValue) value = NULL;
+
+  value = secret_retrievable_retrieve_secret_finish (SECRET_RETRIEVABLE (source), result, &error);
+  if (error != NULL)
+    g_task_return_error (task, keyring_error (error));
+  else if (value == NULL)
+    g_task_return_pointer (task, bearer_secrets_new (), (GDestroyNotify) bearer_secrets_unref);
+  else
+    return_bundle (task, value);
+}
+
+static void
 search_cb (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
@@ -423,11 +460,10 @@ search_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(SecretValue) value = NULL;
-  BearerSecrets *secrets;
-  SecretItem *item;
   GList *items;
+  gpointer found;
 
-  items = secret_service_search_finish (NULL, result, &error);
+  items = secret_password_search_finish (result, &error);
   if (error != NULL)
     {
       g_task_return_error (task, keyring_error (error));
@@ -440,23 +476,31 @@ search_cb (GObject      *source,
       return;
     }
 
+  found = g_object_ref (items->data);
+  g_list_free_full (items, g_object_unref);
+
+  if (!SECRET_IS_ITEM (found))
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      secret_retrievable_retrieve_secret (found, cancellable, retrieve_cb, g_steal_pointer (&task));
+      g_object_unref (found);
+      return;
+    }
+
   /* Still locked after the unlock prompt: the user said no, or there is
    * no prompter. That is not "nothing stored". */
-  item = items->data;
-  if (secret_item_get_locked (item) || (value = secret_item_get_secret (item)) == NULL)
+  if (!secret_item_get_locked (found))
+    value = secret_item_get_secret (found);
+  g_object_unref (found);
+  if (value == NULL)
     {
-      g_list_free_full (items, g_object_unref);
       g_task_return_new_error (task, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED, "%s",
                                _("The keyring is locked: unlock it to use this profile’s secrets"));
       return;
     }
 
-  secrets = bundle_from_text (secret_value_get_text (value), &error);
-  g_list_free_full (items, g_object_unref);
-  if (secrets == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, secrets, (GDestroyNotify) bearer_secrets_unref);
+  return_bundle (task, value);
 }
 
 
