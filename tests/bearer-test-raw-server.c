@@ -183,6 +183,21 @@ reply_written_cb (GObject      *source,
   connection_close (conn);
 }
 
+static gboolean
+delayed_write_cb (gpointer user_data)
+{
+  Connection *conn = user_data;
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn->connection));
+  gsize length;
+  const guint8 *data = g_bytes_get_data (conn->reply, &length);
+
+  conn->timeout_id = 0;
+  conn->busy = TRUE;
+  g_output_stream_write_all_async (out, data, length, G_PRIORITY_DEFAULT,
+                                   conn->cancellable, reply_written_cb, conn);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 connection_answer (Connection *conn)
 {
@@ -210,6 +225,10 @@ connection_answer (Connection *conn)
           return;
         }
       conn->timeout_id = g_timeout_add (conn->delay, slow_write_cb, conn);
+      break;
+
+    case BEARER_TEST_RAW_DELAYED:
+      conn->timeout_id = g_timeout_add (conn->delay, delayed_write_cb, conn);
       break;
 
     case BEARER_TEST_RAW_NEVER_ANSWER:

@@ -20,6 +20,7 @@ typedef enum {
   BEARER_TEST_RAW_CLOSE_AT_ONCE,       /* closes each connection as soon as it is accepted */
   BEARER_TEST_RAW_CLOSE_AFTER_REQUEST, /* reads the request, closes without writing a byte */
   BEARER_TEST_RAW_SLOW,                /* reads the request, writes the reply one byte at a time */
+  BEARER_TEST_RAW_DELAYED,             /* reads the request, waits the delay, writes the reply, closes */
 } BearerTestRawMode;
 
 typedef struct _BearerTestRawServer BearerTestRawServer;
@@ -32,7 +33,7 @@ void                 bearer_test_raw_server_set_reply            (BearerTestRawS
                                                                   const char          *reply);
 void                 bearer_test_raw_server_set_reply_bytes      (BearerTestRawServer *self,
                                                                   GBytes              *reply);
-/* SLOW: the pause before each byte (default 50 ms). */
+/* SLOW: the pause before each byte (default 50 ms); DELAYED: before the reply. */
 void                 bearer_test_raw_server_set_delay            (BearerTestRawServer *self,
                                                                   guint                milliseconds);
 

@@ -12,8 +12,14 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -56,6 +62,8 @@ typedef struct {
   char *profiles;
   GPtrArray *env;       /* extra NAME, VALUE pairs */
   GPid last_pid;
+  guint timeout;        /* seconds one bearer-cli may take; 0 for 60 */
+  gboolean deny_memfd;  /* memfd_create() fails with ENOSYS, as on old kernels */
 } Cli;
 
 static Cli *
@@ -95,6 +103,24 @@ cli_setenv (Cli        *cli,
   g_ptr_array_add (cli->env, g_strdup (value));
 }
 
+/* In the child, before exec: memfd_create() fails with ENOSYS for it and
+ * everything it runs, as on a kernel older than 3.17. */
+static void
+deny_memfd_child_setup (gpointer user_data)
+{
+  struct sock_filter filter[] = {
+    BPF_STMT (BPF_LD | BPF_W | BPF_ABS, offsetof (struct seccomp_data, nr)),
+    BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, __NR_memfd_create, 0, 1),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+    BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog program = { G_N_ELEMENTS (filter), filter };
+
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+      prctl (PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0)
+    _exit (125);
+}
+
 typedef struct {
   gboolean done;
   char *out;
@@ -129,7 +155,8 @@ cli_runv (Cli         *cli,
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GError) error = NULL;
   Communicated c = { FALSE, NULL, NULL, NULL };
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  guint timeout = cli->timeout != 0 ? cli->timeout : 60;
+  gint64 deadline = g_get_monotonic_time () + timeout * G_USEC_PER_SEC;
   const char *ident;
   const char *arg;
 
@@ -147,6 +174,8 @@ cli_runv (Cli         *cli,
   for (guint i = 0; i + 1 < cli->env->len; i += 2)
     g_subprocess_launcher_setenv (launcher, g_ptr_array_index (cli->env, i),
                                   g_ptr_array_index (cli->env, i + 1), TRUE);
+  if (cli->deny_memfd)
+    g_subprocess_launcher_set_child_setup (launcher, deny_memfd_child_setup, NULL, NULL);
 
   proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -167,7 +196,7 @@ cli_runv (Cli         *cli,
       if (g_get_monotonic_time () > deadline)
         {
           g_subprocess_force_exit (proc);
-          g_error ("bearer-cli %s did not finish within 60 s", first);
+          g_error ("bearer-cli %s did not finish within %u s", first, timeout);
         }
       g_main_context_iteration (NULL, FALSE);
       if (!c.done)
@@ -495,6 +524,211 @@ test_add_processmaker (void)
   /* The same name again: a profiles-file failure. */
   cli_expect (cli, 1, NULL, NULL, NULL, "add", "prod", "--token-url", "https://x.example/token",
               "--client-id", "3", NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Token URLs: add refuses what every refresh would refuse                */
+
+#define URL_PASSWORD "hunter2pw"
+
+/* The password of a token URL's user information is nowhere. */
+static void
+assert_no_password (Cli        *cli,
+                    const char *out,
+                    const char *err)
+{
+  g_autofree char *profiles = NULL;
+
+  g_assert_null (strstr (out, URL_PASSWORD));
+  g_assert_null (strstr (err, URL_PASSWORD));
+  if (g_file_get_contents (cli->profiles, &profiles, NULL, NULL))
+    g_assert_null (strstr (profiles, URL_PASSWORD));
+}
+
+static void
+test_add_token_url (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  const struct {
+    const char *url;
+    const char *says;           /* in the error */
+  } bad[] = {
+    { "notaurl", "not a web address" },
+    { "ftp://", "not a web address" },
+    { "ftp://files.example.com/token", "not a web address" },
+    { "http:///nohost", "names no server" },
+    { "https://", "names no server" },
+    { "http://auth.example.com/token", "plain http://" },
+    { "http://10.0.0.1/token", "plain http://" },
+    { "https://user:" URL_PASSWORD "@auth.example.com/token", "user name or password" },
+    { "https://user@auth.example.com/token", "user name or password" },
+    { "http://user:" URL_PASSWORD "@127.0.0.1:8080/token", "user name or password" },
+    { "htp://user:" URL_PASSWORD "@auth.example.com/token", "user name or password" },
+  };
+  const struct {
+    const char *url;
+    gboolean allow_http;
+  } good[] = {
+    { "https://auth.example.com/oauth/token", FALSE },
+    { "http://127.0.0.1:8080/oauth/token", FALSE },
+    { "http://localhost/oauth/token", FALSE },
+    { "http://[::1]:8080/oauth/token", FALSE },
+    { "http://auth.example.com/oauth/token", TRUE },
+    { "https://auth.example.com/token?tenant=a@b", FALSE },
+  };
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *name = g_strdup_printf ("bad%u", i);
+
+      g_test_message ("add --token-url %s", bad[i].url);
+      cli_expect (cli, 2, NULL, &out, &err, "add", name, "--token-url", bad[i].url,
+                  "--client-id", "c", NULL);
+      g_assert_cmpstr (out, ==, "");
+      g_assert_nonnull (strstr (err, bad[i].says));
+      g_assert_true (stderr_lines_ok (err, bad[i].url));
+      assert_no_password (cli, out, err);
+      g_assert_false (g_file_test (cli->profiles, G_FILE_TEST_EXISTS));
+    }
+
+  /* Plain http:// to a remote host names the option that allows it. */
+  {
+    g_autofree char *err = NULL;
+
+    cli_expect (cli, 2, NULL, NULL, &err, "add", "remote", "--token-url",
+                "http://auth.example.com/token", "--client-id", "c", NULL);
+    g_assert_nonnull (strstr (err, "--allow-http"));
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(JsonObject) object = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *name = g_strdup_printf ("good%u", i);
+
+      g_test_message ("add --token-url %s%s", good[i].url, good[i].allow_http ? " --allow-http" : "");
+      cli_expect (cli, 0, NULL, &out, NULL, "add", name, "--token-url", good[i].url,
+                  "--client-id", "c", good[i].allow_http ? "--allow-http" : NULL, NULL);
+      g_assert_nonnull (strstr (out, good[i].url));
+      object = profile_on_disk (cli, name);
+      g_assert_nonnull (object);
+      g_assert_cmpstr (json_object_get_string_member (object, "token_url"), ==, good[i].url);
+    }
+
+  /* With profiles on disk: the refused ones left no trace there either. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *name = g_strdup_printf ("bad%u", i);
+
+      cli_expect (cli, 2, NULL, &out, &err, "add", name, "--token-url", bad[i].url,
+                  "--client-id", "c", NULL);
+      assert_no_password (cli, out, err);
+      g_assert_null (profile_on_disk (cli, name));
+    }
+}
+
+static void
+test_add_processmaker_url (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  /* A full URL as --instance meets the same rules as --token-url. */
+  cli_expect (cli, 2, NULL, &out, &err, "add", "pm", "--preset", "processmaker", "--instance",
+              "https://admin:" URL_PASSWORD "@pm.example.com/oauth/token", "--client-id", "3", NULL);
+  g_assert_nonnull (strstr (err, "user name or password"));
+  assert_no_password (cli, out, err);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "pm", "--preset", "processmaker", "--instance",
+              "http://pm.example.com/oauth/token", "--client-id", "3", NULL);
+  g_assert_nonnull (strstr (err, "plain http://"));
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 2, NULL, NULL, &err, "add", "pm", "--preset", "processmaker", "--instance",
+              "ftp://pm.example.com/oauth/token", "--client-id", "3", NULL);
+  g_assert_nonnull (strstr (err, "not a web address"));
+  g_assert_false (g_file_test (cli->profiles, G_FILE_TEST_EXISTS));
+
+  cli_expect (cli, 0, NULL, NULL, NULL, "add", "pm", "--preset", "processmaker", "--instance",
+              "http://pm.example.com/oauth/token", "--client-id", "3", "--allow-http", NULL);
+  object = profile_on_disk (cli, "pm");
+  g_assert_cmpstr (json_object_get_string_member (object, "token_url"), ==,
+                   "http://pm.example.com/oauth/token");
+}
+
+/* A profile stored with a password in its token URL (by hand, or by an
+ * older bearer-cli): no command prints it. */
+static void
+test_stored_url_password (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(Cli) cli = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *text = NULL;
+  JsonArray *profiles;
+  const char *commands[][5] = {
+    { "list", NULL },
+    { "token", "prod", NULL },
+    { "token", "prod", "--json", NULL },
+    { "refresh", "prod", NULL },
+    { "curl", "prod", "--", "http://127.0.0.1:9/", NULL },
+  };
+
+  if (!require_keyring ())
+    return;
+
+  cli = cli_new ();
+  bearer_test_server_set_refresh_token (server, "def50200userinfo");
+  id = add_server_profile (cli, server, "prod", "def50200userinfo");
+
+  /* Its token URL gets a user and password, on disk. */
+  url = g_strdup_printf ("http://user:" URL_PASSWORD "@127.0.0.1:%u/oauth/token",
+                         bearer_test_server_get_port (server));
+  json_parser_load_from_file (parser, cli->profiles, &error);
+  g_assert_no_error (error);
+  profiles = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                           "profiles");
+  json_object_set_string_member (json_array_get_object_element (profiles, 0), "token_url", url);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  text = json_generator_to_data (generator, NULL);
+  g_assert_true (g_file_set_contents (cli->profiles, text, -1, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autofree char *what = g_strjoinv (" ", (char **) commands[i]);
+      int status;
+
+      status = cli_run (cli, NULL, &out, &err, commands[i][0], commands[i][1], commands[i][2],
+                        commands[i][3], NULL);
+      g_test_message ("%s: exit %d\nstdout: %s\nstderr: %s", what, status, out, err);
+      g_assert_null (strstr (out, URL_PASSWORD));
+      g_assert_null (strstr (err, URL_PASSWORD));
+    }
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
+
+  bearer_test_delete_keyring_items (created_ids);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1015,6 +1249,297 @@ test_curl (void)
   bearer_test_delete_keyring_items (created_ids);
 }
 
+/* Tokens larger than a pipe holds (64 KiB): bearer-cli used to write the
+ * header into a pipe before exec, and waited for a reader that never came.
+ *
+ * The API server here is a plain socket, not a SoupServer: libsoup 3.2's
+ * server refuses request headers over 64 KiB. It reads a request's head,
+ * looks at curl through /proc while curl waits for the answer, and answers
+ * with the length of the Authorization header it got. */
+
+typedef struct {
+  GSocketService *service;
+  guint port;
+  Cli *cli;
+  guint requests;
+  char *authorization;  /* the value of the last Authorization header */
+  char *cmdline;        /* curl's argv, NUL bytes made spaces */
+  char *environ;
+  char *fd3;            /* where curl's fd 3 points, as /proc shows it */
+  char *curl_fds;       /* every fd of curl with its target, one a line */
+} EchoServer;
+
+typedef struct {
+  EchoServer *echo;
+  GSocketConnection *connection;
+  GByteArray *request;
+  guint8 buffer[64 * 1024];
+} EchoConnection;
+
+static void echo_read (EchoConnection *conn);
+
+static void
+echo_connection_free (EchoConnection *conn)
+{
+  g_io_stream_close (G_IO_STREAM (conn->connection), NULL, NULL);
+  g_object_unref (conn->connection);
+  g_byte_array_unref (conn->request);
+  g_free (conn);
+}
+
+static char *
+read_proc_file (int         pid,
+                const char *name,
+                char        nul_to)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/%s", pid, name);
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return NULL;
+  for (gsize i = 0; i < length; i++)
+    if (contents[i] == '\0')
+      contents[i] = nul_to;
+  return contents;
+}
+
+static char *
+describe_fds (int pid)
+{
+  g_autofree char *fd_dir = g_strdup_printf ("/proc/%d/fd", pid);
+  GString *fds = g_string_new (NULL);
+  GDir *dir;
+  const char *name;
+
+  if ((dir = g_dir_open (fd_dir, 0, NULL)) != NULL)
+    {
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *link = g_build_filename (fd_dir, name, NULL);
+          g_autofree char *target = g_file_read_link (link, NULL);
+
+          g_string_append_printf (fds, "%s -> %s\n", name, target != NULL ? target : "?");
+        }
+      g_dir_close (dir);
+    }
+  return g_string_free (fds, FALSE);
+}
+
+static void
+echo_answer (EchoConnection *conn,
+             gsize           head_length)
+{
+  EchoServer *echo = conn->echo;
+  int pid = (int) echo->cli->last_pid;
+  g_autofree char *head = g_strndup ((const char *) conn->request->data, head_length);
+  g_autofree char *fd3 = g_strdup_printf ("/proc/%d/fd/3", pid);
+  g_autofree char *body = NULL;
+  g_autofree char *reply = NULL;
+  g_auto(GStrv) lines = g_strsplit (head, "\r\n", -1);
+
+  echo->requests++;
+  g_clear_pointer (&echo->authorization, g_free);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_ascii_strncasecmp (lines[i], "Authorization:", strlen ("Authorization:")) == 0)
+      echo->authorization = g_strdup (g_strstrip (lines[i] + strlen ("Authorization:")));
+
+  /* bearer-cli has become curl (exec), which waits for this answer. */
+  g_free (echo->cmdline);
+  echo->cmdline = read_proc_file (pid, "cmdline", ' ');
+  g_free (echo->environ);
+  echo->environ = read_proc_file (pid, "environ", '\n');
+  g_free (echo->fd3);
+  echo->fd3 = g_file_read_link (fd3, NULL);
+  g_free (echo->curl_fds);
+  echo->curl_fds = describe_fds (pid);
+
+  body = g_strdup_printf ("%" G_GSIZE_FORMAT "\n",
+                          echo->authorization != NULL ? strlen (echo->authorization) : 0);
+  reply = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %"
+                           G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n%s", strlen (body), body);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn->connection)),
+                             reply, strlen (reply), NULL, NULL, NULL);
+  echo_connection_free (conn);
+}
+
+static void
+echo_read_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  EchoConnection *conn = user_data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+  const guint8 *end;
+
+  if (n <= 0)
+    {
+      echo_connection_free (conn);
+      return;
+    }
+  g_byte_array_append (conn->request, conn->buffer, (guint) n);
+  /* A GET: the request ends with its head. */
+  end = memmem (conn->request->data, conn->request->len, "\r\n\r\n", 4);
+  if (end == NULL)
+    echo_read (conn);
+  else
+    echo_answer (conn, (gsize) (end - conn->request->data));
+}
+
+static void
+echo_read (EchoConnection *conn)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (conn->connection)),
+                             conn->buffer, sizeof conn->buffer, G_PRIORITY_DEFAULT, NULL,
+                             echo_read_cb, conn);
+}
+
+static gboolean
+echo_incoming_cb (GSocketService    *service,
+                  GSocketConnection *connection,
+                  GObject           *source,
+                  gpointer           user_data)
+{
+  EchoConnection *conn = g_new0 (EchoConnection, 1);
+
+  conn->echo = user_data;
+  conn->connection = g_object_ref (connection);
+  conn->request = g_byte_array_new ();
+  echo_read (conn);
+  return TRUE;
+}
+
+static void
+echo_server_start (EchoServer *echo,
+                   Cli        *cli)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  echo->cli = cli;
+  echo->service = g_socket_service_new ();
+  g_socket_listener_add_address (G_SOCKET_LISTENER (echo->service), address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  echo->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_signal_connect (echo->service, "incoming", G_CALLBACK (echo_incoming_cb), echo);
+  g_socket_service_start (echo->service);
+}
+
+static void
+echo_server_clear (EchoServer *echo)
+{
+  g_socket_service_stop (echo->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (echo->service));
+  g_clear_object (&echo->service);
+  g_clear_pointer (&echo->authorization, g_free);
+  g_clear_pointer (&echo->cmdline, g_free);
+  g_clear_pointer (&echo->environ, g_free);
+  g_clear_pointer (&echo->fd3, g_free);
+  g_clear_pointer (&echo->curl_fds, g_free);
+}
+
+static void
+check_curl_large_token (gsize    length,
+                        gboolean deny_memfd)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autoptr(Cli) cli = NULL;
+  g_autofree char *curl = g_find_program_in_path ("curl");
+  g_autofree char *token = NULL;
+  g_autofree char *reply = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *id = NULL;
+  EchoServer echo = { NULL };
+  const char *first;
+  gint64 started;
+
+  if (!require_keyring ())
+    return;
+  g_assert_nonnull (curl);      /* tools/install-deps installs it */
+
+  /* A token of exactly @length bytes, in a reply the client accepts. */
+  token = bearer_test_random_hex ((guint) (length + 1) / 2);
+  token[length] = '\0';
+  reply = g_strdup_printf ("{\"access_token\":\"%s\",\"token_type\":\"Bearer\",\"expires_in\":3600}",
+                           token);
+  g_assert_cmpuint (strlen (reply), <=, BEARER_CLIENT_MAX_BODY_SIZE);
+  bearer_test_server_script (server, 200, "application/json", reply);
+
+  cli = cli_new ();
+  cli->timeout = 30;
+  cli->deny_memfd = deny_memfd;
+  id = add_server_profile (cli, server, "big", "def50200big");
+  echo_server_start (&echo, cli);
+  url = g_strdup_printf ("http://127.0.0.1:%u/api/users/1", echo.port);
+
+  /* It ends (within cli->timeout), and curl sent the whole header. */
+  started = g_get_monotonic_time ();
+  cli_expect (cli, 0, NULL, &out, &err, "curl", "big", "--", "-s", "-S", url, NULL);
+  g_test_message ("curl with a %" G_GSIZE_FORMAT "-byte token%s: %.2f s", length,
+                  deny_memfd ? " (no memfd)" : "",
+                  (g_get_monotonic_time () - started) / (double) G_USEC_PER_SEC);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpuint (echo.requests, ==, 1);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  expected = g_strdup_printf ("%" G_GSIZE_FORMAT "\n", strlen ("Bearer ") + length);
+  g_assert_cmpstr (out, ==, expected);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strconcat ("Bearer ", token, NULL);
+  g_assert_nonnull (echo.authorization);
+  g_assert_true (g_str_equal (echo.authorization, expected));
+
+  /* Never on the command line nor in the environment … */
+  g_assert_nonnull (echo.cmdline);
+  g_assert_true (g_str_has_prefix (echo.cmdline, "curl "));
+  g_assert_null (strstr (echo.cmdline, token));
+  g_assert_nonnull (echo.environ);
+  g_assert_null (strstr (echo.environ, token));
+
+  /* … nor in a file: curl read its fd 3, an anonymous memfd (a pipe when
+   * there is no memfd), and holds it once. */
+  g_test_message ("curl's descriptors:\n%s", echo.curl_fds);
+  g_assert_nonnull (echo.fd3);
+  if (deny_memfd)
+    g_assert_true (g_str_has_prefix (echo.fd3, "pipe:"));
+  else
+    g_assert_true (g_str_has_prefix (echo.fd3, "/memfd:"));
+  first = strstr (echo.curl_fds, echo.fd3);
+  g_assert_nonnull (first);
+  g_assert_null (strstr (first + 1, echo.fd3));
+
+  echo_server_clear (&echo);
+  bearer_test_delete_keyring_items (created_ids);
+}
+
+static void
+test_curl_large_token (void)
+{
+  check_curl_large_token (70000, FALSE);
+}
+
+/* A megabyte: the client takes replies up to BEARER_CLIENT_MAX_BODY_SIZE
+ * (1 MiB), and curl sends requests up to 1 MiB, headers included. */
+#define HUGE_TOKEN_LENGTH 1000000
+
+static void
+test_curl_huge_token (void)
+{
+  check_curl_large_token (HUGE_TOKEN_LENGTH, FALSE);
+}
+
+static void
+test_curl_large_token_no_memfd (void)
+{
+  check_curl_large_token (70000, TRUE);
+  check_curl_large_token (HUGE_TOKEN_LENGTH, TRUE);
+}
+
 /* ---------------------------------------------------------------------- */
 /* list, remove                                                           */
 
@@ -1127,6 +1652,9 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/unknown-command", test_unknown_command);
   g_test_add_func ("/bearer/cli/add/usage", test_add_usage);
   g_test_add_func ("/bearer/cli/add/processmaker", test_add_processmaker);
+  g_test_add_func ("/bearer/cli/add/token-url", test_add_token_url);
+  g_test_add_func ("/bearer/cli/add/processmaker-url", test_add_processmaker_url);
+  g_test_add_func ("/bearer/cli/stored-url-password", test_stored_url_password);
   g_test_add_func ("/bearer/cli/set-secret", test_set_secret);
   g_test_add_func ("/bearer/cli/token/formats", test_token_formats);
   g_test_add_func ("/bearer/cli/token/min-valid", test_min_valid);
@@ -1137,6 +1665,9 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/exit/no-keyring", test_exit_no_keyring);
   g_test_add_func ("/bearer/cli/exit/store-failure", test_exit_store_failure);
   g_test_add_func ("/bearer/cli/curl", test_curl);
+  g_test_add_func ("/bearer/cli/curl/large-token", test_curl_large_token);
+  g_test_add_func ("/bearer/cli/curl/huge-token", test_curl_huge_token);
+  g_test_add_func ("/bearer/cli/curl/large-token-no-memfd", test_curl_large_token_no_memfd);
   g_test_add_func ("/bearer/cli/list-remove", test_list_remove);
   g_test_add_func ("/bearer/cli/stderr-lines", test_stderr_lines);
 

@@ -174,6 +174,29 @@ processmaker_profile (void)
   return profile;
 }
 
+/* A profile stored with a password in its token URL (by hand, or by an
+ * older Bearer): copied without secrets, the command holds no password. */
+static void
+test_curl_url_password (void)
+{
+  g_autoptr(BearerProfile) profile = processmaker_profile ();
+  g_autofree char *placeholders = NULL;
+  g_autofree char *secrets = NULL;
+  g_autofree char *broken = NULL;
+
+  bearer_profile_set_token_url (profile, "https://alice:pa55word@acme.example.com/oauth/token?x=1");
+  placeholders = bearer_curl_command (profile, "s3cret", "def502", NULL, FALSE);
+  g_assert_null (strstr (placeholders, "pa55word"));
+  g_assert_nonnull (strstr (placeholders, "'https://acme.example.com/oauth/token?x=1'"));
+
+  secrets = bearer_curl_command (profile, "s3cret", "def502", NULL, TRUE);
+  g_assert_nonnull (strstr (secrets, "'https://alice:pa55word@acme.example.com/oauth/token?x=1'"));
+
+  bearer_profile_set_token_url (profile, "htp:/x//alice:pa55word@[bad/oauth/token");
+  broken = bearer_curl_command (profile, "s3cret", "def502", NULL, FALSE);
+  g_assert_null (strstr (broken, "pa55word"));
+}
+
 static void
 test_curl (void)
 {
@@ -287,6 +310,7 @@ main (int   argc,
   g_test_add_func ("/bearer/presets/suggest-name", test_suggest_name);
   g_test_add_func ("/bearer/presets/check-url", test_check_url);
   g_test_add_func ("/bearer/curl/command", test_curl);
+  g_test_add_func ("/bearer/curl/url-password", test_curl_url_password);
   g_test_add_func ("/bearer/token-view/expiry-text", test_expiry_text);
 
   return g_test_run ();

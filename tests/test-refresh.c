@@ -21,7 +21,9 @@
 #include <libsecret/secret.h>
 
 #include "bearer-error.h"
+#include "bearer-profile-store.h"
 #include "bearer-refresh.h"
+#include "bearer-test-raw-server.h"
 #include "bearer-test-server.h"
 #include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
@@ -266,9 +268,7 @@ expired_secrets (const char *refresh_token)
 static char *
 lock_path (BearerProfile *profile)
 {
-  g_autofree char *name = g_strconcat (bearer_profile_get_id (profile), ".lock", NULL);
-
-  return g_build_filename (g_get_user_runtime_dir (), "bearer", name, NULL);
+  return bearer_profile_lock_path (bearer_profile_get_id (profile));
 }
 
 /* Takes the profile's lock as another Bearer process would. */
@@ -1178,6 +1178,23 @@ store_failure_child (void)
   g_assert_cmpstr (bearer_secrets_get_refresh_token (got), ==,
                    bearer_test_server_get_refresh_token (server));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (got), !=, "def50200before-failure");
+
+  /* …and kept where the next transaction finds them: the runtime
+   * directory, private, the tokens only. */
+  g_assert_true (bearer_refresh_result_get_kept_aside (result));
+  g_assert_null (bearer_refresh_result_get_keep_aside_error (result));
+  {
+    g_autofree char *name = g_strconcat (id, ".json", NULL);
+    g_autofree char *path = g_build_filename (g_getenv ("XDG_RUNTIME_DIR"), "bearer", "pending", name, NULL);
+    g_autofree char *contents = NULL;
+    GStatBuf st;
+
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, bearer_test_server_get_refresh_token (server)));
+    g_assert_null (strstr (contents, CLIENT_SECRET));
+    g_assert_cmpint (g_stat (path, &st), ==, 0);
+    g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  }
 }
 
 static void
@@ -1221,6 +1238,34 @@ test_store_failure (void)
   /* The store failed: the keyring still holds what was there. */
   after = stored (id);
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200before-failure");
+  g_clear_pointer (&after, bearer_secrets_unref);
+
+  /* The keyring is back: the next refresh moves the kept tokens in first,
+   * and they are valid, so nothing is spent. */
+  if (g_test_trap_has_passed ())
+    {
+      g_autoptr(BearerRefreshResult) result = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autofree char *name = g_strconcat (id, ".json", NULL);
+      g_autofree char *path = g_build_filename (g_getenv ("XDG_RUNTIME_DIR"), "bearer", "pending", name, NULL);
+      g_autofree char *kept = NULL;
+
+      g_assert_true (bearer_profile_has_pending_tokens (profile));
+      json_parser_load_from_file (parser, path, &error);
+      g_assert_no_error (error);
+      kept = g_strdup (json_object_get_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                                      "refresh_token"));
+      g_assert_cmpstr (kept, !=, "def50200before-failure");
+
+      result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
+      g_assert_no_error (error);
+      g_assert_false (bearer_refresh_result_get_from_server (result));
+      after = stored (id);
+      g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, kept);
+      g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, CLIENT_SECRET);
+      g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+      g_assert_false (bearer_profile_has_pending_tokens (profile));
+    }
   bearer_test_delete_keyring_items (created_ids);
 
   if (!g_test_trap_has_passed ())
@@ -1228,6 +1273,329 @@ test_store_failure (void)
       g_test_message ("the child process failed (its messages are above)");
       g_test_fail ();
     }
+}
+
+/* ---------------------------------------------------------------------- */
+/* (k) The lock lives next to profiles.json                               */
+
+/* Every process that shares the profiles shares the lock, whatever its
+ * runtime directory (each instance of a Flatpak has its own). */
+static void
+test_lock_next_to_profiles (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *computed = NULL;
+  RefreshWait wait;
+  int fd;
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  bearer_test_server_set_refresh_token (server, "def50200shared");
+  secrets = expired_secrets ("def50200shared");
+  store (profile, secrets);
+
+  /* Spelled out here, not asked of the code under test. */
+  name = g_strconcat (bearer_profile_get_id (profile), ".lock", NULL);
+  expected = g_build_filename (g_getenv ("XDG_CONFIG_HOME"), "bearer", "locks", name, NULL);
+  computed = lock_path (profile);
+  g_assert_cmpstr (computed, ==, expected);
+
+  fd = hold_lock (profile);
+  refresh_start (&wait, profile, BEARER_REFRESH_FORCE, 60, NULL);
+  wait_until_polling (profile);
+  bearer_test_spin (200);
+  g_assert_false (wait.done);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
+  close (fd);
+
+  result = refresh_wait (&wait, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  bearer_test_delete_keyring_items (created_ids);
+}
+
+/* A hand-edited id names no file outside the lock folder. */
+static void
+test_lock_hostile_id (void)
+{
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *config_dir = g_build_filename (g_getenv ("XDG_CONFIG_HOME"), "bearer", NULL);
+  g_autofree char *escaped = g_build_filename (g_getenv ("XDG_CONFIG_HOME"), "x.lock", NULL);
+  g_autofree char *id = g_strdup_printf ("../../x-%s", "hostile");
+  g_autofree char *escaped_id = g_build_filename (config_dir, "x-hostile.lock", NULL);
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  profile = g_object_new (BEARER_TYPE_PROFILE, "id", id, "name", "hostile", NULL);
+  bearer_profile_set_token_url (profile, "https://auth.example.com/token");
+  bearer_profile_set_client_id (profile, CLIENT_ID);
+  g_ptr_array_add (created_ids, g_strdup (id));
+  secrets = bearer_secrets_new ();
+  bearer_secrets_set_access_token (secrets, "still-valid", "Bearer", now_seconds () + 3600, NULL);
+  store (profile, secrets);
+
+  path = lock_path (profile);
+  dir = g_path_get_dirname (path);
+  g_assert_true (g_str_has_suffix (dir, "/bearer/locks"));
+  g_assert_null (strstr (path, ".."));
+
+  result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (escaped_id, G_FILE_TEST_EXISTS));
+  bearer_test_delete_keyring_items (created_ids);
+}
+
+/* ---------------------------------------------------------------------- */
+/* (l) Cancelled once the request has reached the server                  */
+
+static BearerProfile *
+raw_profile (BearerTestRawServer *raw)
+{
+  g_autofree char *url = bearer_test_raw_server_get_url (raw, "/oauth/token");
+  BearerProfile *profile = bearer_profile_new ("refresh test");
+
+  bearer_profile_set_token_url (profile, url);
+  bearer_profile_set_client_id (profile, CLIENT_ID);
+  bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_POST);
+  g_ptr_array_add (created_ids, g_strdup (bearer_profile_get_id (profile)));
+  return profile;
+}
+
+/* A server that answers a while after the request, with a rotated token. */
+static BearerTestRawServer *
+slow_rotating_server (const char *new_refresh_token)
+{
+  BearerTestRawServer *raw = bearer_test_raw_server_new (BEARER_TEST_RAW_DELAYED);
+  g_autofree char *body = g_strdup_printf ("{\"token_type\":\"Bearer\",\"expires_in\":3600,"
+                                           "\"access_token\":\"at-%s\",\"refresh_token\":\"%s\"}",
+                                           new_refresh_token, new_refresh_token);
+  g_autofree char *reply = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                            "Content-Length: %zu\r\n\r\n%s", strlen (body), body);
+
+  bearer_test_raw_server_set_delay (raw, 600);
+  bearer_test_raw_server_set_reply (raw, reply);
+  return raw;
+}
+
+static void
+wait_for_raw_request (BearerTestRawServer *raw)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (bearer_test_raw_server_get_request_count (raw) == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+}
+
+/* Cancel, the window going away and Ctrl+C cancel the same way: once the
+ * server has the request (and ProcessMaker has revoked the refresh token
+ * it carried), the answer is still read and stored. */
+static void
+test_cancel_after_sent (void)
+{
+  g_autoptr(BearerTestRawServer) raw = slow_rotating_server ("def50200after-cancel");
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  RefreshWait wait;
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  profile = raw_profile (raw);
+  secrets = expired_secrets ("def50200spent");
+  store (profile, secrets);
+
+  refresh_start (&wait, profile, BEARER_REFRESH_FORCE, 60, cancellable);
+  wait_for_raw_request (raw);
+  g_cancellable_cancel (cancellable);
+  result = refresh_wait (&wait, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  g_assert_true (bearer_refresh_result_get_cancelled (result));
+  g_assert_true (bearer_refresh_result_get_from_server (result));
+  g_assert_null (bearer_refresh_result_get_store_error (result));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)), ==,
+                   "def50200after-cancel");
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200after-cancel");
+  g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "at-def50200after-cancel");
+  g_assert_true (wait.lock_free_at_finish);
+  bearer_test_delete_keyring_items (created_ids);
+}
+
+/* ---------------------------------------------------------------------- */
+/* (m) A profile removed while a refresh runs                             */
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  GError *error;
+} RemoveWait;
+
+static void
+removed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  RemoveWait *wait = user_data;
+
+  wait->ok = bearer_profile_remove_finish (result, &wait->error);
+  wait->done = TRUE;
+}
+
+/* The removal waits for the refresh in flight, then deletes what it
+ * stored; a refresh that comes after the removal stores nothing. */
+static void
+test_remove_during_refresh (void)
+{
+  g_autoptr(BearerTestRawServer) raw = slow_rotating_server ("def50200rotated-then-removed");
+  g_autofree char *profiles_path = g_build_filename (tmp_root, "remove-during-refresh.json", NULL);
+  g_autoptr(BearerProfileStore) store_ = bearer_profile_store_new (profiles_path);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(BearerRefreshResult) late = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autofree char *left = NULL;
+  RemoveWait removal = { FALSE, FALSE, NULL };
+  RefreshWait wait;
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  profile = raw_profile (raw);
+  g_assert_true (bearer_profile_store_save_profile (store_, profile, &error));
+  g_assert_no_error (error);
+  secrets = expired_secrets ("def50200before-removal");
+  store (profile, secrets);
+
+  refresh_start (&wait, profile, BEARER_REFRESH_FORCE, 60, NULL);
+  wait_for_raw_request (raw);
+  bearer_profile_remove_async (store_, profile, NULL, removed_cb, &removal);
+  bearer_test_spin (100);
+  g_assert_false (removal.done);        /* it waits for the lock */
+
+  result = refresh_wait (&wait, &error);
+  g_assert_no_error (error);
+  while (!removal.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (removal.error);
+  g_assert_true (removal.ok);
+
+  /* Nothing of it is left: not the item, not the profile. */
+  attributes = bearer_test_keyring_attributes (bearer_profile_get_id (profile));
+  left = secret_password_lookupv_sync (bearer_secrets_get_schema (), attributes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (left);
+  g_assert_null (bearer_profile_store_find (store_, bearer_profile_get_id (profile)));
+
+  /* A refresh of the removed profile (another process still had it)
+   * stores nothing, and asks nobody. */
+  late = refresh (profile, BEARER_REFRESH_FORCE, 60, &error);
+  g_assert_null (late);
+  g_assert_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_NOT_FOUND);
+  g_assert_cmpuint (bearer_test_raw_server_get_request_count (raw), ==, 1);
+  g_clear_error (&error);
+  left = secret_password_lookupv_sync (bearer_secrets_get_schema (), attributes, NULL, &error);
+  g_assert_null (left);
+}
+
+/* ---------------------------------------------------------------------- */
+/* (n) A damaged keyring item can be repaired                             */
+
+static void
+test_update_repairs_damaged_item (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_PASSPORT);
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BearerSecrets) repaired = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  Wait w = { NULL };
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
+  attributes = bearer_test_keyring_attributes (bearer_profile_get_id (profile));
+  /* Valid text whose password json-glib decodes to bytes that are not
+   * UTF-8 (a lone surrogate escape). */
+  g_assert_true (secret_password_storev_sync (bearer_secrets_get_schema (), attributes,
+                                              SECRET_COLLECTION_DEFAULT, "damaged",
+                                              "{\"version\":1,\"client_secret\":\"" CLIENT_SECRET "\","
+                                              "\"password\":\"caf\\ud800 au lait\"}", NULL, &error));
+  g_assert_no_error (error);
+
+  bearer_secrets_lookup_async (bearer_profile_get_id (profile), NULL, waited_cb, &w);
+  g_assert_null (bearer_secrets_lookup_finish (wait_for (&w), &error));
+  wait_clear (&w);
+  g_assert_error (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_CORRUPT);
+  g_clear_error (&error);
+
+  bearer_profile_update_secrets_async (profile, set_pasted_refresh_token, g_strdup ("def50200repaired"), g_free,
+                                       NULL, waited_cb, &w);
+  repaired = bearer_profile_update_secrets_finish (wait_for (&w), &error);
+  wait_clear (&w);
+  g_assert_no_error (error);
+  g_assert_true (bearer_secrets_get_repaired (repaired));
+
+  /* What could be read is kept; the damaged value is gone. */
+  after = stored (bearer_profile_get_id (profile));
+  g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, CLIENT_SECRET);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200repaired");
+  g_assert_null (bearer_secrets_get_password (after));
+  g_assert_false (bearer_secrets_get_repaired (after));
+  bearer_test_delete_keyring_items (created_ids);
+}
+
+/* Secrets that are not UTF-8 are never written: they could not be read. */
+static void
+test_store_refuses_bad_text (void)
+{
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BearerSecrets) after = NULL;
+  g_autofree char *id = g_strdup_printf ("bearer-test-bad-text-%d", (int) getpid ());
+  Wait w = { NULL };
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  g_ptr_array_add (created_ids, g_strdup (id));
+  bearer_secrets_set_password (secrets, "caf\xe9");
+  bearer_secrets_store_async (id, "bad text", secrets, NULL, waited_cb, &w);
+  g_assert_false (bearer_secrets_store_finish (wait_for (&w), &error));
+  wait_clear (&w);
+  g_assert_error (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_INVALID);
+
+  after = stored (id);
+  g_assert_true (bearer_secrets_is_empty (after));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1288,6 +1656,12 @@ main (int   argc,
   g_test_add_func ("/bearer/refresh/password", test_password);
   g_test_add_func ("/bearer/refresh/authorization-code", test_authorization_code);
   g_test_add_func ("/bearer/refresh/store-failure", test_store_failure);
+  g_test_add_func ("/bearer/refresh/lock/next-to-profiles", test_lock_next_to_profiles);
+  g_test_add_func ("/bearer/refresh/lock/hostile-id", test_lock_hostile_id);
+  g_test_add_func ("/bearer/refresh/cancel-after-sent", test_cancel_after_sent);
+  g_test_add_func ("/bearer/refresh/remove-during-refresh", test_remove_during_refresh);
+  g_test_add_func ("/bearer/refresh/update-repairs-damaged-item", test_update_repairs_damaged_item);
+  g_test_add_func ("/bearer/refresh/store-refuses-bad-text", test_store_refuses_bad_text);
 
   status = g_test_run ();
 

@@ -167,24 +167,65 @@ test_connection_refused (void)
   assert_fails_with (request, BEARER_ERROR_CONNECTION_REFUSED);
 }
 
-/* The server reads the request and never says a word. */
+/* The server reads the request and never says a word. With no grace, the
+ * time-out ends it; with a grace, the answer is waited for that much
+ * longer, because the server has the request (and may have spent a
+ * refresh token). */
 static void
-test_timeout_never_answers (void)
+test_timeout_never_answers (gconstpointer user_data)
 {
+  guint grace = GPOINTER_TO_UINT (user_data);
   g_autoptr(BearerTestRawServer) raw = bearer_test_raw_server_new (BEARER_TEST_RAW_NEVER_ANSWER);
   g_autoptr(BearerTokenRequest) request = raw_request (raw);
+  g_autoptr(BearerClient) client = bearer_client_new ();
+  g_autoptr(BearerTokenResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed;
 
+  g_assert_cmpuint (bearer_client_get_reply_grace (client), ==, BEARER_CLIENT_DEFAULT_REPLY_GRACE);
+  bearer_client_set_reply_grace (client, grace);
   bearer_token_request_set_timeout (request, 1);
   g_assert_cmpuint (bearer_token_request_get_timeout (request), ==, 1);
-  assert_fails_with (request, BEARER_ERROR_TIMED_OUT);
+  response = bearer_test_run_request (client, request, NULL, &error);
   elapsed = g_get_monotonic_time () - start;
+  g_assert_null (response);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_TIMED_OUT);
 
-  g_test_message ("timed out after %.2f s", elapsed / 1e6);
-  g_assert_cmpint (elapsed, <, 10 * G_USEC_PER_SEC);
-  g_assert_cmpint (elapsed, >=, G_USEC_PER_SEC / 2);
+  g_test_message ("timed out after %.2f s: %s", elapsed / 1e6, error->message);
+  g_assert_cmpint (elapsed, <, (10 + grace) * G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, >=, (1 + grace) * G_USEC_PER_SEC - G_USEC_PER_SEC / 2);
   g_assert_cmpuint (bearer_test_raw_server_get_request_count (raw), ==, 1);
+  /* The message counts the whole wait. */
+  expected = g_strdup_printf ("did not answer within %u second", 1 + grace);
+  g_assert_nonnull (strstr (error->message, expected));
+}
+
+/* The server answers after the time-out, within the grace: the token is
+ * not lost. */
+static void
+test_timeout_answer_in_grace (void)
+{
+  g_autoptr(BearerTestRawServer) raw = bearer_test_raw_server_new (BEARER_TEST_RAW_DELAYED);
+  g_autoptr(BearerTokenRequest) request = raw_request (raw);
+  g_autoptr(BearerClient) client = bearer_client_new ();
+  g_autoptr(BearerTokenResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bearer_test_raw_server_set_delay (raw, 1500);
+  bearer_test_raw_server_set_reply (raw,
+                                    "HTTP/1.1 200 OK\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: 72\r\n"
+                                    "\r\n"
+                                    "{\"access_token\":\"late-token\",\"token_type\":\"Bearer\",\"refresh_token\":\"r2\"}");
+  bearer_client_set_reply_grace (client, 10);
+  bearer_token_request_set_timeout (request, 1);
+  response = bearer_test_run_request (client, request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bearer_token_response_get_access_token (response), ==, "late-token");
+  g_assert_cmpstr (bearer_token_response_get_refresh_token (response), ==, "r2");
 }
 
 /* A reply that trickles in, a byte every 100 ms: the socket is never idle
@@ -194,6 +235,9 @@ test_timeout_whole_exchange (void)
 {
   g_autoptr(BearerTestRawServer) raw = bearer_test_raw_server_new (BEARER_TEST_RAW_SLOW);
   g_autoptr(BearerTokenRequest) request = raw_request (raw);
+  g_autoptr(BearerClient) client = bearer_client_new ();
+  g_autoptr(BearerTokenResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed;
 
@@ -205,9 +249,12 @@ test_timeout_whole_exchange (void)
                                     "\r\n"
                                     "{\"access_token\":\"slow-token\","
                                     "\"token_type\":\"Bearer\"}        ");
+  bearer_client_set_reply_grace (client, 1);
   bearer_token_request_set_timeout (request, 1);
-  assert_fails_with (request, BEARER_ERROR_TIMED_OUT);
+  response = bearer_test_run_request (client, request, NULL, &error);
   elapsed = g_get_monotonic_time () - start;
+  g_assert_null (response);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_TIMED_OUT);
 
   g_test_message ("timed out after %.2f s", elapsed / 1e6);
   g_assert_cmpint (elapsed, <, 10 * G_USEC_PER_SEC);
@@ -428,6 +475,12 @@ flag_set_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
 static gboolean
 cancel_cb (gpointer user_data)
 {
@@ -462,18 +515,45 @@ run_cancelled (BearerTestRawServer *raw,
   g_assert_error (data->error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* Cancelled while waiting for the reply: the request has reached the
+ * server, which may have spent a refresh token, so the answer is still
+ * read and returned. */
 static void
-test_cancel_mid_request (void)
+test_cancel_after_sent (void)
 {
-  g_autoptr(BearerTestRawServer) raw = bearer_test_raw_server_new (BEARER_TEST_RAW_NEVER_ANSWER);
+  g_autoptr(BearerTestRawServer) raw = bearer_test_raw_server_new (BEARER_TEST_RAW_DELAYED);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(BearerClient) client = bearer_client_new ();
+  g_autoptr(BearerTokenRequest) request = raw_request (raw);
   CancelData data = { 0 };
+  gboolean timed_out = FALSE;
+  guint watchdog;
+  guint sent = 0;
 
-  g_timeout_add (300, cancel_cb, cancellable);
-  run_cancelled (raw, cancellable, &data);
-  /* It was cancelled while waiting for the reply, not before sending. */
-  g_assert_cmpuint (bearer_test_raw_server_get_request_count (raw), ==, 1);
-  g_clear_error (&data.error);
+  bearer_test_raw_server_set_delay (raw, 700);
+  bearer_test_raw_server_set_reply (raw,
+                                    "HTTP/1.1 200 OK\r\n"
+                                    "Content-Type: application/json\r\n"
+                                    "Content-Length: 74\r\n"
+                                    "\r\n"
+                                    "{\"access_token\":\"after-cancel\",\"token_type\":\"Bearer\",\"refresh_token\":\"r2\"}");
+  g_signal_connect_swapped (client, "request-sent", G_CALLBACK (count_cb), &sent);
+  bearer_client_request_token_async (client, request, cancellable, cancel_done_cb, &data);
+  watchdog = g_timeout_add_seconds (20, flag_set_cb, &timed_out);
+  while (bearer_test_raw_server_get_request_count (raw) == 0 && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (sent, ==, 1);
+  g_cancellable_cancel (cancellable);
+  while (data.calls == 0 && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (timed_out);
+  g_source_remove (watchdog);
+
+  g_assert_no_error (data.error);
+  g_assert_nonnull (data.response);
+  g_assert_cmpstr (bearer_token_response_get_access_token (data.response), ==, "after-cancel");
+  g_assert_cmpstr (bearer_token_response_get_refresh_token (data.response), ==, "r2");
+  g_clear_object (&data.response);
 }
 
 static void
@@ -1031,7 +1111,11 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/bearer/transport/connection-refused", test_connection_refused);
-  g_test_add_func ("/bearer/transport/timeout/never-answers", test_timeout_never_answers);
+  g_test_add_data_func ("/bearer/transport/timeout/never-answers/no-grace", GUINT_TO_POINTER (0),
+                        test_timeout_never_answers);
+  g_test_add_data_func ("/bearer/transport/timeout/never-answers/grace", GUINT_TO_POINTER (1),
+                        test_timeout_never_answers);
+  g_test_add_func ("/bearer/transport/timeout/answer-in-grace", test_timeout_answer_in_grace);
   g_test_add_func ("/bearer/transport/timeout/whole-exchange", test_timeout_whole_exchange);
   g_test_add_data_func ("/bearer/transport/slow-but-complete/default-timeout",
                         GUINT_TO_POINTER (BEARER_TOKEN_REQUEST_DEFAULT_TIMEOUT),
@@ -1059,7 +1143,7 @@ main (int   argc,
                         test_exactly_max);
   g_test_add_data_func ("/bearer/transport/body-exactly-max/chunked", "chunked",
                         test_exactly_max);
-  g_test_add_func ("/bearer/transport/cancel/mid-request", test_cancel_mid_request);
+  g_test_add_func ("/bearer/transport/cancel/after-sent", test_cancel_after_sent);
   g_test_add_func ("/bearer/transport/cancel/before-start", test_cancel_before_start);
   g_test_add_func ("/bearer/transport/tls/untrusted", test_tls_untrusted);
   g_test_add_func ("/bearer/transport/tls/ca-file", test_tls_ca_file);

@@ -29,6 +29,7 @@
 #include "bearer-profile-editor.h"
 #include "bearer-profile-page.h"
 #include "bearer-profile-row.h"
+#include "bearer-refresh.h"
 #include "bearer-token-view.h"
 #include "bearer-window.h"
 
@@ -478,9 +479,8 @@ test_secrets_saved_under_lock (Fixture       *f,
   g_autoptr(BearerSecrets) before = bearer_secrets_new ();
   g_autoptr(BearerSecrets) rotated = NULL;
   g_autoptr(BearerSecrets) after = NULL;
-  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "bearer", NULL);
-  g_autofree char *name = g_strconcat (bearer_profile_get_id (f->profile), ".lock", NULL);
-  g_autofree char *lock_path = g_build_filename (dir, name, NULL);
+  g_autofree char *lock_path = bearer_profile_lock_path (bearer_profile_get_id (f->profile));
+  g_autofree char *dir = g_path_get_dirname (lock_path);
   BearerProfileEditor *editor;
   int fd;
 
@@ -855,6 +855,13 @@ not_running (gpointer data)
 }
 
 static gboolean
+cancelled_answer_saved (gpointer data)
+{
+  return g_strcmp0 (gtk_label_get_text (PAGE_CHILD (data, "status_label")),
+                    "Cancelled — the server’s answer was still saved") == 0;
+}
+
+static gboolean
 has_requests (gpointer data)
 {
   return ((TokenServer *) data)->requests > 0;
@@ -898,36 +905,88 @@ test_get_token (Fixture       *f,
   g_assert_cmpuint (ts->requests, ==, 1);
   g_assert_nonnull (strstr (ts->last_body, "grant_type=refresh_token&refresh_token=def502-first&client_id=3&client_secret=s3cret"));
 
-  /* Cancel: quiet. */
+  /* Cancel after the server has the request: the page is free at once,
+   * quietly, but the answer is still read and stored, because the server
+   * may have spent def502-first already (ProcessMaker revokes it). */
   gtk_widget_activate_action (GTK_WIDGET (f->page), "page.cancel", NULL);
-  wait_until (not_running, f->page, "the cancellation");
+  g_assert_false (bearer_profile_page_get_running (f->page));
   g_assert_cmpstr (gtk_label_get_text (PAGE_CHILD (f->page, "status_label")), ==, "Cancelled");
   g_assert_false (bearer_error_banner_get_revealed (PAGE_CHILD (f->page, "banner")));
   g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "spinner")));
   g_assert_true (gtk_widget_get_sensitive (PAGE_CHILD (f->page, "get_button")));
   token_server_release (ts);
+  wait_until (cancelled_answer_saved, f->page, "the cancelled request's answer");
+  g_assert_cmpuint (ts->requests, ==, 1);
+  secrets = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "def502-rotated");
+  g_assert_cmpstr (bearer_secrets_get_access_token (secrets), ==, jwt);
+  g_clear_pointer (&secrets, bearer_secrets_unref);
 
-  /* Again, and the token shows. */
-  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.get-token", NULL);
-  wait_until (not_running, f->page, "the token");
-  g_assert_cmpuint (ts->requests, ==, 2);
+  /* The token shows, and the rotated refresh token is in the form. */
   g_assert_false (bearer_error_banner_get_revealed (PAGE_CHILD (f->page, "banner")));
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view)));
   g_assert_cmpstr (gtk_label_get_text (child (view, BEARER_TYPE_TOKEN_VIEW, "access_token_label")), ==, jwt);
   g_assert_cmpstr (bearer_token_view_get_expiry_text (view), ==, "Expires in 60 minutes");
   g_assert_cmpstr (adw_expander_row_get_subtitle (child (view, BEARER_TYPE_TOKEN_VIEW, "refresh_row")), ==,
                    "The server issued a new refresh token; it is saved in your keyring");
-  /* The rotated refresh token replaces the old one, in the form and the keyring. */
   g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "refresh_token_row")), ==, "def502-rotated");
+
+  /* Again: the new refresh token is the one sent, never the spent one. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.get-token", NULL);
+  wait_until (not_running, f->page, "the token");
+  g_assert_cmpuint (ts->requests, ==, 2);
+  g_assert_nonnull (strstr (ts->last_body, "refresh_token=def502-rotated&"));
+  g_assert_false (bearer_error_banner_get_revealed (PAGE_CHILD (f->page, "banner")));
   secrets = lookup_secrets (f->profile);
   g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "def502-rotated");
-  g_assert_cmpstr (bearer_secrets_get_access_token (secrets), ==, jwt);
 
   /* Ctrl+Shift+C's action. */
   bearer_profile_page_copy_header (f->page);
   clipboard = read_clipboard (GTK_WIDGET (f->page));
   g_assert_cmpstr (clipboard, ==, header);
 
+  token_server_free (ts);
+}
+
+static gboolean
+refresh_token_is (gpointer data)
+{
+  gpointer *args = data;
+  g_autoptr(BearerSecrets) secrets = lookup_secrets (args[0]);
+
+  return g_strcmp0 (bearer_secrets_get_refresh_token (secrets), args[1]) == 0;
+}
+
+/* The window closes while the server has the request: the answer is still
+ * read and stored, so the refresh token the server rotated is not lost. */
+static void
+test_page_gone_mid_request (Fixture       *f,
+                            gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  gpointer args[] = { f->profile, (gpointer) "def502-rotated" };
+
+  ts->status = 200;
+  ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"at-2\","
+                       "\"refresh_token\":\"def502-rotated\"}");
+
+  fixture_show_page (f);
+  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
+  set_text (f->page, "url_row", ts->url);
+  set_text (f->page, "refresh_token_row", "def502-first");
+  set_text (f->page, "client_secret_row", "s3cret");
+
+  ts->hold = TRUE;
+  bearer_profile_page_get_token (f->page);
+  wait_until (has_requests, ts, "the request");
+  gtk_window_destroy (f->window);
+  f->window = NULL;
+  spin (100);
+  token_server_release (ts);
+
+  wait_until (refresh_token_is, args, "the rotated refresh token in the keyring");
+  wait_until (page_gone, f, "the page to be finalized");
+  g_assert_cmpuint (ts->requests, ==, 1);
   token_server_free (ts);
 }
 
@@ -1332,6 +1391,7 @@ main (int   argc,
   ADD ("/bearer/window/form/extra-parameters", test_extra_parameters);
   ADD ("/bearer/window/form/copy-curl", test_copy_curl);
   ADD ("/bearer/window/get-token/one-request-cancel-token", test_get_token);
+  ADD ("/bearer/window/get-token/page-gone-mid-request", test_page_gone_mid_request);
   ADD ("/bearer/window/get-token/dead-refresh-token", test_dead_refresh_token);
   ADD ("/bearer/window/get-token/server-error", test_server_error);
   ADD ("/bearer/window/window/empty-then-profile", test_window);

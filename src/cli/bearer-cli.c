@@ -9,19 +9,26 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
+#include "bearer-client.h"
 #include "bearer-enum-types.h"
 #include "bearer-error.h"
 #include "bearer-profile-store.h"
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
+#include "bearer-token-request.h"
 
 /* Exit codes, as documented in --help and the README. */
 enum {
@@ -230,6 +237,46 @@ lookup_secrets (BearerProfile  *profile,
   return secrets;
 }
 
+/* Says so when a transaction just moved tokens that the keyring had
+ * refused earlier into it (bearer_profile_has_pending_tokens()). */
+static void
+report_pending_moved (BearerProfile *profile,
+                      gboolean       had_pending)
+{
+  g_autofree char *message = NULL;
+
+  if (!had_pending || bearer_profile_has_pending_tokens (profile))
+    return;
+
+  /* Translators: %s is the profile name. */
+  message = g_strdup_printf (_("The new tokens of “%s” that the keyring had refused earlier are "
+                               "now stored in it"), bearer_profile_get_name (profile));
+  print_error (message);
+}
+
+static void
+change_nothing (BearerSecrets *secrets,
+                gpointer       user_data)
+{
+}
+
+/* Moves tokens the keyring refused earlier into it, under the profile's
+ * lock, and says so. */
+static BearerSecrets *
+move_pending_tokens (BearerProfile  *profile,
+                     GError        **error)
+{
+  Waiter waiter = waiter_init ();
+  BearerSecrets *secrets;
+
+  bearer_profile_update_secrets_async (profile, change_nothing, NULL, NULL, NULL, waited_cb, &waiter);
+  secrets = bearer_profile_update_secrets_finish (wait_for (&waiter), error);
+  waiter_clear (&waiter);
+  if (secrets != NULL)
+    report_pending_moved (profile, TRUE);
+  return secrets;
+}
+
 /* ------------------------------------------------------------------------- */
 
 static char *
@@ -365,7 +412,9 @@ command_list (int    argc,
       g_autoptr(GError) error = NULL;
       g_autofree char *state = NULL;
 
-      if (exit_code == EXIT_OK)
+      if (exit_code == EXIT_OK && bearer_profile_has_pending_tokens (profile))
+        secrets = move_pending_tokens (profile, &error);
+      else if (exit_code == EXIT_OK)
         secrets = lookup_secrets (profile, &error);
       if (secrets != NULL)
         state = describe_state (secrets, now);
@@ -396,6 +445,25 @@ valid_instance_name (const char *instance)
     if (!g_ascii_isalnum (*p) && *p != '-')
       return FALSE;
   return TRUE;
+}
+
+/* The token URL meets the rules every request will check (and so the
+ * window's form): else a usage error that never quotes a URL that may
+ * hold a password. */
+static gboolean
+token_url_usable (const char *url,
+                  gboolean    allow_http)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (bearer_token_url_check (url, allow_http, &error))
+    return TRUE;
+
+  print_error (error->message);
+  if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
+    print_error (_("Add --allow-http to allow plain HTTP for this profile."));
+  print_error (_("Try “bearer-cli --help”."));
+  return FALSE;
 }
 
 static int
@@ -471,6 +539,8 @@ command_add (int    argc,
 
   if (token_url == NULL)
     return usage_error (_("“add” needs --token-url URL"));
+  if (!token_url_usable (token_url, allow_http))
+    return EXIT_USAGE;
   if (client_id == NULL)
     return usage_error (_("“add” needs --client-id ID"));
   if (grant != NULL && !bearer_grant_type_from_string (grant, &grant_type))
@@ -523,9 +593,10 @@ command_remove (int    argc,
 {
   g_autoptr(BearerProfileStore) store = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *id = NULL;
+  g_autofree char *message = NULL;
   BearerProfile *profile;
   Waiter waiter;
+  gboolean removed;
   int exit_code = EXIT_OK;
 
   if (argc != 2)
@@ -533,21 +604,23 @@ command_remove (int    argc,
   if (!(store = open_store (&exit_code)) || !(profile = find_profile (store, argv[1], &exit_code)))
     return exit_code;
 
-  id = g_strdup (bearer_profile_get_id (profile));
-
-  /* Secrets first: a profile whose secrets could not be deleted is kept, so
-   * it can be removed again later and nothing is left orphaned. */
+  /* Under the profile's lock: a refresh in flight stores its tokens first
+   * and they go with the rest; one that comes later stores nothing. */
   waiter = waiter_init ();
-  bearer_secrets_delete_async (id, NULL, waited_cb, &waiter);
-  if (!bearer_secrets_delete_finish (wait_for (&waiter), &error))
-    {
-      waiter_clear (&waiter);
-      return fail (error);
-    }
+  bearer_profile_remove_async (store, profile, NULL, waited_cb, &waiter);
+  removed = bearer_profile_remove_finish (wait_for (&waiter), &error);
   waiter_clear (&waiter);
-
-  if (!bearer_profile_store_remove_profile (store, id, &error))
+  if (!removed)
     {
+      if (error->domain == BEARER_KEYRING_ERROR)
+        {
+          print_error (error->message);
+          /* Translators: after a failed “bearer-cli remove”; %s is the profile name. */
+          message = g_strdup_printf (_("Nothing was removed: “%s” and its secrets are still there"),
+                                     argv[1]);
+          print_error (message);
+          return EXIT_KEYRING;
+        }
       print_error (error->message);
       return EXIT_FAILURE_OTHER;
     }
@@ -614,6 +687,18 @@ read_secret_from_stdin (const char  *prompt,
       return NULL;
     }
 
+  /* Tokens and secrets are text: bytes that are not UTF-8 are a wrong
+   * encoding or a wrong file, and could not be stored in the keyring's
+   * bundle anyway. */
+  if (!g_utf8_validate (value->str, value->len, NULL))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           _("The secret is not valid text (UTF-8): check the encoding of what "
+                             "you pasted or piped in"));
+      explicit_bzero (value->str, value->len);
+      return NULL;
+    }
+
   return g_string_free (g_steal_pointer (&value), FALSE);
 }
 
@@ -673,6 +758,7 @@ command_set_secret (int    argc,
   SecretKind kind;
   char *value;
   Waiter waiter;
+  gboolean had_pending;
   int exit_code = EXIT_OK;
 
   if (argc != 3)
@@ -722,6 +808,7 @@ command_set_secret (int    argc,
   change = g_new0 (SecretChange, 1);
   change->kind = kind;
   change->value = value;
+  had_pending = bearer_profile_has_pending_tokens (profile);
   waiter = waiter_init ();
   bearer_profile_update_secrets_async (profile, apply_secret_change, change,
                                        (GDestroyNotify) secret_change_free,
@@ -730,6 +817,18 @@ command_set_secret (int    argc,
   waiter_clear (&waiter);
   if (secrets == NULL)
     return fail (error);
+
+  report_pending_moved (profile, had_pending);
+  if (bearer_secrets_get_repaired (secrets))
+    {
+      g_autofree char *message =
+        /* Translators: after “bearer-cli set-secret”, when the profile’s keyring
+         * item could not be read whole; %s is the profile name. */
+        g_strdup_printf (_("The keyring item of “%s” was damaged and has been replaced: what "
+                           "could be read was kept; store any other secret of it again"),
+                         argv[1]);
+      print_error (message);
+    }
 
   switch (kind)
     {
@@ -766,7 +865,8 @@ print_token (BearerProfile *profile,
              BearerSecrets *secrets,
              Output         output,
              gboolean       refreshed,
-             gboolean       rotated)
+             gboolean       rotated,
+             gboolean       stored)
 {
   const char *token = bearer_secrets_get_access_token (secrets);
   const char *type = bearer_secrets_get_token_type (secrets);
@@ -842,12 +942,19 @@ print_token (BearerProfile *profile,
       {
         g_autofree char *state = describe_state (secrets, now);
 
-        if (rotated)
+        if (rotated && stored)
           /* Translators: after “bearer-cli refresh”, when the server replaced the
            * refresh token. The first %s is the profile name, the second the
            * token’s state (“valid for 59 min”, “valid (expiry unknown)”). */
           g_print (_("Refreshed “%s”: %s; the refresh token rotated and the new one is "
                      "stored.\n"), bearer_profile_get_name (profile), state);
+        else if (rotated)
+          /* Translators: after “bearer-cli refresh”, when the server replaced the
+           * refresh token and the keyring refused the new one (the reason follows on
+           * standard error). The first %s is the profile name, the second the
+           * token’s state (“valid for 59 min”). */
+          g_print (_("Refreshed “%s”: %s; the refresh token rotated, and the keyring did not "
+                     "take the new one.\n"), bearer_profile_get_name (profile), state);
         else
           /* Translators: after “bearer-cli refresh”. The first %s is the profile
            * name, the second the token’s state (“valid for 59 min”, “valid (expiry
@@ -858,6 +965,164 @@ print_token (BearerProfile *profile,
     }
 }
 
+/* ---- Interruptions ------------------------------------------------------
+ *
+ * Ctrl+C (SIGINT), SIGTERM and SIGHUP during a refresh: until the request has
+ * reached the server, they cancel it and bearer-cli exits at once. After
+ * that, the server may have rotated the refresh token, and the answer is the
+ * only place the new one exists: the exit waits until the answer is stored
+ * (bearer-client.c bounds that wait), then bearer-cli exits 128 + the
+ * signal's number, saying the tokens were kept. A second signal stops it at
+ * once. SIGKILL cannot be caught: see docs/storage.md.
+ */
+
+typedef struct {
+  GCancellable *cancellable;
+  gboolean sent;
+  int signum;                   /* the first signal received, or 0 */
+} Interruption;
+
+static Interruption *interruption;
+
+static gboolean
+interrupted_cb (gpointer user_data)
+{
+  int signum = GPOINTER_TO_INT (user_data);
+
+  if (interruption->signum != 0)
+    {
+      if (interruption->sent)
+        print_error (_("Stopped before the server answered: if it replaced the refresh token, "
+                       "the new one is lost and you must sign in again"));
+      exit (128 + signum);
+    }
+
+  interruption->signum = signum;
+  if (interruption->sent)
+    print_error (_("The request has reached the server: waiting for its answer so that the new "
+                   "tokens are kept (interrupt again to stop at once)"));
+  g_cancellable_cancel (interruption->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+request_sent_cb (BearerClient *client,
+                 gpointer      request,
+                 Interruption *self)
+{
+  self->sent = TRUE;
+}
+
+static void
+print_store_failure (BearerProfile       *profile,
+                     BearerRefreshResult *result)
+{
+  const GError *store_error = bearer_refresh_result_get_store_error (result);
+  const char *name = bearer_profile_get_name (profile);
+  g_autofree char *message = NULL;
+
+  print_error (store_error->message);
+  if (!bearer_refresh_result_get_from_server (result))
+    return;
+
+  if (bearer_refresh_result_get_kept_aside (result))
+    {
+      message =
+        /* Translators: after a refresh whose new tokens the keyring refused; %s is
+         * the profile name. The folder is the session’s runtime directory, which
+         * lives in memory and is emptied at log-out. */
+        g_strdup_printf (_("The new tokens of “%s” are kept in a private temporary folder until "
+                           "the keyring takes them: the next bearer-cli command for this profile "
+                           "moves them in, once the keyring is unlocked"), name);
+      print_error (message);
+      return;
+    }
+
+  message =
+    /* Translators: the first %s is the profile name, the second the reason. */
+    g_strdup_printf (_("The new tokens of “%s” could not be kept anywhere either: %s"), name,
+                     bearer_refresh_result_get_keep_aside_error (result)->message);
+  print_error (message);
+  /* The only copy left: hand it to a person, never to a log. */
+  if (isatty (STDERR_FILENO))
+    /* Translators: the first %s is the profile name, in a command typed as
+     * it is; the second, on a line of its own, is the refresh token. */
+    g_printerr (_("New refresh token (store it with “bearer-cli set-secret %s refresh-token”):\n%s\n"),
+                name, bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)));
+}
+
+/* Runs the refresh transaction for a command, with interruptions handled
+ * (above). Returns the exit code; *out holds the result when there is a
+ * token to use (also with EXIT_KEYRING: the keyring refused to store it). */
+static int
+refresh_profile (BearerProfile        *profile,
+                 BearerRefreshFlags    flags,
+                 guint                 min_valid,
+                 BearerRefreshResult **out)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+  guint sources[G_N_ELEMENTS (signals)];
+  Interruption self = { cancellable, FALSE, 0 };
+  Waiter waiter = waiter_init ();
+  BearerClient *client = bearer_client_get_default ();
+  gboolean had_pending = bearer_profile_has_pending_tokens (profile);
+  void (*saved_sigpipe) (int);
+  gulong sent_id;
+  int code = EXIT_OK;
+
+  *out = NULL;
+  interruption = &self;
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    sources[i] = g_unix_signal_add (signals[i], interrupted_cb, GINT_TO_POINTER (signals[i]));
+  /* A closed terminal or pipe must not end us before the tokens are stored. */
+  saved_sigpipe = signal (SIGPIPE, SIG_IGN);
+  sent_id = g_signal_connect (client, "request-sent", G_CALLBACK (request_sent_cb), &self);
+
+  bearer_refresh_async (profile, flags, min_valid, cancellable, waited_cb, &waiter);
+  result = bearer_refresh_finish (wait_for (&waiter), &error);
+  waiter_clear (&waiter);
+
+  g_signal_handler_disconnect (client, sent_id);
+  signal (SIGPIPE, saved_sigpipe);
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    g_source_remove (sources[i]);
+  interruption = NULL;
+
+  if (result == NULL)
+    {
+      if (self.signum != 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          print_error (_("Interrupted before anything was sent to the server"));
+          return 128 + self.signum;
+        }
+      code = fail_for (bearer_profile_get_name (profile), error);
+      return self.signum != 0 ? 128 + self.signum : code;
+    }
+
+  report_pending_moved (profile, had_pending);
+  if (bearer_refresh_result_get_store_error (result) != NULL)
+    {
+      print_store_failure (profile, result);
+      code = EXIT_KEYRING;
+    }
+
+  if (self.signum != 0)
+    {
+      if (bearer_refresh_result_get_store_error (result) == NULL)
+        print_error (_("Interrupted after the request reached the server: its answer arrived, and "
+                       "the new tokens were stored in the keyring"));
+      else
+        print_error (_("Interrupted after the request reached the server: its answer arrived"));
+      return 128 + self.signum;
+    }
+
+  *out = g_steal_pointer (&result);
+  return code;
+}
+
 static int
 run_refresh (BearerProfile      *profile,
              BearerRefreshFlags  flags,
@@ -865,46 +1130,22 @@ run_refresh (BearerProfile      *profile,
              Output              output)
 {
   g_autoptr(BearerRefreshResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  Waiter waiter = waiter_init ();
   BearerTokenResponse *response;
-  const GError *store_error;
   gboolean rotated = FALSE;
+  int code;
 
-  bearer_refresh_async (profile, flags, min_valid, NULL, waited_cb, &waiter);
-  result = bearer_refresh_finish (wait_for (&waiter), &error);
-  waiter_clear (&waiter);
-
+  code = refresh_profile (profile, flags, min_valid, &result);
   if (result == NULL)
-    return fail_for (bearer_profile_get_name (profile), error);
+    return code;
 
   response = bearer_refresh_result_get_response (result);
   if (response != NULL)
     rotated = bearer_token_response_get_refresh_token_rotated (response);
 
   print_token (profile, bearer_refresh_result_get_secrets (result), output,
-               bearer_refresh_result_get_from_server (result), rotated);
-
-  store_error = bearer_refresh_result_get_store_error (result);
-  if (store_error != NULL)
-    {
-      print_error (store_error->message);
-      if (rotated)
-        {
-          print_error (_("The server replaced the refresh token and the new one could not be "
-                         "stored: the old one no longer works."));
-          /* The only copy left: hand it to a person, never to a log. */
-          if (isatty (STDERR_FILENO))
-            /* Translators: the first %s is the profile name, in a command typed as
-             * it is; the second, on a line of its own, is the refresh token. */
-            g_printerr (_("New refresh token (store it with “bearer-cli set-secret %s refresh-token”):\n%s\n"),
-                        bearer_profile_get_name (profile),
-                        bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)));
-        }
-      return EXIT_KEYRING;
-    }
-
-  return EXIT_OK;
+               bearer_refresh_result_get_from_server (result), rotated,
+               bearer_refresh_result_get_store_error (result) == NULL);
+  return code;
 }
 
 static gboolean
@@ -961,20 +1202,135 @@ command_token (int      argc,
                       (guint) min_valid, output);
 }
 
+/* Writes all of @data to @fd; async-signal-safe (the pipe writer below
+ * runs it between fork and _exit). */
+static gboolean
+write_all (int         fd,
+           const char *data,
+           gsize       length)
+{
+  while (length > 0)
+    {
+      gssize written = write (fd, data, length);
+
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written <= 0)
+        return FALSE;
+      data += written;
+      length -= (gsize) written;
+    }
+  return TRUE;
+}
+
+/* The header in anonymous memory: a sealed memfd, whatever its size, with
+ * no file on disk and no process to feed it. */
+static int
+header_memfd_new (const char *header,
+                  gsize       length)
+{
+  int fd = memfd_create ("bearer-authorization", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  int saved_errno;
+
+  if (fd < 0)
+    return -1;
+  if (!write_all (fd, header, length) ||
+      fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    {
+      saved_errno = errno;
+      close (fd);
+      errno = saved_errno;
+      return -1;
+    }
+  return fd;
+}
+
+/* Without memfd (Linux before 3.17, or a sandbox that forbids it): a pipe,
+ * fed by a process of its own while curl reads it, for a header can be
+ * larger than a pipe holds. The writer is a grandchild, so it is nobody's
+ * zombie: curl, which this process becomes, never waits for it. Returns
+ * the read end (close-on-exec). */
+static int
+header_pipe_new (const char *header,
+                 gsize       length)
+{
+  int fds[2];
+  int status = 0;
+  int saved_errno;
+  pid_t pid;
+
+  if (pipe2 (fds, O_CLOEXEC) != 0)
+    return -1;
+
+  pid = fork ();
+  if (pid == 0)
+    {
+      /* Only async-signal-safe calls from here: this process has threads. */
+      pid_t writer = fork ();
+
+      if (writer != 0)
+        _exit (writer > 0 ? 0 : 1);
+      close (fds[0]);
+      /* Hold no one's output open: whoever reads curl's sees its end. */
+      close (STDIN_FILENO);
+      close (STDOUT_FILENO);
+      close (STDERR_FILENO);
+      _exit (write_all (fds[1], header, length) ? 0 : 1);
+    }
+
+  saved_errno = errno;
+  close (fds[1]);
+  if (pid > 0)
+    {
+      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+        ;
+      if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+        return fds[0];
+      saved_errno = EAGAIN;
+    }
+  close (fds[0]);
+  errno = saved_errno;
+  return -1;
+}
+
+/* A descriptor curl reads @header from, or -1 with errno set. */
+static int
+header_fd_new (const char *header)
+{
+  gsize length = strlen (header);
+  int fd = header_memfd_new (header, length);
+
+  if (fd < 0)
+    fd = header_pipe_new (header, length);
+  return fd;
+}
+
+/* Puts @fd at @target, inherited across exec (and only there). */
+static gboolean
+move_fd_for_exec (int fd,
+                  int target)
+{
+  if (fd == target)
+    return fcntl (fd, F_SETFD, 0) == 0;
+  if (dup2 (fd, target) < 0)
+    return FALSE;
+  close (fd);
+  return TRUE;
+}
+
 static int
 command_curl (int    argc,
               char **argv)
 {
   g_autoptr(BearerProfileStore) store = NULL;
   g_autoptr(BearerRefreshResult) result = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) curl_argv = NULL;
-  g_autofree char *header = NULL;
+  char *header = NULL;
   BearerSecrets *secrets;
   BearerProfile *profile;
-  Waiter waiter;
   int exit_code = EXIT_OK;
-  int fds[2];
+  int saved_errno;
+  int fd;
   int first = 2;
 
   if (argc < 2)
@@ -985,41 +1341,30 @@ command_curl (int    argc,
   if (!(store = open_store (&exit_code)) || !(profile = find_profile (store, argv[1], &exit_code)))
     return exit_code;
 
-  waiter = waiter_init ();
-  bearer_refresh_async (profile, BEARER_REFRESH_NONE, 60, NULL, waited_cb, &waiter);
-  result = bearer_refresh_finish (wait_for (&waiter), &error);
-  waiter_clear (&waiter);
+  /* Curl runs with the token even when the keyring did not take it. */
+  exit_code = refresh_profile (profile, BEARER_REFRESH_NONE, 60, &result);
   if (result == NULL)
-    return fail_for (argv[1], error);
-  if (bearer_refresh_result_get_store_error (result) != NULL)
-    print_error (bearer_refresh_result_get_store_error (result)->message);
+    return exit_code;
 
   secrets = bearer_refresh_result_get_secrets (result);
   header = g_strdup_printf ("Authorization: %s %s\n", bearer_secrets_get_token_type (secrets),
                             bearer_secrets_get_access_token (secrets));
 
-  /* The header goes to curl through a pipe on fd 3 (-H @/dev/fd/3): a
-   * command line can be read by every user of the machine. */
-  if (pipe (fds) != 0)
+  /* The header goes to curl on fd 3 (-H @/dev/fd/3): a command line can be
+   * read by every user of the machine, a file outlives us. Nothing waits
+   * for curl to read it: a token may be larger than a pipe holds. */
+  fd = header_fd_new (header);
+  saved_errno = errno;
+  bearer_secret_free (g_steal_pointer (&header));
+  if (fd < 0 || !move_fd_for_exec (fd, 3))
     {
-      print_error (g_strerror (errno));
+      /* Translators: %s is the system’s explanation of the failure. */
+      g_autofree char *message = g_strdup_printf (_("Cannot hand the access token to curl: %s"),
+                                                  g_strerror (fd < 0 ? saved_errno : errno));
+      print_error (message);
+      if (fd >= 0)
+        close (fd);
       return EXIT_FAILURE_OTHER;
-    }
-  if (write (fds[1], header, strlen (header)) != (gssize) strlen (header))
-    {
-      print_error (g_strerror (errno));
-      return EXIT_FAILURE_OTHER;
-    }
-  close (fds[1]);
-  explicit_bzero (header, strlen (header));
-  if (fds[0] != 3)
-    {
-      if (dup2 (fds[0], 3) < 0)
-        {
-          print_error (g_strerror (errno));
-          return EXIT_FAILURE_OTHER;
-        }
-      close (fds[0]);
     }
 
   curl_argv = g_ptr_array_new ();

@@ -1,5 +1,18 @@
 /* bearer-client.c: sending token requests on one SoupSession
  *
+ * A token request is not idempotent: a refresh rotates the refresh token
+ * (ProcessMaker revokes the old one at once), an authorization code can be
+ * spent only once. So once a request may have reached the server (libsoup
+ * has written its headers), nothing on this side drops the answer:
+ *
+ *  - cancelling only detaches the caller's interest: the reply is still
+ *    read, and the request completes with the server's answer (the caller
+ *    checks its cancellable to know it had given up);
+ *  - the time-out no longer cuts the exchange: the server is given
+ *    bearer_client_get_reply_grace() more seconds to answer.
+ *
+ * Before that point, cancelling and the time-out stop the request at once.
+ *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 #include "config.h"
@@ -20,11 +33,20 @@ struct _BearerClient
 
   SoupSession *session;
   GHashTable *ca_databases;     /* path → GTlsDatabase */
+  guint reply_grace;
 };
 
 G_DEFINE_FINAL_TYPE (BearerClient, bearer_client, G_TYPE_OBJECT)
 
+enum {
+  REQUEST_SENT,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 typedef struct {
+  BearerClient *client;
   BearerTokenRequest *request;
   SoupMessage *message;
   GTlsDatabase *extra_ca;
@@ -33,6 +55,8 @@ typedef struct {
   gulong caller_cancelled_id;
   GSource *timeout_source;
   gboolean timed_out;
+  gboolean sent;                    /* the request may have reached the server */
+  guint grace;                      /* seconds waited beyond the time-out */
   GTlsCertificateFlags tls_errors;
   GInputStream *stream;
   GByteArray *body;
@@ -57,6 +81,7 @@ request_data_free (RequestData *data)
   g_clear_object (&data->message);
   g_clear_object (&data->extra_ca);
   g_clear_object (&data->request);
+  g_clear_object (&data->client);
   if (data->body != NULL)
     {
       if (data->body->len > 0)
@@ -89,6 +114,17 @@ static void
 bearer_client_class_init (BearerClientClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = bearer_client_finalize;
+
+  /**
+   * BearerClient::request-sent:
+   * @request: the request
+   *
+   * The request may have reached the server: from now on it runs to its
+   * end, whatever cancels it (see the top of bearer-client.c).
+   */
+  signals[REQUEST_SENT] = g_signal_new ("request-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                        0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                        BEARER_TYPE_TOKEN_REQUEST);
 }
 
 static void
@@ -98,6 +134,27 @@ bearer_client_init (BearerClient *self)
                                                  "idle-timeout", 60,
                                                  NULL);
   self->ca_databases = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->reply_grace = BEARER_CLIENT_DEFAULT_REPLY_GRACE;
+}
+
+/**
+ * bearer_client_set_reply_grace:
+ * @seconds: how much longer than the request's time-out to wait for the
+ *   answer to a request that has reached the server
+ */
+void
+bearer_client_set_reply_grace (BearerClient *self,
+                               guint         seconds)
+{
+  g_return_if_fail (BEARER_IS_CLIENT (self));
+  self->reply_grace = seconds;
+}
+
+guint
+bearer_client_get_reply_grace (BearerClient *self)
+{
+  g_return_val_if_fail (BEARER_IS_CLIENT (self), 0);
+  return self->reply_grace;
 }
 
 /**
@@ -259,9 +316,11 @@ transport_error (RequestData  *data,
 {
   GUri *uri = soup_message_get_uri (data->message);
   const char *host = g_uri_get_host (uri);
-  guint timeout = bearer_token_request_get_timeout (data->request);
+  guint timeout = bearer_token_request_get_timeout (data->request) + data->grace;
 
-  if (data->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+  /* The timer cancels the exchange: that cancellation is the time-out. */
+  if ((data->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     {
       if (data->timed_out)
         return g_error_new (BEARER_ERROR, BEARER_ERROR_TIMED_OUT,
@@ -488,13 +547,39 @@ send_cb (GObject      *source,
 }
 
 static gboolean
-timeout_cb (gpointer user_data)
+grace_over_cb (gpointer user_data)
 {
   RequestData *data = user_data;
 
-  data->timed_out = TRUE;
+  g_debug ("no answer within the grace period either: giving up");
   g_cancellable_cancel (data->cancellable);
   g_clear_pointer (&data->timeout_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  RequestData *data = user_data;
+  guint grace = data->client->reply_grace;
+
+  data->timed_out = TRUE;
+  g_clear_pointer (&data->timeout_source, g_source_unref);
+
+  if (!data->sent || grace == 0)
+    {
+      g_cancellable_cancel (data->cancellable);
+      return G_SOURCE_REMOVE;
+    }
+
+  /* The server has the request and may have spent a refresh token: its
+   * answer is worth waiting for a while longer. */
+  g_debug ("no answer yet; waiting %u more seconds, the request has reached the server", grace);
+  data->grace = grace;
+  data->timeout_source = g_timeout_source_new_seconds (grace);
+  g_source_set_name (data->timeout_source, "[bearer] token request grace");
+  g_source_set_callback (data->timeout_source, grace_over_cb, data, NULL);
+  g_source_attach (data->timeout_source, g_main_context_get_thread_default ());
   return G_SOURCE_REMOVE;
 }
 
@@ -502,19 +587,40 @@ static void
 caller_cancelled_cb (GCancellable *cancellable,
                      gpointer      user_data)
 {
-  GCancellable *ours = user_data;
+  RequestData *data = user_data;
 
-  g_cancellable_cancel (ours);
+  if (data->sent)
+    {
+      g_debug ("cancelled after the request reached the server: still reading the answer");
+      return;
+    }
+  g_cancellable_cancel (data->cancellable);
+}
+
+static void
+wrote_headers_cb (SoupMessage *message,
+                  gpointer     user_data)
+{
+  RequestData *data = user_data;
+
+  /* libsoup may still be flushing the body when the caller cancels; the
+   * server may already have it. From here on, the answer is read. */
+  if (data->sent)
+    return;
+  data->sent = TRUE;
+  g_signal_emit (data->client, signals[REQUEST_SENT], 0, data->request);
 }
 
 /**
  * bearer_client_request_token_async:
  * @request: what to ask for
- * @cancellable: (nullable): cancels the request; the callback then gets
- *   %G_IO_ERROR_CANCELLED
+ * @cancellable: (nullable): cancels the request until it has reached the
+ *   server (the callback then gets %G_IO_ERROR_CANCELLED); after that, the
+ *   request still completes with the server's answer
  *
  * Sends @request. Nothing blocks: the callback runs on the thread-default
- * main context, once, with a token or a %BEARER_ERROR.
+ * main context, once, with a token or a %BEARER_ERROR. See the top of this
+ * file for what cancelling and the time-out do once the request is sent.
  */
 void
 bearer_client_request_token_async (BearerClient        *self,
@@ -539,8 +645,11 @@ bearer_client_request_token_async (BearerClient        *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, bearer_client_request_token_async);
+  /* A reply read after the caller cancelled is still the answer. */
+  g_task_set_check_cancellable (task, FALSE);
 
   data = g_new0 (RequestData, 1);
+  data->client = g_object_ref (self);
   data->request = g_object_ref (request);
   data->secrets = bearer_token_request_dup_secrets (request);
 
@@ -559,6 +668,7 @@ bearer_client_request_token_async (BearerClient        *self,
     }
 
   g_signal_connect (data->message, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
+  g_signal_connect (data->message, "wrote-headers", G_CALLBACK (wrote_headers_cb), data);
 
   data->cancellable = g_cancellable_new ();
   if (cancellable != NULL)
@@ -566,7 +676,7 @@ bearer_client_request_token_async (BearerClient        *self,
       data->caller_cancellable = g_object_ref (cancellable);
       data->caller_cancelled_id = g_cancellable_connect (cancellable,
                                                          G_CALLBACK (caller_cancelled_cb),
-                                                         data->cancellable, NULL);
+                                                         data, NULL);
     }
 
   timeout = bearer_token_request_get_timeout (request);

@@ -4,24 +4,27 @@
  * token on every refresh, and oidc-provider revokes the whole grant when a
  * spent refresh token is used again. So, per profile:
  *
- *  1. take the profile's lock, `$XDG_RUNTIME_DIR/bearer/<id>.lock` (flock,
- *     polled without blocking so the main loop runs and the wait can be
- *     cancelled), shared by every Bearer process;
- *  2. read the keyring. If another process refreshed after this refresh was
- *     asked for (the bundle's `updated_at` is later), use its token and
- *     spend nothing; if the stored token is valid long enough (and the
- *     refresh is not forced), done;
- *  3. otherwise ask the server;
+ *  1. take the profile's lock (bearer-profile-lock.c), shared by every
+ *     Bearer process; a profile removed meanwhile stops here, storing
+ *     nothing;
+ *  2. read the keyring. Tokens an earlier refresh could not store
+ *     (bearer-pending.c) are moved in first. If another process refreshed
+ *     after this refresh was asked for (the bundle's `updated_at` is
+ *     later), use its token and spend nothing; if the stored token is
+ *     valid long enough (and the refresh is not forced), done;
+ *  3. otherwise ask the server. Once the request has reached the server,
+ *     cancelling no longer stops it (bearer-client.c): the answer is still
+ *     read and stored, and the result says it was cancelled;
  *  4. write the new tokens to the keyring, in one item, before reporting
- *     success. If that write fails, the tokens are still returned, with the
- *     keyring's error, so the caller can show them: nothing is dropped;
+ *     success. If that write fails, the tokens are kept in the runtime
+ *     directory (bearer-pending.c) until the keyring takes them, and
+ *     returned with the keyring's error: nothing is dropped;
  *  5. a dead refresh token marks the profile "sign in again" and keeps the
  *     refused token stored until the user replaces it;
  *  6. release the lock, before the result is reported.
  *
- * Every other change to a profile's secrets (a pasted refresh token, a new
- * client secret) goes through bearer_profile_update_secrets_async(), under
- * the same lock, so a refresh can never write back a stale copy over it.
+ * Every other change to a profile's secrets goes through the same lock
+ * (bearer-profile-secrets.c), so a refresh never writes back a stale copy.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -36,9 +39,9 @@
 
 #include "bearer-client.h"
 #include "bearer-error-private.h"
+#include "bearer-pending-private.h"
+#include "bearer-profile-lock-private.h"
 #include "bearer-refresh.h"
-
-#define LOCK_POLL_MS 10
 
 struct _BearerRefreshResult
 {
@@ -47,7 +50,10 @@ struct _BearerRefreshResult
   BearerSecrets *secrets;
   BearerTokenResponse *response;
   gboolean from_other_process;
+  gboolean cancelled;
   GError *store_error;
+  gboolean kept_aside;
+  GError *keep_aside_error;
 };
 
 G_DEFINE_FINAL_TYPE (BearerRefreshResult, bearer_refresh_result, G_TYPE_OBJECT)
@@ -60,6 +66,7 @@ bearer_refresh_result_finalize (GObject *object)
   g_clear_pointer (&self->secrets, bearer_secrets_unref);
   g_clear_object (&self->response);
   g_clear_error (&self->store_error);
+  g_clear_error (&self->keep_aside_error);
 
   G_OBJECT_CLASS (bearer_refresh_result_parent_class)->finalize (object);
 }
@@ -123,10 +130,23 @@ bearer_refresh_result_get_from_other_process (BearerRefreshResult *self)
 }
 
 /**
+ * bearer_refresh_result_get_cancelled:
+ *
+ * Returns: whether the caller cancelled after the request had reached the
+ *   server: the server's answer was still read and stored
+ */
+gboolean
+bearer_refresh_result_get_cancelled (BearerRefreshResult *self)
+{
+  g_return_val_if_fail (BEARER_IS_REFRESH_RESULT (self), FALSE);
+  return self->cancelled;
+}
+
+/**
  * bearer_refresh_result_get_store_error:
  *
  * Returns: (nullable): why the new tokens could not be written to the
- *   keyring. The tokens in this result are then the only copy: show them.
+ *   keyring. See bearer_refresh_result_get_kept_aside() for where they are.
  */
 const GError *
 bearer_refresh_result_get_store_error (BearerRefreshResult *self)
@@ -135,150 +155,27 @@ bearer_refresh_result_get_store_error (BearerRefreshResult *self)
   return self->store_error;
 }
 
-/* -------------------------------------------------------------------------
- * The profile lock, shared by every Bearer process
- * ------------------------------------------------------------------------- */
-
-typedef struct {
-  int fd;
-  gint64 deadline;
-  GSource *poll_source;
-  char *profile_name;
-  void (*locked) (GTask *task);
-} ProfileLock;
-
-static void
-profile_lock_release (ProfileLock *lock)
+/**
+ * bearer_refresh_result_get_kept_aside:
+ *
+ * Returns: whether the new tokens the keyring refused are kept in this
+ *   session's private runtime directory (memory, not disk) until the next
+ *   transaction on the profile moves them into the keyring. When %FALSE
+ *   with a store error, this result holds the only copy (see
+ *   bearer_refresh_result_get_keep_aside_error()).
+ */
+gboolean
+bearer_refresh_result_get_kept_aside (BearerRefreshResult *self)
 {
-  if (lock->poll_source != NULL)
-    {
-      g_source_destroy (lock->poll_source);
-      g_clear_pointer (&lock->poll_source, g_source_unref);
-    }
-  if (lock->fd >= 0)
-    {
-      close (lock->fd);         /* releases the flock */
-      lock->fd = -1;
-    }
+  g_return_val_if_fail (BEARER_IS_REFRESH_RESULT (self), FALSE);
+  return self->kept_aside;
 }
 
-static void
-profile_lock_clear (ProfileLock *lock)
+const GError *
+bearer_refresh_result_get_keep_aside_error (BearerRefreshResult *self)
 {
-  profile_lock_release (lock);
-  g_clear_pointer (&lock->profile_name, g_free);
-}
-
-static ProfileLock *task_lock (GTask *task);
-
-static void
-fail_task (GTask  *task,
-           GError *error)
-{
-  profile_lock_release (task_lock (task));
-  g_task_return_error (task, error);
-  g_object_unref (task);
-}
-
-/* TRUE when the attempt is over: locked (and the continuation called), or
- * failed (and the task finished). */
-static gboolean
-profile_lock_try (GTask *task)
-{
-  ProfileLock *lock = task_lock (task);
-
-  if (flock (lock->fd, LOCK_EX | LOCK_NB) == 0)
-    {
-      if (lock->poll_source != NULL)
-        {
-          g_source_destroy (lock->poll_source);
-          g_clear_pointer (&lock->poll_source, g_source_unref);
-        }
-      lock->locked (task);
-      return TRUE;
-    }
-
-  if (errno != EWOULDBLOCK && errno != EINTR)
-    {
-      int saved = errno;
-      fail_task (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                    /* Translators: %s is the system’s explanation of the
-                                     * failure. */
-                                    _("Cannot lock the profile: %s"), g_strerror (saved)));
-      return TRUE;
-    }
-
-  return FALSE;
-}
-
-static gboolean
-profile_lock_poll_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  ProfileLock *lock = task_lock (task);
-
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    {
-      fail_task (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
-      return G_SOURCE_REMOVE;
-    }
-
-  if (profile_lock_try (task))
-    return G_SOURCE_REMOVE;
-
-  if (g_get_monotonic_time () > lock->deadline)
-    {
-      fail_task (task, g_error_new (G_IO_ERROR, G_IO_ERROR_BUSY,
-                                    g_dngettext (GETTEXT_PACKAGE,
-                                                 /* Translators: %s is a profile’s name,
-                                                  * %d a number of seconds (120). */
-                                                 "Another Bearer process has been refreshing "
-                                                 "“%s” for more than %d second",
-                                                 "Another Bearer process has been refreshing "
-                                                 "“%s” for more than %d seconds",
-                                                 BEARER_REFRESH_LOCK_TIMEOUT),
-                                    lock->profile_name, BEARER_REFRESH_LOCK_TIMEOUT));
-      return G_SOURCE_REMOVE;
-    }
-
-  return G_SOURCE_CONTINUE;
-}
-
-/* Takes the lock of @profile for @task, then calls @locked; the task's
- * data must start with its ProfileLock. */
-static void
-profile_lock_take (GTask          *task,
-                   BearerProfile  *profile,
-                   void          (*locked) (GTask *task))
-{
-  ProfileLock *lock = task_lock (task);
-  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "bearer", NULL);
-  g_autofree char *name = g_strconcat (bearer_profile_get_id (profile), ".lock", NULL);
-  g_autofree char *path = g_build_filename (dir, name, NULL);
-
-  lock->locked = locked;
-  lock->profile_name = g_strdup (bearer_profile_get_name (profile));
-
-  if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      (lock->fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-    {
-      int saved = errno;
-      fail_task (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
-                                    /* Translators: the first %s is a file name, the second
-                                     * the system’s explanation of the failure. */
-                                    _("Cannot create the lock file “%s”: %s"), path,
-                                    g_strerror (saved)));
-      return;
-    }
-
-  if (profile_lock_try (task))
-    return;
-
-  lock->deadline = g_get_monotonic_time () + BEARER_REFRESH_LOCK_TIMEOUT * G_USEC_PER_SEC;
-  lock->poll_source = g_timeout_source_new (LOCK_POLL_MS);
-  g_source_set_name (lock->poll_source, "[bearer] profile lock");
-  g_source_set_callback (lock->poll_source, profile_lock_poll_cb, task, NULL);
-  g_source_attach (lock->poll_source, g_main_context_get_thread_default ());
+  g_return_val_if_fail (BEARER_IS_REFRESH_RESULT (self), NULL);
+  return self->keep_aside_error;
 }
 
 /* -------------------------------------------------------------------------
@@ -286,7 +183,7 @@ profile_lock_take (GTask          *task,
  * ------------------------------------------------------------------------- */
 
 typedef struct {
-  ProfileLock lock;             /* first: see task_lock() */
+  BearerProfileLock lock;       /* first: see bearer_profile_lock_of() */
   BearerProfile *profile;
   BearerRefreshFlags flags;
   guint min_valid;
@@ -295,18 +192,13 @@ typedef struct {
   BearerSecrets *next;          /* to be stored */
   BearerTokenResponse *response;
   GError *server_error;         /* a dead refresh token, reported after storing the mark */
+  gboolean cancelled;           /* after the request reached the server */
 } Refresh;
-
-static ProfileLock *
-task_lock (GTask *task)
-{
-  return g_task_get_task_data (task);
-}
 
 static void
 refresh_free (Refresh *r)
 {
-  profile_lock_clear (&r->lock);
+  bearer_profile_lock_clear (&r->lock);
   g_clear_object (&r->profile);
   g_clear_pointer (&r->current, bearer_secrets_unref);
   g_clear_pointer (&r->next, bearer_secrets_unref);
@@ -322,6 +214,13 @@ now_seconds (void)
 }
 
 static void
+fail_task (GTask  *task,
+           GError *error)
+{
+  bearer_profile_lock_fail (task, error);
+}
+
+static void
 return_result (GTask         *task,
                BearerSecrets *secrets,
                gboolean       from_other_process,
@@ -333,10 +232,17 @@ return_result (GTask         *task,
   result->secrets = bearer_secrets_ref (secrets);
   result->response = r->response != NULL ? g_object_ref (r->response) : NULL;
   result->from_other_process = from_other_process;
+  result->cancelled = r->cancelled;
   result->store_error = store_error;
 
+  /* The server rotated the tokens and the keyring refused them: keep them
+   * where the next transaction on this profile finds them. */
+  if (store_error != NULL && r->response != NULL)
+    result->kept_aside = bearer_pending_save (bearer_profile_get_id (r->profile), secrets,
+                                              &result->keep_aside_error);
+
   /* Let the next refresh in, whatever the caller does with the result. */
-  profile_lock_release (&r->lock);
+  bearer_profile_lock_release (&r->lock);
   g_task_return_pointer (task, result, g_object_unref);
   g_object_unref (task);
 }
@@ -396,6 +302,9 @@ token_cb (GObject      *source,
   GError *error = NULL;
 
   r->response = bearer_client_request_token_finish (BEARER_CLIENT (source), result, &error);
+  /* Cancelled too late to stop the request: the answer is kept all the same. */
+  r->cancelled = g_cancellable_is_cancelled (g_task_get_cancellable (task)) &&
+                 !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   if (r->response == NULL)
     {
       if (bearer_error_is_dead_refresh_token (error))
@@ -493,21 +402,10 @@ ask_server (GTask *task)
 }
 
 static void
-current_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+decide (GTask *task)
 {
-  GTask *task = user_data;
   Refresh *r = g_task_get_task_data (task);
-  GError *error = NULL;
   gint64 now = now_seconds ();
-
-  r->current = bearer_secrets_lookup_finish (result, &error);
-  if (r->current == NULL)
-    {
-      fail_task (task, error);
-      return;
-    }
 
   /* Another process refreshed after we were asked to: its token is ours,
    * and the refresh token we would have spent is already spent. */
@@ -525,13 +423,79 @@ current_cb (GObject      *source,
       return;
     }
 
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      fail_task (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
+      return;
+    }
+
   ask_server (task);
+}
+
+static void
+recovered_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  Refresh *r = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  /* Still refused: the tokens stay aside, and nothing is spent. */
+  if (!bearer_secrets_store_finish (result, &error))
+    {
+      fail_task (task, error);
+      return;
+    }
+
+  g_debug ("Moved the pending tokens of %s into the keyring", bearer_profile_get_id (r->profile));
+  bearer_pending_clear (bearer_profile_get_id (r->profile));
+  decide (task);
+}
+
+static void
+current_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  Refresh *r = g_task_get_task_data (task);
+  const char *id = bearer_profile_get_id (r->profile);
+  g_autoptr(BearerSecrets) pending = NULL;
+  GError *error = NULL;
+
+  r->current = bearer_secrets_lookup_finish (result, &error);
+  if (r->current == NULL)
+    {
+      fail_task (task, error);
+      return;
+    }
+
+  /* Tokens an earlier refresh could not store go in first. */
+  pending = bearer_pending_load (id);
+  if (pending != NULL && bearer_pending_apply (r->current, pending))
+    {
+      /* Not cancellable: they may be the only copy. */
+      bearer_secrets_store_async (id, bearer_profile_get_name (r->profile), r->current, NULL,
+                                  recovered_cb, task);
+      return;
+    }
+  if (pending != NULL)
+    bearer_pending_clear (id);  /* the keyring has newer ones */
+
+  decide (task);
 }
 
 static void
 refresh_locked (GTask *task)
 {
   Refresh *r = g_task_get_task_data (task);
+
+  if (bearer_profile_lock_is_removed (&r->lock))
+    {
+      fail_task (task, bearer_profile_removed_error (bearer_profile_get_name (r->profile)));
+      return;
+    }
 
   bearer_secrets_lookup_async (bearer_profile_get_id (r->profile),
                                g_task_get_cancellable (task), current_cb, task);
@@ -546,6 +510,10 @@ refresh_locked (GTask *task)
  *
  * Gets a valid access token for @profile, refreshing it when needed, safely
  * against every other Bearer process (see the top of this file).
+ *
+ * @cancellable stops the refresh only until its request has reached the
+ * server; after that the answer is still stored and returned, and
+ * bearer_refresh_result_get_cancelled() says so.
  */
 void
 bearer_refresh_async (BearerProfile       *profile,
@@ -562,16 +530,18 @@ bearer_refresh_async (BearerProfile       *profile,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, bearer_refresh_async);
+  /* Tokens stored after a late cancel are still the result. */
+  g_task_set_check_cancellable (task, FALSE);
 
   r = g_new0 (Refresh, 1);
-  r->lock.fd = -1;
+  r->lock = (BearerProfileLock) BEARER_PROFILE_LOCK_INIT;
   r->profile = g_object_ref (profile);
   r->flags = flags;
   r->min_valid = min_valid;
   r->asked_at = g_get_real_time ();
   g_task_set_task_data (task, r, (GDestroyNotify) refresh_free);
 
-  profile_lock_take (task, profile, refresh_locked);
+  bearer_profile_lock_take (task, profile, refresh_locked);
 }
 
 /**
@@ -591,134 +561,3 @@ bearer_refresh_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/* -------------------------------------------------------------------------
- * Changing secrets under the lock
- * ------------------------------------------------------------------------- */
-
-typedef struct {
-  ProfileLock lock;             /* first: see task_lock() */
-  BearerProfile *profile;
-  BearerSecretsUpdateFunc func;
-  gpointer func_data;
-  GDestroyNotify func_data_destroy;
-  BearerSecrets *secrets;
-} Update;
-
-static void
-update_free (Update *u)
-{
-  profile_lock_clear (&u->lock);
-  g_clear_object (&u->profile);
-  if (u->func_data_destroy != NULL)
-    u->func_data_destroy (u->func_data);
-  g_clear_pointer (&u->secrets, bearer_secrets_unref);
-  g_free (u);
-}
-
-static void
-update_stored_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  GTask *task = user_data;
-  Update *u = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!bearer_secrets_store_finish (result, &error))
-    {
-      fail_task (task, error);
-      return;
-    }
-
-  profile_lock_release (&u->lock);
-  g_task_return_pointer (task, bearer_secrets_ref (u->secrets),
-                         (GDestroyNotify) bearer_secrets_unref);
-  g_object_unref (task);
-}
-
-static void
-update_read_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  GTask *task = user_data;
-  Update *u = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  u->secrets = bearer_secrets_lookup_finish (result, &error);
-  if (u->secrets == NULL)
-    {
-      fail_task (task, error);
-      return;
-    }
-
-  u->func (u->secrets, u->func_data);
-  bearer_secrets_store_async (bearer_profile_get_id (u->profile),
-                              bearer_profile_get_name (u->profile),
-                              u->secrets, NULL, update_stored_cb, task);
-}
-
-static void
-update_locked (GTask *task)
-{
-  Update *u = g_task_get_task_data (task);
-
-  bearer_secrets_lookup_async (bearer_profile_get_id (u->profile),
-                               g_task_get_cancellable (task), update_read_cb, task);
-}
-
-/**
- * bearer_profile_update_secrets_async:
- * @profile: the profile
- * @func: changes the secrets as read under the lock (called once)
- * @func_data: (closure): for @func
- * @func_data_destroy: frees @func_data
- *
- * Reads the profile's secrets under the profile lock, lets @func change
- * them, and stores them, so a refresh running in another process cannot
- * write back an older copy over the change.
- */
-void
-bearer_profile_update_secrets_async (BearerProfile           *profile,
-                                     BearerSecretsUpdateFunc  func,
-                                     gpointer                 func_data,
-                                     GDestroyNotify           func_data_destroy,
-                                     GCancellable            *cancellable,
-                                     GAsyncReadyCallback      callback,
-                                     gpointer                 user_data)
-{
-  GTask *task;
-  Update *u;
-
-  g_return_if_fail (BEARER_IS_PROFILE (profile));
-  g_return_if_fail (func != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bearer_profile_update_secrets_async);
-
-  u = g_new0 (Update, 1);
-  u->lock.fd = -1;
-  u->profile = g_object_ref (profile);
-  u->func = func;
-  u->func_data = func_data;
-  u->func_data_destroy = func_data_destroy;
-  g_task_set_task_data (task, u, (GDestroyNotify) update_free);
-
-  profile_lock_take (task, profile, update_locked);
-}
-
-/**
- * bearer_profile_update_secrets_finish:
- *
- * Returns: (transfer full): the secrets as stored, or %NULL with a
- *   %BEARER_KEYRING_ERROR or %G_IO_ERROR
- */
-BearerSecrets *
-bearer_profile_update_secrets_finish (GAsyncResult  *result,
-                                      GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bearer_profile_update_secrets_async,
-                        NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}

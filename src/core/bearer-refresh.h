@@ -5,6 +5,7 @@
 #pragma once
 
 #include "bearer-profile.h"
+#include "bearer-profile-secrets.h"
 #include "bearer-secrets.h"
 #include "bearer-token-response.h"
 
@@ -34,19 +35,11 @@ BearerSecrets       *bearer_refresh_result_get_secrets      (BearerRefreshResult
 BearerTokenResponse *bearer_refresh_result_get_response     (BearerRefreshResult *self);
 gboolean             bearer_refresh_result_get_from_server  (BearerRefreshResult *self);
 gboolean             bearer_refresh_result_get_from_other_process (BearerRefreshResult *self);
+gboolean             bearer_refresh_result_get_cancelled    (BearerRefreshResult *self);
 const GError        *bearer_refresh_result_get_store_error  (BearerRefreshResult *self);
+gboolean             bearer_refresh_result_get_kept_aside   (BearerRefreshResult *self);
+const GError        *bearer_refresh_result_get_keep_aside_error (BearerRefreshResult *self);
 
-typedef void (*BearerSecretsUpdateFunc) (BearerSecrets *secrets,
-                                         gpointer       user_data);
-
-void                 bearer_profile_update_secrets_async    (BearerProfile           *profile,
-                                                             BearerSecretsUpdateFunc  func,
-                                                             gpointer                 func_data,
-                                                             GDestroyNotify           func_data_destroy,
-                                                             GCancellable            *cancellable,
-                                                             GAsyncReadyCallback      callback,
-                                                             gpointer                 user_data);
-BearerSecrets       *bearer_profile_update_secrets_finish   (GAsyncResult            *result,
-                                                             GError                 **error);
+char                *bearer_profile_lock_path               (const char          *profile_id);
 
 G_END_DECLS

@@ -15,7 +15,7 @@
 
 #include "bearer-json-private.h"
 #include "bearer-redact.h"
-#include "bearer-secrets.h"
+#include "bearer-secrets-private.h"
 
 G_DEFINE_QUARK (bearer-keyring-error-quark, bearer_keyring_error)
 
@@ -34,6 +34,7 @@ struct _BearerSecrets
   char *scope;
   gboolean needs_sign_in;
   gint64 updated_at;
+  gboolean repaired;    /* read from a damaged item: see bearer_secrets_get_repaired() */
 };
 
 G_DEFINE_BOXED_TYPE (BearerSecrets, bearer_secrets, bearer_secrets_ref, bearer_secrets_unref)
@@ -299,17 +300,93 @@ bundle_to_text (const BearerSecrets *self)
   return json_generator_to_data (generator, NULL);
 }
 
+/* A string member, NULL when absent; FALSE when it is there but is not a
+ * string of valid UTF-8 (json-glib decodes a lone surrogate escape such as
+ * "\ud800" to bytes that are not UTF-8). */
+static gboolean
+read_string (JsonObject  *object,
+             const char  *name,
+             char       **out)
+{
+  JsonNode *node = json_object_get_member (object, name);
+  const char *value;
+
+  *out = NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return FALSE;
+
+  value = json_node_get_string (node);
+  if (!g_utf8_validate (value, -1, NULL))
+    return FALSE;
+  *out = *value != '\0' ? g_strdup (value) : NULL;
+  return TRUE;
+}
+
+static gint64
+read_int (JsonObject *object,
+          const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (node);
+}
+
+static gboolean
+read_boolean (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return FALSE;
+  return json_node_get_boolean (node);
+}
+
+#define REPLACEMENT_CHARACTER "\xef\xbf\xbd"
+
+/* Reads a bundle. Strict: any damage fails. Lenient (a damaged item about
+ * to be replaced): every member that reads cleanly is kept, the rest is
+ * dropped. */
 static BearerSecrets *
-bundle_from_text (const char  *text,
-                  GError     **error)
+bundle_parse (const char  *text,
+              gboolean     lenient,
+              GError     **error)
 {
   g_autoptr(JsonNode) root = NULL;
-  g_autoptr(BearerSecrets) self = NULL;
+  g_autoptr(BearerSecrets) self = bearer_secrets_new ();
+  g_autofree char *valid = NULL;
+  gboolean damaged = FALSE;
   JsonObject *object;
+  struct { const char *name; char **field; } strings[] = {
+    { "client_secret", &self->client_secret },
+    { "refresh_token", &self->refresh_token },
+    { "password", &self->password },
+    { "access_token", &self->access_token },
+    { "token_type", &self->token_type },
+    { "scope", &self->scope },
+  };
+
+  if (text != NULL && lenient && !g_utf8_validate (text, -1, NULL))
+    {
+      valid = g_utf8_make_valid (text, -1);
+      text = valid;
+      damaged = TRUE;
+    }
 
   if (text == NULL || bearer_json_parse (text, strlen (text), &root, NULL) != BEARER_JSON_OK ||
       !JSON_NODE_HOLDS_OBJECT (root))
     {
+      if (lenient)
+        {
+          self->repaired = TRUE;
+          if (valid != NULL)
+            explicit_bzero (valid, strlen (valid));
+          return g_steal_pointer (&self);
+        }
       g_set_error_literal (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_CORRUPT,
                            _("The keyring item of this profile is not Bearer’s: store the "
                              "secrets again"));
@@ -317,20 +394,98 @@ bundle_from_text (const char  *text,
     }
 
   object = json_node_get_object (root);
-  self = bearer_secrets_new ();
-#define STR(name) g_strdup (json_object_get_string_member_with_default (object, name, NULL))
-  self->client_secret = STR ("client_secret");
-  self->refresh_token = STR ("refresh_token");
-  self->password = STR ("password");
-  self->access_token = STR ("access_token");
-  self->token_type = STR ("token_type");
-  self->scope = STR ("scope");
-#undef STR
-  self->expires_at = json_object_get_int_member_with_default (object, "expires_at", 0);
-  self->needs_sign_in = json_object_get_boolean_member_with_default (object, "needs_sign_in", FALSE);
-  self->updated_at = json_object_get_int_member_with_default (object, "updated_at", 0);
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    {
+      gboolean ok = read_string (object, strings[i].name, strings[i].field);
 
+      /* A value in which bytes that were not UTF-8 were replaced is lost. */
+      if (ok && damaged && *strings[i].field != NULL &&
+          strstr (*strings[i].field, REPLACEMENT_CHARACTER) != NULL)
+        {
+          bearer_secret_free (g_steal_pointer (strings[i].field));
+          ok = FALSE;
+        }
+
+      if (!ok)
+        {
+          if (!lenient)
+            {
+              g_set_error_literal (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_CORRUPT,
+                                   _("The keyring item of this profile holds text that is not "
+                                     "valid: store the secrets again"));
+              return NULL;
+            }
+          damaged = TRUE;
+        }
+    }
+  self->expires_at = read_int (object, "expires_at");
+  self->needs_sign_in = read_boolean (object, "needs_sign_in");
+  self->updated_at = read_int (object, "updated_at");
+  self->repaired = damaged;
+
+  if (valid != NULL)
+    explicit_bzero (valid, strlen (valid));
   return g_steal_pointer (&self);
+}
+
+/* Every string must be UTF-8 to be written: a bundle that is not could
+ * never be read back. */
+static gboolean
+bundle_is_text (const BearerSecrets  *self,
+                GError              **error)
+{
+  const char *strings[] = {
+    self->client_secret, self->refresh_token, self->password,
+    self->access_token, self->token_type, self->scope,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
+    if (strings[i] != NULL && !g_utf8_validate (strings[i], -1, NULL))
+      {
+        g_set_error_literal (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_INVALID,
+                             _("A secret is not valid text (UTF-8): nothing was stored"));
+        return FALSE;
+      }
+  return TRUE;
+}
+
+/**
+ * bearer_secrets_to_text: (skip)
+ *
+ * Returns: (transfer full): the bundle as JSON text; free it with
+ *   bearer_secret_free()
+ */
+char *
+bearer_secrets_to_text (const BearerSecrets  *self,
+                        GError              **error)
+{
+  if (!bundle_is_text (self, error))
+    return NULL;
+  return bundle_to_text (self);
+}
+
+/**
+ * bearer_secrets_from_text: (skip)
+ */
+BearerSecrets *
+bearer_secrets_from_text (const char  *text,
+                          GError     **error)
+{
+  return bundle_parse (text, FALSE, error);
+}
+
+/**
+ * bearer_secrets_get_repaired:
+ *
+ * Returns: whether these secrets were read from a damaged keyring item (one
+ *   this or an older Bearer could not read whole): what could be read was
+ *   kept, the rest is gone and must be stored again
+ */
+gboolean
+bearer_secrets_get_repaired (const BearerSecrets *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->repaired;
 }
 
 static GError *
@@ -371,9 +526,35 @@ attributes_for (const char *profile_id)
   return attributes;
 }
 
+typedef struct {
+  char *profile_id;
+  gboolean lenient;
+} Lookup;
+
+static void
+lookup_free (Lookup *lookup)
+{
+  g_free (lookup->profile_id);
+  g_free (lookup);
+}
+
 static void search_cb (GObject      *source,
                        GAsyncResult *result,
                        gpointer      user_data);
+
+static void
+return_bundle (GTask      *task,
+               const char *text)
+{
+  Lookup *lookup = g_task_get_task_data (task);
+  GError *error = NULL;
+  BearerSecrets *secrets = bundle_parse (text, lookup->lenient, &error);
+
+  if (secrets == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, secrets, (GDestroyNotify) bearer_secrets_unref);
+}
 
 /* The usual case, in the fewest D-Bus round trips: the item is there and
  * unlocked. Nothing found may also mean "locked, and the prompt was
@@ -389,7 +570,6 @@ lookup_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) attributes = NULL;
-  BearerSecrets *secrets;
   char *text;
 
   text = secret_password_lookup_finish (result, &error);
@@ -403,33 +583,15 @@ lookup_cb (GObject      *source,
     {
       GCancellable *cancellable = g_task_get_cancellable (task);
 
-      attributes = attributes_for (g_task_get_task_data (task));
+      attributes = attributes_for (((Lookup *) g_task_get_task_data (task))->profile_id);
       secret_password_searchv (bearer_secrets_get_schema (), attributes,
                                SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
                                cancellable, search_cb, g_steal_pointer (&task));
       return;
     }
 
-  secrets = bundle_from_text (text, &error);
+  return_bundle (task, text);
   secret_password_free (text);
-  if (secrets == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, secrets, (GDestroyNotify) bearer_secrets_unref);
-}
-
-static void
-return_bundle (GTask       *task,
-               SecretValue *value)
-{
-  g_autoptr(GError) error = NULL;
-  BearerSecrets *secrets;
-
-  secrets = bundle_from_text (secret_value_get_text (value), &error);
-  if (secrets == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, secrets, (GDestroyNotify) bearer_secrets_unref);
 }
 
 /* An item of libsecret's file backend (inside a Flatpak), which a lookup
@@ -449,7 +611,7 @@ retrieve_cb (GObject      *source,
   else if (value == NULL)
     g_task_return_pointer (task, bearer_secrets_new (), (GDestroyNotify) bearer_secrets_unref);
   else
-    return_bundle (task, value);
+    return_bundle (task, secret_value_get_text (value));
 }
 
 static void
@@ -500,16 +662,40 @@ search_cb (GObject      *source,
       return;
     }
 
-  return_bundle (task, value);
+  return_bundle (task, secret_value_get_text (value));
 }
 
+
+static void
+lookup_async (const char          *profile_id,
+              gboolean             lenient,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  g_autoptr(GHashTable) attributes = NULL;
+  Lookup *lookup;
+  GTask *task;
+
+  g_return_if_fail (profile_id != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bearer_secrets_lookup_async);
+  lookup = g_new0 (Lookup, 1);
+  lookup->profile_id = g_strdup (profile_id);
+  lookup->lenient = lenient;
+  g_task_set_task_data (task, lookup, (GDestroyNotify) lookup_free);
+  attributes = attributes_for (profile_id);
+  secret_password_lookupv (bearer_secrets_get_schema (), attributes, cancellable, lookup_cb, task);
+}
 
 /**
  * bearer_secrets_lookup_async:
  * @profile_id: the profile's id
  *
  * Reads the profile's secrets; a locked keyring is unlocked through the
- * system's prompt. A profile with nothing stored gets empty secrets.
+ * system's prompt. A profile with nothing stored gets empty secrets. A
+ * damaged item is %BEARER_KEYRING_ERROR_CORRUPT.
  */
 void
 bearer_secrets_lookup_async (const char          *profile_id,
@@ -517,16 +703,24 @@ bearer_secrets_lookup_async (const char          *profile_id,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  g_autoptr(GHashTable) attributes = NULL;
-  GTask *task;
+  lookup_async (profile_id, FALSE, cancellable, callback, user_data);
+}
 
-  g_return_if_fail (profile_id != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bearer_secrets_lookup_async);
-  g_task_set_task_data (task, g_strdup (profile_id), g_free);
-  attributes = attributes_for (profile_id);
-  secret_password_lookupv (bearer_secrets_get_schema (), attributes, cancellable, lookup_cb, task);
+/**
+ * bearer_secrets_lookup_repair_async: (skip)
+ *
+ * Like bearer_secrets_lookup_async(), for an item that is about to be
+ * replaced: a damaged item is not an error; whatever reads cleanly is
+ * returned, marked with bearer_secrets_get_repaired(). Finish it with
+ * bearer_secrets_lookup_finish().
+ */
+void
+bearer_secrets_lookup_repair_async (const char          *profile_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  lookup_async (profile_id, TRUE, cancellable, callback, user_data);
 }
 
 /**
@@ -574,6 +768,7 @@ bearer_secrets_store_async (const char          *profile_id,
 {
   g_autoptr(GHashTable) attributes = NULL;
   g_autofree char *label = NULL;
+  GError *error = NULL;
   char *text;
   GTask *task;
 
@@ -583,11 +778,21 @@ bearer_secrets_store_async (const char          *profile_id,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, bearer_secrets_store_async);
 
+  if (!bundle_is_text (secrets, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
   attributes = attributes_for (profile_id);
   /* Translators: the label of a profile’s item in the keyring, as shown in
    * Passwords and Keys (Seahorse); %s is the profile’s name. */
-  label = g_strdup_printf (_("Bearer: %s (client secret and tokens)"),
-                           profile_name != NULL ? profile_name : profile_id);
+  {
+    g_autofree char *name = g_utf8_make_valid (profile_name != NULL ? profile_name : profile_id, -1);
+
+    label = g_strdup_printf (_("Bearer: %s (client secret and tokens)"), name);
+  }
   text = bundle_to_text (secrets);
   secret_password_storev (bearer_secrets_get_schema (), attributes, SECRET_COLLECTION_DEFAULT,
                           label, text, cancellable, store_cb, task);
@@ -603,26 +808,97 @@ bearer_secrets_store_finish (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-static void
-delete_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
+typedef struct {
+  GList *items;         /* still to delete */
+} Delete;
 
-  /* FALSE without an error: there was nothing to delete. */
-  if (!secret_password_clear_finish (result, &error) && error != NULL)
-    g_task_return_error (task, keyring_error (error));
-  else
-    g_task_return_boolean (task, TRUE);
+static void
+delete_free (Delete *d)
+{
+  g_list_free_full (d->items, g_object_unref);
+  g_free (d);
+}
+
+static void delete_next (GTask *task);
+
+static void
+item_deleted_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!secret_item_delete_finish (SECRET_ITEM (source), result, &error))
+    {
+      g_task_return_error (task, keyring_error (error));
+      g_error_free (error);
+      g_object_unref (task);
+      return;
+    }
+
+  delete_next (task);
+}
+
+static void
+delete_next (GTask *task)
+{
+  Delete *d = g_task_get_task_data (task);
+  SecretItem *item;
+
+  if (d->items == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+
+  item = d->items->data;
+  d->items = g_list_delete_link (d->items, d->items);
+  secret_item_delete (item, g_task_get_cancellable (task), item_deleted_cb, task);
+  g_object_unref (item);
+}
+
+static void
+delete_search_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GTask *task = user_data;
+  Delete *d = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  d->items = secret_service_search_finish (NULL, result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, keyring_error (error));
+      g_error_free (error);
+      g_object_unref (task);
+      return;
+    }
+
+  /* A locked keyring hides nothing from a search, but its items cannot be
+   * deleted: that is not "nothing to delete". */
+  for (GList *l = d->items; l != NULL; l = l->next)
+    if (secret_item_get_locked (l->data))
+      {
+        g_task_return_new_error (task, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED, "%s",
+                                 _("The keyring is locked: unlock it to remove this profile’s "
+                                   "secrets"));
+        g_object_unref (task);
+        return;
+      }
+
+  delete_next (task);
 }
 
 /**
  * bearer_secrets_delete_async:
  * @profile_id: the profile's id
  *
- * Deletes every secret of the profile. Nothing stored is not an error.
+ * Deletes every secret of the profile, unlocking the keyring through the
+ * system's prompt when it must. Nothing stored is not an error; a keyring
+ * that stays locked is %BEARER_KEYRING_ERROR_LOCKED.
  */
 void
 bearer_secrets_delete_async (const char          *profile_id,
@@ -637,8 +913,11 @@ bearer_secrets_delete_async (const char          *profile_id,
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, bearer_secrets_delete_async);
+  g_task_set_task_data (task, g_new0 (Delete, 1), (GDestroyNotify) delete_free);
   attributes = attributes_for (profile_id);
-  secret_password_clearv (bearer_secrets_get_schema (), attributes, cancellable, delete_cb, task);
+  secret_service_search (NULL, bearer_secrets_get_schema (), attributes,
+                         SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
+                         cancellable, delete_search_cb, task);
 }
 
 gboolean

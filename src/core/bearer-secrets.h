@@ -16,6 +16,7 @@ typedef enum {
   BEARER_KEYRING_ERROR_LOCKED,      /* locked, and not unlocked at the prompt */
   BEARER_KEYRING_ERROR_CORRUPT,     /* the stored item is not Bearer's bundle */
   BEARER_KEYRING_ERROR_FAILED,
+  BEARER_KEYRING_ERROR_INVALID,     /* a secret is not valid text: nothing was stored */
 } BearerKeyringError;
 
 /**
@@ -62,6 +63,7 @@ void                bearer_secrets_set_needs_sign_in (BearerSecrets       *self,
 gint64              bearer_secrets_get_updated_at    (const BearerSecrets *self);
 void                bearer_secrets_set_updated_at    (BearerSecrets       *self,
                                                       gint64               updated_at);
+gboolean            bearer_secrets_get_repaired      (const BearerSecrets *self);
 gboolean            bearer_secrets_is_empty          (const BearerSecrets *self);
 gboolean            bearer_secrets_token_valid_for   (const BearerSecrets *self,
                                                       gint64               now,

@@ -97,6 +97,29 @@ secret_or_placeholder (const char *secret,
   return include && secret != NULL && *secret != '\0' ? secret : placeholder;
 }
 
+/* The token URL as copied: a password in it (a profile saved by hand or
+ * by an older Bearer) is a secret like the others. */
+static char *
+shown_token_url (const char *url,
+                 gboolean    include_secrets)
+{
+  g_autoptr(GUri) uri = NULL;
+
+  if (url == NULL)
+    return g_strdup ("<token-url>");
+  if (include_secrets || strchr (url, '@') == NULL)
+    return g_strdup (url);
+
+  /* Without its user information; anything else with an "@" before the
+   * query may hide one (a malformed URL): then the URL is not shown. */
+  uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  if (uri == NULL || g_uri_get_host (uri) == NULL || strchr (g_uri_get_path (uri), '@') != NULL)
+    return g_strdup ("<token-url>");
+  return g_uri_join (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
+                     g_uri_get_port (uri), g_uri_get_path (uri), g_uri_get_query (uri),
+                     g_uri_get_fragment (uri));
+}
+
 /**
  * bearer_curl_command:
  * @profile: the connection's settings
@@ -120,6 +143,7 @@ bearer_curl_command (BearerProfile *profile,
   g_autoptr(GString) query = g_string_new (NULL);
   g_autoptr(JsonBuilder) json = NULL;
   g_autofree char *quoted_url = NULL;
+  g_autofree char *shown_url = NULL;
   Command cmd = { g_string_new ("curl -X POST"), NULL };
   BearerGrantType grant = bearer_profile_get_grant_type (profile);
   BearerClientAuth auth = bearer_profile_get_client_auth (profile);
@@ -134,8 +158,8 @@ bearer_curl_command (BearerProfile *profile,
   if (grant == BEARER_GRANT_AUTHORIZATION_CODE)
     grant = BEARER_GRANT_REFRESH_TOKEN;
 
-  url = g_string_new (bearer_profile_get_token_url (profile) != NULL
-                      ? bearer_profile_get_token_url (profile) : "<token-url>");
+  shown_url = shown_token_url (bearer_profile_get_token_url (profile), include_secrets);
+  url = g_string_new (shown_url);
   for (guint i = 0; i < n_params; i++)
     {
       BearerParamLocation location;

@@ -80,6 +80,7 @@ struct _BearerProfilePage
 
   GCancellable *cancellable;      /* the page's lifetime */
   GCancellable *refresh_cancellable;
+  struct _Refresh *refresh;       /* the one running, until Cancel detaches it */
   gboolean running;
   gboolean filling;
   gboolean disposed;
@@ -760,6 +761,29 @@ set_running (BearerProfilePage *self,
 }
 
 static void
+show_store_failure (BearerProfilePage   *self,
+                    BearerRefreshResult *result)
+{
+  const GError *store_error = bearer_refresh_result_get_store_error (result);
+  g_autofree char *message = NULL;
+
+  if (bearer_refresh_result_get_kept_aside (result))
+    /* Translators: %s is the keyring’s explanation, without a final period. */
+    message = g_strdup_printf (_("%s. Until it does, they are kept in a private temporary "
+                                 "folder (in memory, emptied when you log out), and the next "
+                                 "refresh of this connection moves them in once the keyring is "
+                                 "unlocked."), store_error->message);
+  else
+    /* Translators: %s is the keyring’s explanation, without a final period. */
+    message = g_strdup_printf (_("%s. The tokens are shown below and nowhere else: copy the "
+                                 "refresh token before you close Bearer."), store_error->message);
+  self->banner_shows_save_error = FALSE;
+  bearer_error_banner_show (self->banner, BEARER_BANNER_WARNING,
+                            _("The new tokens could not be saved in your keyring"),
+                            message, 0, NULL, NULL);
+}
+
+static void
 refresh_finished (BearerProfilePage   *self,
                   BearerRefreshResult *result,
                   const GError        *error,
@@ -787,16 +811,7 @@ refresh_finished (BearerProfilePage   *self,
               bearer_refresh_result_get_response (result), store_error == NULL);
 
   if (store_error != NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("%s. The tokens are shown below and "
-                                                    "nowhere else: copy the refresh token "
-                                                    "before you close Bearer."),
-                                                  store_error->message);
-      self->banner_shows_save_error = FALSE;
-      bearer_error_banner_show (self->banner, BEARER_BANNER_WARNING,
-                                _("The new tokens could not be saved in your keyring"),
-                                message, 0, NULL, NULL);
-    }
+    show_store_failure (self, result);
   else
     bearer_error_banner_hide (self->banner);
 
@@ -813,16 +828,76 @@ refresh_finished (BearerProfilePage   *self,
     bearer_token_view_focus_copy (self->token_view);
 }
 
-typedef struct {
+/* One Get New Access Token or automatic refresh. Cancel detaches it from
+ * the page: until its request has reached the server it stops at once;
+ * after that the core still reads and stores the answer (a rotated refresh
+ * token exists nowhere else), and the application stays alive until it
+ * has. */
+typedef struct _Refresh {
   BearerProfilePage *self;
+  GCancellable *cancellable;
+  GApplication *application;    /* held while the refresh runs */
   gboolean forced;
+  gboolean detached;            /* Cancel was pressed, or the page went away */
 } Refresh;
+
+static Refresh *
+refresh_new (BearerProfilePage *self,
+             gboolean           forced)
+{
+  Refresh *r = g_new0 (Refresh, 1);
+
+  r->self = g_object_ref (self);
+  r->cancellable = g_cancellable_new ();
+  r->forced = forced;
+  r->application = g_application_get_default ();
+  if (r->application != NULL)
+    {
+      g_object_ref (r->application);
+      g_application_hold (r->application);
+    }
+  return r;
+}
 
 static void
 refresh_free (Refresh *r)
 {
+  if (r->self->refresh == r)
+    r->self->refresh = NULL;
   g_object_unref (r->self);
+  g_object_unref (r->cancellable);
+  if (r->application != NULL)
+    {
+      g_application_release (r->application);
+      g_object_unref (r->application);
+    }
   g_free (r);
+}
+
+/* The answer to a refresh that Cancel detached from the page. */
+static void
+detached_refresh_finished (BearerProfilePage   *self,
+                           BearerRefreshResult *result,
+                           const GError        *error)
+{
+  if (result == NULL)
+    {
+      /* The spent refresh token was refused: that is news. A cancelled
+       * request, or another failure nobody waits for any more, is not. */
+      if (bearer_error_is_dead_refresh_token (error))
+        show_error (self, error);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("A cancelled refresh failed: %s", error->message);
+      return;
+    }
+
+  show_token (self, bearer_refresh_result_get_secrets (result),
+              bearer_refresh_result_get_response (result),
+              bearer_refresh_result_get_store_error (result) == NULL);
+  if (bearer_refresh_result_get_store_error (result) != NULL)
+    show_store_failure (self, result);
+  if (!self->running)
+    set_status (self, _("Cancelled — the server’s answer was still saved"));
 }
 
 static void
@@ -835,7 +910,11 @@ refreshed_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   refresh_result = bearer_refresh_finish (result, &error);
-  if (!r->self->disposed)
+  if (r->self->disposed)
+    ;
+  else if (r->detached)
+    detached_refresh_finished (r->self, refresh_result, error);
+  else
     refresh_finished (r->self, refresh_result, error, r->forced);
   refresh_free (r);
 }
@@ -850,9 +929,9 @@ flushed_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!bearer_profile_editor_flush_finish (BEARER_PROFILE_EDITOR (source), result, &error) ||
-      self->disposed || g_cancellable_set_error_if_cancelled (self->refresh_cancellable, &error))
+      self->disposed || g_cancellable_set_error_if_cancelled (r->cancellable, &error))
     {
-      if (!self->disposed)
+      if (!self->disposed && !r->detached)
         refresh_finished (self, NULL, error, r->forced);
       refresh_free (r);
       return;
@@ -861,7 +940,7 @@ flushed_cb (GObject      *source,
   bearer_refresh_async (self->draft,
                         r->forced ? BEARER_REFRESH_FORCE : BEARER_REFRESH_NONE,
                         bearer_profile_get_refresh_margin (self->draft) + AUTO_REFRESH_SLACK,
-                        self->refresh_cancellable, refreshed_cb, r);
+                        r->cancellable, refreshed_cb, r);
 }
 
 static void
@@ -880,28 +959,39 @@ start_refresh (BearerProfilePage *self,
   if (!self->banner_shows_save_error)
     bearer_error_banner_hide (self->banner);
 
-  self->refresh_cancellable = g_cancellable_new ();
-  r = g_new0 (Refresh, 1);
-  r->self = g_object_ref (self);
-  r->forced = forced;
+  r = refresh_new (self, forced);
+  self->refresh = r;
+  g_set_object (&self->refresh_cancellable, r->cancellable);
   /* What was typed is saved first: the refresh reads the keyring. */
   bearer_profile_editor_flush_async (self->editor, flushed_cb, r);
 }
 
+/* Cancel: the page is free at once; the refresh goes on alone if its
+ * request has reached the server (see Refresh). */
 static void
-secrets_loaded_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+detach_refresh (BearerProfilePage *self)
 {
-  BearerProfilePage *self;
-  g_autoptr(BearerSecrets) secrets = NULL;
-  g_autoptr(GError) error = NULL;
+  Refresh *r = self->refresh;
 
-  secrets = bearer_secrets_lookup_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* the page is gone */
+  if (r == NULL)
+    return;
 
-  self = BEARER_PROFILE_PAGE (user_data);
+  r->detached = TRUE;
+  self->refresh = NULL;
+  g_cancellable_cancel (r->cancellable);
+  g_clear_object (&self->refresh_cancellable);
+  if (!self->disposed)
+    {
+      set_running (self, FALSE);
+      set_status (self, _("Cancelled"));
+    }
+}
+
+static void
+secrets_loaded (BearerProfilePage *self,
+                BearerSecrets     *secrets,
+                const GError      *error)
+{
   if (secrets == NULL)
     {
       bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, keyring_title (error),
@@ -930,6 +1020,59 @@ secrets_loaded_cb (GObject      *source,
                                 _("The server refused this connection’s refresh token."),
                                 0, NULL, NULL);
     }
+}
+
+static void
+secrets_loaded_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+
+  secrets = bearer_secrets_lookup_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* the page is gone */
+
+  secrets_loaded (BEARER_PROFILE_PAGE (user_data), secrets, error);
+}
+
+static void
+keep_secrets (BearerSecrets *secrets,
+              gpointer       user_data)
+{
+}
+
+static void
+pending_moved_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  BearerProfilePage *self;
+
+  secrets = bearer_profile_update_secrets_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* the page is gone */
+
+  self = BEARER_PROFILE_PAGE (user_data);
+  if (secrets != NULL)
+    show_toast (self, _("The new tokens the keyring had refused earlier are now saved in it"));
+  secrets_loaded (self, secrets, error);
+}
+
+/* The keyring's secrets for the form; tokens it refused earlier (kept
+ * aside by the core) are moved into it first, under the profile's lock. */
+static void
+load_secrets (BearerProfilePage *self)
+{
+  if (bearer_profile_has_pending_tokens (self->profile))
+    bearer_profile_update_secrets_async (self->profile, keep_secrets, NULL, NULL, self->cancellable,
+                                         pending_moved_cb, self);
+  else
+    bearer_secrets_lookup_async (bearer_profile_get_id (self->profile), self->cancellable,
+                                 secrets_loaded_cb, self);
 }
 
 /* ---- saving -------------------------------------------------------------- */
@@ -1082,8 +1225,7 @@ bearer_profile_page_constructed (GObject *object)
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->grant_row), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->client_auth_row), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 
-  bearer_secrets_lookup_async (bearer_profile_get_id (self->profile), self->cancellable,
-                               secrets_loaded_cb, self);
+  load_secrets (self);
 }
 
 static void
@@ -1096,8 +1238,7 @@ bearer_profile_page_dispose (GObject *object)
     {
       self->disposed = TRUE;
       g_cancellable_cancel (self->cancellable);
-      if (self->refresh_cancellable != NULL)
-        g_cancellable_cancel (self->refresh_cancellable);
+      detach_refresh (self);
       g_clear_handle_id (&self->auto_refresh_id, g_source_remove);
       g_clear_handle_id (&self->focus_id, g_source_remove);
       if (self->ca_chooser != NULL)
@@ -1328,8 +1469,7 @@ bearer_profile_page_cancel (BearerProfilePage *self)
 {
   g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
 
-  if (self->refresh_cancellable != NULL)
-    g_cancellable_cancel (self->refresh_cancellable);
+  detach_refresh (self);
 }
 
 gboolean

@@ -161,17 +161,57 @@ static void arm_background_refresh (BearerWindow *self,
                                     const char   *id,
                                     gint64        delay);
 
+/* A background refresh in flight: the window may close meanwhile, and the
+ * refresh goes on until its answer is stored (the core does not drop a
+ * rotated refresh token), so it holds the window and the application. */
+typedef struct {
+  BearerWindow *self;
+  char *id;
+  GApplication *application;
+} InFlight;
+
+static InFlight *
+in_flight_new (BearerWindow *self,
+               const char   *id)
+{
+  InFlight *f = g_new0 (InFlight, 1);
+
+  f->self = g_object_ref (self);
+  f->id = g_strdup (id);
+  if ((f->application = g_application_get_default ()) != NULL)
+    {
+      g_object_ref (f->application);
+      g_application_hold (f->application);
+    }
+  return f;
+}
+
+static void
+in_flight_free (InFlight *f)
+{
+  g_object_unref (f->self);
+  g_free (f->id);
+  if (f->application != NULL)
+    {
+      g_application_release (f->application);
+      g_object_unref (f->application);
+    }
+  g_free (f);
+}
+
 static void
 background_refreshed_cb (GObject      *source,
                          GAsyncResult *result,
                          gpointer      user_data)
 {
-  Background *bg = user_data;
+  InFlight *bg = user_data;
   g_autoptr(BearerRefreshResult) refresh = NULL;
   g_autoptr(GError) error = NULL;
 
   refresh = bearer_refresh_finish (result, &error);
-  if (refresh != NULL)
+  if (g_cancellable_is_cancelled (bg->self->cancellable))
+    ;  /* the window is gone; the tokens are stored all the same */
+  else if (refresh != NULL)
     set_token_state (bg->self, bg->id, bearer_refresh_result_get_secrets (refresh));
   else if (bearer_error_is_dead_refresh_token (error))
     {
@@ -189,7 +229,7 @@ background_refreshed_cb (GObject      *source,
       arm_background_refresh (bg->self, bg->id, BACKGROUND_RETRY_DELAY);
     }
 
-  background_free (bg);
+  in_flight_free (bg);
 }
 
 static gboolean
@@ -207,7 +247,7 @@ background_due_cb (gpointer user_data)
   if (profile != NULL && bearer_profile_get_auto_refresh (profile) && find_page (self, bg->id) == NULL)
     bearer_refresh_async (profile, BEARER_REFRESH_NONE,
                           bearer_profile_get_refresh_margin (profile) + BACKGROUND_MIN_DELAY,
-                          self->cancellable, background_refreshed_cb, background_new (self, bg->id));
+                          self->cancellable, background_refreshed_cb, in_flight_new (self, bg->id));
 
   return G_SOURCE_REMOVE;
 }
@@ -728,7 +768,6 @@ typedef struct {
   BearerWindow *self;
   char *id;
   char *name;
-  gboolean no_keyring;
 } Delete;
 
 static void
@@ -760,9 +799,15 @@ profile_removed_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
 
-  if (!bearer_profile_store_remove_profile_finish (BEARER_PROFILE_STORE (source), result, &error))
+  if (!bearer_profile_remove_finish (result, &error))
     {
-      toast (self, error->message);
+      /* Nothing (or only the secrets) went: the profile stays, and a new
+       * page shows it. */
+      message = g_strdup_printf (_("Could not delete “%s”: %s"), d->name, error->message);
+      remove_page (self, d->id);
+      if (g_strcmp0 (self->selected_id, d->id) == 0)
+        bearer_window_show_profile_id (self, d->id);
+      toast (self, message);
       delete_free (d);
       return;
     }
@@ -775,39 +820,24 @@ profile_removed_cb (GObject      *source,
       select_nearby (self, 0);
     }
 
-  message = d->no_keyring
-            ? g_strdup_printf (_("Deleted “%s”; no keyring was available to remove its secrets from"), d->name)
-            : g_strdup_printf (_("Deleted “%s”"), d->name);
+  message = g_strdup_printf (_("Deleted “%s”"), d->name);
   toast (self, message);
   delete_free (d);
 }
 
+/* Under the profile's lock (core): a refresh in flight stores first and its
+ * tokens are deleted with the rest; nothing is written back afterwards. */
 static void
-secrets_deleted_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+remove_profile (Delete *d)
 {
-  Delete *d = user_data;
-  g_autoptr(GError) error = NULL;
+  BearerProfile *profile = bearer_profile_store_find (d->self->store, d->id);
 
-  if (!bearer_secrets_delete_finish (result, &error))
+  if (profile == NULL)
     {
-      if (!g_error_matches (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_UNAVAILABLE))
-        {
-          /* The secrets stay, so the profile stays, and a new page shows it. */
-          g_autofree char *message = g_strdup_printf (_("Could not delete “%s”: %s"),
-                                                      d->name, error->message);
-          remove_page (d->self, d->id);
-          if (g_strcmp0 (d->self->selected_id, d->id) == 0)
-            bearer_window_show_profile_id (d->self, d->id);
-          toast (d->self, message);
-          delete_free (d);
-          return;
-        }
-      d->no_keyring = TRUE;
+      delete_free (d);
+      return;
     }
-
-  bearer_profile_store_remove_profile_async (d->self->store, d->id, NULL, profile_removed_cb, d);
+  bearer_profile_remove_async (d->self->store, profile, NULL, profile_removed_cb, d);
 }
 
 static void
@@ -818,7 +848,7 @@ editor_closed_cb (GObject      *source,
   Delete *d = user_data;
 
   bearer_profile_editor_close_finish (BEARER_PROFILE_EDITOR (source), result, NULL);
-  bearer_secrets_delete_async (d->id, NULL, secrets_deleted_cb, d);
+  remove_profile (d);
 }
 
 static void
@@ -846,7 +876,7 @@ delete_response_cb (AdwMessageDialog *dialog,
       bearer_profile_editor_close_async (bearer_profile_page_get_editor (page), editor_closed_cb, d);
     }
   else
-    bearer_secrets_delete_async (d->id, NULL, secrets_deleted_cb, d);
+    remove_profile (d);
 }
 
 static void
