@@ -528,6 +528,31 @@ def secrets_go_through_the_secret_portal_into_an_encrypted_file():
     assert not search_keyring({"xdg:schema": "io.github.bearerapp.Bearer"}), "Bearer wrote to the desktop keyring"
 
 
+def keyring_items():
+    """How many items libsecret's encrypted file holds (its format: a header,
+    two version bytes, then a GVariant whose last member is the items)."""
+    from gi.repository import GLib
+    path = os.path.join(os.environ["HOME"], ".var/app", S.app_id, "data/keyrings/default.keyring")
+    with open(path, "rb") as f:
+        data = f.read()
+    header = b"GnomeKeyring\n\r\0\n"
+    assert data.startswith(header)
+    variant = GLib.Variant.new_from_bytes(GLib.VariantType("(uayutua(a{say}ay))"),
+                                          GLib.Bytes.new(data[len(header) + 2:]), False)
+    return variant.get_child_value(5).n_children()
+
+
+@test
+def removing_a_connection_removes_its_secrets():
+    before = keyring_items()
+    S.canaries["removed"] = "CANARY-removed-" + secrets.token_hex(8)
+    S.cli("add", "Removed soon", "--token-url", S.server.url, "--client-id", "9", "--auth", "post")
+    S.cli("set-secret", "Removed soon", "client-secret", stdin=S.canaries["removed"])
+    assert keyring_items() == before + 1
+    S.cli("remove", "Removed soon")
+    assert keyring_items() == before, "the removed connection's secrets are still in the keyring"
+
+
 @test
 def the_token_post_reaches_the_server_with_share_network():
     before = S.server.count()
