@@ -810,13 +810,37 @@ bearer_secrets_store_finish (GAsyncResult  *result,
 
 typedef struct {
   GList *items;         /* still to delete */
+  char *profile_id;
 } Delete;
 
 static void
 delete_free (Delete *d)
 {
   g_list_free_full (d->items, g_object_unref);
+  g_free (d->profile_id);
   g_free (d);
+}
+
+/* libsecret's file backend (inside a Flatpak) has no item objects to
+ * delete, and nothing in it is ever locked: it deletes by attributes. */
+static void
+cleared_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!secret_password_clear_finish (result, &error) && error != NULL)
+    {
+      g_task_return_error (task, keyring_error (error));
+      g_error_free (error);
+      g_object_unref (task);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
 }
 
 static void delete_next (GTask *task);
@@ -868,12 +892,21 @@ delete_search_cb (GObject      *source,
   Delete *d = g_task_get_task_data (task);
   GError *error = NULL;
 
-  d->items = secret_service_search_finish (NULL, result, &error);
+  d->items = secret_password_search_finish (result, &error);
   if (error != NULL)
     {
       g_task_return_error (task, keyring_error (error));
       g_error_free (error);
       g_object_unref (task);
+      return;
+    }
+
+  if (d->items != NULL && !SECRET_IS_ITEM (d->items->data))
+    {
+      g_autoptr(GHashTable) attributes = attributes_for (d->profile_id);
+
+      secret_password_clearv (bearer_secrets_get_schema (), attributes, g_task_get_cancellable (task),
+                              cleared_cb, task);
       return;
     }
 
@@ -908,16 +941,21 @@ bearer_secrets_delete_async (const char          *profile_id,
 {
   g_autoptr(GHashTable) attributes = NULL;
   GTask *task;
+  Delete *d;
 
   g_return_if_fail (profile_id != NULL);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, bearer_secrets_delete_async);
-  g_task_set_task_data (task, g_new0 (Delete, 1), (GDestroyNotify) delete_free);
-  attributes = attributes_for (profile_id);
-  secret_service_search (NULL, bearer_secrets_get_schema (), attributes,
-                         SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
-                         cancellable, delete_search_cb, task);
+  d = g_new0 (Delete, 1);
+  d->profile_id = g_strdup (profile_id);
+  g_task_set_task_data (task, d, (GDestroyNotify) delete_free);
+  /* Through libsecret's backend, like every lookup: inside a Flatpak the
+   * Secret Service cannot be reached. */
+  attributes = attributes_for (d->profile_id);
+  secret_password_searchv (bearer_secrets_get_schema (), attributes,
+                           SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
+                           cancellable, delete_search_cb, task);
 }
 
 gboolean
