@@ -13,8 +13,9 @@ from the manifest's finish-args, each behind its own xdg-dbus-proxy. Proves:
     portals reachable, no other name visible);
   - secrets stored in the sandbox go through the Secret portal into libsecret's
     encrypted file under the app's data directory; the portal took the caller
-    for the app; they come back in a new sandbox; no canary secret and no
-    token is anywhere on disk in plain text (nor base64, nor hex);
+    for the app; they come back in a new sandbox and go with the connection;
+    no canary secret and no token is anywhere on disk in plain text (nor
+    base64, nor hex);
   - the token POST reaches a local server with the manifest's --share=network,
     and fails without it;
   - two sandboxed instances (flatpak run --command=bearer-cli, twice) share
@@ -48,6 +49,7 @@ import time
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 import flatpak_sandbox as fps  # noqa: E402
 
@@ -164,7 +166,7 @@ class TokenServer:
 # drops a signal that comes before the subscription, or before it knows who
 # owns the portal's name, and the process then waits forever
 # (https://gitlab.gnome.org/GNOME/libsecret/-/issues/58, fixed in 0.21.4 by
-# subscribing first). Seen here in about one bearer-cli start in 150. The
+# subscribing first). Seen here in a few bearer-cli starts in a hundred. The
 # proxy's log shows it at once: the Response came before the answer to the
 # GetNameOwner that followed RetrieveSecret. Nothing has been read or
 # written by then; a process that stays stuck LOST_GRACE seconds after that
