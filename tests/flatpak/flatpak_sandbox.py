@@ -39,8 +39,7 @@ filters, extensions, ld.so.cache regeneration, the system bus (none here), and
 `--die-with-parent` is added for the tests' sake (flatpak run has it as an option).
 """
 
-import configparser
-import io
+import grp
 import json
 import os
 import random
@@ -48,7 +47,6 @@ import select
 import shutil
 import subprocess
 import tempfile
-import time
 
 PORTAL_RULES = [
     "--call=org.freedesktop.portal.*=*",
@@ -176,14 +174,6 @@ def stage(manifest, source_dir, build_dir, dest_dir, log):
     return os.path.join(dest_dir, "app")
 
 
-def _bus_socket(address):
-    for part in address.split(";")[0].split(":", 1)[1].split(","):
-        key, _, value = part.partition("=")
-        if key == "path":
-            return value
-    raise RuntimeError("only a unix:path= bus address can be proxied: " + address)
-
-
 class Installation:
     """The app installed for one user: its staged /app, its manifest, the
     user's HOME and XDG_RUNTIME_DIR on the host."""
@@ -201,17 +191,10 @@ class Installation:
         self.uid = os.getuid()
         self.app_dir = os.path.join(home, ".var", "app", manifest.app_id)
 
-    # The host paths of what the sandbox calls XDG_DATA_HOME and so on.
-    def data_home(self):
-        return os.path.join(self.app_dir, "data")
-
-    def config_home(self):
-        return os.path.join(self.app_dir, "config")
-
     def shared_runtime_dir(self):
         return os.path.join(self.runtime_dir, ".flatpak", self.manifest.app_id, "xdg-run")
 
-    def flatpak_info(self, instance_id, instance_dir):
+    def flatpak_info(self, instance_id):
         m = self.manifest
         return ("[Application]\nname=%s\nruntime=%s\n\n"
                 "[Instance]\ninstance-id=%s\ninstance-path=%s\napp-path=%s\nruntime-path=/usr\n"
@@ -262,7 +245,7 @@ class Instance:
                 break
             except FileExistsError:
                 continue
-        info = inst.flatpak_info(self.instance_id, self.instance_dir)
+        info = inst.flatpak_info(self.instance_id)
         with open(os.path.join(self.instance_dir, "info"), "w") as f:
             f.write(info)
 
@@ -330,7 +313,11 @@ class Instance:
         home = inst.home
         passwd = "%s:x:%d:%d:%s:%s:/bin/sh\nnfsnobody:x:65534:65534:Unmapped user:/:/sbin/nologin\n" % (
             os.environ.get("USER", "root"), inst.uid, os.getgid(), "", home)
-        group = "%s:x:%d:\nnfsnobody:x:65534:\n" % ("root" if os.getgid() == 0 else "users", os.getgid())
+        try:
+            group_name = grp.getgrgid(os.getgid()).gr_name
+        except KeyError:
+            group_name = "users"
+        group = "%s:x:%d:\nnfsnobody:x:65534:\n" % (group_name, os.getgid())
         for fd_name, data, dest in (("passwd", passwd, "/etc/passwd"), ("group", group, "/etc/group"),
                                     ("container-manager", "flatpak\n", "/run/host/container-manager")):
             fd = _memfd(fd_name, data)
@@ -490,8 +477,6 @@ class Instance:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if self.proxy is not None and self.proxy.poll() is None and self.process is None:
-            self.proxy.kill()
         self._stop_proxy()
 
 
