@@ -8,7 +8,8 @@ not master) version and the SDK org.gnome.Sdk at the same version; every
 module builds with meson, the app module comes last with builddir true and
 its sources are this source tree; -D options exist in meson_options.txt and
 the profile matches the id (.Devel = development); finish-args stay within
-what Bearer needs. When flatpak-builder is installed, it must read the
+what Bearer needs, and x-finish-args-why explains each of them (a key
+flatpak-builder ignores). When flatpak-builder is installed, it must read the
 manifest too (--show-manifest, with G_DEBUG=fatal-warnings so that an
 unknown key fails); without it that check is skipped.
 
@@ -148,6 +149,12 @@ def main():
     check("finish-args stay within " + " ".join(ALLOWED_FINISH_ARGS),
           isinstance(finish_args, list) and not extra, f"not allowed: {extra}")
     check("finish-args list nothing twice", len(set(finish_args)) == len(finish_args))
+    why = manifest.get("x-finish-args-why")
+    if check("x-finish-args-why is an object", isinstance(why, dict), f"found {why!r}"):
+        unexplained = [a for a in finish_args if not (isinstance(why.get(a), str) and why[a].strip())]
+        check("x-finish-args-why explains every finish-arg", not unexplained, f"unexplained: {unexplained}")
+        stale = [a for a in why if a not in finish_args]
+        check("x-finish-args-why explains nothing that is not granted", not stale, f"not in finish-args: {stale}")
 
     builder = shutil.which("flatpak-builder")
     if builder is None:

@@ -558,7 +558,10 @@ return_bundle (GTask      *task,
 
 /* The usual case, in the fewest D-Bus round trips: the item is there and
  * unlocked. Nothing found may also mean "locked, and the prompt was
- * dismissed": only then ask again with a search that tells the two apart. */
+ * dismissed": only then ask again with a search that tells the two apart.
+ * The search goes through libsecret's backend, as the lookup does: inside
+ * a Flatpak that is libsecret's file backend (its key comes from the Secret
+ * portal), and the desktop's Secret Service cannot be reached at all. */
 static void
 lookup_cb (GObject      *source,
            GAsyncResult *result,
@@ -581,14 +584,34 @@ lookup_cb (GObject      *source,
       GCancellable *cancellable = g_task_get_cancellable (task);
 
       attributes = attributes_for (((Lookup *) g_task_get_task_data (task))->profile_id);
-      secret_service_search (NULL, bearer_secrets_get_schema (), attributes,
-                             SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
-                             cancellable, search_cb, g_steal_pointer (&task));
+      secret_password_searchv (bearer_secrets_get_schema (), attributes,
+                               SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                               cancellable, search_cb, g_steal_pointer (&task));
       return;
     }
 
   return_bundle (task, text);
   secret_password_free (text);
+}
+
+/* An item of libsecret's file backend (inside a Flatpak), which a lookup
+ * did not find a moment ago: another process has just stored it. */
+static void
+retrieve_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SecretValue) value = NULL;
+
+  value = secret_retrievable_retrieve_secret_finish (SECRET_RETRIEVABLE (source), result, &error);
+  if (error != NULL)
+    g_task_return_error (task, keyring_error (error));
+  else if (value == NULL)
+    g_task_return_pointer (task, bearer_secrets_new (), (GDestroyNotify) bearer_secrets_unref);
+  else
+    return_bundle (task, secret_value_get_text (value));
 }
 
 static void
@@ -599,10 +622,10 @@ search_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(SecretValue) value = NULL;
-  SecretItem *item;
   GList *items;
+  gpointer found;
 
-  items = secret_service_search_finish (NULL, result, &error);
+  items = secret_password_search_finish (result, &error);
   if (error != NULL)
     {
       g_task_return_error (task, keyring_error (error));
@@ -615,19 +638,31 @@ search_cb (GObject      *source,
       return;
     }
 
+  found = g_object_ref (items->data);
+  g_list_free_full (items, g_object_unref);
+
+  if (!SECRET_IS_ITEM (found))
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      secret_retrievable_retrieve_secret (found, cancellable, retrieve_cb, g_steal_pointer (&task));
+      g_object_unref (found);
+      return;
+    }
+
   /* Still locked after the unlock prompt: the user said no, or there is
    * no prompter. That is not "nothing stored". */
-  item = items->data;
-  if (secret_item_get_locked (item) || (value = secret_item_get_secret (item)) == NULL)
+  if (!secret_item_get_locked (found))
+    value = secret_item_get_secret (found);
+  g_object_unref (found);
+  if (value == NULL)
     {
-      g_list_free_full (items, g_object_unref);
       g_task_return_new_error (task, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED, "%s",
                                _("The keyring is locked: unlock it to use this profile’s secrets"));
       return;
     }
 
   return_bundle (task, secret_value_get_text (value));
-  g_list_free_full (items, g_object_unref);
 }
 
 
@@ -775,13 +810,37 @@ bearer_secrets_store_finish (GAsyncResult  *result,
 
 typedef struct {
   GList *items;         /* still to delete */
+  char *profile_id;
 } Delete;
 
 static void
 delete_free (Delete *d)
 {
   g_list_free_full (d->items, g_object_unref);
+  g_free (d->profile_id);
   g_free (d);
+}
+
+/* libsecret's file backend (inside a Flatpak) has no item objects to
+ * delete, and nothing in it is ever locked: it deletes by attributes. */
+static void
+cleared_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  if (!secret_password_clear_finish (result, &error) && error != NULL)
+    {
+      g_task_return_error (task, keyring_error (error));
+      g_error_free (error);
+      g_object_unref (task);
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
 }
 
 static void delete_next (GTask *task);
@@ -833,12 +892,21 @@ delete_search_cb (GObject      *source,
   Delete *d = g_task_get_task_data (task);
   GError *error = NULL;
 
-  d->items = secret_service_search_finish (NULL, result, &error);
+  d->items = secret_password_search_finish (result, &error);
   if (error != NULL)
     {
       g_task_return_error (task, keyring_error (error));
       g_error_free (error);
       g_object_unref (task);
+      return;
+    }
+
+  if (d->items != NULL && !SECRET_IS_ITEM (d->items->data))
+    {
+      g_autoptr(GHashTable) attributes = attributes_for (d->profile_id);
+
+      secret_password_clearv (bearer_secrets_get_schema (), attributes, g_task_get_cancellable (task),
+                              cleared_cb, task);
       return;
     }
 
@@ -873,16 +941,21 @@ bearer_secrets_delete_async (const char          *profile_id,
 {
   g_autoptr(GHashTable) attributes = NULL;
   GTask *task;
+  Delete *d;
 
   g_return_if_fail (profile_id != NULL);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, bearer_secrets_delete_async);
-  g_task_set_task_data (task, g_new0 (Delete, 1), (GDestroyNotify) delete_free);
-  attributes = attributes_for (profile_id);
-  secret_service_search (NULL, bearer_secrets_get_schema (), attributes,
-                         SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
-                         cancellable, delete_search_cb, task);
+  d = g_new0 (Delete, 1);
+  d->profile_id = g_strdup (profile_id);
+  g_task_set_task_data (task, d, (GDestroyNotify) delete_free);
+  /* Through libsecret's backend, like every lookup: inside a Flatpak the
+   * Secret Service cannot be reached. */
+  attributes = attributes_for (d->profile_id);
+  secret_password_searchv (bearer_secrets_get_schema (), attributes,
+                           SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
+                           cancellable, delete_search_cb, task);
 }
 
 gboolean
