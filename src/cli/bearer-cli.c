@@ -495,7 +495,7 @@ command_add (int    argc,
   bearer_profile_set_body_encoding (profile, json_body ? BEARER_BODY_JSON : BEARER_BODY_FORM);
   bearer_profile_set_allow_insecure_http (profile, allow_http);
 
-  if (!bearer_profile_store_save_profile (store, profile, &error))
+  if (!bearer_profile_store_add_profile (store, profile, &error))
     {
       print_error (error->message);
       return EXIT_FAILURE_OTHER;

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sys/file.h>
@@ -31,6 +32,7 @@ struct _BearerProfileStore
 
   char *path;
   GPtrArray *profiles;
+  guint n_unreadable;   /* entries of the file that are not shown */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -125,12 +127,28 @@ bearer_profile_store_get_path (BearerProfileStore *self)
   return self->path;
 }
 
+/**
+ * bearer_profile_store_get_n_unreadable:
+ *
+ * Returns: how many entries of the file, as last read, the store does not
+ *   show: profiles this version cannot read (an unknown grant type, a
+ *   member of the wrong type, no name…) and entries after the first with
+ *   the same id. They are kept in the file untouched.
+ */
+guint
+bearer_profile_store_get_n_unreadable (BearerProfileStore *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE_STORE (self), 0);
+  return self->n_unreadable;
+}
+
 /* -------------------------------------------------------------------------
  * The file (thread-safe: touches nothing but its arguments)
  * ------------------------------------------------------------------------- */
 
 typedef enum {
   OP_LOAD,
+  OP_ADD,
   OP_SAVE,
   OP_REMOVE,
 } Op;
@@ -138,9 +156,9 @@ typedef enum {
 typedef struct {
   char *path;
   Op op;
-  JsonObject *profile;   /* OP_SAVE */
-  char *id;              /* OP_SAVE, OP_REMOVE */
-  char *name;            /* OP_SAVE: must be unique */
+  JsonObject *profile;   /* OP_ADD, OP_SAVE */
+  char *id;              /* OP_ADD, OP_SAVE, OP_REMOVE */
+  char *name;            /* OP_ADD, OP_SAVE: must be valid and unique */
   JsonArray *result;     /* the profiles as the file now holds them */
   GError *set_aside;     /* a corrupt file met and set aside during a save */
 } Transaction;
@@ -405,6 +423,114 @@ empty:
   return document;
 }
 
+/* json-glib reads a lone surrogate escape (\ud800) into the three bytes
+ * that would encode that code point, ED A0..BF 80..BF, which are not UTF-8;
+ * written back raw they would make the whole file unreadable. Each becomes
+ * U+FFFD, and so does any other byte that is not UTF-8 (none can come from
+ * a file that parsed, but nothing that is not text is ever written).
+ * Returns %NULL when @text is valid as it is. */
+static char *
+writable_text (const char *text)
+{
+  GString *out;
+  const char *p = text;
+
+  if (g_utf8_validate (text, -1, NULL))
+    return NULL;
+
+  out = g_string_new (NULL);
+  while (*p != '\0')
+    {
+      const guchar *u = (const guchar *) p;
+      const char *end;
+
+      if (u[0] == 0xed && u[1] >= 0xa0 && u[1] <= 0xbf && u[2] >= 0x80 && u[2] <= 0xbf)
+        {
+          g_string_append (out, "\xef\xbf\xbd");
+          p += 3;
+          continue;
+        }
+
+      g_utf8_validate (p, -1, &end);
+      if (end == p)
+        {
+          g_string_append (out, "\xef\xbf\xbd");
+          p++;
+        }
+      else
+        {
+          g_string_append_len (out, p, end - p);
+          p = end;
+        }
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* A copy of @node that json-glib writes as valid JSON: a number too large
+ * for a double (1e999 reads as infinity, which json-glib would write as
+ * "inf.0") becomes the largest finite one of the same sign, and text that
+ * is not UTF-8 is mended (writable_text()). Members keep their order. The
+ * depth is bounded: the file was parsed with BEARER_JSON_MAX_DEPTH. */
+static JsonNode *
+writable_copy (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *copy = json_object_new ();
+        JsonNode *result = json_node_new (JSON_NODE_OBJECT);
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init_ordered (&iter, json_node_get_object (node));
+        while (json_object_iter_next_ordered (&iter, &name, &member))
+          {
+            g_autofree char *mended = writable_text (name);
+
+            json_object_set_member (copy, mended != NULL ? mended : name, writable_copy (member));
+          }
+        json_node_take_object (result, copy);
+        return result;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        JsonArray *copy = json_array_sized_new (json_array_get_length (array));
+        JsonNode *result = json_node_new (JSON_NODE_ARRAY);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          json_array_add_element (copy, writable_copy (json_array_get_element (array, i)));
+        json_node_take_array (result, copy);
+        return result;
+      }
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
+        {
+          double value = json_node_get_double (node);
+
+          return json_node_init_double (json_node_alloc (),
+                                        isnan (value) ? 0.0 : value > 0 ? G_MAXDOUBLE : -G_MAXDOUBLE);
+        }
+      if (json_node_get_value_type (node) == G_TYPE_STRING && json_node_get_string (node) != NULL)
+        {
+          g_autofree char *mended = writable_text (json_node_get_string (node));
+
+          if (mended != NULL)
+            return json_node_init_string (json_node_alloc (), mended);
+        }
+      return json_node_copy (node);
+
+    case JSON_NODE_NULL:
+    default:
+      return json_node_new (JSON_NODE_NULL);
+    }
+}
+
 static gboolean
 write_document (const char  *path,
                 JsonObject  *document,
@@ -412,18 +538,31 @@ write_document (const char  *path,
 {
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonNode) writable = NULL;
+  g_autoptr(JsonNode) check = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *data = NULL;
   gsize length;
 
   json_object_set_int_member (document, "version", BEARER_PROFILES_FORMAT_VERSION);
   json_node_set_object (root, document);
-  json_generator_set_root (generator, root);
+  writable = writable_copy (root);
+  json_generator_set_root (generator, writable);
   json_generator_set_pretty (generator, TRUE);
   data = json_generator_to_data (generator, &length);
   data = g_realloc (data, length + 2);
   data[length++] = '\n';
   data[length] = '\0';
+
+  /* What is written must load again: never replace the file with one that
+   * the next load would have to set aside. */
+  if (bearer_json_parse (data, length, &check, NULL) != BEARER_JSON_OK || !JSON_NODE_HOLDS_OBJECT (check))
+    {
+      g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
+                           _("Cannot save the profiles: what would be written is not valid JSON. "
+                             "The file is left as it was"));
+      return FALSE;
+    }
 
   if (!g_file_set_contents_full (path, data, length,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
@@ -438,13 +577,43 @@ write_document (const char  *path,
   return TRUE;
 }
 
+/* A text member of one entry of the list, or %NULL: whatever the entry
+ * holds, without a critical. */
 static const char *
-object_string (JsonNode   *node,
-               const char *member)
+entry_string (JsonNode   *entry,
+              const char *member)
 {
-  if (!JSON_NODE_HOLDS_OBJECT (node))
+  JsonNode *node;
+
+  if (!JSON_NODE_HOLDS_OBJECT (entry))
     return NULL;
-  return json_object_get_string_member_with_default (json_node_get_object (node), member, NULL);
+  node = json_object_get_member (json_node_get_object (entry), member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* Which entry of the list is the profile @id: the first one with that id
+ * that this version can read. Any other entry with that id is one it
+ * cannot read, kept untouched (a file edited by hand, or by a newer
+ * Bearer, may hold two). G_MAXUINT when there is none. */
+static guint
+find_entry (JsonArray  *profiles,
+            const char *id)
+{
+  for (guint i = 0; i < json_array_get_length (profiles); i++)
+    {
+      JsonNode *entry = json_array_get_element (profiles, i);
+      g_autoptr(BearerProfile) parsed = NULL;
+
+      if (g_strcmp0 (entry_string (entry, "id"), id) != 0)
+        continue;
+      parsed = bearer_profile_new_from_json (json_node_get_object (entry), NULL);
+      if (parsed != NULL)
+        return i;
+    }
+
+  return G_MAXUINT;
 }
 
 static gboolean
@@ -453,8 +622,14 @@ transaction_run (Transaction  *tx,
 {
   g_autoptr(JsonObject) document = NULL;
   JsonArray *profiles;
+  guint found;
   int fd;
   gboolean ok = TRUE;
+  gboolean written = FALSE;
+
+  /* A name the file must never hold: refused before anything is read. */
+  if ((tx->op == OP_ADD || tx->op == OP_SAVE) && !bearer_profile_check_name (tx->name, error))
+    return FALSE;
 
   /* Exclusive even to load: a load may set a damaged file aside. */
   fd = take_lock (tx->path, LOCK_EX, error);
@@ -469,69 +644,78 @@ transaction_run (Transaction  *tx,
     }
 
   profiles = json_object_get_array_member (document, "profiles");
+  found = tx->op == OP_LOAD ? G_MAXUINT : find_entry (profiles, tx->id);
 
-  if (tx->op == OP_SAVE || tx->op == OP_REMOVE)
+  if (tx->op == OP_ADD)
     {
-      guint found = G_MAXUINT;
+      /* Any entry with this id, even one this version cannot read. */
+      for (guint i = 0; ok && i < json_array_get_length (profiles); i++)
+        if (g_strcmp0 (entry_string (json_array_get_element (profiles, i), "id"), tx->id) == 0)
+          {
+            g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_DUPLICATE_ID,
+                         /* Translators: %s is a profile’s name. */
+                         _("“%s” is already in the profiles file"), tx->name);
+            ok = FALSE;
+          }
+    }
+  else if (tx->op == OP_SAVE && found == G_MAXUINT)
+    {
+      /* Never bring back a profile another process removed. */
+      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_NOT_FOUND,
+                   /* Translators: %s is a profile’s name. */
+                   _("“%s” was not saved: another program removed it from the profiles file "
+                     "(or changed it in a way this version cannot read)"), tx->name);
+      ok = FALSE;
+    }
+  else if (tx->op == OP_REMOVE && found == G_MAXUINT)
+    {
+      g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR,
+                           BEARER_PROFILE_STORE_ERROR_NOT_FOUND, _("No such profile"));
+      ok = FALSE;
+    }
 
-      for (guint i = 0; i < json_array_get_length (profiles); i++)
+  /* Names are unique, among the entries this version cannot read too. */
+  for (guint i = 0; ok && (tx->op == OP_ADD || tx->op == OP_SAVE) && i < json_array_get_length (profiles); i++)
+    if (i != found && g_strcmp0 (entry_string (json_array_get_element (profiles, i), "name"), tx->name) == 0)
+      {
+        g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME,
+                     /* Translators: %s is a profile’s name. */
+                     _("Another profile is already called “%s”"), tx->name);
+        ok = FALSE;
+      }
+
+  if (ok && tx->op != OP_LOAD)
+    {
+      if (tx->op == OP_ADD)
+        json_array_add_object_element (profiles, json_object_ref (tx->profile));
+      else if (tx->op == OP_SAVE)
         {
-          JsonNode *item = json_array_get_element (profiles, i);
+          /* JsonArray has no replace: rebuild the array in order. */
+          JsonArray *copy = json_array_sized_new (json_array_get_length (profiles));
 
-          if (g_strcmp0 (object_string (item, "id"), tx->id) == 0)
-            found = i;
-          else if (tx->op == OP_SAVE && tx->name != NULL &&
-                   g_strcmp0 (object_string (item, "name"), tx->name) == 0)
+          for (guint i = 0; i < json_array_get_length (profiles); i++)
             {
-              g_set_error (error, BEARER_PROFILE_STORE_ERROR,
-                           BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME,
-                           /* Translators: %s is a profile’s name. */
-                           _("Another profile is already called “%s”"), tx->name);
-              ok = FALSE;
-              break;
+              if (i == found)
+                json_array_add_object_element (copy, json_object_ref (tx->profile));
+              else
+                json_array_add_element (copy, json_node_copy (json_array_get_element (profiles, i)));
             }
+          json_object_set_array_member (document, "profiles", copy);
+          profiles = copy;
         }
+      else
+        json_array_remove_element (profiles, found);
 
-      if (ok && tx->op == OP_SAVE)
-        {
-          JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-          json_node_set_object (node, tx->profile);
-          if (found != G_MAXUINT)
-            {
-              /* JsonArray has no replace: rebuild the array in order. */
-              JsonArray *copy = json_array_new ();
-
-              for (guint i = 0; i < json_array_get_length (profiles); i++)
-                json_array_add_element (copy, i == found
-                                              ? json_node_ref (node)
-                                              : json_node_copy (json_array_get_element (profiles, i)));
-              json_node_unref (node);
-              json_object_set_array_member (document, "profiles", copy);
-              profiles = copy;
-            }
-          else
-            json_array_add_element (profiles, node);
-        }
-      else if (ok && tx->op == OP_REMOVE)
-        {
-          if (found == G_MAXUINT)
-            {
-              g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR,
-                                   BEARER_PROFILE_STORE_ERROR_NOT_FOUND, _("No such profile"));
-              ok = FALSE;
-            }
-          else
-            json_array_remove_element (profiles, found);
-        }
-
-      if (ok)
-        ok = write_document (tx->path, document, error);
+      written = TRUE;
+      ok = write_document (tx->path, document, error);
     }
 
   close (fd);
 
-  if (ok)
+  /* The profiles as the file now holds them: also when the change was
+   * refused (a profile removed meanwhile disappears from the list), but not
+   * when a changed list could not be written. */
+  if (ok || !written)
     tx->result = json_array_ref (profiles);
 
   return ok;
@@ -546,7 +730,9 @@ apply_result (BearerProfileStore *self,
               JsonArray          *result)
 {
   g_autoptr(GPtrArray) next = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   guint old_len = self->profiles->len;
+  guint unreadable = 0;
 
   for (guint i = 0; i < json_array_get_length (result); i++)
     {
@@ -555,14 +741,17 @@ apply_result (BearerProfileStore *self,
       g_autoptr(GError) error = NULL;
       BearerProfile *existing = NULL;
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-
-      /* A profile this version cannot read stays in the file untouched. */
-      parsed = bearer_profile_new_from_json (json_node_get_object (node), &error);
-      if (parsed == NULL)
+      /* A profile this version cannot read stays in the file untouched, and
+       * so does every entry after the first readable one with the same id
+       * (find_entry()). */
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        parsed = bearer_profile_new_from_json (json_node_get_object (node), &error);
+      if (parsed == NULL || g_hash_table_contains (seen, bearer_profile_get_id (parsed)))
         {
-          g_debug ("Profile %u in the file is skipped: %s", i, error->message);
+          g_debug ("Profile %u in the file is skipped: %s", i,
+                   error != NULL ? error->message
+                   : parsed != NULL ? "an entry before it has the same id" : "not an object");
+          unreadable++;
           continue;
         }
 
@@ -577,11 +766,14 @@ apply_result (BearerProfileStore *self,
           g_ptr_array_add (next, g_object_ref (existing));
         }
       else
-        g_ptr_array_add (next, g_steal_pointer (&parsed));
+        g_ptr_array_add (next, g_object_ref (parsed));
+      /* The id lives as long as the profile, which "next" holds. */
+      g_hash_table_add (seen, (gpointer) bearer_profile_get_id (g_ptr_array_index (next, next->len - 1)));
     }
 
   g_ptr_array_unref (self->profiles);
   self->profiles = g_steal_pointer (&next);
+  self->n_unreadable = unreadable;
   g_list_model_items_changed (G_LIST_MODEL (self), 0, old_len, self->profiles->len);
 }
 
@@ -598,9 +790,10 @@ transaction_new (BearerProfileStore *self,
 
 static Transaction *
 save_transaction (BearerProfileStore *self,
+                  Op                  op,
                   BearerProfile      *profile)
 {
-  Transaction *tx = transaction_new (self, OP_SAVE);
+  Transaction *tx = transaction_new (self, op);
 
   tx->profile = bearer_profile_to_json (profile);
   tx->id = g_strdup (bearer_profile_get_id (profile));
@@ -749,13 +942,58 @@ bearer_profile_store_load_finish (BearerProfileStore  *self,
 }
 
 /**
- * bearer_profile_store_save_profile:
- * @profile: a new or changed profile
+ * bearer_profile_store_add_profile:
+ * @profile: a new profile
  *
- * Writes @profile into the file as it is now (added, or replacing the one
- * with its id), keeping every other profile and every unknown member. The
- * store then shows the file's profiles, @profile among them. Names are
- * unique: %BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME otherwise.
+ * Adds @profile at the end of the file as it is now, keeping every other
+ * profile and every unknown member. The store then shows the file's
+ * profiles, @profile among them. Errors:
+ * %BEARER_PROFILE_STORE_ERROR_INVALID for a name bearer_profile_check_name()
+ * refuses, %BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME when another profile
+ * has its name, %BEARER_PROFILE_STORE_ERROR_DUPLICATE_ID when its id is in
+ * the file already (add it once, then save it).
+ */
+gboolean
+bearer_profile_store_add_profile (BearerProfileStore  *self,
+                                  BearerProfile       *profile,
+                                  GError             **error)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE_STORE (self), FALSE);
+  g_return_val_if_fail (BEARER_IS_PROFILE (profile), FALSE);
+  return run_sync (self, save_transaction (self, OP_ADD, profile), error);
+}
+
+void
+bearer_profile_store_add_profile_async (BearerProfileStore  *self,
+                                        BearerProfile       *profile,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_return_if_fail (BEARER_IS_PROFILE_STORE (self));
+  g_return_if_fail (BEARER_IS_PROFILE (profile));
+  run_async (self, save_transaction (self, OP_ADD, profile), bearer_profile_store_add_profile_async,
+             cancellable, callback, user_data);
+}
+
+gboolean
+bearer_profile_store_add_profile_finish (BearerProfileStore  *self,
+                                         GAsyncResult        *result,
+                                         GError             **error)
+{
+  return run_finish (self, result, bearer_profile_store_add_profile_async, error);
+}
+
+/**
+ * bearer_profile_store_save_profile:
+ * @profile: a profile of the file, changed
+ *
+ * Writes @profile over its entry in the file as it is now, keeping every
+ * other profile and every unknown member. The store then shows the file's
+ * profiles. A profile that is no longer in the file (another process
+ * removed it) is not brought back: %BEARER_PROFILE_STORE_ERROR_NOT_FOUND,
+ * and the store no longer shows it. Names follow the rules of
+ * bearer_profile_store_add_profile().
  */
 gboolean
 bearer_profile_store_save_profile (BearerProfileStore  *self,
@@ -764,7 +1002,7 @@ bearer_profile_store_save_profile (BearerProfileStore  *self,
 {
   g_return_val_if_fail (BEARER_IS_PROFILE_STORE (self), FALSE);
   g_return_val_if_fail (BEARER_IS_PROFILE (profile), FALSE);
-  return run_sync (self, save_transaction (self, profile), error);
+  return run_sync (self, save_transaction (self, OP_SAVE, profile), error);
 }
 
 void
@@ -776,7 +1014,7 @@ bearer_profile_store_save_profile_async (BearerProfileStore  *self,
 {
   g_return_if_fail (BEARER_IS_PROFILE_STORE (self));
   g_return_if_fail (BEARER_IS_PROFILE (profile));
-  run_async (self, save_transaction (self, profile), bearer_profile_store_save_profile_async,
+  run_async (self, save_transaction (self, OP_SAVE, profile), bearer_profile_store_save_profile_async,
              cancellable, callback, user_data);
 }
 
