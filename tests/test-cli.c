@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -56,6 +57,7 @@ typedef struct {
   char *profiles;
   GPtrArray *env;       /* extra NAME, VALUE pairs */
   GPid last_pid;
+  gboolean unprivileged;        /* run as nobody when the tests run as root */
 } Cli;
 
 static Cli *
@@ -94,6 +96,8 @@ cli_setenv (Cli        *cli,
   g_ptr_array_add (cli->env, g_strdup (name));
   g_ptr_array_add (cli->env, g_strdup (value));
 }
+
+static void drop_privileges_cb (gpointer user_data);
 
 typedef struct {
   gboolean done;
@@ -147,6 +151,9 @@ cli_runv (Cli         *cli,
   for (guint i = 0; i + 1 < cli->env->len; i += 2)
     g_subprocess_launcher_setenv (launcher, g_ptr_array_index (cli->env, i),
                                   g_ptr_array_index (cli->env, i + 1), TRUE);
+
+  if (cli->unprivileged)
+    g_subprocess_launcher_set_child_setup (launcher, drop_privileges_cb, NULL, NULL);
 
   proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -1055,6 +1062,151 @@ test_list_remove (void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* A configuration folder bearer-cli cannot write                         */
+
+/* Runs in the child between fork and exec: async-signal-safe calls only.
+ * Root ignores permission bits, so a root test run (CI) becomes nobody
+ * for the command; anyone else is already held back by them. */
+static void
+drop_privileges_cb (gpointer user_data)
+{
+  if (geteuid () == 0 &&
+      (setgroups (0, NULL) != 0 || setgid (65534) != 0 || setuid (65534) != 0))
+    _exit (127);
+}
+
+static GPtrArray *
+dir_names (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (handle);
+  while ((name = g_dir_read_name (handle)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  return names;
+}
+
+static char *
+dir_listing (const char *dir)
+{
+  g_autoptr(GPtrArray) names = dir_names (dir);
+
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+/* Reading profiles needs no write access (a shared lock on a lock file
+ * that exists, none at all when it does not); a damaged file that cannot
+ * be set aside is reported and left alone. */
+static void
+test_read_only_config (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *bearer_dir = NULL;
+  g_autofree char *lock = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *now = NULL;
+
+  if (!require_cli ())
+    return;
+
+  /* A tree the unprivileged command can reach: tmp_root, and the
+   * session's TMPDIR above it, are private. */
+  root = g_strdup ("/tmp/bearer-test-cli-ro-XXXXXX");
+  g_assert_nonnull (g_mkdtemp_full (root, 0755));
+  cli = cli_new ();
+  g_free (cli->config);
+  g_free (cli->runtime);
+  g_free (cli->profiles);
+  /* The runtime folder (refresh locks) stays the user's own. */
+  cli->runtime = g_build_filename (root, "runtime", NULL);
+  g_assert_cmpint (g_mkdir (cli->runtime, 0700), ==, 0);
+  if (geteuid () == 0)
+    g_assert_cmpint (chown (cli->runtime, 65534, 65534), ==, 0);
+  cli->config = g_build_filename (root, "config", NULL);
+  cli->profiles = g_build_filename (cli->config, "bearer", "profiles.json", NULL);
+  bearer_dir = g_path_get_dirname (cli->profiles);
+  lock = g_strconcat (cli->profiles, ".lock", NULL);
+  g_assert_cmpint (g_mkdir (cli->config, 0755), ==, 0);
+
+  cli_expect (cli, 0, NULL, NULL, NULL, "add", "prod", "--token-url", "https://x.example/token",
+              "--client-id", "c", NULL);
+  g_assert_true (g_file_test (lock, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (cli->profiles, &before, NULL, NULL));
+  g_assert_cmpint (g_chmod (cli->profiles, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (lock, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (bearer_dir, 0555), ==, 0);
+  listing = dir_listing (bearer_dir);
+
+  cli->unprivileged = TRUE;
+  cli_setenv (cli, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+
+  /* The lock file is there: read under a shared lock. The keyring is out
+   * of reach on purpose: exit 5 means the profiles were read. */
+  cli_expect (cli, 5, NULL, &out, &err, "list", NULL);
+  g_assert_nonnull (strstr (out, "prod"));
+  g_assert_null (strstr (err, "profiles"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 5, NULL, NULL, &err, "token", "prod", NULL);
+  g_assert_nonnull (strstr (err, "No keyring is available"));
+  g_clear_pointer (&err, g_free);
+
+  /* No lock file, and none can be made: read without one. */
+  g_assert_cmpint (g_chmod (bearer_dir, 0755), ==, 0);
+  g_assert_cmpint (g_unlink (lock), ==, 0);
+  g_assert_cmpint (g_chmod (bearer_dir, 0555), ==, 0);
+  cli_expect (cli, 5, NULL, &out, NULL, "list", NULL);
+  g_assert_nonnull (strstr (out, "prod"));
+  g_clear_pointer (&out, g_free);
+  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (cli->profiles, &now, NULL, NULL));
+  g_assert_cmpstr (now, ==, before);
+  g_clear_pointer (&now, g_free);
+
+  /* A damaged file that cannot be set aside: said so, and left alone. */
+  g_assert_cmpint (g_chmod (bearer_dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (cli->profiles, "damaged", -1, NULL));
+  g_assert_cmpint (g_chmod (cli->profiles, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (bearer_dir, 0555), ==, 0);
+  for (guint with_lock = 0; with_lock < 2; with_lock++)
+    {
+      g_autofree char *names = NULL;
+
+      if (with_lock)
+        {
+          g_assert_cmpint (g_chmod (bearer_dir, 0755), ==, 0);
+          g_assert_true (g_file_set_contents (lock, "", 0, NULL));
+          g_assert_cmpint (g_chmod (lock, 0644), ==, 0);
+          g_assert_cmpint (g_chmod (bearer_dir, 0555), ==, 0);
+        }
+      names = dir_listing (bearer_dir);
+      cli_expect (cli, 1, NULL, NULL, &err, "list", NULL);
+      g_test_message ("stderr: %s", err);
+      g_assert_nonnull (strstr (err, "could not be set aside"));
+      g_assert_nonnull (strstr (err, cli->profiles));
+      g_assert_true (stderr_lines_ok (err, "list (damaged, read-only)"));
+      g_clear_pointer (&err, g_free);
+      g_assert_true (g_file_get_contents (cli->profiles, &now, NULL, NULL));
+      g_assert_cmpstr (now, ==, "damaged");
+      g_clear_pointer (&now, g_free);
+      g_clear_pointer (&listing, g_free);
+      listing = dir_listing (bearer_dir);
+      g_assert_cmpstr (listing, ==, names);
+    }
+
+  g_assert_cmpint (g_chmod (bearer_dir, 0755), ==, 0);
+  bearer_test_remove_tree (root);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Standard error                                                         */
 
 /* Every message on standard error is one line starting "bearer-cli: ". */
@@ -1138,6 +1290,7 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/exit/store-failure", test_exit_store_failure);
   g_test_add_func ("/bearer/cli/curl", test_curl);
   g_test_add_func ("/bearer/cli/list-remove", test_list_remove);
+  g_test_add_func ("/bearer/cli/read-only-config", test_read_only_config);
   g_test_add_func ("/bearer/cli/stderr-lines", test_stderr_lines);
 
   status = g_test_run ();

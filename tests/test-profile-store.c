@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -678,6 +679,111 @@ test_save_over_corrupt (void)
   kept = read_bytes (g_ptr_array_index (aside, 0));
   g_assert_true (g_bytes_equal (kept, damage));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 1);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Loading needs no write access                                          */
+
+/* Everything that changes a folder, as inotify reports it: a file
+ * created, opened for writing and closed, renamed, removed, chmod-ed. */
+#define CHANGES (IN_CREATE | IN_CLOSE_WRITE | IN_MODIFY | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE | IN_ATTRIB)
+
+static int
+watch_dir (const char *dir)
+{
+  int fd = inotify_init1 (IN_NONBLOCK | IN_CLOEXEC);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (inotify_add_watch (fd, dir, CHANGES), >=, 0);
+  return fd;
+}
+
+/* The names of what changed in the watched folder since the last call. */
+static char *
+changes (int fd)
+{
+  GString *seen = g_string_new (NULL);
+  char buffer[4096] __attribute__ ((aligned (__alignof__ (struct inotify_event))));
+  ssize_t length;
+
+  while ((length = read (fd, buffer, sizeof buffer)) > 0)
+    for (char *p = buffer; p < buffer + length;)
+      {
+        const struct inotify_event *event = (const struct inotify_event *) p;
+
+        g_string_append_printf (seen, "%s(0x%x) ", event->len > 0 ? event->name : ".", event->mask);
+        p += sizeof (struct inotify_event) + event->len;
+      }
+  g_assert_true (length < 0 && errno == EAGAIN);
+  return g_string_free (seen, FALSE);
+}
+
+/* A read-only configuration folder (or one owned by someone else) must
+ * still load: a load creates nothing, opens nothing for writing, and does
+ * not create the folder. Root ignores permission bits, so this is checked
+ * with inotify, whoever runs the tests; test-cli checks a folder that
+ * really is read-only. */
+static void
+test_load_writes_nothing (void)
+{
+  g_autofree char *path = new_profiles_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *lock = g_strconcat (path, ".lock", NULL);
+  g_autofree char *missing = new_profiles_path ();
+  g_autofree char *missing_dir = g_path_get_dirname (missing);
+  g_autofree char *missing_parent = g_path_get_dirname (missing_dir);
+  g_autoptr(BearerProfileStore) writer = bearer_profile_store_new (path);
+  g_autoptr(BearerProfile) profile = simple_profile ("prod");
+  g_autofree char *seen = NULL;
+  int fd;
+
+  add_ok (writer, profile);
+  g_assert_true (g_file_test (lock, G_FILE_TEST_EXISTS));
+  fd = watch_dir (dir);
+
+  /* With the lock file there: read under a shared lock. */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(BearerProfileStore) store = bearer_profile_store_new (path);
+      g_autoptr(GError) error = NULL;
+      Wait wait = { NULL };
+
+      if (i == 0)
+        g_assert_true (bearer_profile_store_load (store, &error));
+      else
+        {
+          bearer_profile_store_load_async (store, NULL, waited_cb, &wait);
+          g_assert_true (bearer_profile_store_load_finish (store, wait_for (&wait), &error));
+          g_clear_object (&wait.result);
+        }
+      g_assert_no_error (error);
+      g_assert_nonnull (bearer_profile_store_find (store, "prod"));
+      seen = changes (fd);
+      g_assert_cmpstr (seen, ==, "");
+      g_clear_pointer (&seen, g_free);
+    }
+
+  /* Without it: none is needed to read. */
+  g_assert_cmpint (g_unlink (lock), ==, 0);
+  g_free (changes (fd));
+  {
+    g_autoptr(BearerProfileStore) store = loaded_store (path);
+
+    g_assert_nonnull (bearer_profile_store_find (store, "prod"));
+    seen = changes (fd);
+    g_assert_cmpstr (seen, ==, "");
+    g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+  }
+  close (fd);
+
+  /* No folder at all: an empty store, and still no folder. */
+  g_assert_cmpint (g_mkdir_with_parents (missing_parent, 0700), ==, 0);
+  {
+    g_autoptr(BearerProfileStore) store = loaded_store (missing);
+
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (store)), ==, 0);
+    g_assert_false (g_file_test (missing_dir, G_FILE_TEST_EXISTS));
+  }
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1751,6 +1857,7 @@ main (int   argc,
     }
   g_test_add_func ("/bearer/profile-store/corrupt-twice", test_corrupt_twice);
   g_test_add_func ("/bearer/profile-store/save-over-corrupt", test_save_over_corrupt);
+  g_test_add_func ("/bearer/profile-store/load-writes-nothing", test_load_writes_nothing);
   g_test_add_func ("/bearer/profile-store/newer-version", test_newer_version);
   g_test_add_func ("/bearer/profile-store/duplicate-name", test_duplicate_name);
   g_test_add_func ("/bearer/profile-store/invalid-names", test_invalid_names);

@@ -5,6 +5,9 @@
  * change, write it back atomically (a temporary file renamed over it,
  * mode 0600), release the lock. Two processes that change different profiles
  * at once both keep their change, and members a newer Bearer wrote are kept.
+ * A load writes nothing: it reads under a shared lock, or none when the
+ * lock file is missing (a read-only configuration folder), and takes the
+ * exclusive one only to set a damaged file aside.
  *
  * The window calls the _async variants, which do the file work in a worker
  * thread; the list model itself is only touched on the main thread.
@@ -340,12 +343,23 @@ set_aside (const char *path,
   return set_aside_error (damage, aside);
 }
 
-/* Reads the file as it is now. A missing file is an empty one. A damaged one
- * is renamed aside (never overwritten) and reported in @corrupt; the caller
- * then continues from empty. */
+static JsonObject *
+empty_document (void)
+{
+  JsonObject *document = json_object_new ();
+
+  json_object_set_int_member (document, "version", BEARER_PROFILES_FORMAT_VERSION);
+  json_object_set_array_member (document, "profiles", json_array_new ());
+  return document;
+}
+
+/* Reads the file as it is now; changes nothing. A missing file is an empty
+ * one. A damaged one gives %NULL with @damage set (and no error); a file
+ * that cannot be read or was written by a newer version, %NULL with
+ * @error. */
 static JsonObject *
 read_document (const char  *path,
-               GError     **corrupt,
+               Damage      *damage,
                GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
@@ -354,12 +368,13 @@ read_document (const char  *path,
   JsonObject *document;
   JsonNode *version, *profiles;
   gsize length;
-  Damage damage = DAMAGE_NONE;
+
+  *damage = DAMAGE_NONE;
 
   if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        goto empty;
+        return empty_document ();
 
       g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_IO,
                    /* Translators: %s is the system’s explanation of the failure. */
@@ -372,41 +387,65 @@ read_document (const char  *path,
     case BEARER_JSON_OK:
       break;
     case BEARER_JSON_NOT_TEXT:
-      damage = DAMAGE_NOT_TEXT;
-      break;
+      *damage = DAMAGE_NOT_TEXT;
+      return NULL;
     case BEARER_JSON_TOO_DEEP:
     case BEARER_JSON_SYNTAX:
     default:
-      damage = DAMAGE_NOT_JSON;
-      break;
+      *damage = DAMAGE_NOT_JSON;
+      return NULL;
     }
 
-  if (damage == DAMAGE_NONE && !JSON_NODE_HOLDS_OBJECT (root))
-    damage = DAMAGE_NO_PROFILES;
-
-  if (damage == DAMAGE_NONE)
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
-      document = json_node_get_object (root);
-      version = json_object_get_member (document, "version");
-      profiles = json_object_get_member (document, "profiles");
-
-      if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
-          json_node_get_value_type (version) != G_TYPE_INT64 || json_node_get_int (version) < 1)
-        damage = DAMAGE_NO_VERSION;
-      else if (json_node_get_int (version) > BEARER_PROFILES_FORMAT_VERSION)
-        {
-          g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_NEWER_VERSION,
-                       /* Translators: %lld is the number of the file’s format (2, 3…). */
-                       _("The profiles file was written by a newer version of Bearer (format "
-                         "%lld). This version leaves it untouched: update Bearer"),
-                       (long long) json_node_get_int (version));
-          return NULL;
-        }
-      else if (profiles == NULL || !JSON_NODE_HOLDS_ARRAY (profiles))
-        damage = DAMAGE_NO_PROFILES;
-      else
-        return json_object_ref (document);
+      *damage = DAMAGE_NO_PROFILES;
+      return NULL;
     }
+
+  document = json_node_get_object (root);
+  version = json_object_get_member (document, "version");
+  profiles = json_object_get_member (document, "profiles");
+
+  if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
+      json_node_get_value_type (version) != G_TYPE_INT64 || json_node_get_int (version) < 1)
+    {
+      *damage = DAMAGE_NO_VERSION;
+      return NULL;
+    }
+
+  if (json_node_get_int (version) > BEARER_PROFILES_FORMAT_VERSION)
+    {
+      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_NEWER_VERSION,
+                   /* Translators: %lld is the number of the file’s format (2, 3…). */
+                   _("The profiles file was written by a newer version of Bearer (format "
+                     "%lld). This version leaves it untouched: update Bearer"),
+                   (long long) json_node_get_int (version));
+      return NULL;
+    }
+
+  if (profiles == NULL || !JSON_NODE_HOLDS_ARRAY (profiles))
+    {
+      *damage = DAMAGE_NO_PROFILES;
+      return NULL;
+    }
+
+  return json_object_ref (document);
+}
+
+/* Under the exclusive lock: reads the file, and if it is damaged, renames
+ * it aside (never overwritten), reports that in @corrupt and continues
+ * from an empty document. */
+static JsonObject *
+read_or_set_aside (const char  *path,
+                   GError     **corrupt,
+                   GError     **error)
+{
+  JsonObject *document;
+  Damage damage;
+
+  document = read_document (path, &damage, error);
+  if (document != NULL || damage == DAMAGE_NONE)
+    return document;
 
   g_propagate_error (corrupt, set_aside (path, damage));
   if (*corrupt != NULL && (*corrupt)->code == BEARER_PROFILE_STORE_ERROR_IO)
@@ -416,11 +455,69 @@ read_document (const char  *path,
       return NULL;
     }
 
-empty:
-  document = json_object_new ();
-  json_object_set_int_member (document, "version", BEARER_PROFILES_FORMAT_VERSION);
-  json_object_set_array_member (document, "profiles", json_array_new ());
-  return document;
+  return empty_document ();
+}
+
+/* A load needs no write access: it reads under a shared lock when the lock
+ * file exists and can be opened (read-only), and with no lock at all when
+ * it cannot (every write is an atomic rename, so a reader always sees a
+ * whole file). -1 when there is no lock. */
+static int
+lock_for_reading (const char *path)
+{
+  g_autofree char *lock_path = g_strconcat (path, ".lock", NULL);
+  int fd = g_open (lock_path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    return -1;
+
+  while (flock (fd, LOCK_SH) != 0)
+    {
+      if (errno == EINTR)
+        continue;
+      close (fd);
+      return -1;
+    }
+
+  return fd;
+}
+
+/* A load that met a damaged file: setting it aside needs the exclusive
+ * lock, taken on the lock file already open (flock works on a read-only
+ * descriptor) or by creating it. Then the file is read again: another
+ * process may have set it aside or replaced it meanwhile. */
+static JsonObject *
+load_damaged (const char  *path,
+              Damage       damage,
+              int         *fd,
+              GError     **corrupt,
+              GError     **error)
+{
+  g_autoptr(GError) lock_error = NULL;
+
+  if (*fd >= 0)
+    {
+      while (flock (*fd, LOCK_EX) != 0)
+        {
+          int saved = errno;
+
+          if (saved == EINTR)
+            continue;
+          g_set_error_literal (&lock_error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                               g_strerror (saved));
+          break;
+        }
+    }
+  else
+    *fd = take_lock (path, LOCK_EX, &lock_error);
+
+  if (lock_error != NULL)
+    {
+      g_propagate_error (error, not_set_aside_error (path, damage, lock_error->message));
+      return NULL;
+    }
+
+  return read_or_set_aside (path, corrupt, error);
 }
 
 /* json-glib reads a lone surrogate escape (\ud800) into the three bytes
@@ -631,15 +728,28 @@ transaction_run (Transaction  *tx,
   if ((tx->op == OP_ADD || tx->op == OP_SAVE) && !bearer_profile_check_name (tx->name, error))
     return FALSE;
 
-  /* Exclusive even to load: a load may set a damaged file aside. */
-  fd = take_lock (tx->path, LOCK_EX, error);
-  if (fd < 0)
-    return FALSE;
+  if (tx->op == OP_LOAD)
+    {
+      Damage damage;
 
-  document = read_document (tx->path, &tx->set_aside, error);
+      fd = lock_for_reading (tx->path);
+      document = read_document (tx->path, &damage, error);
+      if (document == NULL && damage != DAMAGE_NONE)
+        document = load_damaged (tx->path, damage, &fd, &tx->set_aside, error);
+    }
+  else
+    {
+      /* Every change: read, change and write under the exclusive lock. */
+      fd = take_lock (tx->path, LOCK_EX, error);
+      if (fd < 0)
+        return FALSE;
+      document = read_or_set_aside (tx->path, &tx->set_aside, error);
+    }
+
   if (document == NULL)
     {
-      close (fd);
+      if (fd >= 0)
+        close (fd);
       return FALSE;
     }
 
@@ -710,7 +820,8 @@ transaction_run (Transaction  *tx,
       ok = write_document (tx->path, document, error);
     }
 
-  close (fd);
+  if (fd >= 0)
+    close (fd);
 
   /* The profiles as the file now holds them: also when the change was
    * refused (a profile removed meanwhile disappears from the list), but not
