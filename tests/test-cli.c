@@ -1062,6 +1062,105 @@ test_list_remove (void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Profile names                                                          */
+
+/* `add` checks the NAME argument as GOption checks the options: a usage
+ * error, and nothing written. */
+static void
+test_add_bad_names (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  const char *bad[] = { "", " ", "\t", "\xc2\xa0", "\xff\xfe", "caf\xc3", "a\nb", "a\tb",
+                        "\x1b[31mred\x1b[0m", "bell\x07", "a\xc2\x85" "b" };
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *err = NULL;
+
+      cli_expect (cli, 2, NULL, NULL, &err, "add", bad[i], "--token-url", "https://x.example/token",
+                  "--client-id", "c", NULL);
+      g_assert_true (g_utf8_validate (err, -1, NULL));
+      g_assert_nonnull (strstr (err, "name"));
+      g_assert_true (stderr_lines_ok (err, "add (bad name)"));
+      g_assert_false (g_file_test (cli->profiles, G_FILE_TEST_EXISTS));
+    }
+
+  /* White space around other text is part of the name. */
+  cli_expect (cli, 0, NULL, NULL, NULL, "add", " padded ", "--token-url", "https://x.example/token",
+              "--client-id", "c", NULL);
+  g_assert_nonnull (profile_on_disk (cli, " padded "));
+}
+
+#define HOSTILE_NAMES_FILE \
+  "{\"version\": 1, \"profiles\": [\n" \
+  " {\"id\": \"n1\", \"token_url\": \"https://x.example/token\"},\n" \
+  " {\"id\": \"n2\", \"name\": null},\n" \
+  " {\"id\": \"n3\", \"name\": \"\"},\n" \
+  " {\"id\": \"n4\", \"name\": 5},\n" \
+  " {\"id\": \"n5\", \"name\": \"evil\\u001b]0;owned\\u0007\\nsecond line\"},\n" \
+  " {\"id\": \"n6\", \"name\": \"right\\u202eto left\"},\n" \
+  " {\"id\": \"n7\", \"name\": \"line\\u2028separator\"},\n" \
+  " {\"id\": \"n8\", \"name\": \"back\\\\slash\"},\n" \
+  " {\"id\": \"n9\", \"name\": \"plain é\"}\n" \
+  "]}\n"
+
+/* `list` on a file edited by hand: a profile with no name (what `add ''`
+ * used to write) no longer crashes it; it is not shown, and neither is a
+ * name with control characters, but a note on standard error says they
+ * are kept. Names are printed with anything that could move the cursor,
+ * start a new line or reorder text escaped, terminal or not. */
+static void
+test_list_hostile_names (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  dir = g_path_get_dirname (cli->profiles);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (cli->profiles, HOSTILE_NAMES_FILE, -1, &error);
+  g_assert_no_error (error);
+  cli_setenv (cli, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+
+  /* Exit 5: the keyring is out of reach on purpose; the rows are printed. */
+  cli_expect (cli, 5, NULL, &out, &err, "list", NULL);
+  g_test_message ("stdout:\n%s\nstderr:\n%s", out, err);
+  g_assert_true (g_utf8_validate (out, -1, NULL));
+  lines = g_strsplit (out, "\n", -1);
+  /* The heading, four rows, and what follows the last line break. */
+  g_assert_cmpuint (g_strv_length (lines), ==, 6);
+  g_assert_true (g_str_has_prefix (lines[1], "right\\u202eto left "));
+  g_assert_true (g_str_has_prefix (lines[2], "line\\u2028separator "));
+  g_assert_true (g_str_has_prefix (lines[3], "back\\\\slash "));
+  g_assert_true (g_str_has_prefix (lines[4], "plain é "));
+  for (const char *p = out; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_assert_true (c == '\n' || (g_unichar_isprint (c) && c != 0x2028 && c != 0x2029));
+    }
+
+  g_assert_nonnull (strstr (err, "5 profiles"));
+  g_assert_nonnull (strstr (err, cli->profiles));
+  g_assert_true (stderr_lines_ok (err, "list (hostile names)"));
+
+  /* The others are still found by their names. */
+  cli_expect (cli, 5, NULL, NULL, NULL, "token", "right\xe2\x80\xaeto left", NULL);
+  cli_expect (cli, 1, NULL, NULL, NULL, "token", "", NULL);
+}
+
+/* ---------------------------------------------------------------------- */
 /* A configuration folder bearer-cli cannot write                         */
 
 /* Runs in the child between fork and exec: async-signal-safe calls only.
@@ -1075,6 +1174,13 @@ drop_privileges_cb (gpointer user_data)
     _exit (127);
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
 static GPtrArray *
 dir_names (const char *dir)
 {
@@ -1085,7 +1191,7 @@ dir_names (const char *dir)
   g_assert_nonnull (handle);
   while ((name = g_dir_read_name (handle)) != NULL)
     g_ptr_array_add (names, g_strdup (name));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   return names;
 }
 
@@ -1290,6 +1396,8 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/exit/store-failure", test_exit_store_failure);
   g_test_add_func ("/bearer/cli/curl", test_curl);
   g_test_add_func ("/bearer/cli/list-remove", test_list_remove);
+  g_test_add_func ("/bearer/cli/add/bad-names", test_add_bad_names);
+  g_test_add_func ("/bearer/cli/list/hostile-names", test_list_hostile_names);
   g_test_add_func ("/bearer/cli/read-only-config", test_read_only_config);
   g_test_add_func ("/bearer/cli/stderr-lines", test_stderr_lines);
 
