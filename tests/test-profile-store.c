@@ -1270,6 +1270,38 @@ test_hostile_numbers (void)
   assert_round_trip (path);
 }
 
+/* json-glib 1.6 writes a double whose shortest form has an exponent and
+ * no point as "1e+17.0", which is not JSON (found by fuzz-profiles). Such
+ * numbers are written as "1e+17", the same value. */
+#define EXPONENTS_FILE \
+  "{\"version\": 1, \"e\": 1e17, \"profiles\": [\n" \
+  " {\"id\": \"e1\", \"name\": \"exponents\", \"values\": [1e17, 1E21, -1e+100, 1e-99, 2.5e-300, 100000.0, 5e-324]}\n" \
+  "]}\n"
+
+static void
+test_hostile_exponents (void)
+{
+  g_autofree char *path = new_profiles_path ();
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(JsonNode) after = NULL;
+  const double expected[] = { 1e17, 1e21, -1e100, 1e-99, 2.5e-300, 100000.0, 5e-324 };
+  JsonArray *values;
+
+  write_file (path, EXPONENTS_FILE, -1);
+  store = loaded_store (path);
+  save_ok (store, bearer_profile_store_find (store, "exponents"));
+
+  after = read_json_text (path);
+  g_assert_cmpfloat (json_object_get_double_member (json_node_get_object (after), "e"), ==, 1e17);
+  values = json_object_get_array_member (entry_object (after, "e1"), "values");
+  g_assert_cmpuint (json_array_get_length (values), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    g_assert_cmpfloat (json_array_get_double_element (values, i), ==, expected[i]);
+
+  write_file (path, EXPONENTS_FILE, -1);
+  assert_round_trip (path);
+}
+
 /* A lone surrogate escape reads as bytes that are not UTF-8 (json-glib
  * 1.6 also drops the character after it: hence the "_"). A profile whose
  * known member holds one is one this version cannot read; anything else
@@ -1872,6 +1904,7 @@ main (int   argc,
   g_test_add_func ("/bearer/profile-store/save-after-remove", test_save_after_remove);
   g_test_add_func ("/bearer/profile-store/add-twice", test_add_twice);
   g_test_add_func ("/bearer/profile-store/hostile/numbers", test_hostile_numbers);
+  g_test_add_func ("/bearer/profile-store/hostile/exponents", test_hostile_exponents);
   g_test_add_func ("/bearer/profile-store/hostile/surrogates", test_hostile_surrogates);
   g_test_add_func ("/bearer/profile-store/hostile/wrong-types", test_hostile_wrong_types);
   g_test_add_func ("/bearer/profile-store/hostile/duplicate-ids", test_hostile_duplicate_ids);

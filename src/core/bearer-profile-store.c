@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <string.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <sys/file.h>
@@ -628,6 +629,67 @@ writable_copy (JsonNode *node)
     }
 }
 
+/* json-glib 1.6 writes a double with "%.17g" and adds ".0" when there is
+ * no point, also after an exponent: 1e17 becomes "1e+17.0", which is not
+ * JSON. Outside strings (the generator writes nothing else but numbers,
+ * literals and punctuation there), every number with an exponent that
+ * ends in ".0" loses the ".0": the same value, as JSON. In place. */
+static void
+mend_exponents (char  *data,
+                gsize *length)
+{
+  gsize in = 0, out = 0;
+  gboolean in_string = FALSE;
+
+  while (in < *length)
+    {
+      char c = data[in];
+
+      if (in_string)
+        {
+          data[out++] = data[in++];
+          if (c == '\\' && in < *length)
+            data[out++] = data[in++];
+          else if (c == '"')
+            in_string = FALSE;
+          continue;
+        }
+
+      if (c == '"')
+        in_string = TRUE;
+      else if (c == '-' || g_ascii_isdigit (c))
+        {
+          gsize start = in, end = in;
+          gboolean exponent = FALSE;
+
+          while (end < *length && (g_ascii_isdigit (data[end]) || data[end] == '-' || data[end] == '+' ||
+                                   data[end] == '.' || data[end] == 'e' || data[end] == 'E'))
+            {
+              exponent |= data[end] == 'e' || data[end] == 'E';
+              end++;
+            }
+          if (exponent && end - start >= 2 && data[end - 2] == '.' && data[end - 1] == '0' &&
+              memchr (data + start, '.', end - start - 2) == NULL)
+            {
+              memmove (data + out, data + start, end - start - 2);
+              out += end - start - 2;
+            }
+          else
+            {
+              memmove (data + out, data + start, end - start);
+              out += end - start;
+            }
+          in = end;
+          continue;
+        }
+
+      data[out++] = data[in++];
+    }
+
+  *length = out;
+  data[out] = '\0';
+}
+
 static gboolean
 write_document (const char  *path,
                 JsonObject  *document,
@@ -647,6 +709,7 @@ write_document (const char  *path,
   json_generator_set_root (generator, writable);
   json_generator_set_pretty (generator, TRUE);
   data = json_generator_to_data (generator, &length);
+  mend_exponents (data, &length);
   data = g_realloc (data, length + 2);
   data[length++] = '\n';
   data[length] = '\0';
