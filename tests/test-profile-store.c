@@ -1489,6 +1489,12 @@ test_hostile_wrong_types (void)
   " {\"id\": \"x\", \"name\": \"future\", \"grant_type\": \"urn:example:future\"}\n" \
   "]}\n"
 
+#define DUPLICATE_IDS_COPY \
+  "{\"version\": 1, \"profiles\": [\n" \
+  " {\"id\": \"x\", \"name\": \"b\", \"token_url\": \"https://b.example/token\"},\n" \
+  " {\"id\": \"x\", \"name\": \"b\", \"scope\": \"copied by hand\"}\n" \
+  "]}\n"
+
 static void
 test_hostile_duplicate_ids (void)
 {
@@ -1545,6 +1551,25 @@ test_hostile_duplicate_ids (void)
   b = bearer_profile_store_find (again, "x");
   g_assert_nonnull (b);
   g_assert_cmpstr (bearer_profile_get_name (b), ==, "b");
+  bearer_profile_set_scope (b, "changed");
+  save_ok (again, b);
+  after = read_json_text (path);
+  entries = file_profiles (after);
+  g_assert_cmpuint (json_array_get_length (entries), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (entries, 0), "scope"),
+                   ==, "changed");
+  g_assert_true (json_node_equal (json_array_get_element (file_profiles (before), 1),
+                                  json_array_get_element (entries, 1)));
+
+  /* A copy of the entry, same id and name: not another profile's name. */
+  g_clear_pointer (&before, json_node_unref);
+  g_clear_pointer (&after, json_node_unref);
+  g_clear_object (&again);
+  write_file (path, DUPLICATE_IDS_COPY, -1);
+  before = read_json (path);
+  again = loaded_store (path);
+  b = bearer_profile_store_find (again, "b");
+  g_assert_nonnull (b);
   bearer_profile_set_scope (b, "changed");
   save_ok (again, b);
   after = read_json_text (path);

@@ -847,9 +847,12 @@ transaction_run (Transaction  *tx,
       ok = FALSE;
     }
 
-  /* Names are unique, among the entries this version cannot read too. */
+  /* Names are unique, among the entries this version cannot read too; an
+   * entry with the profile's own id (a copy) is no other profile. */
   for (guint i = 0; ok && (tx->op == OP_ADD || tx->op == OP_SAVE) && i < json_array_get_length (profiles); i++)
-    if (i != found && g_strcmp0 (entry_string (json_array_get_element (profiles, i), "name"), tx->name) == 0)
+    if (i != found &&
+        g_strcmp0 (entry_string (json_array_get_element (profiles, i), "id"), tx->id) != 0 &&
+        g_strcmp0 (entry_string (json_array_get_element (profiles, i), "name"), tx->name) == 0)
       {
         g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME,
                      /* Translators: %s is a profile’s name. */
