@@ -27,6 +27,7 @@
 
 #include "bearer-json-private.h"
 #include "bearer-profile-store.h"
+#include "bearer-profile-store-private.h"
 
 G_DEFINE_QUARK (bearer-profile-store-error-quark, bearer_profile_store_error)
 
@@ -344,6 +345,174 @@ set_aside (const char *path,
   return set_aside_error (damage, aside);
 }
 
+/* json-glib reads a lone surrogate escape (\ud800) into the three bytes
+ * that would encode that code point, ED A0..BF 80..BF, which are not UTF-8;
+ * written back raw they would make the whole file unreadable. Each becomes
+ * U+FFFD, and so does any other byte that is not UTF-8 (none can come from
+ * a file that parsed, but nothing that is not text is ever written).
+ * Returns %NULL when @text is valid as it is. */
+static char *
+writable_text (const char *text)
+{
+  GString *out;
+  const char *p = text;
+
+  if (g_utf8_validate (text, -1, NULL))
+    return NULL;
+
+  out = g_string_new (NULL);
+  while (*p != '\0')
+    {
+      const guchar *u = (const guchar *) p;
+      const char *end;
+
+      if (u[0] == 0xed && u[1] >= 0xa0 && u[1] <= 0xbf && u[2] >= 0x80 && u[2] <= 0xbf)
+        {
+          g_string_append (out, "\xef\xbf\xbd");
+          p += 3;
+          continue;
+        }
+
+      g_utf8_validate (p, -1, &end);
+      if (end == p)
+        {
+          g_string_append (out, "\xef\xbf\xbd");
+          p++;
+        }
+      else
+        {
+          g_string_append_len (out, p, end - p);
+          p = end;
+        }
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* Whether json-glib read into @node something it cannot write back as
+ * JSON: a number out of range, text that is not UTF-8. */
+static gboolean
+needs_mending (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          if (!g_utf8_validate (name, -1, NULL) || needs_mending (member))
+            return TRUE;
+        return FALSE;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (needs_mending (json_array_get_element (array, i)))
+            return TRUE;
+        return FALSE;
+      }
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE)
+        return !isfinite (json_node_get_double (node));
+      if (json_node_get_value_type (node) == G_TYPE_STRING)
+        return json_node_get_string (node) != NULL && !g_utf8_validate (json_node_get_string (node), -1, NULL);
+      return FALSE;
+
+    case JSON_NODE_NULL:
+    default:
+      return FALSE;
+    }
+}
+
+/* A copy of @node that json-glib writes as valid JSON: a number too large
+ * for a double (1e999 reads as infinity, which json-glib would write as
+ * "inf.0") becomes the largest finite one of the same sign, and text that
+ * is not UTF-8 is mended (writable_text()). Members keep their order. The
+ * depth is bounded: the file was parsed with BEARER_JSON_MAX_DEPTH. */
+static JsonNode *
+writable_copy (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *copy = json_object_new ();
+        JsonNode *result = json_node_new (JSON_NODE_OBJECT);
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init_ordered (&iter, json_node_get_object (node));
+        while (json_object_iter_next_ordered (&iter, &name, &member))
+          {
+            g_autofree char *mended = writable_text (name);
+
+            json_object_set_member (copy, mended != NULL ? mended : name, writable_copy (member));
+          }
+        json_node_take_object (result, copy);
+        return result;
+      }
+
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        JsonArray *copy = json_array_sized_new (json_array_get_length (array));
+        JsonNode *result = json_node_new (JSON_NODE_ARRAY);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          json_array_add_element (copy, writable_copy (json_array_get_element (array, i)));
+        json_node_take_array (result, copy);
+        return result;
+      }
+
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
+        {
+          double value = json_node_get_double (node);
+
+          return json_node_init_double (json_node_alloc (),
+                                        isnan (value) ? 0.0 : value > 0 ? G_MAXDOUBLE : -G_MAXDOUBLE);
+        }
+      if (json_node_get_value_type (node) == G_TYPE_STRING && json_node_get_string (node) != NULL)
+        {
+          g_autofree char *mended = writable_text (json_node_get_string (node));
+
+          if (mended != NULL)
+            return json_node_init_string (json_node_alloc (), mended);
+        }
+      return json_node_copy (node);
+
+    case JSON_NODE_NULL:
+    default:
+      return json_node_new (JSON_NODE_NULL);
+    }
+}
+
+/**
+ * bearer_profile_store_mend_json: (skip)
+ * @root: a document as json-glib read it
+ *
+ * What a load makes of a profiles file before reading any profile, for
+ * tests and fuzzing: numbers out of range clamped, lone surrogates made
+ * U+FFFD (writable_copy()).
+ *
+ * Returns: (transfer full): the mended copy
+ */
+JsonNode *
+bearer_profile_store_mend_json (JsonNode *root)
+{
+  g_return_val_if_fail (root != NULL, NULL);
+  return writable_copy (root);
+}
+
 static JsonObject *
 empty_document (void)
 {
@@ -401,6 +570,19 @@ read_document (const char  *path,
     {
       *damage = DAMAGE_NO_PROFILES;
       return NULL;
+    }
+
+  /* Valid JSON that json-glib reads into what it cannot write back (1e999
+   * as infinity, "\ud800" as bytes that are not UTF-8) is mended now, as
+   * it is read: every profile is then read from what will be written, so
+   * which entries are profiles never changes with a save, and nothing that
+   * is not text reaches the window or a request. */
+  if (needs_mending (root))
+    {
+      JsonNode *mended = writable_copy (root);
+
+      json_node_unref (root);
+      root = mended;
     }
 
   document = json_node_get_object (root);
@@ -519,114 +701,6 @@ load_damaged (const char  *path,
     }
 
   return read_or_set_aside (path, corrupt, error);
-}
-
-/* json-glib reads a lone surrogate escape (\ud800) into the three bytes
- * that would encode that code point, ED A0..BF 80..BF, which are not UTF-8;
- * written back raw they would make the whole file unreadable. Each becomes
- * U+FFFD, and so does any other byte that is not UTF-8 (none can come from
- * a file that parsed, but nothing that is not text is ever written).
- * Returns %NULL when @text is valid as it is. */
-static char *
-writable_text (const char *text)
-{
-  GString *out;
-  const char *p = text;
-
-  if (g_utf8_validate (text, -1, NULL))
-    return NULL;
-
-  out = g_string_new (NULL);
-  while (*p != '\0')
-    {
-      const guchar *u = (const guchar *) p;
-      const char *end;
-
-      if (u[0] == 0xed && u[1] >= 0xa0 && u[1] <= 0xbf && u[2] >= 0x80 && u[2] <= 0xbf)
-        {
-          g_string_append (out, "\xef\xbf\xbd");
-          p += 3;
-          continue;
-        }
-
-      g_utf8_validate (p, -1, &end);
-      if (end == p)
-        {
-          g_string_append (out, "\xef\xbf\xbd");
-          p++;
-        }
-      else
-        {
-          g_string_append_len (out, p, end - p);
-          p = end;
-        }
-    }
-
-  return g_string_free (out, FALSE);
-}
-
-/* A copy of @node that json-glib writes as valid JSON: a number too large
- * for a double (1e999 reads as infinity, which json-glib would write as
- * "inf.0") becomes the largest finite one of the same sign, and text that
- * is not UTF-8 is mended (writable_text()). Members keep their order. The
- * depth is bounded: the file was parsed with BEARER_JSON_MAX_DEPTH. */
-static JsonNode *
-writable_copy (JsonNode *node)
-{
-  switch (JSON_NODE_TYPE (node))
-    {
-    case JSON_NODE_OBJECT:
-      {
-        JsonObject *copy = json_object_new ();
-        JsonNode *result = json_node_new (JSON_NODE_OBJECT);
-        JsonObjectIter iter;
-        const char *name;
-        JsonNode *member;
-
-        json_object_iter_init_ordered (&iter, json_node_get_object (node));
-        while (json_object_iter_next_ordered (&iter, &name, &member))
-          {
-            g_autofree char *mended = writable_text (name);
-
-            json_object_set_member (copy, mended != NULL ? mended : name, writable_copy (member));
-          }
-        json_node_take_object (result, copy);
-        return result;
-      }
-
-    case JSON_NODE_ARRAY:
-      {
-        JsonArray *array = json_node_get_array (node);
-        JsonArray *copy = json_array_sized_new (json_array_get_length (array));
-        JsonNode *result = json_node_new (JSON_NODE_ARRAY);
-
-        for (guint i = 0; i < json_array_get_length (array); i++)
-          json_array_add_element (copy, writable_copy (json_array_get_element (array, i)));
-        json_node_take_array (result, copy);
-        return result;
-      }
-
-    case JSON_NODE_VALUE:
-      if (json_node_get_value_type (node) == G_TYPE_DOUBLE && !isfinite (json_node_get_double (node)))
-        {
-          double value = json_node_get_double (node);
-
-          return json_node_init_double (json_node_alloc (),
-                                        isnan (value) ? 0.0 : value > 0 ? G_MAXDOUBLE : -G_MAXDOUBLE);
-        }
-      if (json_node_get_value_type (node) == G_TYPE_STRING && json_node_get_string (node) != NULL)
-        {
-          g_autofree char *mended = writable_text (json_node_get_string (node));
-
-          if (mended != NULL)
-            return json_node_init_string (json_node_alloc (), mended);
-        }
-      return json_node_copy (node);
-
-    case JSON_NODE_NULL:
-    default:
-      return json_node_new (JSON_NODE_NULL);
-    }
 }
 
 /* json-glib 1.6 writes a double with "%.17g" and adds ".0" when there is
