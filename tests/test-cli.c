@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -68,6 +69,7 @@ typedef struct {
   GPid last_pid;
   guint timeout;        /* seconds one bearer-cli may take; 0 for 60 */
   gboolean deny_memfd;  /* memfd_create() fails with ENOSYS, as on old kernels */
+  gboolean unprivileged;        /* run as nobody when the tests run as root */
 } Cli;
 
 static Cli *
@@ -125,6 +127,8 @@ deny_memfd_child_setup (gpointer user_data)
     _exit (125);
 }
 
+static void drop_privileges_cb (gpointer user_data);
+
 typedef struct {
   gboolean done;
   char *out;
@@ -180,6 +184,9 @@ cli_runv (Cli         *cli,
                                   g_ptr_array_index (cli->env, i + 1), TRUE);
   if (cli->deny_memfd)
     g_subprocess_launcher_set_child_setup (launcher, deny_memfd_child_setup, NULL, NULL);
+
+  if (cli->unprivileged)
+    g_subprocess_launcher_set_child_setup (launcher, drop_privileges_cb, NULL, NULL);
 
   proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
@@ -1845,6 +1852,257 @@ test_list_remove (void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Profile names                                                          */
+
+/* `add` checks the NAME argument as GOption checks the options: a usage
+ * error, and nothing written. */
+static void
+test_add_bad_names (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  const char *bad[] = { "", " ", "\t", "\xc2\xa0", "\xff\xfe", "caf\xc3", "a\nb", "a\tb",
+                        "\x1b[31mred\x1b[0m", "bell\x07", "a\xc2\x85" "b" };
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *err = NULL;
+
+      cli_expect (cli, 2, NULL, NULL, &err, "add", bad[i], "--token-url", "https://x.example/token",
+                  "--client-id", "c", NULL);
+      g_assert_true (g_utf8_validate (err, -1, NULL));
+      g_assert_nonnull (strstr (err, "name"));
+      g_assert_true (stderr_lines_ok (err, "add (bad name)"));
+      g_assert_false (g_file_test (cli->profiles, G_FILE_TEST_EXISTS));
+    }
+
+  /* White space around other text is part of the name. */
+  cli_expect (cli, 0, NULL, NULL, NULL, "add", " padded ", "--token-url", "https://x.example/token",
+              "--client-id", "c", NULL);
+  g_assert_nonnull (profile_on_disk (cli, " padded "));
+}
+
+#define HOSTILE_NAMES_FILE \
+  "{\"version\": 1, \"profiles\": [\n" \
+  " {\"id\": \"n1\", \"token_url\": \"https://x.example/token\"},\n" \
+  " {\"id\": \"n2\", \"name\": null},\n" \
+  " {\"id\": \"n3\", \"name\": \"\"},\n" \
+  " {\"id\": \"n4\", \"name\": 5},\n" \
+  " {\"id\": \"n5\", \"name\": \"evil\\u001b]0;owned\\u0007\\nsecond line\"},\n" \
+  " {\"id\": \"n6\", \"name\": \"right\\u202eto left\"},\n" \
+  " {\"id\": \"n7\", \"name\": \"line\\u2028separator\"},\n" \
+  " {\"id\": \"n8\", \"name\": \"back\\\\slash\"},\n" \
+  " {\"id\": \"n9\", \"name\": \"plain é\"}\n" \
+  "]}\n"
+
+/* `list` on a file edited by hand: a profile with no name (what `add ''`
+ * used to write) no longer crashes it; it is not shown, and neither is a
+ * name with control characters, but a note on standard error says they
+ * are kept. Names are printed with anything that could move the cursor,
+ * start a new line or reorder text escaped, terminal or not. */
+static void
+test_list_hostile_names (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  dir = g_path_get_dirname (cli->profiles);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (cli->profiles, HOSTILE_NAMES_FILE, -1, &error);
+  g_assert_no_error (error);
+  cli_setenv (cli, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+
+  /* Exit 5: the keyring is out of reach on purpose; the rows are printed. */
+  cli_expect (cli, 5, NULL, &out, &err, "list", NULL);
+  g_test_message ("stdout:\n%s\nstderr:\n%s", out, err);
+  g_assert_true (g_utf8_validate (out, -1, NULL));
+  lines = g_strsplit (out, "\n", -1);
+  /* The heading, four rows, and what follows the last line break. */
+  g_assert_cmpuint (g_strv_length (lines), ==, 6);
+  g_assert_true (g_str_has_prefix (lines[1], "right\\u202eto left "));
+  g_assert_true (g_str_has_prefix (lines[2], "line\\u2028separator "));
+  g_assert_true (g_str_has_prefix (lines[3], "back\\\\slash "));
+  g_assert_true (g_str_has_prefix (lines[4], "plain é "));
+  for (const char *p = out; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_assert_true (c == '\n' || (g_unichar_isprint (c) && c != 0x2028 && c != 0x2029));
+    }
+
+  g_assert_nonnull (strstr (err, "5 profiles"));
+  g_assert_nonnull (strstr (err, cli->profiles));
+  g_assert_true (stderr_lines_ok (err, "list (hostile names)"));
+
+  /* The others are still found by their names. */
+  cli_expect (cli, 5, NULL, NULL, NULL, "token", "right\xe2\x80\xaeto left", NULL);
+  cli_expect (cli, 1, NULL, NULL, NULL, "token", "", NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* A configuration folder bearer-cli cannot write                         */
+
+/* Runs in the child between fork and exec: async-signal-safe calls only.
+ * Root ignores permission bits, so a root test run (CI) becomes nobody
+ * for the command; anyone else is already held back by them. */
+static void
+drop_privileges_cb (gpointer user_data)
+{
+  if (geteuid () == 0 &&
+      (setgroups (0, NULL) != 0 || setgid (65534) != 0 || setuid (65534) != 0))
+    _exit (127);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+static GPtrArray *
+dir_names (const char *dir)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  g_assert_nonnull (handle);
+  while ((name = g_dir_read_name (handle)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  return names;
+}
+
+static char *
+dir_listing (const char *dir)
+{
+  g_autoptr(GPtrArray) names = dir_names (dir);
+
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+/* Reading profiles needs no write access (a shared lock on a lock file
+ * that exists, none at all when it does not); a damaged file that cannot
+ * be set aside is reported and left alone. */
+static void
+test_read_only_config (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  g_autofree char *root = NULL;
+  g_autofree char *bearer_dir = NULL;
+  g_autofree char *lock = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *listing = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *now = NULL;
+
+  if (!require_cli ())
+    return;
+
+  /* A tree the unprivileged command can reach: tmp_root, and the
+   * session's TMPDIR above it, are private. */
+  root = g_strdup ("/tmp/bearer-test-cli-ro-XXXXXX");
+  g_assert_nonnull (g_mkdtemp_full (root, 0755));
+  cli = cli_new ();
+  g_free (cli->config);
+  g_free (cli->runtime);
+  g_free (cli->profiles);
+  /* The runtime folder (refresh locks) stays the user's own. */
+  cli->runtime = g_build_filename (root, "runtime", NULL);
+  g_assert_cmpint (g_mkdir (cli->runtime, 0700), ==, 0);
+  if (geteuid () == 0)
+    g_assert_cmpint (chown (cli->runtime, 65534, 65534), ==, 0);
+  cli->config = g_build_filename (root, "config", NULL);
+  cli->profiles = g_build_filename (cli->config, "bearer", "profiles.json", NULL);
+  bearer_dir = g_path_get_dirname (cli->profiles);
+  lock = g_strconcat (cli->profiles, ".lock", NULL);
+  g_assert_cmpint (g_mkdir (cli->config, 0755), ==, 0);
+
+  cli_expect (cli, 0, NULL, NULL, NULL, "add", "prod", "--token-url", "https://x.example/token",
+              "--client-id", "c", NULL);
+  g_assert_true (g_file_test (lock, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (cli->profiles, &before, NULL, NULL));
+  g_assert_cmpint (g_chmod (cli->profiles, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (lock, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (bearer_dir, 0555), ==, 0);
+  listing = dir_listing (bearer_dir);
+
+  cli->unprivileged = TRUE;
+  cli_setenv (cli, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+
+  /* The lock file is there: read under a shared lock. The keyring is out
+   * of reach on purpose: exit 5 means the profiles were read. */
+  cli_expect (cli, 5, NULL, &out, &err, "list", NULL);
+  g_assert_nonnull (strstr (out, "prod"));
+  g_assert_null (strstr (err, "profiles"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 5, NULL, NULL, &err, "token", "prod", NULL);
+  g_assert_nonnull (strstr (err, "No keyring is available"));
+  g_clear_pointer (&err, g_free);
+
+  /* No lock file, and none can be made: read without one. */
+  g_assert_cmpint (g_chmod (bearer_dir, 0755), ==, 0);
+  g_assert_cmpint (g_unlink (lock), ==, 0);
+  g_assert_cmpint (g_chmod (bearer_dir, 0555), ==, 0);
+  cli_expect (cli, 5, NULL, &out, NULL, "list", NULL);
+  g_assert_nonnull (strstr (out, "prod"));
+  g_clear_pointer (&out, g_free);
+  g_assert_false (g_file_test (lock, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (cli->profiles, &now, NULL, NULL));
+  g_assert_cmpstr (now, ==, before);
+  g_clear_pointer (&now, g_free);
+
+  /* A damaged file that cannot be set aside: said so, and left alone. */
+  g_assert_cmpint (g_chmod (bearer_dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (cli->profiles, "damaged", -1, NULL));
+  g_assert_cmpint (g_chmod (cli->profiles, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (bearer_dir, 0555), ==, 0);
+  for (guint with_lock = 0; with_lock < 2; with_lock++)
+    {
+      g_autofree char *names = NULL;
+
+      if (with_lock)
+        {
+          g_assert_cmpint (g_chmod (bearer_dir, 0755), ==, 0);
+          g_assert_true (g_file_set_contents (lock, "", 0, NULL));
+          g_assert_cmpint (g_chmod (lock, 0644), ==, 0);
+          g_assert_cmpint (g_chmod (bearer_dir, 0555), ==, 0);
+        }
+      names = dir_listing (bearer_dir);
+      cli_expect (cli, 1, NULL, NULL, &err, "list", NULL);
+      g_test_message ("stderr: %s", err);
+      g_assert_nonnull (strstr (err, "could not be set aside"));
+      g_assert_nonnull (strstr (err, cli->profiles));
+      g_assert_true (stderr_lines_ok (err, "list (damaged, read-only)"));
+      g_clear_pointer (&err, g_free);
+      g_assert_true (g_file_get_contents (cli->profiles, &now, NULL, NULL));
+      g_assert_cmpstr (now, ==, "damaged");
+      g_clear_pointer (&now, g_free);
+      g_clear_pointer (&listing, g_free);
+      listing = dir_listing (bearer_dir);
+      g_assert_cmpstr (listing, ==, names);
+    }
+
+  g_assert_cmpint (g_chmod (bearer_dir, 0755), ==, 0);
+  bearer_test_remove_tree (root);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Standard error                                                         */
 
 /* Every message on standard error is one line starting "bearer-cli: ". */
@@ -1938,6 +2196,9 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/curl/huge-token", test_curl_huge_token);
   g_test_add_func ("/bearer/cli/curl/large-token-no-memfd", test_curl_large_token_no_memfd);
   g_test_add_func ("/bearer/cli/list-remove", test_list_remove);
+  g_test_add_func ("/bearer/cli/add/bad-names", test_add_bad_names);
+  g_test_add_func ("/bearer/cli/list/hostile-names", test_list_hostile_names);
+  g_test_add_func ("/bearer/cli/read-only-config", test_read_only_config);
   g_test_add_func ("/bearer/cli/stderr-lines", test_stderr_lines);
 
   status = g_test_run ();

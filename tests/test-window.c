@@ -240,7 +240,7 @@ fixture_set_up (Fixture       *f,
   bearer_profile_set_token_url (profile, "https://acme.processmaker.net/oauth/token");
   bearer_profile_set_client_id (profile, "3");
   bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_POST);
-  bearer_profile_store_save_profile (f->store, profile, &error);
+  bearer_profile_store_add_profile (f->store, profile, &error);
   g_assert_no_error (error);
   f->profile = g_object_ref (bearer_profile_store_find (f->store, "prod"));
 }
@@ -1165,7 +1165,7 @@ test_window (Fixture       *f,
 
   /* A connection appears: its row, its page. */
   bearer_profile_set_token_url (profile, "https://acme.processmaker.net/oauth/token");
-  bearer_profile_store_save_profile (store, profile, &error);
+  bearer_profile_store_add_profile (store, profile, &error);
   g_assert_no_error (error);
   wait_until (has_visible_page, window, "the page");
   row = gtk_list_box_get_row_at_index (child (window, BEARER_TYPE_WINDOW, "list_box"), 0);
@@ -1360,7 +1360,7 @@ test_background_refresh (Fixture       *f,
   bearer_profile_set_client_auth (other, BEARER_CLIENT_AUTH_POST);
   /* Valid for 66 s with a 55 s margin: due in 11 s. */
   bearer_profile_set_refresh_margin (other, 55);
-  bearer_profile_store_save_profile (f->store, other, &error);
+  bearer_profile_store_add_profile (f->store, other, &error);
   g_assert_no_error (error);
   stored = bearer_profile_store_find (f->store, "background");
   bearer_secrets_set_client_secret (secrets, "s3cret");

@@ -365,6 +365,56 @@ describe_state (BearerSecrets *secrets,
   }
 }
 
+/* A profile name as bearer-cli prints it, terminal or not: whatever is not
+ * printable (an escape sequence, a bidirectional override…) or could start
+ * a new line (U+2028, U+2029), and the backslash itself, written as a C
+ * escape, so one profile is one line of `list` and what is shown is what is
+ * stored. Core refuses control characters in names; this holds anyway. */
+static char *
+printable_name (const char *name)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = name != NULL ? name : "";
+
+  while (*p != '\0')
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+      GUnicodeType type;
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02x", (guchar) *p);
+          p++;
+          continue;
+        }
+
+      type = g_unichar_type (c);
+      if (c == '\\')
+        g_string_append (out, "\\\\");
+      else if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (c == '\r')
+        g_string_append (out, "\\r");
+      else if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\x%02x", c);
+      else if (!g_unichar_isprint (c) || type == G_UNICODE_LINE_SEPARATOR ||
+               type == G_UNICODE_PARAGRAPH_SEPARATOR)
+        {
+          if (c <= 0xffff)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_printf (out, "\\U%08x", c);
+        }
+      else
+        g_string_append_unichar (out, c);
+      p = g_utf8_next_char (p);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
 /* printf's "%-24s" counts bytes: a translated heading or a name with accents
  * would push the next column. Pads to @width characters instead. */
 static void
@@ -372,7 +422,11 @@ append_cell (GString    *line,
              const char *text,
              glong       width)
 {
-  glong length = g_utf8_validate (text, -1, NULL) ? g_utf8_strlen (text, -1) : (glong) strlen (text);
+  glong length;
+
+  if (text == NULL)
+    text = "";
+  length = g_utf8_validate (text, -1, NULL) ? g_utf8_strlen (text, -1) : (glong) strlen (text);
 
   g_string_append (line, text);
   for (glong i = length; i < width; i++)
@@ -402,7 +456,7 @@ command_list (int    argc,
   g_autoptr(BearerProfileStore) store = NULL;
   int exit_code = EXIT_OK;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  guint n;
+  guint n, unreadable;
 
   if (argc > 1)
     return usage_error (_("“list” takes no arguments"));
@@ -411,6 +465,22 @@ command_list (int    argc,
     return exit_code;
 
   n = g_list_model_get_n_items (G_LIST_MODEL (store));
+  unreadable = bearer_profile_store_get_n_unreadable (store);
+  if (unreadable > 0)
+    {
+      g_autofree char *note =
+        /* Translators: %u is a number of profiles (1 or more), %s the profiles
+         * file’s full name. */
+        g_strdup_printf (ngettext ("%u profile in “%s” cannot be read by this version of Bearer "
+                                   "(edited by hand, or written by a newer version); it is kept "
+                                   "as it is and not listed",
+                                   "%u profiles in “%s” cannot be read by this version of Bearer "
+                                   "(edited by hand, or written by a newer version); they are kept "
+                                   "as they are and not listed", unreadable),
+                         unreadable, bearer_profile_store_get_path (store));
+
+      print_error (note);
+    }
   if (n == 0)
     {
       g_print ("%s\n", _("No profiles yet. Add one with “bearer-cli add NAME --token-url URL --client-id ID”."));
@@ -432,6 +502,7 @@ command_list (int    argc,
       g_autoptr(BearerSecrets) secrets = NULL;
       g_autoptr(GError) error = NULL;
       g_autofree char *state = NULL;
+      g_autofree char *name = NULL;
 
       if (exit_code == EXIT_OK && bearer_profile_has_pending_tokens (profile))
         secrets = move_pending_tokens (profile, &error);
@@ -450,8 +521,8 @@ command_list (int    argc,
           state = g_strdup (_("unknown (keyring unavailable)"));
         }
 
-      print_row (bearer_profile_get_name (profile),
-                 bearer_grant_type_to_string (bearer_profile_get_grant_type (profile)), state);
+      name = printable_name (bearer_profile_get_name (profile));
+      print_row (name, bearer_grant_type_to_string (bearer_profile_get_grant_type (profile)), state);
     }
 
   return exit_code;
@@ -531,6 +602,11 @@ command_add (int    argc,
     return usage_error (error->message);
   if (argc != 2)
     return usage_error (_("“add” takes one profile name"));
+  /* GOption checks the options, not this: an empty or blank name, one that
+   * is not UTF-8 or holds control characters would be refused by core or
+   * break `list`. */
+  if (!bearer_profile_check_name (argv[1], &error))
+    return usage_error (error->message);
 
   if (preset != NULL)
     {
@@ -633,7 +709,7 @@ command_add (int    argc,
   bearer_profile_set_body_encoding (profile, json_body ? BEARER_BODY_JSON : BEARER_BODY_FORM);
   bearer_profile_set_allow_insecure_http (profile, allow_http);
 
-  if (!bearer_profile_store_save_profile (store, profile, &error))
+  if (!bearer_profile_store_add_profile (store, profile, &error))
     {
       print_error (error->message);
       return EXIT_FAILURE_OTHER;

@@ -19,6 +19,7 @@ typedef enum {
   BEARER_PROFILE_STORE_ERROR_IO,
   BEARER_PROFILE_STORE_ERROR_NOT_FOUND,
   BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME,
+  BEARER_PROFILE_STORE_ERROR_DUPLICATE_ID,  /* added twice: add once, then save */
 } BearerProfileStoreError;
 
 /* The format this version reads and writes. */
@@ -40,6 +41,20 @@ void                bearer_profile_store_load_async      (BearerProfileStore  *s
                                                           GAsyncReadyCallback  callback,
                                                           gpointer             user_data);
 gboolean            bearer_profile_store_load_finish     (BearerProfileStore  *self,
+                                                          GAsyncResult        *result,
+                                                          GError             **error);
+
+guint               bearer_profile_store_get_n_unreadable (BearerProfileStore *self);
+
+gboolean            bearer_profile_store_add_profile     (BearerProfileStore  *self,
+                                                          BearerProfile       *profile,
+                                                          GError             **error);
+void                bearer_profile_store_add_profile_async (BearerProfileStore *self,
+                                                          BearerProfile       *profile,
+                                                          GCancellable        *cancellable,
+                                                          GAsyncReadyCallback  callback,
+                                                          gpointer             user_data);
+gboolean            bearer_profile_store_add_profile_finish (BearerProfileStore *self,
                                                           GAsyncResult        *result,
                                                           GError             **error);
 

@@ -299,6 +299,114 @@ bearer_profile_new (const char *name)
 
 /* ------------------------------------------------------------------------- */
 
+/**
+ * bearer_profile_check_name:
+ * @name: (nullable): a profile name
+ *
+ * A name is UTF-8 text with something other than white space in it, and
+ * no control character (a line break, a tab, an escape…): it is shown in
+ * lists and typed on command lines. The same rule holds for a name read
+ * from profiles.json (a profile whose name breaks it is one this version
+ * cannot read) and for one about to be saved.
+ *
+ * Returns: whether @name is valid; if not, @error says why
+ *   (%BEARER_PROFILE_STORE_ERROR_INVALID)
+ */
+gboolean
+bearer_profile_check_name (const char  *name,
+                           GError     **error)
+{
+  gboolean blank = TRUE;
+
+  if (name == NULL)
+    goto no_name;
+
+  if (!g_utf8_validate (name, -1, NULL))
+    {
+      g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
+                           _("A profile name must be text (valid UTF-8)"));
+      return FALSE;
+    }
+
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_type (c) == G_UNICODE_CONTROL)
+        {
+          g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
+                               _("A profile name cannot hold control characters (such as a line "
+                                 "break, a tab or an escape)"));
+          return FALSE;
+        }
+      if (!g_unichar_isspace (c))
+        blank = FALSE;
+    }
+
+  if (!blank)
+    return TRUE;
+
+no_name:
+  g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
+                       _("A profile needs a name that is not empty"));
+  return FALSE;
+}
+
+/* Reading profiles.json: every member is checked for its type before it is
+ * read (json-glib's getters are critical on the wrong node type), and a
+ * known member that is not what this version expects makes the profile one
+ * it cannot read. null is the same as absent for what may be unset. */
+
+static JsonNode *
+get_member (JsonObject *object,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && !JSON_NODE_HOLDS_NULL (node) ? node : NULL;
+}
+
+static gboolean
+node_holds (JsonNode *node,
+            GType     type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static void
+set_invalid_member (GError     **error,
+                    const char  *member)
+{
+  g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
+               /* Translators: %s is the name of a member of a profile in
+                * profiles.json (token_url, auto_refresh…), not translated. */
+               _("A profile’s %s is not valid"), member);
+}
+
+/* A text member: absent or null is %NULL; anything but UTF-8 text is an
+ * error (a lone surrogate escape such as \ud800 reads as bytes that are not
+ * UTF-8). */
+static gboolean
+read_text (JsonObject  *object,
+           const char  *member,
+           const char **value,
+           GError     **error)
+{
+  JsonNode *node = get_member (object, member);
+
+  *value = NULL;
+  if (node == NULL)
+    return TRUE;
+  if (!node_holds (node, G_TYPE_STRING) || json_node_get_string (node) == NULL ||
+      !g_utf8_validate (json_node_get_string (node), -1, NULL))
+    {
+      set_invalid_member (error, member);
+      return FALSE;
+    }
+  *value = json_node_get_string (node);
+  return TRUE;
+}
+
 static gboolean
 read_enum (JsonObject  *object,
            guint        prop_id,
@@ -308,20 +416,9 @@ read_enum (JsonObject  *object,
 {
   const char *text;
 
-  if (!json_object_has_member (object, json_names[prop_id]))
-    return TRUE;
-
-  text = json_object_get_string_member_with_default (object, json_names[prop_id], NULL);
-  if (text == NULL)
-    {
-      g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
-                   /* Translators: %s is the name of a member of a profile in
-                    * profiles.json (grant_type, client_auth, body_encoding), not
-                    * translated; its value is not a string. */
-                   _("“(not text)” is not a valid %s"), json_names[prop_id]);
-      return FALSE;
-    }
-  if (!bearer_enum_from_nick (type, text, value))
+  if (!read_text (object, json_names[prop_id], &text, error))
+    return FALSE;
+  if (text != NULL && !bearer_enum_from_nick (type, text, value))
     {
       g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
                    /* Translators: the first %s is the value found in profiles.json
@@ -336,18 +433,78 @@ read_enum (JsonObject  *object,
 }
 
 static gboolean
-member_is (JsonObject *object,
-           const char *name,
-           GType       type)
+read_boolean (JsonObject  *object,
+              guint        prop_id,
+              gboolean    *value,
+              GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, name);
+  JsonNode *node = get_member (object, json_names[prop_id]);
 
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+  if (node == NULL)
+    return TRUE;
+  if (!node_holds (node, G_TYPE_BOOLEAN))
+    {
+      set_invalid_member (error, json_names[prop_id]);
+      return FALSE;
+    }
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
+read_parameters (BearerProfile  *self,
+                 JsonObject     *object,
+                 GError        **error)
+{
+  JsonNode *node = get_member (object, "parameters");
+  JsonArray *array;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      set_invalid_member (error, "parameters");
+      return FALSE;
+    }
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+      JsonObject *param;
+      const char *in = NULL, *name = NULL, *value = NULL;
+      int location = BEARER_PARAM_BODY;
+
+      /* A parameter this version cannot read makes the whole profile
+       * unreadable, so it stays in the file untouched instead of being
+       * dropped on the next save. */
+      if (!JSON_NODE_HOLDS_OBJECT (item) ||
+          !read_text ((param = json_node_get_object (item)), "name", &name, NULL) || name == NULL ||
+          !read_text (param, "in", &in, NULL) ||
+          (in != NULL && !bearer_enum_from_nick (BEARER_TYPE_PARAM_LOCATION, in, &location)) ||
+          !read_text (param, "value", &value, NULL))
+        {
+          g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
+                       /* Translators: %u is the parameter’s position in the list,
+                        * counted from 1; %s is the profile’s name. */
+                       _("Extra parameter %u of “%s” is not valid"), i + 1,
+                       bearer_profile_get_name (self));
+          return FALSE;
+        }
+      bearer_profile_add_parameter (self, location, name, value != NULL ? value : "");
+    }
+
+  return TRUE;
 }
 
 /**
  * bearer_profile_new_from_json:
  * @object: one profile as stored in profiles.json
+ *
+ * A profile needs an id and a valid name (bearer_profile_check_name()), and
+ * every member this version knows must hold what it expects: text, a
+ * boolean, a whole number, a known grant type… Anything else is a profile
+ * this version cannot read.
  *
  * Returns: (transfer full) (nullable): the profile, or %NULL with
  *   %BEARER_PROFILE_STORE_ERROR_INVALID
@@ -357,75 +514,59 @@ bearer_profile_new_from_json (JsonObject  *object,
                               GError     **error)
 {
   g_autoptr(BearerProfile) self = NULL;
-  const char *id;
+  const char *id = NULL;
+  const char *name = NULL;
   int grant = BEARER_GRANT_REFRESH_TOKEN;
   int auth = BEARER_CLIENT_AUTH_BASIC;
   int encoding = BEARER_BODY_FORM;
-  JsonNode *params;
+  JsonNode *margin;
 
   g_return_val_if_fail (object != NULL, NULL);
 
-  id = json_object_get_string_member_with_default (object, "id", NULL);
-  if (id == NULL || *id == '\0')
+  if (!read_text (object, "id", &id, NULL) || id == NULL || *id == '\0')
     {
       g_set_error_literal (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
                            _("A profile has no id"));
       return NULL;
     }
 
+  if (!read_text (object, "name", &name, error) || !bearer_profile_check_name (name, error))
+    return NULL;
+
   self = g_object_new (BEARER_TYPE_PROFILE, "id", id, NULL);
 
   for (guint i = PROP_NAME; i <= LAST_STRING_PROP; i++)
-    if (member_is (object, json_names[i], G_TYPE_STRING))
-      self->strings[i] = g_strdup (json_object_get_string_member (object, json_names[i]));
+    {
+      const char *text;
+
+      if (!read_text (object, json_names[i], &text, error))
+        return NULL;
+      self->strings[i] = g_strdup (text);
+    }
 
   if (!read_enum (object, PROP_GRANT_TYPE, BEARER_TYPE_GRANT_TYPE, &grant, error) ||
       !read_enum (object, PROP_CLIENT_AUTH, BEARER_TYPE_CLIENT_AUTH, &auth, error) ||
-      !read_enum (object, PROP_BODY_ENCODING, BEARER_TYPE_BODY_ENCODING, &encoding, error))
+      !read_enum (object, PROP_BODY_ENCODING, BEARER_TYPE_BODY_ENCODING, &encoding, error) ||
+      !read_boolean (object, PROP_ALLOW_INSECURE_HTTP, &self->allow_insecure_http, error) ||
+      !read_boolean (object, PROP_AUTO_REFRESH, &self->auto_refresh, error))
     return NULL;
   self->grant_type = grant;
   self->client_auth = auth;
   self->body_encoding = encoding;
 
-  if (member_is (object, "allow_insecure_http", G_TYPE_BOOLEAN))
-    self->allow_insecure_http = json_object_get_boolean_member (object, "allow_insecure_http");
-  if (member_is (object, "auto_refresh", G_TYPE_BOOLEAN))
-    self->auto_refresh = json_object_get_boolean_member (object, "auto_refresh");
-  if (member_is (object, "refresh_margin", G_TYPE_INT64))
-    self->refresh_margin = CLAMP (json_object_get_int_member (object, "refresh_margin"), 0, 24 * 3600);
-
-  params = json_object_get_member (object, "parameters");
-  if (params != NULL && JSON_NODE_HOLDS_ARRAY (params))
+  margin = get_member (object, json_names[PROP_REFRESH_MARGIN]);
+  if (margin != NULL)
     {
-      JsonArray *array = json_node_get_array (params);
-
-      for (guint i = 0; i < json_array_get_length (array); i++)
+      if (!node_holds (margin, G_TYPE_INT64))
         {
-          JsonNode *item = json_array_get_element (array, i);
-          JsonObject *param;
-          int location = BEARER_PARAM_BODY;
-
-          /* A parameter this version cannot read makes the whole profile
-           * unreadable, so it stays in the file untouched instead of being
-           * dropped on the next save. */
-          if (!JSON_NODE_HOLDS_OBJECT (item) ||
-              !member_is ((param = json_node_get_object (item)), "name", G_TYPE_STRING) ||
-              !bearer_enum_from_nick (BEARER_TYPE_PARAM_LOCATION,
-                                      json_object_get_string_member_with_default (param, "in", "body"),
-                                      &location))
-            {
-              g_set_error (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_INVALID,
-                           /* Translators: %u is the parameter’s position in the list,
-                            * counted from 1; %s is the profile’s name. */
-                           _("Extra parameter %u of “%s” is not valid"), i + 1,
-                           bearer_profile_get_name (self));
-              return NULL;
-            }
-          bearer_profile_add_parameter (self, location,
-                                        json_object_get_string_member (param, "name"),
-                                        json_object_get_string_member_with_default (param, "value", ""));
+          set_invalid_member (error, json_names[PROP_REFRESH_MARGIN]);
+          return NULL;
         }
+      self->refresh_margin = CLAMP (json_node_get_int (margin), 0, 24 * 3600);
     }
+
+  if (!read_parameters (self, object, error))
+    return NULL;
 
   self->unknown = json_object_ref (object);
   return g_steal_pointer (&self);
@@ -479,8 +620,9 @@ bearer_profile_to_json (BearerProfile *self)
       const char *name;
       JsonNode *node;
 
-      json_object_iter_init (&iter, self->unknown);
-      while (json_object_iter_next (&iter, &name, &node))
+      /* In the file's order. */
+      json_object_iter_init_ordered (&iter, self->unknown);
+      while (json_object_iter_next_ordered (&iter, &name, &node))
         {
           gboolean known = g_str_equal (name, "parameters");
 
@@ -505,17 +647,13 @@ BearerProfile *
 bearer_profile_duplicate (BearerProfile *self,
                           const char    *name)
 {
-  g_autoptr(JsonObject) object = NULL;
-  g_autofree char *id = g_uuid_string_random ();
   BearerProfile *copy;
 
   g_return_val_if_fail (BEARER_IS_PROFILE (self), NULL);
 
-  object = bearer_profile_to_json (self);
-  json_object_set_string_member (object, "id", id);
-  json_object_set_string_member (object, "name", name);
-  copy = bearer_profile_new_from_json (object, NULL);
-  g_assert (copy != NULL);
+  copy = g_object_new (BEARER_TYPE_PROFILE, NULL);
+  bearer_profile_update_from (copy, self);
+  bearer_profile_set_name (copy, name);
   return copy;
 }
 

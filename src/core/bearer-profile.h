@@ -20,6 +20,8 @@ G_DECLARE_FINAL_TYPE (BearerProfile, bearer_profile, BEARER, PROFILE, GObject)
 BearerProfile      *bearer_profile_new                   (const char          *name);
 BearerProfile      *bearer_profile_new_from_json         (JsonObject          *object,
                                                           GError             **error);
+gboolean            bearer_profile_check_name            (const char          *name,
+                                                          GError             **error);
 JsonObject         *bearer_profile_to_json               (BearerProfile       *self);
 BearerProfile      *bearer_profile_duplicate             (BearerProfile       *self,
                                                           const char          *name);

@@ -164,7 +164,7 @@ saved_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   self->saving = FALSE;
-  if (!bearer_profile_store_save_profile_finish (BEARER_PROFILE_STORE (source), result, &error))
+  if (!bearer_profile_store_add_profile_finish (BEARER_PROFILE_STORE (source), result, &error))
     {
       /* The dialog stays open with everything typed. */
       gtk_label_set_text (self->error_label, error->message);
@@ -198,8 +198,8 @@ add_clicked_cb (BearerNewConnectionDialog *self)
 
   self->saving = TRUE;
   gtk_widget_set_sensitive (self->add_button, FALSE);
-  bearer_profile_store_save_profile_async (self->store, profile, NULL, saved_cb,
-                                           g_object_ref (self));
+  bearer_profile_store_add_profile_async (self->store, profile, NULL, saved_cb,
+                                          g_object_ref (self));
 }
 
 static void

@@ -638,7 +638,7 @@ duplicate_saved_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   g_autofree char *message = NULL;
 
-  if (!bearer_profile_store_save_profile_finish (BEARER_PROFILE_STORE (source), result, &error))
+  if (!bearer_profile_store_add_profile_finish (BEARER_PROFILE_STORE (source), result, &error))
     {
       toast (d->self, error->message);
       duplicate_free (d);
@@ -692,7 +692,7 @@ duplicate_activated (GtkWidget  *widget,
   d->self = g_object_ref (self);
   d->source_id = g_strdup (id);
   d->copy = bearer_profile_duplicate (profile, name);
-  bearer_profile_store_save_profile_async (self->store, d->copy, NULL, duplicate_saved_cb, d);
+  bearer_profile_store_add_profile_async (self->store, d->copy, NULL, duplicate_saved_cb, d);
 }
 
 /* ---- rename -------------------------------------------------------------- */
