@@ -57,4 +57,6 @@ void               bearer_test_reply_json        (SoupServerMessage  *msg,
                                                   guint               status,
                                                   const char         *json);
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BearerTestSandbox, bearer_test_sandbox_free)
+
 G_END_DECLS

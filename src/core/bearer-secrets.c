@@ -966,3 +966,179 @@ bearer_secrets_delete_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bearer_secrets_delete_async, FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* ------------------------------------------------------------------------- */
+
+typedef struct {
+  GList *items;                 /* SecretRetrievable, still to read */
+  GHashTable *found;            /* profile id → BearerSecrets */
+} LookupAll;
+
+static void
+lookup_all_free (LookupAll *all)
+{
+  g_list_free_full (all->items, g_object_unref);
+  g_clear_pointer (&all->found, g_hash_table_unref);
+  g_free (all);
+}
+
+static void lookup_all_next (GTask *task);
+
+/* A damaged item maps to empty secrets marked "repaired": the caller says
+ * so for that profile only. */
+static void
+lookup_all_take (GTask      *task,
+                 const char *profile_id,
+                 const char *text)
+{
+  LookupAll *all = g_task_get_task_data (task);
+  BearerSecrets *secrets = bundle_parse (text, FALSE, NULL);
+
+  if (secrets == NULL)
+    {
+      secrets = bearer_secrets_new ();
+      secrets->repaired = TRUE;
+    }
+  g_hash_table_insert (all->found, g_strdup (profile_id), secrets);
+}
+
+static char *
+retrievable_profile_id (SecretRetrievable *retrievable)
+{
+  g_autoptr(GHashTable) attributes = secret_retrievable_get_attributes (retrievable);
+
+  return g_strdup (g_hash_table_lookup (attributes, "profile-id"));
+}
+
+static void
+lookup_all_retrieved_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  g_autofree char *id = retrievable_profile_id (SECRET_RETRIEVABLE (source));
+
+  value = secret_retrievable_retrieve_secret_finish (SECRET_RETRIEVABLE (source), result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, keyring_error (error));
+      g_object_unref (task);
+      return;
+    }
+  if (value != NULL && id != NULL)
+    lookup_all_take (task, id, secret_value_get_text (value));
+  lookup_all_next (task);
+}
+
+static void
+lookup_all_next (GTask *task)
+{
+  LookupAll *all = g_task_get_task_data (task);
+  g_autoptr(SecretRetrievable) retrievable = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  g_autofree char *id = NULL;
+
+  if (all->items == NULL)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&all->found), (GDestroyNotify) g_hash_table_unref);
+      g_object_unref (task);
+      return;
+    }
+
+  retrievable = all->items->data;
+  all->items = g_list_delete_link (all->items, all->items);
+  id = retrievable_profile_id (retrievable);
+  if (id == NULL || g_hash_table_contains (all->found, id))
+    {
+      lookup_all_next (task);
+      return;
+    }
+
+  /* libsecret's file backend (inside a Flatpak) reads on demand. */
+  if (!SECRET_IS_ITEM (retrievable))
+    {
+      secret_retrievable_retrieve_secret (retrievable, g_task_get_cancellable (task),
+                                          lookup_all_retrieved_cb, task);
+      return;
+    }
+
+  /* Still locked after the unlock prompt: the user said no. */
+  if (!secret_item_get_locked (SECRET_ITEM (retrievable)))
+    value = secret_item_get_secret (SECRET_ITEM (retrievable));
+  if (value == NULL)
+    {
+      g_task_return_new_error (task, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED, "%s",
+                               _("The keyring is locked: unlock it to use this profile’s secrets"));
+      g_object_unref (task);
+      return;
+    }
+  lookup_all_take (task, id, secret_value_get_text (value));
+  lookup_all_next (task);
+}
+
+static void
+lookup_all_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask *task = user_data;
+  LookupAll *all = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  all->items = secret_password_search_finish (result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, keyring_error (error));
+      g_object_unref (task);
+      return;
+    }
+  lookup_all_next (task);
+}
+
+/**
+ * bearer_secrets_lookup_all_async:
+ *
+ * Reads the items of every profile in one search (one D-Bus round trip
+ * for any number of profiles); a locked keyring is unlocked through the
+ * system's prompt.
+ */
+void
+bearer_secrets_lookup_all_async (GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  LookupAll *all;
+  GTask *task;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bearer_secrets_lookup_all_async);
+  all = g_new0 (LookupAll, 1);
+  all->found = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify) bearer_secrets_unref);
+  g_task_set_task_data (task, all, (GDestroyNotify) lookup_all_free);
+  /* Through libsecret's backend, as every other call: inside a Flatpak
+   * the desktop's Secret Service cannot be reached. */
+  secret_password_searchv (bearer_secrets_get_schema (), attributes,
+                           SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                           cancellable, lookup_all_cb, task);
+}
+
+/**
+ * bearer_secrets_lookup_all_finish:
+ *
+ * Returns: (transfer full) (element-type utf8 BearerSecrets): every profile
+ *   id with an item, to its secrets; a damaged item maps to empty secrets
+ *   marked with bearer_secrets_get_repaired(). %NULL with a
+ *   %BEARER_KEYRING_ERROR.
+ */
+GHashTable *
+bearer_secrets_lookup_all_finish (GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bearer_secrets_lookup_all_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -75,6 +75,11 @@ void                bearer_secrets_lookup_async      (const char          *profi
                                                       gpointer             user_data);
 BearerSecrets      *bearer_secrets_lookup_finish     (GAsyncResult        *result,
                                                       GError             **error);
+void                bearer_secrets_lookup_all_async  (GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+GHashTable         *bearer_secrets_lookup_all_finish (GAsyncResult        *result,
+                                                      GError             **error);
 void                bearer_secrets_store_async       (const char          *profile_id,
                                                       const char          *profile_name,
                                                       BearerSecrets       *secrets,
