@@ -1489,7 +1489,7 @@ test_remove_during_refresh (void)
     return;
 
   profile = raw_profile (raw);
-  g_assert_true (bearer_profile_store_save_profile (store_, profile, &error));
+  g_assert_true (bearer_profile_store_add_profile (store_, profile, &error));
   g_assert_no_error (error);
   secrets = expired_secrets ("def50200before-removal");
   store (profile, secrets);

@@ -44,6 +44,7 @@ struct _BearerConnectionList
   BearerNowFunc now_func;
   gpointer now_data;
   gboolean loaded;
+  gboolean read_secrets;
 
   GFileMonitor *file_monitor;
   GFileMonitor *locks_monitor;
@@ -140,6 +141,22 @@ bearer_connection_list_init (BearerConnectionList *self)
   self->connections = g_ptr_array_new_with_free_func (g_object_unref);
   self->by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->cancellable = g_cancellable_new ();
+  self->read_secrets = TRUE;
+}
+
+/**
+ * bearer_connection_list_set_read_secrets:
+ * @read_secrets: %FALSE to leave the keyring alone when loading
+ *
+ * A command that needs one profile's token reads its keyring item in its
+ * refresh transaction: reading every item first would only cost time.
+ */
+void
+bearer_connection_list_set_read_secrets (BearerConnectionList *self,
+                                         gboolean              read_secrets)
+{
+  g_return_if_fail (BEARER_IS_CONNECTION_LIST (self));
+  self->read_secrets = read_secrets;
 }
 
 /**
@@ -363,7 +380,7 @@ read_secrets (BearerConnectionList *self,
 {
   Secrets *s;
 
-  if (connections->len == 0)
+  if (connections->len == 0 || !self->read_secrets)
     {
       if (task != NULL)
         {

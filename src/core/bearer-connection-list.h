@@ -23,6 +23,8 @@ void                  bearer_connection_list_load_async    (BearerConnectionList
 gboolean              bearer_connection_list_load_finish   (BearerConnectionList  *self,
                                                             GAsyncResult          *result,
                                                             GError               **error);
+void                  bearer_connection_list_set_read_secrets (BearerConnectionList *self,
+                                                            gboolean               read_secrets);
 gboolean              bearer_connection_list_get_loaded    (BearerConnectionList  *self);
 void                  bearer_connection_list_watch         (BearerConnectionList  *self);
 void                  bearer_connection_list_reload        (BearerConnectionList  *self);

@@ -1153,6 +1153,7 @@ bearer_connection_close_finish (BearerConnection  *self,
 
 typedef struct {
   BearerRefreshFlags flags;
+  guint min_valid;
   GApplication *app;
 } RefreshData;
 
@@ -1259,9 +1260,33 @@ secrets_written_cb (GObject      *source,
       return;
     }
 
-  bearer_refresh_async (self->profile, data->flags,
-                        bearer_profile_get_refresh_margin (self->profile) + BEARER_CONNECTION_REFRESH_SLACK,
+  bearer_refresh_async (self->profile, data->flags, data->min_valid,
                         g_task_get_cancellable (task), refreshed_cb, task);
+}
+
+static void
+start_refresh (BearerConnection    *self,
+               BearerRefreshFlags   flags,
+               guint                min_valid,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  GTask *task;
+  RefreshData *data;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bearer_connection_refresh_async);
+  /* The answer to a request that reached the server is the result. */
+  g_task_set_check_cancellable (task, FALSE);
+  data = g_new0 (RefreshData, 1);
+  data->flags = flags;
+  data->min_valid = min_valid;
+  data->app = hold_application ();
+  g_task_set_task_data (task, data, (GDestroyNotify) refresh_data_free);
+
+  refresh_started (self);
+  bearer_connection_flush_async (self, secrets_written_cb, task);
 }
 
 /**
@@ -1271,8 +1296,8 @@ secrets_written_cb (GObject      *source,
  * Writes what was typed, then runs the refresh transaction, and takes its
  * result (the properties change). Without FORCE, a token valid for more
  * than the profile's refresh margin (and BEARER_CONNECTION_REFRESH_SLACK) is
- * used as it is. @cancellable stops it
- * only until its request has reached the server (see bearer-refresh.c).
+ * used as it is. @cancellable stops it only until its request has reached
+ * the server (see bearer-refresh.c).
  */
 void
 bearer_connection_refresh_async (BearerConnection    *self,
@@ -1281,22 +1306,31 @@ bearer_connection_refresh_async (BearerConnection    *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  GTask *task;
-  RefreshData *data;
-
   g_return_if_fail (BEARER_IS_CONNECTION (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, bearer_connection_refresh_async);
-  /* The answer to a request that reached the server is the result. */
-  g_task_set_check_cancellable (task, FALSE);
-  data = g_new0 (RefreshData, 1);
-  data->flags = flags;
-  data->app = hold_application ();
-  g_task_set_task_data (task, data, (GDestroyNotify) refresh_data_free);
+  start_refresh (self, flags,
+                 bearer_profile_get_refresh_margin (self->profile) + BEARER_CONNECTION_REFRESH_SLACK,
+                 cancellable, callback, user_data);
+}
 
-  refresh_started (self);
-  bearer_connection_flush_async (self, secrets_written_cb, task);
+/**
+ * bearer_connection_get_token_async:
+ * @min_valid: the stored token is used if it is valid for at least this
+ *   many seconds; otherwise it is refreshed
+ *
+ * A token for a caller that needs one now (bearer-cli token, the agent).
+ * Finish with bearer_connection_refresh_finish().
+ */
+void
+bearer_connection_get_token_async (BearerConnection    *self,
+                                   guint                min_valid,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (BEARER_IS_CONNECTION (self));
+
+  start_refresh (self, BEARER_REFRESH_NONE, min_valid, cancellable, callback, user_data);
 }
 
 /**

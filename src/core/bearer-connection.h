@@ -93,6 +93,11 @@ void                 bearer_connection_refresh_async          (BearerConnection 
                                                                GCancellable         *cancellable,
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
+void                 bearer_connection_get_token_async        (BearerConnection     *self,
+                                                               guint                 min_valid,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
 BearerRefreshResult *bearer_connection_refresh_finish         (BearerConnection     *self,
                                                                GAsyncResult         *result,
                                                                GError              **error);

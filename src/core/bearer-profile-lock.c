@@ -187,6 +187,27 @@ poll_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Opens (creating it if need be) a lock file; flock() needs no write
+ * access, so an existing one in a folder that cannot be written will do. */
+static int
+open_lock_file (const char *path,
+                int        *saved_errno)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0700) == 0 &&
+      (fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+    return fd;
+  *saved_errno = errno;
+
+  if ((fd = g_open (path, O_RDONLY | O_CLOEXEC, 0)) >= 0)
+    return fd;
+  if (errno != ENOENT)
+    *saved_errno = errno;
+  return -1;
+}
+
 /**
  * bearer_profile_lock_take:
  * @task: (transfer full): the transaction; its task data starts with a
@@ -205,15 +226,29 @@ bearer_profile_lock_take (GTask          *task,
 {
   BearerProfileLock *lock = bearer_profile_lock_of (task);
   g_autofree char *path = bearer_profile_lock_path (bearer_profile_get_id (profile));
-  g_autofree char *dir = g_path_get_dirname (path);
+  int saved = 0;
 
   lock->locked = locked;
   lock->profile_name = g_strdup (bearer_profile_get_name (profile));
 
-  if (g_mkdir_with_parents (dir, 0700) != 0 ||
-      (lock->fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+  lock->fd = open_lock_file (path, &saved);
+  if (lock->fd < 0 && (saved == EACCES || saved == EROFS || saved == EPERM))
     {
-      int saved = errno;
+      /* A configuration folder this process may read but not write (a
+       * read-only home, a managed profile): every process in that situation
+       * shares the session's runtime folder instead. */
+      g_autofree char *name = bearer_profile_file_name (bearer_profile_get_id (profile), ".lock");
+      g_autofree char *fallback = g_build_filename (g_get_user_runtime_dir (), "bearer", "locks", name,
+                                                    NULL);
+
+      g_debug ("Cannot use %s (%s): locking %s instead", path, g_strerror (saved), fallback);
+      g_free (path);
+      path = g_steal_pointer (&fallback);
+      lock->fd = open_lock_file (path, &saved);
+    }
+
+  if (lock->fd < 0)
+    {
       bearer_profile_lock_fail (task, g_error_new (G_IO_ERROR, g_io_error_from_errno (saved),
                                                    /* Translators: the first %s is a file
                                                     * name, the second the system’s

@@ -1,0 +1,80 @@
+/* bearer-cli-private.h: what the commands of bearer-cli share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib/gi18n.h>
+
+#include "bearer-connection-list.h"
+#include "bearer-error.h"
+#include "bearer-profile-secrets.h"
+#include "bearer-redact.h"
+
+G_BEGIN_DECLS
+
+/* Exit codes, as documented in --help and the README. */
+enum {
+  EXIT_OK = 0,
+  EXIT_FAILURE_OTHER = 1,
+  EXIT_USAGE = 2,
+  EXIT_SERVER = 3,
+  EXIT_SIGN_IN = 4,
+  EXIT_KEYRING = 5,
+};
+
+/* Runs the main loop until an async call started with bearer_cli_waited_cb
+ * ends. */
+typedef struct {
+  GMainLoop *loop;
+  GAsyncResult *result;
+} Waiter;
+
+Waiter                bearer_cli_waiter_init       (void);
+void                  bearer_cli_waited_cb         (GObject              *source,
+                                                    GAsyncResult         *result,
+                                                    gpointer              user_data);
+GAsyncResult         *bearer_cli_wait_for          (Waiter               *waiter);
+void                  bearer_cli_waiter_clear      (Waiter               *waiter);
+
+void                  bearer_cli_print_error       (const char           *message);
+int                   bearer_cli_exit_code_for     (const GError         *error);
+int                   bearer_cli_fail_for          (const char           *profile_name,
+                                                    const GError         *error);
+int                   bearer_cli_fail              (const GError         *error);
+int                   bearer_cli_usage_error       (const char           *message);
+
+BearerConnectionList *bearer_cli_open_connections  (gboolean              read_secrets,
+                                                    int                  *exit_code);
+BearerConnection     *bearer_cli_find_connection   (BearerConnectionList *list,
+                                                    const char           *name,
+                                                    int                  *exit_code);
+BearerSecrets        *bearer_cli_lookup_secrets    (BearerProfile        *profile,
+                                                    GError              **error);
+BearerSecrets        *bearer_cli_move_pending_tokens (BearerProfile      *profile,
+                                                    GError              **error);
+void                  bearer_cli_report_pending_moved (BearerProfile     *profile,
+                                                    gboolean              had_pending);
+char                 *bearer_cli_describe_state    (BearerSecrets        *secrets,
+                                                    gint64                now);
+
+/* The commands: each takes its own argv (argv[0] is the command's name)
+ * and returns the exit status. */
+int                   bearer_cli_list              (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_add               (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_remove            (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_set_secret        (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_token             (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_refresh           (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_curl              (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_snippet           (int                   argc,
+                                                    char                **argv);
+
+G_END_DECLS

@@ -1,0 +1,443 @@
+/* bearer-cli-profiles.c: list, add and remove
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "bearer-cli-private.h"
+#include "bearer-presets.h"
+#include "bearer-token-request.h"
+
+/* A profile name as bearer-cli prints it, terminal or not: whatever is not
+ * printable (an escape sequence, a bidirectional override…) or could start
+ * a new line (U+2028, U+2029), and the backslash itself, written as a C
+ * escape, so one profile is one line of `list` and what is shown is what is
+ * stored. Core refuses control characters in names; this holds anyway. */
+static char *
+printable_name (const char *name)
+{
+  GString *out = g_string_new (NULL);
+  const char *p = name != NULL ? name : "";
+
+  while (*p != '\0')
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+      GUnicodeType type;
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          g_string_append_printf (out, "\\x%02x", (guchar) *p);
+          p++;
+          continue;
+        }
+
+      type = g_unichar_type (c);
+      if (c == '\\')
+        g_string_append (out, "\\\\");
+      else if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (c == '\r')
+        g_string_append (out, "\\r");
+      else if (c < 0x20 || c == 0x7f)
+        g_string_append_printf (out, "\\x%02x", c);
+      else if (!g_unichar_isprint (c) || type == G_UNICODE_LINE_SEPARATOR ||
+               type == G_UNICODE_PARAGRAPH_SEPARATOR)
+        {
+          if (c <= 0xffff)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_printf (out, "\\U%08x", c);
+        }
+      else
+        g_string_append_unichar (out, c);
+      p = g_utf8_next_char (p);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* printf's "%-24s" counts bytes: a translated heading or a name with accents
+ * would push the next column. Pads to @width characters instead. */
+static void
+append_cell (GString    *line,
+             const char *text,
+             glong       width)
+{
+  glong length;
+
+  if (text == NULL)
+    text = "";
+  length = g_utf8_validate (text, -1, NULL) ? g_utf8_strlen (text, -1) : (glong) strlen (text);
+
+  g_string_append (line, text);
+  for (glong i = length; i < width; i++)
+    g_string_append_c (line, ' ');
+}
+
+static void
+print_row (const char *name,
+           const char *grant,
+           const char *token)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  append_cell (line, name, 24);
+  g_string_append_c (line, ' ');
+  append_cell (line, grant, 20);
+  g_string_append_c (line, ' ');
+  g_string_append (line, token);
+  g_string_append_c (line, '\n');
+  g_print ("%s", line->str);
+}
+
+/* bearer-cli list */
+int
+bearer_cli_list (int    argc,
+                 char **argv)
+{
+  g_autoptr(BearerConnectionList) list = NULL;
+  BearerProfileStore *store;
+  gboolean keyring_failed = FALSE;
+  int exit_code = EXIT_OK;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint n, unreadable;
+
+  if (argc > 1)
+    return bearer_cli_usage_error (_("“list” takes no arguments"));
+
+  /* Every profile's keyring item, in one search. */
+  if (!(list = bearer_cli_open_connections (TRUE, &exit_code)))
+    return exit_code;
+
+  store = bearer_connection_list_get_store (list);
+  n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  unreadable = bearer_profile_store_get_n_unreadable (store);
+  if (unreadable > 0)
+    {
+      g_autofree char *note =
+        /* Translators: %u is a number of profiles (1 or more), %s the profiles
+         * file’s full name. */
+        g_strdup_printf (ngettext ("%u profile in “%s” cannot be read by this version of Bearer "
+                                   "(edited by hand, or written by a newer version); it is kept "
+                                   "as it is and not listed",
+                                   "%u profiles in “%s” cannot be read by this version of Bearer "
+                                   "(edited by hand, or written by a newer version); they are kept "
+                                   "as they are and not listed", unreadable),
+                         unreadable, bearer_profile_store_get_path (store));
+
+      bearer_cli_print_error (note);
+    }
+  if (n == 0)
+    {
+      g_print ("%s\n", _("No profiles yet. Add one with “bearer-cli add NAME --token-url URL --client-id ID”."));
+      return EXIT_OK;
+    }
+
+  /* Translators: the column headings of “bearer-cli list”, in capitals; the
+   * columns are 24 and 20 characters wide (a longer heading shifts the rows). */
+  print_row (_("NAME"),
+             /* Translators: the heading of the column of grant types in “bearer-cli
+              * list” (refresh_token, password…), in capitals, at most 20 characters. */
+             _("GRANT"),
+             /* Translators: the heading of the column of access token states in
+              * “bearer-cli list” (“valid for 59 min”, “expired”…), in capitals. */
+             _("TOKEN"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(BearerConnection) connection = g_list_model_get_item (G_LIST_MODEL (list), i);
+      BearerProfile *profile = bearer_connection_get_profile (connection);
+      const GError *error = bearer_connection_get_secrets_error (connection);
+      g_autoptr(BearerSecrets) secrets = NULL;
+      g_autoptr(GError) move_error = NULL;
+      g_autofree char *state = NULL;
+      g_autofree char *name = NULL;
+
+      if (error == NULL && bearer_profile_has_pending_tokens (profile))
+        {
+          secrets = bearer_cli_move_pending_tokens (profile, &move_error);
+          error = move_error;
+        }
+      else if (error == NULL)
+        secrets = bearer_connection_dup_token (connection);
+
+      if (secrets != NULL)
+        state = bearer_cli_describe_state (secrets, now);
+      else
+        {
+          /* One search for all: one message for all. */
+          if (!keyring_failed)
+            {
+              bearer_cli_print_error (error->message);
+              exit_code = bearer_cli_exit_code_for (error);
+              keyring_failed = error->domain == BEARER_KEYRING_ERROR &&
+                               error->code != BEARER_KEYRING_ERROR_CORRUPT;
+            }
+          /* Translators: the state of an access token in “bearer-cli list”. */
+          state = g_strdup (_("unknown (keyring unavailable)"));
+        }
+
+      name = printable_name (bearer_profile_get_name (profile));
+      print_row (name, bearer_grant_type_to_string (bearer_profile_get_grant_type (profile)), state);
+    }
+
+  return exit_code;
+}
+
+/* The token URL meets the rules every request will check (and so the
+ * window's form): else a usage error that never quotes a URL that may
+ * hold a password. */
+static gboolean
+token_url_usable (const char *url,
+                  gboolean    allow_http)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (bearer_token_url_check (url, allow_http, &error))
+    return TRUE;
+
+  bearer_cli_print_error (error->message);
+  if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
+    bearer_cli_print_error (_("Add --allow-http to allow plain HTTP for this profile."));
+  bearer_cli_print_error (_("Try “bearer-cli --help”."));
+  return FALSE;
+}
+
+/* bearer-cli add NAME … */
+int
+bearer_cli_add (int    argc,
+                char **argv)
+{
+  g_autofree char *token_url = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *grant = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *scope = NULL;
+  g_autofree char *audience = NULL;
+  g_autofree char *resource = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *ca_file = NULL;
+  g_autofree char *preset = NULL;
+  g_autofree char *instance = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *server = NULL;
+  g_autofree char *tenant = NULL;
+  g_autofree char *realm = NULL;
+  gboolean json_body = FALSE;
+  gboolean allow_http = FALSE;
+  GOptionEntry entries[] = {
+    { "token-url", 0, 0, G_OPTION_ARG_STRING, &token_url, NULL, "URL" },
+    { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, NULL, "ID" },
+    { "grant", 0, 0, G_OPTION_ARG_STRING, &grant, NULL, "GRANT" },
+    { "auth", 0, 0, G_OPTION_ARG_STRING, &auth, NULL, "MODE" },
+    { "scope", 0, 0, G_OPTION_ARG_STRING, &scope, NULL, "SCOPE" },
+    { "audience", 0, 0, G_OPTION_ARG_STRING, &audience, NULL, "AUDIENCE" },
+    { "resource", 0, 0, G_OPTION_ARG_STRING, &resource, NULL, "RESOURCE" },
+    { "username", 0, 0, G_OPTION_ARG_STRING, &username, NULL, "USER" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, NULL, "FILE" },
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, NULL, "PRESET" },
+    { "instance", 0, 0, G_OPTION_ARG_STRING, &instance, NULL, "INSTANCE" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &host, NULL, "HOST" },
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server, NULL, "URL" },
+    { "tenant", 0, 0, G_OPTION_ARG_STRING, &tenant, NULL, "TENANT" },
+    { "realm", 0, 0, G_OPTION_ARG_STRING, &realm, NULL, "REALM" },
+    { "json-body", 0, 0, G_OPTION_ARG_NONE, &json_body, NULL, NULL },
+    { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(BearerConnection) added = NULL;
+  Waiter waiter;
+  g_autoptr(BearerProfile) profile = NULL;
+  g_autoptr(GError) error = NULL;
+  BearerGrantType grant_type = BEARER_GRANT_REFRESH_TOKEN;
+  BearerClientAuth client_auth = BEARER_CLIENT_AUTH_BASIC;
+  int exit_code = EXIT_OK;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_help_enabled (context, FALSE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return bearer_cli_usage_error (error->message);
+  if (argc != 2)
+    return bearer_cli_usage_error (_("“add” takes one profile name"));
+  /* GOption checks the options, not this: an empty or blank name, one that
+   * is not UTF-8 or holds control characters would be refused by core or
+   * break `list`. */
+  if (!bearer_profile_check_name (argv[1], &error))
+    return bearer_cli_usage_error (error->message);
+
+  if (preset != NULL)
+    {
+      /* The window's presets, through the same core function. */
+      const struct { const char *option; char **value; } inputs[] = {
+        { "token-url", &token_url }, { "instance", &instance }, { "host", &host },
+        { "server", &server }, { "tenant", &tenant }, { "realm", &realm },
+      };
+      const BearerPreset *found = bearer_preset_find (preset);
+      g_autoptr(BearerProfile) preset_profile = NULL;
+      const char *input = NULL;
+
+      if (found == NULL)
+        {
+          g_autofree char *message =
+            /* Translators: %s is the preset the user gave; the names after the
+             * colon are typed as they are. */
+            g_strdup_printf (_("There is no preset “%s”: choose processmaker, generic, keycloak, "
+                               "entra, auth0, google or gitlab"), preset);
+          return bearer_cli_usage_error (message);
+        }
+
+      for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+        {
+          gboolean own = g_strcmp0 (inputs[i].option, found->option) == 0 ||
+                         (found->realm_title != NULL && g_str_equal (inputs[i].option, "realm"));
+
+          if (*inputs[i].value == NULL)
+            continue;
+          if (!own)
+            {
+              g_autofree char *message =
+                /* Translators: the first %s is a preset (“keycloak”), the second an
+                 * option of bearer-cli add (“instance”), typed as they are. */
+                g_strdup_printf (_("--preset %s does not take --%s (see “bearer-cli --help”)"),
+                                 preset, inputs[i].option);
+              return bearer_cli_usage_error (message);
+            }
+          if (!g_str_equal (inputs[i].option, "realm"))
+            input = *inputs[i].value;
+        }
+
+      if (found->option != NULL && input == NULL && found->input_default == NULL)
+        {
+          g_autofree char *message =
+            /* Translators: the first %s is a preset (“processmaker”), the second an
+             * option of bearer-cli add (“instance”), typed as they are. */
+            g_strdup_printf (_("--preset %s needs --%s"), preset, found->option);
+          return bearer_cli_usage_error (message);
+        }
+      if (found->realm_title != NULL && realm == NULL)
+        {
+          g_autofree char *message =
+            /* Translators: %s is a preset (“keycloak”), typed as it is. */
+            g_strdup_printf (_("--preset %s needs --realm"), preset);
+          return bearer_cli_usage_error (message);
+        }
+
+      preset_profile = bearer_profile_new (argv[1]);
+      if (!bearer_preset_apply (found, preset_profile, input, realm, &error))
+        return bearer_cli_usage_error (error->message);
+
+      /* The preset's token URL, grant, client authentication and scope,
+       * unless given. */
+      g_free (token_url);
+      token_url = g_strdup (bearer_profile_get_token_url (preset_profile));
+      grant_type = bearer_profile_get_grant_type (preset_profile);
+      client_auth = bearer_profile_get_client_auth (preset_profile);
+      if (scope == NULL)
+        scope = g_strdup (bearer_profile_get_scope (preset_profile));
+    }
+  else if (instance != NULL || host != NULL || server != NULL || tenant != NULL || realm != NULL)
+    return bearer_cli_usage_error (_("--instance, --host, --server, --tenant and --realm go with --preset"));
+
+  if (token_url == NULL)
+    return bearer_cli_usage_error (_("“add” needs --token-url URL"));
+  if (!token_url_usable (token_url, allow_http))
+    return EXIT_USAGE;
+  if (client_id == NULL)
+    return bearer_cli_usage_error (_("“add” needs --client-id ID"));
+  if (grant != NULL && !bearer_grant_type_from_string (grant, &grant_type))
+    return bearer_cli_usage_error (_("--grant is one of refresh_token, client_credentials, password, authorization_code"));
+  if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
+    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none"));
+
+  if (!(list = bearer_cli_open_connections (FALSE, &exit_code)))
+    return exit_code;
+
+  profile = bearer_profile_new (argv[1]);
+  bearer_profile_set_preset (profile, preset != NULL ? preset : "generic");
+  bearer_profile_set_token_url (profile, token_url);
+  bearer_profile_set_client_id (profile, client_id);
+  bearer_profile_set_grant_type (profile, grant_type);
+  bearer_profile_set_client_auth (profile, client_auth);
+  bearer_profile_set_scope (profile, scope);
+  bearer_profile_set_audience (profile, audience);
+  bearer_profile_set_resource (profile, resource);
+  bearer_profile_set_username (profile, username);
+  bearer_profile_set_ca_file (profile, ca_file);
+  bearer_profile_set_body_encoding (profile, json_body ? BEARER_BODY_JSON : BEARER_BODY_FORM);
+  bearer_profile_set_allow_insecure_http (profile, allow_http);
+
+  waiter = bearer_cli_waiter_init ();
+  bearer_connection_list_add_async (list, profile, NULL, bearer_cli_waited_cb, &waiter);
+  added = bearer_connection_list_add_finish (list, bearer_cli_wait_for (&waiter), &error);
+  bearer_cli_waiter_clear (&waiter);
+  if (added == NULL)
+    {
+      bearer_cli_print_error (error->message);
+      return EXIT_FAILURE_OTHER;
+    }
+
+  if (grant_type == BEARER_GRANT_REFRESH_TOKEN)
+    /* Translators: after “bearer-cli add” for a profile that needs a refresh
+     * token. The first and third %s are the profile name, the second the token
+     * URL. The command is typed as it is; “…” stands for “bearer-cli set-secret
+     * NAME”, the start of the same command. */
+    g_print (_("Added “%s” (%s). Store its secrets with “bearer-cli set-secret %s client-secret” "
+               "and “… refresh-token”.\n"),
+             argv[1], token_url, argv[1]);
+  else
+    /* Translators: after “bearer-cli add”. The first and third %s are the
+     * profile name, the second the token URL. The command is typed as it is. */
+    g_print (_("Added “%s” (%s). Store its secrets with “bearer-cli set-secret %s client-secret”.\n"),
+             argv[1], token_url, argv[1]);
+  return EXIT_OK;
+}
+
+/* bearer-cli remove NAME */
+int
+bearer_cli_remove (int    argc,
+                   char **argv)
+{
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  BearerConnection *connection;
+  Waiter waiter;
+  gboolean removed;
+  int exit_code = EXIT_OK;
+
+  if (argc != 2)
+    return bearer_cli_usage_error (_("“remove” takes one profile name"));
+  if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
+                                            !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
+    return exit_code;
+
+  /* Under the profile's lock: a refresh in flight stores its tokens first
+   * and they go with the rest; one that comes later stores nothing. */
+  waiter = bearer_cli_waiter_init ();
+  bearer_connection_list_remove_async (list, connection, NULL, bearer_cli_waited_cb, &waiter);
+  removed = bearer_connection_list_remove_finish (list, bearer_cli_wait_for (&waiter), &error);
+  bearer_cli_waiter_clear (&waiter);
+  if (!removed)
+    {
+      if (error->domain == BEARER_KEYRING_ERROR)
+        {
+          bearer_cli_print_error (error->message);
+          /* Translators: after a failed “bearer-cli remove”; %s is the profile name. */
+          message = g_strdup_printf (_("Nothing was removed: “%s” and its secrets are still there"),
+                                     argv[1]);
+          bearer_cli_print_error (message);
+          return EXIT_KEYRING;
+        }
+      bearer_cli_print_error (error->message);
+      return EXIT_FAILURE_OTHER;
+    }
+
+  g_print (_("Removed “%s” and its secrets.\n"), argv[1]);
+  return EXIT_OK;
+}
+

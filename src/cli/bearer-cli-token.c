@@ -1,0 +1,577 @@
+/* bearer-cli-token.c: token, refresh and curl
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include "bearer-cli-private.h"
+#include "bearer-client.h"
+
+
+typedef enum {
+  OUTPUT_TOKEN,
+  OUTPUT_HEADER,
+  OUTPUT_JSON,
+  OUTPUT_EXPORT,
+  OUTPUT_STATUS,
+} Output;
+
+static void
+print_token (BearerProfile *profile,
+             BearerSecrets *secrets,
+             Output         output,
+             gboolean       refreshed,
+             gboolean       rotated,
+             gboolean       stored)
+{
+  const char *token = bearer_secrets_get_access_token (secrets);
+  const char *type = bearer_secrets_get_token_type (secrets);
+  gint64 expires_at = bearer_secrets_get_expires_at (secrets);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  switch (output)
+    {
+    case OUTPUT_TOKEN:
+      g_print ("%s\n", token);
+      break;
+    case OUTPUT_HEADER:
+      {
+        /* Standard output, on purpose: --header is for $(…) in scripts. */
+        char *header = g_strdup_printf ("Authorization: %s %s", type, token);
+
+        g_print ("%s\n", header);
+        bearer_secret_free (header);
+      }
+      break;
+    case OUTPUT_EXPORT:
+      {
+        g_autofree char *quoted = g_shell_quote (token);
+        g_autofree char *quoted_type = g_shell_quote (type);
+
+        g_print ("export BEARER_ACCESS_TOKEN=%s\n", quoted);
+        g_print ("export BEARER_TOKEN_TYPE=%s\n", quoted_type);
+        g_print ("export BEARER_EXPIRES_AT=%" G_GINT64_FORMAT "\n", expires_at);
+      }
+      break;
+    case OUTPUT_JSON:
+      {
+        g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+        g_autoptr(JsonGenerator) generator = json_generator_new ();
+        g_autoptr(JsonNode) root = NULL;
+        g_autofree char *text = NULL;
+
+        json_builder_begin_object (builder);
+        json_builder_set_member_name (builder, "profile");
+        json_builder_add_string_value (builder, bearer_profile_get_name (profile));
+        json_builder_set_member_name (builder, "access_token");
+        json_builder_add_string_value (builder, token);
+        json_builder_set_member_name (builder, "token_type");
+        json_builder_add_string_value (builder, type);
+        json_builder_set_member_name (builder, "expires_at");
+        if (expires_at > 0)
+          json_builder_add_int_value (builder, expires_at);
+        else
+          json_builder_add_null_value (builder);
+        json_builder_set_member_name (builder, "expires_in");
+        if (expires_at > 0)
+          json_builder_add_int_value (builder, MAX (expires_at - now, 0));
+        else
+          json_builder_add_null_value (builder);
+        json_builder_set_member_name (builder, "scope");
+        if (bearer_secrets_get_scope (secrets) != NULL)
+          json_builder_add_string_value (builder, bearer_secrets_get_scope (secrets));
+        else
+          json_builder_add_null_value (builder);
+        json_builder_set_member_name (builder, "refreshed");
+        json_builder_add_boolean_value (builder, refreshed);
+        json_builder_end_object (builder);
+
+        root = json_builder_get_root (builder);
+        json_generator_set_root (generator, root);
+        text = json_generator_to_data (generator, NULL);
+        g_print ("%s\n", text);
+        explicit_bzero (text, strlen (text));
+      }
+      break;
+    case OUTPUT_STATUS:
+    default:
+      {
+        g_autofree char *state = bearer_cli_describe_state (secrets, now);
+
+        if (rotated && stored)
+          /* Translators: after “bearer-cli refresh”, when the server replaced the
+           * refresh token. The first %s is the profile name, the second the
+           * token’s state (“valid for 59 min”, “valid (expiry unknown)”). */
+          g_print (_("Refreshed “%s”: %s; the refresh token rotated and the new one is "
+                     "stored.\n"), bearer_profile_get_name (profile), state);
+        else if (rotated)
+          /* Translators: after “bearer-cli refresh”, when the server replaced the
+           * refresh token and the keyring refused the new one (the reason follows on
+           * standard error). The first %s is the profile name, the second the
+           * token’s state (“valid for 59 min”). */
+          g_print (_("Refreshed “%s”: %s; the refresh token rotated, and the keyring did not "
+                     "take the new one.\n"), bearer_profile_get_name (profile), state);
+        else
+          /* Translators: after “bearer-cli refresh”. The first %s is the profile
+           * name, the second the token’s state (“valid for 59 min”, “valid (expiry
+           * unknown)”). */
+          g_print (_("Refreshed “%s”: %s.\n"), bearer_profile_get_name (profile), state);
+      }
+      break;
+    }
+}
+
+/* ---- Interruptions ------------------------------------------------------
+ *
+ * Ctrl+C (SIGINT), SIGTERM and SIGHUP during a refresh: until the request has
+ * reached the server, they cancel it and bearer-cli exits at once. After
+ * that, the server may have rotated the refresh token, and the answer is the
+ * only place the new one exists: the exit waits until the answer is stored
+ * (bearer-client.c bounds that wait), then bearer-cli exits 128 + the
+ * signal's number, saying the tokens were kept. A second signal stops it at
+ * once. SIGKILL cannot be caught: see docs/storage.md.
+ */
+
+typedef struct {
+  GCancellable *cancellable;
+  gboolean sent;
+  int signum;                   /* the first signal received, or 0 */
+} Interruption;
+
+static Interruption *interruption;
+
+static gboolean
+interrupted_cb (gpointer user_data)
+{
+  int signum = GPOINTER_TO_INT (user_data);
+
+  if (interruption->signum != 0)
+    {
+      if (interruption->sent)
+        bearer_cli_print_error (_("Stopped before the server answered: if it replaced the refresh token, "
+                                "the new one is lost and you must sign in again"));
+      exit (128 + signum);
+    }
+
+  interruption->signum = signum;
+  if (interruption->sent)
+    bearer_cli_print_error (_("The request has reached the server: waiting for its answer so that the new "
+                            "tokens are kept (interrupt again to stop at once)"));
+  g_cancellable_cancel (interruption->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+request_sent_cb (BearerClient *client,
+                 gpointer      request,
+                 Interruption *self)
+{
+  self->sent = TRUE;
+}
+
+static void
+print_store_failure (BearerProfile       *profile,
+                     BearerRefreshResult *result)
+{
+  const GError *store_error = bearer_refresh_result_get_store_error (result);
+  const char *name = bearer_profile_get_name (profile);
+  g_autofree char *message = NULL;
+
+  bearer_cli_print_error (store_error->message);
+  if (!bearer_refresh_result_get_from_server (result))
+    return;
+
+  if (bearer_refresh_result_get_kept_aside (result))
+    {
+      message =
+        /* Translators: after a refresh whose new tokens the keyring refused; %s is
+         * the profile name. The folder is the session’s runtime directory, which
+         * lives in memory and is emptied at log-out. */
+        g_strdup_printf (_("The new tokens of “%s” are kept in a private temporary folder until "
+                           "the keyring takes them: the next bearer-cli command for this profile "
+                           "moves them in, once the keyring is unlocked"), name);
+      bearer_cli_print_error (message);
+      return;
+    }
+
+  message =
+    /* Translators: the first %s is the profile name, the second the reason. */
+    g_strdup_printf (_("The new tokens of “%s” could not be kept anywhere either: %s"), name,
+                     bearer_refresh_result_get_keep_aside_error (result)->message);
+  bearer_cli_print_error (message);
+  /* The only copy left: hand it to a person, never to a log. */
+  if (isatty (STDERR_FILENO))
+    /* Translators: the first %s is the profile name, in a command typed as
+     * it is; the second, on a line of its own, is the refresh token. */
+    g_printerr (_("New refresh token (store it with “bearer-cli set-secret %s refresh-token”):\n%s\n"),
+                name, bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)));
+}
+
+/* Runs the refresh transaction for a command, with interruptions handled
+ * (above). Returns the exit code; *out holds the result when there is a
+ * token to use (also with EXIT_KEYRING: the keyring refused to store it). */
+static int
+refresh_profile (BearerConnection     *connection,
+                 BearerRefreshFlags    flags,
+                 guint                 min_valid,
+                 BearerRefreshResult **out)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+  guint sources[G_N_ELEMENTS (signals)];
+  Interruption self = { cancellable, FALSE, 0 };
+  Waiter waiter = bearer_cli_waiter_init ();
+  BearerClient *client = bearer_client_get_default ();
+  BearerProfile *profile = bearer_connection_get_profile (connection);
+  gboolean had_pending = bearer_profile_has_pending_tokens (profile);
+  void (*saved_sigpipe) (int);
+  gulong sent_id;
+  int code = EXIT_OK;
+
+  *out = NULL;
+  interruption = &self;
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    sources[i] = g_unix_signal_add (signals[i], interrupted_cb, GINT_TO_POINTER (signals[i]));
+  /* A closed terminal or pipe must not end us before the tokens are stored. */
+  saved_sigpipe = signal (SIGPIPE, SIG_IGN);
+  sent_id = g_signal_connect (client, "request-sent", G_CALLBACK (request_sent_cb), &self);
+
+  if (flags & BEARER_REFRESH_FORCE)
+    bearer_connection_refresh_async (connection, flags, cancellable, bearer_cli_waited_cb, &waiter);
+  else
+    bearer_connection_get_token_async (connection, min_valid, cancellable, bearer_cli_waited_cb, &waiter);
+  result = bearer_connection_refresh_finish (connection, bearer_cli_wait_for (&waiter), &error);
+  bearer_cli_waiter_clear (&waiter);
+
+  g_signal_handler_disconnect (client, sent_id);
+  signal (SIGPIPE, saved_sigpipe);
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    g_source_remove (sources[i]);
+  interruption = NULL;
+
+  if (result == NULL)
+    {
+      if (self.signum != 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          bearer_cli_print_error (_("Interrupted before anything was sent to the server"));
+          return 128 + self.signum;
+        }
+      code = bearer_cli_fail_for (bearer_profile_get_name (profile), error);
+      return self.signum != 0 ? 128 + self.signum : code;
+    }
+
+  bearer_cli_report_pending_moved (profile, had_pending);
+  if (bearer_refresh_result_get_store_error (result) != NULL)
+    {
+      print_store_failure (profile, result);
+      code = EXIT_KEYRING;
+    }
+
+  if (self.signum != 0)
+    {
+      if (bearer_refresh_result_get_store_error (result) == NULL)
+        bearer_cli_print_error (_("Interrupted after the request reached the server: its answer arrived, and "
+                                "the new tokens were stored in the keyring"));
+      else
+        bearer_cli_print_error (_("Interrupted after the request reached the server: its answer arrived"));
+      return 128 + self.signum;
+    }
+
+  *out = g_steal_pointer (&result);
+  return code;
+}
+
+static int
+run_refresh (BearerConnection   *connection,
+             BearerRefreshFlags  flags,
+             guint               min_valid,
+             Output              output)
+{
+  g_autoptr(BearerRefreshResult) result = NULL;
+  BearerTokenResponse *response;
+  gboolean rotated = FALSE;
+  int code;
+
+  code = refresh_profile (connection, flags, min_valid, &result);
+  if (result == NULL)
+    return code;
+
+  response = bearer_refresh_result_get_response (result);
+  if (response != NULL)
+    rotated = bearer_token_response_get_refresh_token_rotated (response);
+
+  print_token (bearer_connection_get_profile (connection), bearer_refresh_result_get_secrets (result), output,
+               bearer_refresh_result_get_from_server (result), rotated,
+               bearer_refresh_result_get_store_error (result) == NULL);
+  return code;
+}
+
+static gboolean
+parse_output (gboolean header,
+              gboolean json,
+              gboolean export,
+              Output   fallback,
+              Output  *output)
+{
+  if (header + json + export > 1)
+    return FALSE;
+  *output = header ? OUTPUT_HEADER : json ? OUTPUT_JSON : export ? OUTPUT_EXPORT : fallback;
+  return TRUE;
+}
+
+static int
+command_token (int      argc,
+               char   **argv,
+               gboolean force)
+{
+  gint min_valid = 60;
+  gboolean header = FALSE, json = FALSE, export = FALSE;
+  GOptionEntry entries[] = {
+    { "min-valid", 0, 0, G_OPTION_ARG_INT, &min_valid, NULL, "SECONDS" },
+    { "header", 0, 0, G_OPTION_ARG_NONE, &header, NULL, NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, NULL, NULL },
+    { "export", 0, 0, G_OPTION_ARG_NONE, &export, NULL, NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(GError) error = NULL;
+  BearerConnection *connection;
+  Output output;
+  int exit_code = EXIT_OK;
+
+  /* refresh takes no --min-valid */
+  g_option_context_add_main_entries (context, force ? entries + 1 : entries, GETTEXT_PACKAGE);
+  g_option_context_set_help_enabled (context, FALSE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return bearer_cli_usage_error (error->message);
+  if (argc != 2)
+    return bearer_cli_usage_error (force ? _("“refresh” takes one profile name")
+                                   : _("“token” takes one profile name"));
+  if (min_valid < 0)
+    return bearer_cli_usage_error (_("--min-valid is a number of seconds"));
+  if (!parse_output (header, json, export, force ? OUTPUT_STATUS : OUTPUT_TOKEN, &output))
+    return bearer_cli_usage_error (_("Choose one of --header, --json and --export"));
+
+  if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
+                                            !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
+    return exit_code;
+
+  return run_refresh (connection, force ? BEARER_REFRESH_FORCE : BEARER_REFRESH_NONE,
+                      (guint) min_valid, output);
+}
+
+/* bearer-cli token NAME [--min-valid SECONDS] [--header|--json|--export] */
+int
+bearer_cli_token (int    argc,
+                  char **argv)
+{
+  return command_token (argc, argv, FALSE);
+}
+
+/* bearer-cli refresh NAME [--header|--json|--export] */
+int
+bearer_cli_refresh (int    argc,
+                    char **argv)
+{
+  return command_token (argc, argv, TRUE);
+}
+
+/* Writes all of @data to @fd; async-signal-safe (the pipe writer below
+ * runs it between fork and _exit). */
+static gboolean
+write_all (int         fd,
+           const char *data,
+           gsize       length)
+{
+  while (length > 0)
+    {
+      gssize written = write (fd, data, length);
+
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written <= 0)
+        return FALSE;
+      data += written;
+      length -= (gsize) written;
+    }
+  return TRUE;
+}
+
+/* The header in anonymous memory: a sealed memfd, whatever its size, with
+ * no file on disk and no process to feed it. */
+static int
+header_memfd_new (const char *header,
+                  gsize       length)
+{
+  int fd = memfd_create ("bearer-authorization", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  int saved_errno;
+
+  if (fd < 0)
+    return -1;
+  if (!write_all (fd, header, length) ||
+      fcntl (fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+    {
+      saved_errno = errno;
+      close (fd);
+      errno = saved_errno;
+      return -1;
+    }
+  return fd;
+}
+
+/* Without memfd (Linux before 3.17, or a sandbox that forbids it): a pipe,
+ * fed by a process of its own while curl reads it, for a header can be
+ * larger than a pipe holds. The writer is a grandchild, so it is nobody's
+ * zombie: curl, which this process becomes, never waits for it. Returns
+ * the read end (close-on-exec). */
+static int
+header_pipe_new (const char *header,
+                 gsize       length)
+{
+  int fds[2];
+  int status = 0;
+  int saved_errno;
+  pid_t pid;
+
+  if (pipe2 (fds, O_CLOEXEC) != 0)
+    return -1;
+
+  pid = fork ();
+  if (pid == 0)
+    {
+      /* Only async-signal-safe calls from here: this process has threads. */
+      pid_t writer = fork ();
+
+      if (writer != 0)
+        _exit (writer > 0 ? 0 : 1);
+      close (fds[0]);
+      /* Hold no one's output open: whoever reads curl's sees its end. */
+      close (STDIN_FILENO);
+      close (STDOUT_FILENO);
+      close (STDERR_FILENO);
+      _exit (write_all (fds[1], header, length) ? 0 : 1);
+    }
+
+  saved_errno = errno;
+  close (fds[1]);
+  if (pid > 0)
+    {
+      while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+        ;
+      if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+        return fds[0];
+      saved_errno = EAGAIN;
+    }
+  close (fds[0]);
+  errno = saved_errno;
+  return -1;
+}
+
+/* A descriptor curl reads @header from, or -1 with errno set. */
+static int
+header_fd_new (const char *header)
+{
+  gsize length = strlen (header);
+  int fd = header_memfd_new (header, length);
+
+  if (fd < 0)
+    fd = header_pipe_new (header, length);
+  return fd;
+}
+
+/* Puts @fd at @target, inherited across exec (and only there). */
+static gboolean
+move_fd_for_exec (int fd,
+                  int target)
+{
+  if (fd == target)
+    return fcntl (fd, F_SETFD, 0) == 0;
+  if (dup2 (fd, target) < 0)
+    return FALSE;
+  close (fd);
+  return TRUE;
+}
+
+/* bearer-cli curl NAME -- CURL-ARGUMENT… */
+int
+bearer_cli_curl (int    argc,
+                 char **argv)
+{
+  g_autoptr(BearerConnectionList) list = NULL;
+  BearerConnection *connection;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  g_autoptr(GPtrArray) curl_argv = NULL;
+  char *header = NULL;
+  BearerSecrets *secrets;
+  int exit_code = EXIT_OK;
+  int saved_errno;
+  int fd;
+  int first = 2;
+
+  if (argc < 2)
+    return bearer_cli_usage_error (_("Usage: bearer-cli curl NAME -- CURL-ARGUMENT…"));
+  if (argc > 2 && g_str_equal (argv[2], "--"))
+    first = 3;
+
+  if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
+                                            !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
+    return exit_code;
+
+  /* Curl runs with the token even when the keyring did not take it. */
+  exit_code = refresh_profile (connection, BEARER_REFRESH_NONE, 60, &result);
+  if (result == NULL)
+    return exit_code;
+
+  secrets = bearer_refresh_result_get_secrets (result);
+  header = g_strdup_printf ("Authorization: %s %s\n", bearer_secrets_get_token_type (secrets),
+                            bearer_secrets_get_access_token (secrets));
+
+  /* The header goes to curl on fd 3 (-H @/dev/fd/3): a command line can be
+   * read by every user of the machine, a file outlives us. Nothing waits
+   * for curl to read it: a token may be larger than a pipe holds. */
+  fd = header_fd_new (header);
+  saved_errno = errno;
+  bearer_secret_free (g_steal_pointer (&header));
+  if (fd < 0 || !move_fd_for_exec (fd, 3))
+    {
+      /* Translators: %s is the system’s explanation of the failure. */
+      g_autofree char *message = g_strdup_printf (_("Cannot hand the access token to curl: %s"),
+                                                  g_strerror (fd < 0 ? saved_errno : errno));
+      bearer_cli_print_error (message);
+      if (fd >= 0)
+        close (fd);
+      return EXIT_FAILURE_OTHER;
+    }
+
+  curl_argv = g_ptr_array_new ();
+  g_ptr_array_add (curl_argv, (gpointer) "curl");
+  g_ptr_array_add (curl_argv, (gpointer) "-H");
+  g_ptr_array_add (curl_argv, (gpointer) "@/dev/fd/3");
+  for (int i = first; i < argc; i++)
+    g_ptr_array_add (curl_argv, argv[i]);
+  g_ptr_array_add (curl_argv, NULL);
+
+  fflush (stdout);
+  execvp ("curl", (char **) curl_argv->pdata);
+
+  {
+    /* Translators: %s is the system’s explanation of the failure. */
+    g_autofree char *message = g_strdup_printf (_("Cannot run curl: %s"), g_strerror (errno));
+    bearer_cli_print_error (message);
+  }
+  return EXIT_FAILURE_OTHER;
+}
