@@ -302,6 +302,30 @@ test_state_transitions (void)
   g_assert_true (bearer_connection_get_saved (connection));
 }
 
+/* The keyring was locked, then answers: the error goes, the token shows. */
+static void
+test_keyring_back (void)
+{
+  g_autofree char *path = profiles_path ("keyring-back.json");
+  g_autoptr(BearerProfileStore) store = bearer_profile_store_new (path);
+  g_autoptr(BearerProfile) profile = bearer_profile_new ("back");
+  g_autoptr(BearerConnection) connection = bearer_connection_new (store, profile);
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(GError) locked = g_error_new_literal (BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED,
+                                                  "locked");
+
+  bearer_connection_set_secrets_error (connection, locked);
+  g_assert_cmpint (bearer_connection_get_state (connection), ==, BEARER_TOKEN_STATE_FAILED);
+  g_assert_error (bearer_connection_get_error (connection), BEARER_KEYRING_ERROR,
+                  BEARER_KEYRING_ERROR_LOCKED);
+
+  bearer_secrets_set_access_token (secrets, "at", "Bearer", real_now () + 3600, NULL);
+  bearer_connection_set_secrets (connection, secrets);
+  g_assert_null (bearer_connection_get_error (connection));
+  g_assert_null (bearer_connection_get_secrets_error (connection));
+  g_assert_cmpint (bearer_connection_get_state (connection), ==, BEARER_TOKEN_STATE_VALID);
+}
+
 /* What the form typed is kept when the keyring is read again. */
 static void
 test_typed_secret_kept (void)
@@ -792,6 +816,7 @@ main (int   argc,
 
   g_test_add_func ("/bearer/connection/state-transitions", test_state_transitions);
   g_test_add_func ("/bearer/connection/typed-secret-kept", test_typed_secret_kept);
+  g_test_add_func ("/bearer/connection/keyring-back", test_keyring_back);
   g_test_add_func ("/bearer/connection/refresh", test_refresh);
   g_test_add_func ("/bearer/connection/save-debounced", test_save_debounced);
   g_test_add_func ("/bearer/connection-list/follows-disk", test_list_follows_disk);

@@ -461,8 +461,12 @@ bearer_connection_set_secrets (BearerConnection    *self,
   take_secret (self, BEARER_SECRET_CLIENT_SECRET, bearer_secrets_get_client_secret (secrets));
   take_secret (self, BEARER_SECRET_REFRESH_TOKEN, bearer_secrets_get_refresh_token (secrets));
   take_secret (self, BEARER_SECRET_PASSWORD, bearer_secrets_get_password (secrets));
-  if (self->secrets_error != NULL)
-    g_clear_error (&self->secrets_error);
+  /* The keyring answers again, or another process brought a new token:
+   * what failed before is history. */
+  if (self->secrets_error != NULL ||
+      g_strcmp0 (self->access_token, bearer_secrets_get_access_token (secrets)) != 0)
+    set_error (self, NULL);
+  g_clear_error (&self->secrets_error);
   if (!self->secrets_loaded)
     {
       self->secrets_loaded = TRUE;
