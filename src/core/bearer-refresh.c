@@ -465,9 +465,12 @@ sign_in_locked (GTask *task)
       return;
     }
 
-  bearer_token_request_set_client (r->sign_in_request,
-                                   bearer_token_request_get_client_id (r->sign_in_request),
-                                   bearer_secrets_get_client_secret (r->current));
+  {
+    g_autofree char *client_id = g_strdup (bearer_token_request_get_client_id (r->sign_in_request));
+
+    bearer_token_request_set_client (r->sign_in_request, client_id,
+                                     bearer_secrets_get_client_secret (r->current));
+  }
   bearer_client_request_token_async (bearer_client_get_default (), r->sign_in_request,
                                      g_task_get_cancellable (task), token_cb, task);
 }

@@ -70,6 +70,10 @@ struct _BearerSignIn
   SoupServerMessage *callback;      /* paused until the tokens are stored */
   gboolean answered;                /* a redirect was taken (or ended the sign-in) */
   GSource *timeout_source;
+  GTask *ending;                    /* the run, waiting for the browser to have its page */
+  BearerRefreshResult *end_result;
+  GError *end_error;
+  GSource *page_source;             /* how long the browser may take to read it */
 
   /* The device grant */
   char *client_secret;              /* secret */
@@ -109,13 +113,24 @@ clear_source (GSource **source)
   g_clear_pointer (source, g_source_unref);
 }
 
+static gboolean
+disconnect_server_cb (gpointer user_data)
+{
+  soup_server_disconnect (SOUP_SERVER (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+/* Closes the loopback server. Not at once: this may run inside one of its
+ * own handlers, which libsoup still uses after it returns. */
 static void
 stop_server (BearerSignIn *self)
 {
-  if (self->server == NULL)
+  SoupServer *server = g_steal_pointer (&self->server);
+
+  if (server == NULL)
     return;
-  soup_server_disconnect (self->server);
-  g_clear_object (&self->server);
+  soup_server_remove_handler (server, NULL);
+  g_idle_add_full (G_PRIORITY_DEFAULT, disconnect_server_cb, server, g_object_unref);
 }
 
 static void
@@ -125,8 +140,12 @@ bearer_sign_in_dispose (GObject *object)
 
   clear_source (&self->timeout_source);
   clear_source (&self->poll_source);
+  clear_source (&self->page_source);
   g_clear_object (&self->callback);
   stop_server (self);
+  g_clear_object (&self->ending);
+  g_clear_object (&self->end_result);
+  g_clear_error (&self->end_error);
   g_clear_signal_handler (&self->sent_id, bearer_client_get_default ());
   g_clear_object (&self->request);
 
@@ -424,8 +443,24 @@ sign_in_error (BearerSignInError  code,
   return error;
 }
 
-static void answer_browser (BearerSignIn *self,
-                            const GError *error);
+static gboolean answer_browser (BearerSignIn *self,
+                                const GError *error);
+
+/* Returns the run's outcome, once the browser (if one waits) has its page. */
+static void
+complete (BearerSignIn *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->ending);
+
+  clear_source (&self->page_source);
+  stop_server (self);
+  if (task == NULL)
+    return;
+  if (self->end_result != NULL)
+    g_task_return_pointer (task, g_steal_pointer (&self->end_result), g_object_unref);
+  else
+    g_task_return_error (task, g_steal_pointer (&self->end_error));
+}
 
 /* Ends the run with @result or @error (one of them). */
 static void
@@ -451,12 +486,13 @@ finish (BearerSignIn        *self,
       self->cancelled_id = 0;
     }
 
-  answer_browser (self, error);
+  self->ending = g_steal_pointer (&task);
+  self->end_result = result;
+  self->end_error = error;
   set_state (self, result != NULL ? BEARER_SIGN_IN_STATE_DONE : BEARER_SIGN_IN_STATE_FAILED);
-  if (result != NULL)
-    g_task_return_pointer (task, result, g_object_unref);
-  else
-    g_task_return_error (task, error);
+  /* A process that ends with the run must not cut the browser's page off. */
+  if (!answer_browser (self, error))
+    complete (self);
 }
 
 static void
@@ -592,12 +628,22 @@ callback_finished_cb (SoupServerMessage *message,
 {
   /* The browser has its page: nobody else is listened to. */
   g_signal_handlers_disconnect_by_func (message, callback_finished_cb, self);
-  stop_server (self);
-  g_object_unref (self);
+  complete (self);
 }
 
-/* Tells the waiting browser how it went, then closes the server. */
-static void
+static gboolean
+page_timed_out_cb (gpointer user_data)
+{
+  BearerSignIn *self = user_data;
+
+  g_clear_pointer (&self->page_source, g_source_unref);
+  complete (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Tells the waiting browser how it went; the server closes once it has
+ * read the page (or after 5 seconds). Returns whether a browser waits. */
+static gboolean
 answer_browser (BearerSignIn *self,
                 const GError *error)
 {
@@ -605,15 +651,16 @@ answer_browser (BearerSignIn *self,
   g_autofree char *html = NULL;
 
   if (message == NULL)
-    {
-      stop_server (self);
-      return;
-    }
+    return FALSE;
 
   html = page_html (self, error);
   set_page (message, error == NULL ? SOUP_STATUS_OK : SOUP_STATUS_BAD_REQUEST, html);
-  g_signal_connect (message, "finished", G_CALLBACK (callback_finished_cb), g_object_ref (self));
+  g_signal_connect (message, "finished", G_CALLBACK (callback_finished_cb), self);
+  self->page_source = g_timeout_source_new_seconds (5);
+  g_source_set_callback (self->page_source, page_timed_out_cb, self, NULL);
+  g_source_attach (self->page_source, g_main_context_get_thread_default ());
   soup_server_message_unpause (message);
+  return TRUE;
 }
 
 static void
