@@ -160,6 +160,7 @@ test_discovery_rfc8414_fallback (void)
   g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
   g_autofree char *issuer = bearer_test_server_get_url (server, "/realms/acme");
   g_autofree char *doc = document (server, issuer, "[\"S256\"]");
+  g_autofree char *expected = NULL;
   g_autoptr(BearerDiscovery) discovery = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -170,8 +171,8 @@ test_discovery_rfc8414_fallback (void)
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 2);
   g_assert_cmpstr (bearer_test_server_get_last_request (server)->path, ==,
                    "/.well-known/oauth-authorization-server/realms/acme");
-  g_assert_cmpstr (bearer_discovery_get_document_url (discovery), ==,
-                   bearer_test_server_get_url (server, "/.well-known/oauth-authorization-server/realms/acme"));
+  expected = bearer_test_server_get_url (server, "/.well-known/oauth-authorization-server/realms/acme");
+  g_assert_cmpstr (bearer_discovery_get_document_url (discovery), ==, expected);
 }
 
 static void
