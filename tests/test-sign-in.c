@@ -407,8 +407,7 @@ test_browser_stray_requests (void)
   wait_for_state (run, BEARER_SIGN_IN_STATE_WAITING_FOR_BROWSER);
 
   redirect = g_strdup (bearer_sign_in_get_redirect_uri (run->sign_in));
-  favicon = g_strdup (redirect);
-  strcpy (strrchr (favicon, '/'), "/favicon.ico");
+  favicon = g_strdup_printf ("%.*s/favicon.ico", (int) (strrchr (redirect, '/') - redirect), redirect);
   g_assert_cmpuint (browse (favicon, NULL), ==, 404);
   bare = g_strconcat (redirect, "?utm=1", NULL);
   g_assert_cmpuint (browse (bare, NULL), ==, 400);
