@@ -19,11 +19,13 @@
 # ephemeral loopback port (public client) and over a fixed registered one
 # (confidential client), --no-browser (the URL alone on its line), the
 # device grant (its addresses and code each alone on a line), a refused
-# device code (exit 4), and a refresh after each sign-in.
+# device code (exit 4), a refresh after each sign-in, and once the same
+# browser sign-in with Debian's Chromium, headless, as the default browser
+# (chromium-browser.mjs, puppeteer-core).
 set -u
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PLAN=21
+PLAN=23
 
 # ---- prerequisites -----------------------------------------------------------
 missing=""
@@ -32,6 +34,10 @@ command -v node >/dev/null 2>&1 || missing="node is not installed"
 	missing="tests/e2e/node_modules is missing (run: npm ci --prefix tests/e2e --no-audit --no-fund)"
 [[ -n "$missing" ]] || command -v curl >/dev/null 2>&1 || missing="curl is not installed"
 [[ -n "$missing" ]] || command -v gio >/dev/null 2>&1 || missing="gio (libglib2.0-bin) is not installed"
+CHROMIUM="${BEARER_TEST_CHROMIUM:-/usr/bin/chromium}"
+[[ -n "$missing" || -x "$CHROMIUM" ]] || missing="Debian's chromium is not installed ($CHROMIUM)"
+[[ -n "$missing" || -f "$here/node_modules/puppeteer-core/package.json" ]] ||
+	missing="puppeteer-core is missing from tests/e2e/node_modules (run: npm ci --prefix tests/e2e)"
 [[ -n "$missing" || (-n "${BEARER_CLI:-}" && -x "${BEARER_CLI:-}") ]] ||
 	missing="BEARER_CLI does not name the built bearer-cli (run through meson test or tools/test)"
 if [[ -z "$missing" && -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
@@ -182,6 +188,16 @@ profile_member() {
 		"$work/config/bearer/profiles.json" "$1" "$2"
 }
 browser_done() { grep -c '^DONE ' "$work/browser.log" 2>/dev/null || echo 0; }
+# wait_browser_done N: the launched browser logs its last page a moment after
+# bearer-cli, which only waits until the page was sent, has ended (20 s at most).
+wait_browser_done() {
+	local i
+	for ((i = 0; i < 400; i++)); do
+		(($(browser_done) >= $1)) && return 0
+		sleep 0.05
+	done
+	return 1
+}
 
 E2E_SECRET='s3cr:et%+ x'
 E2E_SECRET_FORM="$(form_encode "$E2E_SECRET")"
@@ -211,14 +227,18 @@ else
 fi
 
 # ---- the scripted browser as the default web browser ---------------------------------
-cat >"$work/data/applications/bearer-test-browser.desktop" <<DESKTOP
+# default_browser SCRIPT: the desktop entry the session opens web addresses with.
+default_browser() {
+	cat >"$work/data/applications/bearer-test-browser.desktop" <<DESKTOP
 [Desktop Entry]
 Type=Application
 Name=Bearer Test Browser
-Exec=$(command -v node) $here/browser.mjs %u
+Exec=$(command -v node) $here/$1 %u
 MimeType=x-scheme-handler/http;x-scheme-handler/https;
 NoDisplay=true
 DESKTOP
+}
+default_browser browser.mjs
 cat >"$work/config/mimeapps.list" <<MIME
 [Default Applications]
 x-scheme-handler/http=bearer-test-browser.desktop
@@ -249,6 +269,7 @@ else not_ok "add --issuer (discovery)" "${problems[@]}"; fi
 t0=$(now_ms)
 run_cli login pub
 t_login_pub=$(($(now_ms) - t0))
+wait_browser_done 1
 url_line="$(grep -E '^http://127\.0\.0\.1:[0-9]+/auth\?' <<<"$err")"
 [[ $rc == 0 && "$out" == *"Signed in to “pub”"* && "$(browser_done)" == 1 ]] &&
 	grep -q '^DONE 200 Signed In' "$work/browser.log"
@@ -286,6 +307,7 @@ s_rc=$rc
 t0=$(now_ms)
 run_cli login conf
 t_login_conf=$(($(now_ms) - t0))
+wait_browser_done 2
 [[ $a_rc == 0 && $s_rc == 0 && $rc == 0 && "$(browser_done)" == 2 ]] &&
 	grep -q "^GET http://127.0.0.1:$FIXED_PORT/fixed -> 200" "$work/browser.log" &&
 	grep -q "redirect_uri=http%3A%2F%2F127.0.0.1%3A$FIXED_PORT%2Ffixed&" <<<"$err"
@@ -357,12 +379,28 @@ run_cli token dev --json
 [[ $rc == 0 && -n "$(json_get access_token <<<"$out")" ]]
 check "a refused sign-in loses nothing: the earlier tokens of dev are still there" $? "exit $rc" "$err"
 
+# ---- a real browser: Debian's Chromium, headless, as the default browser -------------------
+default_browser chromium-browser.mjs
+: >"$work/browser.log"
+t0=$(now_ms)
+run_cli login pub
+t_chromium=$(($(now_ms) - t0))
+wait_browser_done 1
+[[ $rc == 0 && "$out" == *"Signed in to “pub”"* ]] && grep -q '^DONE Signed In Signed in to “pub”' "$work/browser.log"
+check "login pub with headless Chromium as the default browser: its login and consent pages, then Bearer's page; exit 0 (${t_chromium} ms)" $? \
+	"exit $rc" "$out" "$err" "$(cat "$work/browser.log")"
+chromium_version="$(sed -n 's/^CHROMIUM \(Chrome\/[0-9.]*\).*/\1/p' "$work/browser.log")"
+
+run_cli refresh pub
+[[ $rc == 0 && "$out" == *"rotated"* ]]
+check "refresh pub after the Chromium sign-in" $? "exit $rc" "$out" "$err"
+
 # ---- what the provider saw -----------------------------------------------------------------
 codes=$(server_events 'grant.success authorization_code')
 devices=$(server_events 'grant.success urn:ietf:params:oauth:grant-type:device_code')
 code_errors=$(server_events 'grant.error authorization_code')
-((codes == 3 && devices == 1 && code_errors == 0))
-check "the provider exchanged 3 authorization codes (none refused) and 1 device code" $? \
+((codes == 4 && devices == 1 && code_errors == 0))
+check "the provider exchanged 4 authorization codes (none refused) and 1 device code" $? \
 	"codes $codes, device codes $devices, code errors $code_errors" "$(grep '^EVENT' "$work/server.err")"
 
 # A sign-in's secrets never reach a file: profiles.json holds no token.
@@ -374,7 +412,8 @@ check "nothing was kept aside: every sign-in's tokens went to the keyring" $? "$
 
 total=$(($(now_ms) - started_ns / 1000000))
 echo "# timings: server ${t_server} ms; login pub ${t_login_pub} ms; login conf ${t_login_conf} ms;" \
-	"login --no-browser ${t_login_nb} ms; device ${t_login_dev} ms; denied ${t_denied} ms; whole script ${total} ms"
+	"login --no-browser ${t_login_nb} ms; device ${t_login_dev} ms; denied ${t_denied} ms;" \
+	"Chromium (${chromium_version:-?}) ${t_chromium} ms; whole script ${total} ms"
 if ((n != PLAN)); then
 	echo "# ran $n tests, planned $PLAN"
 	failures=$((failures + 1))
