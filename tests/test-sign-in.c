@@ -570,6 +570,25 @@ test_browser_fixed_port (void)
   g_assert_nonnull (strstr (body, encoded));
 }
 
+/* The registered port is taken: a clear error, before any browser opens. */
+static void
+test_browser_port_taken (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autoptr(BearerProfile) profile = new_profile (server, NULL);
+  g_autoptr(Run) run = NULL;
+  g_autofree char *registered = NULL;
+
+  /* The token endpoint's own port. */
+  registered = g_strdup_printf ("http://127.0.0.1:%u/callback", bearer_test_server_get_port (server));
+  bearer_profile_set_redirect_uri (profile, registered);
+  run = run_start (profile, BEARER_SIGN_IN_BROWSER, 60);
+  iterate_until (&run->done);
+  g_assert_error (run->error, BEARER_SIGN_IN_ERROR, BEARER_SIGN_IN_ERROR_LOOPBACK);
+  g_assert_nonnull (strstr (run->error->message, "127.0.0.1"));
+  g_assert_null (bearer_sign_in_get_authorization_url (run->sign_in));
+}
+
 /* A registered https:// page: the address the browser ended on is pasted. */
 static void
 test_browser_pasted (void)
@@ -797,6 +816,7 @@ main (int   argc,
   g_test_add_func ("/bearer/sign-in/browser/cancel", test_browser_cancel);
   g_test_add_func ("/bearer/sign-in/browser/fixed-port", test_browser_fixed_port);
   g_test_add_func ("/bearer/sign-in/browser/pasted", test_browser_pasted);
+  g_test_add_func ("/bearer/sign-in/browser/port-taken", test_browser_port_taken);
   g_test_add_func ("/bearer/sign-in/device/polling", test_device_polling);
   g_test_add_func ("/bearer/sign-in/device/denied", test_device_denied);
   g_test_add_func ("/bearer/sign-in/device/expired", test_device_expired);

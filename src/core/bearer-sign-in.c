@@ -477,6 +477,7 @@ finish (BearerSignIn        *self,
   set_in_flight (self, FALSE);
   if (task == NULL)
     {
+      g_clear_object (&result);
       g_clear_error (&error);
       return;
     }

@@ -25,7 +25,7 @@
 set -u
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PLAN=23
+PLAN=24
 
 # ---- prerequisites -----------------------------------------------------------
 missing=""
@@ -333,6 +333,14 @@ t_login_nb=$(($(now_ms) - t0))
 [[ $rc == 0 && "$out" == *"Signed in to “pub”"* ]]
 check "login --no-browser: the address opened elsewhere comes back to the loopback redirect, exit 0 (${t_login_nb} ms)" $? \
 	"exit $rc" "$out" "$err"
+
+# The browser never comes back: a time-out, exit 3.
+t0=$(now_ms)
+run_cli login pub --no-browser --timeout 1
+t_timeout=$(($(now_ms) - t0))
+[[ $rc == 3 && "$err" == *"did not come back within 1 second"* ]]
+check "login --timeout 1 with nobody at the browser: exit 3, the time-out said in words (${t_timeout} ms)" $? \
+	"exit $rc" "$err"
 
 # ---- the device grant ----------------------------------------------------------------------
 profiles+=(dev)
