@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -744,6 +745,167 @@ test_device_unusable_reply (void)
   g_assert_nonnull (strstr (run->error->message, "user_code"));
 }
 
+/* ---- bearer-cli login and signals ----------------------------------- */
+
+/* A device grant server whose token endpoint holds its answers until the
+ * test releases them. */
+typedef struct {
+  SoupServer *server;
+  char *base;
+  guint polls;
+  GPtrArray *held;
+} HoldingServer;
+
+static void
+holding_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  HoldingServer *self = user_data;
+
+  if (g_str_equal (path, "/device/auth"))
+    {
+      bearer_test_reply_json (msg, 200, DEVICE_REPLY);
+      return;
+    }
+  self->polls++;
+  soup_server_message_pause (msg);
+  g_ptr_array_add (self->held, g_object_ref (msg));
+}
+
+static HoldingServer *
+holding_server_new (void)
+{
+  HoldingServer *self = g_new0 (HoldingServer, 1);
+  g_autoptr(GSList) uris = NULL;
+
+  self->server = soup_server_new (NULL, NULL);
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
+  soup_server_add_handler (self->server, NULL, holding_cb, self, NULL);
+  g_assert_true (soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, NULL));
+  uris = soup_server_get_uris (self->server);
+  self->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  return self;
+}
+
+static void
+holding_server_release (HoldingServer *self,
+                        const char    *json)
+{
+  for (guint i = 0; i < self->held->len; i++)
+    {
+      SoupServerMessage *msg = g_ptr_array_index (self->held, i);
+
+      bearer_test_reply_json (msg, 200, json);
+      soup_server_message_unpause (msg);
+    }
+  g_ptr_array_set_size (self->held, 0);
+}
+
+static void
+holding_server_free (HoldingServer *self)
+{
+  g_ptr_array_unref (self->held);
+  soup_server_disconnect (self->server);
+  g_object_unref (self->server);
+  g_free (self->base);
+  g_free (self);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HoldingServer, holding_server_free)
+
+static BearerTestProc *
+cli_run (BearerTestSandbox *sandbox,
+         const char * const *args)
+{
+  BearerTestProc *proc = bearer_test_proc_start (sandbox, NULL, args);
+
+  bearer_test_procs_wait (&proc, 1);
+  g_test_message ("bearer-cli %s: exit %d\n  stdout: %s  stderr: %s", args[0], proc->status,
+                  proc->out, proc->err);
+  return proc;
+}
+
+static gboolean
+still_running_after (BearerTestProc *proc,
+                     guint           milliseconds)
+{
+  gint64 end = g_get_monotonic_time () + milliseconds * 1000;
+
+  while (g_get_monotonic_time () < end && !proc->done)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  return !proc->done;
+}
+
+/* SIGTERM while a poll is on its way: bearer-cli waits for the answer,
+ * stores the tokens, says so, and exits 128 + SIGTERM; before that (between
+ * polls) it stops at once. As refresh does. */
+static void
+test_cli_signal_during_poll (void)
+{
+  g_autoptr(BearerTestSandbox) sandbox = bearer_test_sandbox_new ("bearer-test-sign-in", FALSE);
+  g_autoptr(HoldingServer) server = holding_server_new ();
+  g_autofree char *device_url = g_strconcat (server->base, "/device/auth", NULL);
+  g_autofree char *token_url = g_strconcat (server->base, "/token", NULL);
+  const char *add[] = { "add", "tv", "--grant", "device_code", "--device-authorization-url", device_url,
+                        "--token-url", token_url, "--client-id", CLIENT_ID, "--auth", "none", NULL };
+  const char *login[] = { "login", "tv", "--no-browser", NULL };
+  const char *token[] = { "token", "tv", NULL };
+  const char *remove[] = { "remove", "tv", NULL };
+  BearerTestProc *proc;
+  gint64 deadline;
+
+  if (!bearer_test_require_session () || !bearer_test_require_keyring ())
+    return;
+
+  proc = cli_run (sandbox, add);
+  g_assert_cmpint (proc->status, ==, 0);
+  bearer_test_proc_free (proc);
+
+  /* Between polls: stopped at once, nothing signed in. */
+  proc = bearer_test_proc_start (sandbox, NULL, login);
+  g_assert_true (still_running_after (proc, 300));
+  g_assert_cmpuint (server->polls, ==, 0);
+  g_subprocess_send_signal (proc->process, SIGTERM);
+  bearer_test_procs_wait (&proc, 1);
+  g_assert_cmpint (proc->status, ==, 128 + SIGTERM);
+  g_assert_nonnull (strstr (proc->err, "not signed in"));
+  bearer_test_proc_free (proc);
+
+  /* A poll on its way: its answer is waited for and stored. */
+  proc = bearer_test_proc_start (sandbox, NULL, login);
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (server->held->len == 0)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_subprocess_send_signal (proc->process, SIGTERM);
+  g_assert_true (still_running_after (proc, 300));
+  holding_server_release (server, TOKEN_REPLY);
+  bearer_test_procs_wait (&proc, 1);
+  g_test_message ("stderr: %s", proc->err);
+  g_assert_cmpint (proc->status, ==, 128 + SIGTERM);
+  g_assert_nonnull (strstr (proc->err, "waiting for its answer"));
+  g_assert_nonnull (strstr (proc->err, "its answer arrived"));
+  bearer_test_proc_free (proc);
+
+  proc = cli_run (sandbox, token);
+  g_assert_cmpint (proc->status, ==, 0);
+  g_assert_cmpstr (proc->out, ==, "signed-in-access\n");
+  bearer_test_proc_free (proc);
+
+  proc = cli_run (sandbox, remove);
+  g_assert_cmpint (proc->status, ==, 0);
+  bearer_test_proc_free (proc);
+}
+
 /* The connection takes a sign-in's tokens as a refresh's. */
 static void
 test_connection_sign_in (void)
@@ -822,6 +984,7 @@ main (int   argc,
   g_test_add_func ("/bearer/sign-in/device/expired", test_device_expired);
   g_test_add_func ("/bearer/sign-in/device/unusable-reply", test_device_unusable_reply);
   g_test_add_func ("/bearer/sign-in/connection", test_connection_sign_in);
+  g_test_add_func ("/bearer/sign-in/cli/signal-during-poll", test_cli_signal_during_poll);
 
   status = g_test_run ();
 
