@@ -5,7 +5,8 @@
 Checks a Flatpak manifest offline (TAP): it parses; its id is APP_ID and its
 command is bearer; the runtime is org.gnome.Platform at a stable (numbered,
 not master) version and the SDK org.gnome.Sdk at the same version; every
-module builds with meson, the app module comes last with builddir true and
+module before the app builds a release archive pinned by its sha256 (https),
+the app module comes last, builds with meson with builddir true and
 its sources are this source tree; -D options exist in meson_options.txt and
 the profile matches the id (.Devel = development); finish-args stay within
 what Bearer needs, and x-finish-args-why explains each of them (a key
@@ -114,8 +115,19 @@ def main():
         inline = [m for m in modules if isinstance(m, dict)]
         check("every module is written inline (no module file to check offline)",
               len(inline) == len(modules), f"found {[m for m in modules if not isinstance(m, dict)]}")
-        not_meson = [m.get("name") for m in inline if m.get("buildsystem") != "meson"]
-        check("every module builds with meson", not not_meson, f"not meson: {not_meson}")
+        # A library Bearer links (libqrencode) builds before it, from a
+        # release archive pinned by its sha256; Bearer itself with meson.
+        def pinned(module):
+            sources = module.get("sources", [])
+            return bool(sources) and all(
+                isinstance(s, dict) and s.get("type") == "archive"
+                and str(s.get("url", "")).startswith("https://")
+                and re.fullmatch(r"[0-9a-f]{64}", str(s.get("sha256", ""))) is not None
+                for s in sources)
+        unpinned = [m.get("name") for m in inline[:-1]
+                    if m.get("buildsystem") not in ("meson", "cmake-ninja", "autotools") or not pinned(m)]
+        check("every module before the app builds a release archive pinned by its sha256",
+              not unpinned, f"not pinned: {unpinned}")
         app = modules[-1] if isinstance(modules[-1], dict) else {}
         check("the last module is bearer", app.get("name") == "bearer", f"found {app.get('name')!r}")
         check("the app module has buildsystem meson", app.get("buildsystem") == "meson")

@@ -184,6 +184,47 @@ test_apply (void)
   }
 }
 
+/* The sign-in addresses each preset knows, from the same input. */
+static void
+test_sign_in_urls (void)
+{
+  static const struct {
+    const char *preset, *input, *realm, *authorize, *device, *issuer;
+  } cases[] = {
+    { "processmaker", "acme", NULL, "https://acme.processmaker.net/oauth/authorize", NULL, NULL },
+    { "processmaker", "pm.example.com", NULL, "https://pm.example.com/oauth/authorize", NULL, NULL },
+    { "processmaker", "https://pm.example.com/custom/token", NULL, NULL, NULL, NULL },
+    { "keycloak", "https://sso.example.com", "staff",
+      "https://sso.example.com/realms/staff/protocol/openid-connect/auth",
+      "https://sso.example.com/realms/staff/protocol/openid-connect/auth/device",
+      "https://sso.example.com/realms/staff" },
+    { "entra", "contoso.onmicrosoft.com", NULL,
+      "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+      "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode",
+      "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0" },
+    { "auth0", "acme.eu.auth0.com", NULL, "https://acme.eu.auth0.com/authorize",
+      "https://acme.eu.auth0.com/oauth/device/code", "https://acme.eu.auth0.com/" },
+    { "google", NULL, NULL, "https://accounts.google.com/o/oauth2/v2/auth",
+      "https://oauth2.googleapis.com/device/code", "https://accounts.google.com" },
+    { "gitlab", NULL, NULL, "https://gitlab.com/oauth/authorize", "https://gitlab.com/oauth/authorize_device",
+      "https://gitlab.com" },
+    { "generic", "https://auth.example.com/token", NULL, NULL, NULL, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(BearerProfile) profile = bearer_profile_new ("x");
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (bearer_preset_apply (bearer_preset_find (cases[i].preset), profile, cases[i].input,
+                                          cases[i].realm, &error));
+      g_assert_no_error (error);
+      g_assert_cmpstr (bearer_profile_get_authorization_url (profile), ==, cases[i].authorize);
+      g_assert_cmpstr (bearer_profile_get_device_authorization_url (profile), ==, cases[i].device);
+      g_assert_cmpstr (bearer_profile_get_issuer (profile), ==, cases[i].issuer);
+    }
+}
+
 static void
 test_check_url (void)
 {
@@ -218,6 +259,7 @@ main (int   argc,
   g_test_add_func ("/bearer/presets/suggest-name", test_suggest_name);
   g_test_add_func ("/bearer/presets/apply", test_apply);
   g_test_add_func ("/bearer/presets/check-url", test_check_url);
+  g_test_add_func ("/bearer/presets/sign-in-urls", test_sign_in_urls);
 
   return g_test_run ();
 }

@@ -57,6 +57,8 @@ void                  bearer_cli_report_pending_moved (BearerProfile     *profil
                                                     gboolean              had_pending);
 char                 *bearer_cli_describe_state    (BearerSecrets        *secrets,
                                                     gint64                now);
+void                  bearer_cli_print_store_failure (BearerProfile      *profile,
+                                                    BearerRefreshResult  *result);
 
 /* The commands: each takes its own argv (argv[0] is the command's name)
  * and returns the exit status. */
@@ -75,6 +77,8 @@ int                   bearer_cli_refresh           (int                   argc,
 int                   bearer_cli_curl              (int                   argc,
                                                     char                **argv);
 int                   bearer_cli_snippet           (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_login             (int                   argc,
                                                     char                **argv);
 
 G_END_DECLS

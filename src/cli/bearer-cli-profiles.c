@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "bearer-cli-private.h"
+#include "bearer-discovery.h"
+#include "bearer-enum-types.h"
 #include "bearer-presets.h"
+#include "bearer-sign-in.h"
 #include "bearer-token-request.h"
 
 /* A profile name as bearer-cli prints it, terminal or not: whatever is not
@@ -206,6 +209,67 @@ token_url_usable (const char *url,
   return FALSE;
 }
 
+/* Another endpoint of a profile (authorization, device authorization):
+ * the same rules as the token URL; the message names which one. */
+static gboolean
+endpoint_usable (const char *option,
+                 const char *url,
+                 gboolean    allow_http)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (url == NULL || bearer_token_url_check (url, allow_http, &error))
+    return TRUE;
+
+  {
+    /* Translators: the first %s is an option of bearer-cli add
+     * (authorize-url…), typed as it is; the second why its URL is refused. */
+    g_autofree char *message = g_strdup_printf (_("--%s: %s"), option, error->message);
+    bearer_cli_print_error (message);
+  }
+  if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
+    bearer_cli_print_error (_("Add --allow-http to allow plain HTTP for this profile."));
+  bearer_cli_print_error (_("Try “bearer-cli --help”."));
+  return FALSE;
+}
+
+/* Fills @profile's endpoints from its issuer's discovery document, and
+ * says what the server does not support. */
+static int
+discover (BearerProfile *profile,
+          const char    *issuer)
+{
+  g_autoptr(BearerDiscovery) discovery = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) warnings = NULL;
+  Waiter waiter = bearer_cli_waiter_init ();
+
+  bearer_discovery_fetch_async (issuer, bearer_profile_get_ca_file (profile),
+                                bearer_profile_get_allow_insecure_http (profile), NULL,
+                                bearer_cli_waited_cb, &waiter);
+  discovery = bearer_discovery_fetch_finish (bearer_cli_wait_for (&waiter), &error);
+  bearer_cli_waiter_clear (&waiter);
+  if (discovery == NULL)
+    {
+      bearer_cli_print_error (error->message);
+      if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
+        bearer_cli_print_error (_("Add --allow-http to allow plain HTTP for this profile."));
+      return g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL) ||
+             g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL)
+             ? EXIT_USAGE : EXIT_SERVER;
+    }
+
+  bearer_discovery_apply (discovery, profile);
+  warnings = bearer_discovery_dup_warnings (discovery, profile);
+  for (guint i = 0; warnings[i] != NULL; i++)
+    {
+      /* Translators: a warning after discovery; %s is the reason. */
+      g_autofree char *line = g_strdup_printf (_("Warning: %s"), warnings[i]);
+      bearer_cli_print_error (line);
+    }
+  return EXIT_OK;
+}
+
 /* bearer-cli add NAME … */
 int
 bearer_cli_add (int    argc,
@@ -226,6 +290,12 @@ bearer_cli_add (int    argc,
   g_autofree char *server = NULL;
   g_autofree char *tenant = NULL;
   g_autofree char *realm = NULL;
+  g_autofree char *authorize_url = NULL;
+  g_autofree char *redirect_uri = NULL;
+  g_autofree char *pkce = NULL;
+  g_autofree char *device_url = NULL;
+  g_autofree char *issuer = NULL;
+  g_autofree char *preset_issuer = NULL;
   gboolean json_body = FALSE;
   gboolean allow_http = FALSE;
   GOptionEntry entries[] = {
@@ -244,6 +314,11 @@ bearer_cli_add (int    argc,
     { "server", 0, 0, G_OPTION_ARG_STRING, &server, NULL, "URL" },
     { "tenant", 0, 0, G_OPTION_ARG_STRING, &tenant, NULL, "TENANT" },
     { "realm", 0, 0, G_OPTION_ARG_STRING, &realm, NULL, "REALM" },
+    { "authorize-url", 0, 0, G_OPTION_ARG_STRING, &authorize_url, NULL, "URL" },
+    { "redirect-uri", 0, 0, G_OPTION_ARG_STRING, &redirect_uri, NULL, "URL" },
+    { "pkce", 0, 0, G_OPTION_ARG_STRING, &pkce, NULL, "METHOD" },
+    { "device-authorization-url", 0, 0, G_OPTION_ARG_STRING, &device_url, NULL, "URL" },
+    { "issuer", 0, 0, G_OPTION_ARG_STRING, &issuer, NULL, "URL" },
     { "json-body", 0, 0, G_OPTION_ARG_NONE, &json_body, NULL, NULL },
     { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
     { NULL }
@@ -256,6 +331,8 @@ bearer_cli_add (int    argc,
   g_autoptr(GError) error = NULL;
   BearerGrantType grant_type = BEARER_GRANT_REFRESH_TOKEN;
   BearerClientAuth client_auth = BEARER_CLIENT_AUTH_BASIC;
+  int pkce_method = BEARER_PKCE_S256;
+  gboolean grant_given = grant != NULL;
   int exit_code = EXIT_OK;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -331,28 +408,48 @@ bearer_cli_add (int    argc,
       if (!bearer_preset_apply (found, preset_profile, input, realm, &error))
         return bearer_cli_usage_error (error->message);
 
-      /* The preset's token URL, grant, client authentication and scope,
-       * unless given. */
+      /* The preset's token URL, grant, client authentication, scope and
+       * sign-in addresses, unless given. */
       g_free (token_url);
       token_url = g_strdup (bearer_profile_get_token_url (preset_profile));
       grant_type = bearer_profile_get_grant_type (preset_profile);
       client_auth = bearer_profile_get_client_auth (preset_profile);
       if (scope == NULL)
         scope = g_strdup (bearer_profile_get_scope (preset_profile));
+      if (authorize_url == NULL)
+        authorize_url = g_strdup (bearer_profile_get_authorization_url (preset_profile));
+      /* Kept, not fetched: adding a preset needs no network. */
+      preset_issuer = g_strdup (bearer_profile_get_issuer (preset_profile));
+      if (device_url == NULL)
+        device_url = g_strdup (bearer_profile_get_device_authorization_url (preset_profile));
     }
   else if (instance != NULL || host != NULL || server != NULL || tenant != NULL || realm != NULL)
     return bearer_cli_usage_error (_("--instance, --host, --server, --tenant and --realm go with --preset"));
 
-  if (token_url == NULL)
-    return bearer_cli_usage_error (_("“add” needs --token-url URL"));
-  if (!token_url_usable (token_url, allow_http))
+  if (token_url == NULL && issuer == NULL)
+    return bearer_cli_usage_error (_("“add” needs --token-url URL (or --issuer URL)"));
+  if (token_url != NULL && !token_url_usable (token_url, allow_http))
     return EXIT_USAGE;
   if (client_id == NULL)
     return bearer_cli_usage_error (_("“add” needs --client-id ID"));
   if (grant != NULL && !bearer_grant_type_from_string (grant, &grant_type))
-    return bearer_cli_usage_error (_("--grant is one of refresh_token, client_credentials, password, authorization_code"));
+    return bearer_cli_usage_error (_("--grant is one of refresh_token, client_credentials, password, "
+                                     "authorization_code, device_code"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
     return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none"));
+  if (pkce != NULL && !bearer_enum_from_nick (BEARER_TYPE_PKCE_METHOD, pkce, &pkce_method))
+    return bearer_cli_usage_error (_("--pkce is one of s256, plain, none"));
+  if (!endpoint_usable ("authorize-url", authorize_url, allow_http) ||
+      !endpoint_usable ("device-authorization-url", device_url, allow_http) ||
+      !endpoint_usable ("issuer", issuer, allow_http))
+    return EXIT_USAGE;
+  if (redirect_uri != NULL && !bearer_sign_in_check_redirect_uri (redirect_uri, &error))
+    return bearer_cli_usage_error (error->message);
+  /* An issuer alone: the grant follows what it makes possible. */
+  if (!grant_given && preset == NULL && (authorize_url != NULL || issuer != NULL))
+    grant_type = BEARER_GRANT_AUTHORIZATION_CODE;
+  if (!grant_given && preset == NULL && device_url != NULL && authorize_url == NULL && issuer == NULL)
+    grant_type = BEARER_GRANT_DEVICE_CODE;
 
   if (!(list = bearer_cli_open_connections (FALSE, &exit_code)))
     return exit_code;
@@ -370,6 +467,34 @@ bearer_cli_add (int    argc,
   bearer_profile_set_ca_file (profile, ca_file);
   bearer_profile_set_body_encoding (profile, json_body ? BEARER_BODY_JSON : BEARER_BODY_FORM);
   bearer_profile_set_allow_insecure_http (profile, allow_http);
+  bearer_profile_set_authorization_url (profile, authorize_url);
+  bearer_profile_set_redirect_uri (profile, redirect_uri);
+  bearer_profile_set_pkce_method (profile, pkce_method);
+  bearer_profile_set_device_authorization_url (profile, device_url);
+  bearer_profile_set_issuer (profile, preset_issuer);
+
+  if (issuer != NULL)
+    {
+      /* What was given on the command line wins over the document. */
+      int code = discover (profile, issuer);
+
+      if (code != EXIT_OK)
+        return code;
+      if (token_url != NULL)
+        bearer_profile_set_token_url (profile, token_url);
+      if (authorize_url != NULL)
+        bearer_profile_set_authorization_url (profile, authorize_url);
+      if (device_url != NULL)
+        bearer_profile_set_device_authorization_url (profile, device_url);
+      g_free (token_url);
+      token_url = g_strdup (bearer_profile_get_token_url (profile));
+    }
+
+  if (grant_type == BEARER_GRANT_AUTHORIZATION_CODE && bearer_profile_get_authorization_url (profile) == NULL)
+    return bearer_cli_usage_error (_("--grant authorization_code needs --authorize-url URL (or --issuer URL)"));
+  if (grant_type == BEARER_GRANT_DEVICE_CODE && bearer_profile_get_device_authorization_url (profile) == NULL)
+    return bearer_cli_usage_error (_("--grant device_code needs --device-authorization-url URL (or --issuer "
+                                     "URL)"));
 
   waiter = bearer_cli_waiter_init ();
   bearer_connection_list_add_async (list, profile, NULL, bearer_cli_waited_cb, &waiter);
@@ -381,7 +506,18 @@ bearer_cli_add (int    argc,
       return EXIT_FAILURE_OTHER;
     }
 
-  if (grant_type == BEARER_GRANT_REFRESH_TOKEN)
+  if (bearer_grant_type_is_sign_in (grant_type) && client_auth == BEARER_CLIENT_AUTH_NONE)
+    /* Translators: after “bearer-cli add” for a public client that signs in.
+     * The first and third %s are the profile name, the second the token URL.
+     * The command is typed as it is. */
+    g_print (_("Added “%s” (%s). Sign in with “bearer-cli login %s”.\n"), argv[1], token_url, argv[1]);
+  else if (bearer_grant_type_is_sign_in (grant_type))
+    /* Translators: after “bearer-cli add” for a confidential client that signs
+     * in. The first, third and fourth %s are the profile name, the second the
+     * token URL. The commands are typed as they are. */
+    g_print (_("Added “%s” (%s). Store its client secret with “bearer-cli set-secret %s client-secret”, "
+               "then sign in with “bearer-cli login %s”.\n"), argv[1], token_url, argv[1], argv[1]);
+  else if (grant_type == BEARER_GRANT_REFRESH_TOKEN)
     /* Translators: after “bearer-cli add” for a profile that needs a refresh
      * token. The first and third %s are the profile name, the second the token
      * URL. The command is typed as it is; “…” stands for “bearer-cli set-secret

@@ -180,9 +180,9 @@ request_sent_cb (BearerClient *client,
   self->sent = TRUE;
 }
 
-static void
-print_store_failure (BearerProfile       *profile,
-                     BearerRefreshResult *result)
+void
+bearer_cli_print_store_failure (BearerProfile       *profile,
+                                BearerRefreshResult *result)
 {
   const GError *store_error = bearer_refresh_result_get_store_error (result);
   const char *name = bearer_profile_get_name (profile);
@@ -276,7 +276,7 @@ refresh_profile (BearerConnection     *connection,
   bearer_cli_report_pending_moved (profile, had_pending);
   if (bearer_refresh_result_get_store_error (result) != NULL)
     {
-      print_store_failure (profile, result);
+      bearer_cli_print_store_failure (profile, result);
       code = EXIT_KEYRING;
     }
 

@@ -11,6 +11,7 @@
  *   bearer-cli-secrets.c  set-secret
  *   bearer-cli-token.c    token, refresh, curl (and interruptions)
  *   bearer-cli-snippet.c  snippet
+ *   bearer-cli-login.c    login
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -38,7 +39,17 @@ static const char *usage_text =
      "  add NAME --token-url URL --client-id ID [OPTION…]\n"
      "                                Add a profile\n"
      "      --grant GRANT             refresh_token (default), client_credentials,\n"
-     "                                password or authorization_code\n"
+     "                                password, authorization_code or device_code\n"
+     "      --authorize-url URL       Where the browser signs in (authorization_code)\n"
+     "      --redirect-uri URL        The registered callback; default: 127.0.0.1 on\n"
+     "                                any free port (a loopback URL with a port is\n"
+     "                                listened on exactly; another is pasted back)\n"
+     "      --pkce s256|plain|none    PKCE method (default s256)\n"
+     "      --device-authorization-url URL\n"
+     "                                Where a device code is asked for (device_code)\n"
+     "      --issuer URL              Fill the endpoints by discovery (OpenID Connect,\n"
+     "                                RFC 8414); the grant is authorization_code\n"
+     "                                unless --grant says otherwise\n"
      "      --auth MODE               basic (default), basic-raw, post or none\n"
      "      --scope SCOPE             Scopes to ask for, separated by spaces\n"
      "      --audience AUDIENCE, --resource RESOURCE\n"
@@ -67,6 +78,11 @@ static const char *usage_text =
      "  token NAME [--min-valid SECONDS] [--header|--json|--export]\n"
      "                                Print the access token, refreshing it first when\n"
      "                                less than SECONDS (default 60) are left\n"
+     "  login NAME [--device] [--no-browser] [--timeout SECONDS]\n"
+     "                                Sign in: open the browser (the address is also\n"
+     "                                printed), wait for it to come back (default 300\n"
+     "                                seconds), and keep the tokens in the keyring;\n"
+     "                                --device shows a code to enter on any device\n"
      "  refresh NAME [--header|--json|--export]\n"
      "                                Refresh now, whatever is left\n"
      "  curl NAME -- CURL-ARGUMENT…   Run curl with the Authorization header added\n"
@@ -83,14 +99,17 @@ static const char *usage_text =
      "  0  success\n"
      "  1  another failure (profiles file, unknown profile, curl missing)\n"
      "  2  usage error\n"
-     "  3  the server or the network failed\n"
-     "  4  sign in again: the server refused the refresh token\n"
+     "  3  the server or the network failed; login timed out\n"
+     "  4  sign in again: the server refused the refresh token; or login was\n"
+     "     refused (access denied, the device code expired)\n"
      "  5  the keyring is unavailable or locked\n"
      "\n"
      "Examples:\n"
      "  bearer-cli add prod --preset processmaker --instance acme --client-id 3\n"
      "  bearer-cli set-secret prod client-secret < secret.txt\n"
      "  bearer-cli snippet prod --lang python > refresh.py\n"
+     "  bearer-cli add dev --issuer https://id.example.com --client-id cli --auth none\n"
+     "  bearer-cli login dev\n"
      "  curl -H \"$(bearer-cli token prod --header)\" https://acme.processmaker.net/api/1.0/users\n");
 
 void
@@ -389,6 +408,8 @@ static const Command commands[] = {
   { "curl", bearer_cli_curl, N_("Run curl with the Authorization header added") },
   /* Translators: the one-line help of “bearer-cli snippet”. */
   { "snippet", bearer_cli_snippet, N_("Print the token request as a cURL command, a Python or a Node.js script") },
+  /* Translators: the one-line help of “bearer-cli login”. */
+  { "login", bearer_cli_login, N_("Sign in through the browser or with a device code, and keep the tokens") },
   /* Translators: the one-line help of “bearer-cli help”. */
   { "help", command_help, N_("Print the help, or one command’s line of it") },
 };

@@ -21,7 +21,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "bearer-client.h"
+#include "bearer-client-private.h"
 #include "bearer-error-private.h"
 #include "bearer-redact.h"
 
@@ -47,7 +47,8 @@ static guint signals[N_SIGNALS];
 
 typedef struct {
   BearerClient *client;
-  BearerTokenRequest *request;
+  BearerTokenRequest *request;      /* NULL for a plain exchange (bearer_client_send_async()) */
+  guint timeout;
   SoupMessage *message;
   GTlsDatabase *extra_ca;
   GCancellable *cancellable;        /* ours: cancelled by the caller's or the timer */
@@ -316,7 +317,7 @@ transport_error (RequestData  *data,
 {
   GUri *uri = soup_message_get_uri (data->message);
   const char *host = g_uri_get_host (uri);
-  guint timeout = bearer_token_request_get_timeout (data->request) + data->grace;
+  guint timeout = data->timeout + data->grace;
 
   /* The timer cancels the exchange: that cancellation is the time-out. */
   if ((data->timed_out && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) ||
@@ -412,6 +413,19 @@ finish_reply (GTask *task)
            content_type ? content_type : "no content type", data->body->len,
            shown ? shown : "(not shown)");
 
+  if (data->request == NULL)
+    {
+      BearerHttpReply *reply = g_new0 (BearerHttpReply, 1);
+
+      reply->status = status;
+      reply->content_type = g_strdup (content_type);
+      reply->location = g_strdup (soup_message_headers_get_one (headers, "Location"));
+      reply->body = g_steal_pointer (&body);
+      g_task_return_pointer (task, reply, (GDestroyNotify) bearer_http_reply_free);
+      g_object_unref (task);
+      return;
+    }
+
   response = bearer_token_response_parse (status, content_type, body,
                                           bearer_token_request_get_grant_type (data->request),
                                           g_get_real_time () / G_USEC_PER_SEC, &error);
@@ -506,7 +520,8 @@ send_cb (GObject      *source,
   status = soup_message_get_status (data->message);
   headers = soup_message_get_response_headers (data->message);
 
-  if (SOUP_STATUS_IS_REDIRECTION (status))
+  /* A plain exchange reports a redirect as its reply, for the caller to judge. */
+  if (SOUP_STATUS_IS_REDIRECTION (status) && data->request != NULL)
     {
       const char *location = soup_message_headers_get_one (headers, "Location");
       g_autofree char *shown = bearer_sanitize_server_text (location, -1, 500);
@@ -608,7 +623,80 @@ wrote_headers_cb (SoupMessage *message,
   if (data->sent)
     return;
   data->sent = TRUE;
-  g_signal_emit (data->client, signals[REQUEST_SENT], 0, data->request);
+  if (data->request != NULL)
+    g_signal_emit (data->client, signals[REQUEST_SENT], 0, data->request);
+}
+
+/* Sends data->message with the transport rules of the top of this file;
+ * the task completes in finish_reply() or with a transport error. */
+static void
+start_exchange (BearerClient *self,
+                GTask        *task_in,
+                RequestData  *data_in,
+                const char   *ca_file,
+                GCancellable *cancellable)
+{
+  g_autoptr(GTask) task = task_in;
+  g_autoptr(RequestData) data = data_in;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *shown_url = NULL;
+  g_autofree char *shown_body = NULL;
+  g_autofree char *url = NULL;
+  GBytes *request_body;
+  guint timeout;
+
+  if (ca_file != NULL && !(data->extra_ca = get_ca_database (self, ca_file, &error)))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_signal_connect (data->message, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
+  g_signal_connect (data->message, "wrote-headers", G_CALLBACK (wrote_headers_cb), data);
+
+  data->cancellable = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      data->caller_cancellable = g_object_ref (cancellable);
+      data->caller_cancelled_id = g_cancellable_connect (cancellable,
+                                                         G_CALLBACK (caller_cancelled_cb),
+                                                         data, NULL);
+    }
+
+  timeout = data->timeout;
+  if (timeout > 0)
+    {
+      data->timeout_source = g_timeout_source_new (timeout * 1000);
+      g_source_set_name (data->timeout_source, "[bearer] token request timeout");
+      g_source_set_callback (data->timeout_source, timeout_cb, data, NULL);
+      g_source_attach (data->timeout_source, g_main_context_get_thread_default ());
+    }
+
+  url = g_uri_to_string (soup_message_get_uri (data->message));
+  shown_url = bearer_redact_url (url);
+  request_body = bearer_token_request_peek_message_body (data->message);
+  if (data->request != NULL)
+    g_debug ("POST %s (grant %s, client authentication %s)", shown_url,
+             bearer_grant_type_to_string (bearer_token_request_get_grant_type (data->request)),
+             bearer_client_auth_to_string (bearer_token_request_get_client_auth (data->request)));
+  else
+    g_debug ("%s %s", soup_message_get_method (data->message), shown_url);
+  if (request_body != NULL)
+    {
+      g_autofree char *text = g_strndup (g_bytes_get_data (request_body, NULL),
+                                         g_bytes_get_size (request_body));
+      shown_body = redact (data, text);
+      g_debug ("request body: %s", shown_body);
+      explicit_bzero (text, strlen (text));
+    }
+
+  g_task_set_task_data (task, g_steal_pointer (&data), (GDestroyNotify) request_data_free);
+
+  {
+    RequestData *d = g_task_get_task_data (task);
+    soup_session_send_async (self->session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
+                             send_cb, g_steal_pointer (&task));
+  }
 }
 
 /**
@@ -632,12 +720,6 @@ bearer_client_request_token_async (BearerClient        *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(RequestData) data = NULL;
-  g_autofree char *shown_url = NULL;
-  g_autofree char *shown_body = NULL;
-  g_autofree char *url = NULL;
-  const char *ca_file;
-  GBytes *request_body;
-  guint timeout;
 
   g_return_if_fail (BEARER_IS_CLIENT (self));
   g_return_if_fail (BEARER_IS_TOKEN_REQUEST (request));
@@ -652,6 +734,7 @@ bearer_client_request_token_async (BearerClient        *self,
   data->client = g_object_ref (self);
   data->request = g_object_ref (request);
   data->secrets = bearer_token_request_dup_secrets (request);
+  data->timeout = bearer_token_request_get_timeout (request);
 
   data->message = bearer_token_request_build_message (request, &error);
   if (data->message == NULL)
@@ -660,56 +743,8 @@ bearer_client_request_token_async (BearerClient        *self,
       return;
     }
 
-  ca_file = bearer_token_request_get_ca_file (request);
-  if (ca_file != NULL && !(data->extra_ca = get_ca_database (self, ca_file, &error)))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  g_signal_connect (data->message, "accept-certificate", G_CALLBACK (accept_certificate_cb), data);
-  g_signal_connect (data->message, "wrote-headers", G_CALLBACK (wrote_headers_cb), data);
-
-  data->cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      data->caller_cancellable = g_object_ref (cancellable);
-      data->caller_cancelled_id = g_cancellable_connect (cancellable,
-                                                         G_CALLBACK (caller_cancelled_cb),
-                                                         data, NULL);
-    }
-
-  timeout = bearer_token_request_get_timeout (request);
-  if (timeout > 0)
-    {
-      data->timeout_source = g_timeout_source_new (timeout * 1000);
-      g_source_set_name (data->timeout_source, "[bearer] token request timeout");
-      g_source_set_callback (data->timeout_source, timeout_cb, data, NULL);
-      g_source_attach (data->timeout_source, g_main_context_get_thread_default ());
-    }
-
-  url = g_uri_to_string (soup_message_get_uri (data->message));
-  shown_url = bearer_redact_url (url);
-  request_body = bearer_token_request_peek_message_body (data->message);
-  g_debug ("POST %s (grant %s, client authentication %s)", shown_url,
-           bearer_grant_type_to_string (bearer_token_request_get_grant_type (request)),
-           bearer_client_auth_to_string (bearer_token_request_get_client_auth (request)));
-  if (request_body != NULL)
-    {
-      g_autofree char *text = g_strndup (g_bytes_get_data (request_body, NULL),
-                                         g_bytes_get_size (request_body));
-      shown_body = redact (data, text);
-      g_debug ("request body: %s", shown_body);
-      explicit_bzero (text, strlen (text));
-    }
-
-  g_task_set_task_data (task, g_steal_pointer (&data), (GDestroyNotify) request_data_free);
-
-  {
-    RequestData *d = g_task_get_task_data (task);
-    soup_session_send_async (self->session, d->message, G_PRIORITY_DEFAULT, d->cancellable,
-                             send_cb, g_steal_pointer (&task));
-  }
+  start_exchange (self, g_steal_pointer (&task), g_steal_pointer (&data),
+                  bearer_token_request_get_ca_file (request), cancellable);
 }
 
 /**
@@ -728,4 +763,80 @@ bearer_client_request_token_finish (BearerClient  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bearer_client_request_token_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * bearer_client_send_async:
+ * @message: a message to send (a GET of a discovery document, a device
+ *   authorization POST); %SOUP_MESSAGE_NO_REDIRECT is set on it
+ * @timeout: seconds the whole exchange may take; 0 for no limit
+ * @ca_file: (nullable): a PEM file trusted in addition to the system's
+ * @secrets: (nullable) (array zero-terminated=1): secrets the message
+ *   carries, masked in the debug log
+ *
+ * Sends @message with the same rules as a token request (TLS verified, no
+ * redirect followed, the body cap, the time-out; see the top of this file)
+ * and hands back the reply whatever its status: a redirect is a reply with
+ * its `Location`, for the caller to judge.
+ */
+void
+bearer_client_send_async (BearerClient        *self,
+                          SoupMessage         *message,
+                          guint                timeout,
+                          const char          *ca_file,
+                          const char * const  *secrets,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  GTask *task;
+  RequestData *data;
+
+  g_return_if_fail (BEARER_IS_CLIENT (self));
+  g_return_if_fail (SOUP_IS_MESSAGE (message));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bearer_client_send_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
+  data = g_new0 (RequestData, 1);
+  data->client = g_object_ref (self);
+  data->message = g_object_ref (message);
+  data->timeout = timeout;
+  data->secrets = g_strdupv ((char **) secrets);
+  if (data->secrets == NULL)
+    data->secrets = g_new0 (char *, 1);
+
+  start_exchange (self, task, data, ca_file, cancellable);
+}
+
+/**
+ * bearer_client_send_finish:
+ *
+ * Returns: (transfer full): the reply, or %NULL with a transport
+ *   %BEARER_ERROR (TLS, name resolution, refused, time-out, too large…) or
+ *   %G_IO_ERROR_CANCELLED
+ */
+BearerHttpReply *
+bearer_client_send_finish (BearerClient  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (BEARER_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bearer_client_send_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+bearer_http_reply_free (BearerHttpReply *reply)
+{
+  if (reply == NULL)
+    return;
+  g_free (reply->content_type);
+  g_free (reply->location);
+  g_clear_pointer (&reply->body, g_bytes_unref);
+  g_free (reply);
 }

@@ -1353,6 +1353,112 @@ bearer_connection_refresh_finish (BearerConnection  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* ---- sign-in ------------------------------------------------------------------ */
+
+static void
+signed_in_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  BearerConnection *self = g_task_get_source_object (task);
+  BearerRefreshResult *signed_in;
+  GError *error = NULL;
+
+  signed_in = bearer_sign_in_run_finish (BEARER_SIGN_IN (source), result, &error);
+  g_object_freeze_notify (G_OBJECT (self));
+  refresh_ended (self);
+  if (signed_in != NULL)
+    take_result (self, signed_in);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    set_error (self, error);
+  bearer_connection_update_state (self);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  if (signed_in != NULL)
+    g_task_return_pointer (task, signed_in, g_object_unref);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
+static void
+sign_in_secrets_written_cb (GObject      *source,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  GTask *task = user_data;
+  BearerConnection *self = BEARER_CONNECTION (source);
+  BearerSignIn *sign_in = g_object_get_data (G_OBJECT (task), "bearer-sign-in");
+  GError *error = NULL;
+
+  /* The client secret as typed is what the sign-in must use. */
+  if (!bearer_connection_flush_finish (self, result, &error) ||
+      g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    {
+      refresh_ended (self);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  bearer_sign_in_run_async (sign_in, g_task_get_cancellable (task), signed_in_cb, task);
+}
+
+/**
+ * bearer_connection_sign_in_async:
+ * @sign_in: a sign-in made for this connection's profile, not started
+ *   (bearer_sign_in_new()); watch its state to open the browser or show
+ *   the user code
+ * @cancellable: (nullable): gives the sign-in up; a code exchange or poll
+ *   that has reached the server runs to its end (see bearer-sign-in.c)
+ *
+ * Writes what was typed, then runs @sign_in, whose tokens are stored as a
+ * refresh stores them, and takes its result as a refresh's (the properties
+ * change). From then on the connection refreshes with the new refresh token.
+ */
+void
+bearer_connection_sign_in_async (BearerConnection    *self,
+                                 BearerSignIn        *sign_in,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+  RefreshData *data;
+
+  g_return_if_fail (BEARER_IS_CONNECTION (self));
+  g_return_if_fail (BEARER_IS_SIGN_IN (sign_in));
+  g_return_if_fail (bearer_sign_in_get_profile (sign_in) == self->profile);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bearer_connection_sign_in_async);
+  g_task_set_check_cancellable (task, FALSE);
+  data = g_new0 (RefreshData, 1);
+  data->app = hold_application ();
+  g_task_set_task_data (task, data, (GDestroyNotify) refresh_data_free);
+  g_object_set_data_full (G_OBJECT (task), "bearer-sign-in", g_object_ref (sign_in), g_object_unref);
+
+  refresh_started (self);
+  bearer_connection_flush_async (self, sign_in_secrets_written_cb, task);
+}
+
+/**
+ * bearer_connection_sign_in_finish:
+ *
+ * Returns: (transfer full): the stored tokens, as a refresh's result, or
+ *   %NULL with the sign-in's error (bearer_sign_in_run_finish())
+ */
+BearerRefreshResult *
+bearer_connection_sign_in_finish (BearerConnection  *self,
+                                  GAsyncResult      *result,
+                                  GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bearer_connection_sign_in_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- for the connection list ---------------------------------------------- */
 
 /**

@@ -8,6 +8,7 @@
 
 #include "bearer-profile-store.h"
 #include "bearer-refresh.h"
+#include "bearer-sign-in.h"
 
 G_BEGIN_DECLS
 
@@ -99,6 +100,16 @@ void                 bearer_connection_get_token_async        (BearerConnection 
                                                                GAsyncReadyCallback   callback,
                                                                gpointer              user_data);
 BearerRefreshResult *bearer_connection_refresh_finish         (BearerConnection     *self,
+                                                               GAsyncResult         *result,
+                                                               GError              **error);
+
+/* Signing in from zero (the browser, the device grant). */
+void                 bearer_connection_sign_in_async          (BearerConnection     *self,
+                                                               BearerSignIn         *sign_in,
+                                                               GCancellable         *cancellable,
+                                                               GAsyncReadyCallback   callback,
+                                                               gpointer              user_data);
+BearerRefreshResult *bearer_connection_sign_in_finish         (BearerConnection     *self,
                                                                GAsyncResult         *result,
                                                                GError              **error);
 

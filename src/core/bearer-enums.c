@@ -53,6 +53,33 @@ bearer_grant_type_to_string (BearerGrantType grant)
   return bearer_enum_to_nick (BEARER_TYPE_GRANT_TYPE, grant);
 }
 
+/**
+ * bearer_grant_type_to_wire:
+ *
+ * Returns: the `grant_type` a token request sends for @grant: its nick, or
+ *   for the device grant its URN (RFC 8628 §3.4)
+ */
+const char *
+bearer_grant_type_to_wire (BearerGrantType grant)
+{
+  if (grant == BEARER_GRANT_DEVICE_CODE)
+    return BEARER_GRANT_DEVICE_CODE_URN;
+  return bearer_grant_type_to_string (grant);
+}
+
+/**
+ * bearer_grant_type_is_sign_in:
+ *
+ * Returns: whether a profile of @grant gets its first tokens by signing in
+ *   (the browser or the device grant) and from then on refreshes with its
+ *   refresh token
+ */
+gboolean
+bearer_grant_type_is_sign_in (BearerGrantType grant)
+{
+  return grant == BEARER_GRANT_AUTHORIZATION_CODE || grant == BEARER_GRANT_DEVICE_CODE;
+}
+
 gboolean
 bearer_grant_type_from_string (const char      *text,
                                BearerGrantType *grant)

@@ -14,15 +14,34 @@ G_BEGIN_DECLS
  * @BEARER_GRANT_CLIENT_CREDENTIALS: `client_credentials` (RFC 6749 §4.4)
  * @BEARER_GRANT_PASSWORD: `password` (RFC 6749 §4.3, legacy)
  * @BEARER_GRANT_AUTHORIZATION_CODE: `authorization_code` (RFC 6749 §4.1.3), the code exchange with PKCE
+ * @BEARER_GRANT_DEVICE_CODE: `urn:ietf:params:oauth:grant-type:device_code` (RFC 8628), the device grant
  *
- * The nick of each value is its RFC 6749 name, so it can be stored and sent as is.
+ * The nick of each value is its RFC 6749 name, so it can be stored and sent as
+ * is; the device grant's is stored as `device_code` and sent as its URN
+ * (bearer_grant_type_to_wire()).
  */
 typedef enum {
   BEARER_GRANT_REFRESH_TOKEN,      /*< nick=refresh_token >*/
   BEARER_GRANT_CLIENT_CREDENTIALS, /*< nick=client_credentials >*/
   BEARER_GRANT_PASSWORD,           /*< nick=password >*/
   BEARER_GRANT_AUTHORIZATION_CODE, /*< nick=authorization_code >*/
+  BEARER_GRANT_DEVICE_CODE,        /*< nick=device_code >*/
 } BearerGrantType;
+
+/* The device grant's grant_type on the wire (RFC 8628 §3.4). */
+#define BEARER_GRANT_DEVICE_CODE_URN "urn:ietf:params:oauth:grant-type:device_code"
+
+/**
+ * BearerPkceMethod:
+ * @BEARER_PKCE_S256: `code_challenge_method=S256` (RFC 7636 §4.2), the default
+ * @BEARER_PKCE_PLAIN: `plain`, only when a profile asks for it
+ * @BEARER_PKCE_NONE: no PKCE at all (a server that refuses the parameters)
+ */
+typedef enum {
+  BEARER_PKCE_S256,  /*< nick=s256 >*/
+  BEARER_PKCE_PLAIN, /*< nick=plain >*/
+  BEARER_PKCE_NONE,  /*< nick=none >*/
+} BearerPkceMethod;
 
 /**
  * BearerClientAuth:
@@ -66,6 +85,8 @@ gboolean    bearer_enum_from_nick          (GType               type,
                                             const char         *text,
                                             int                *value);
 const char *bearer_grant_type_to_string    (BearerGrantType     grant);
+const char *bearer_grant_type_to_wire      (BearerGrantType     grant);
+gboolean    bearer_grant_type_is_sign_in   (BearerGrantType     grant);
 gboolean    bearer_grant_type_from_string  (const char         *text,
                                             BearerGrantType    *grant);
 const char *bearer_client_auth_to_string   (BearerClientAuth    auth);

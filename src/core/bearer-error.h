@@ -57,6 +57,9 @@ typedef enum {
   BEARER_ERROR_MISSING_PARAMETER,
   BEARER_ERROR_INVALID_PARAMETER,
   BEARER_ERROR_CA_FILE,
+
+  /* Discovery (OpenID Connect Discovery 1.0, RFC 8414) */
+  BEARER_ERROR_DISCOVERY,         /* no usable metadata document, or one for another issuer */
 } BearerError;
 
 GQuark      bearer_error_quark                 (void);

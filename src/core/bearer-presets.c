@@ -35,6 +35,9 @@ static const BearerPreset presets[] = {
     .grant_type = BEARER_GRANT_REFRESH_TOKEN,
     /* ProcessMaker's own examples send the client in the body. */
     .client_auth = BEARER_CLIENT_AUTH_POST,
+    /* Laravel Passport's routes. */
+    .token_suffix = "/oauth/token",
+    .authorize_suffix = "/oauth/authorize",
   },
   {
     .id = "generic",
@@ -59,6 +62,10 @@ static const BearerPreset presets[] = {
     .path = "/realms/{}/protocol/openid-connect/token",
     .grant_type = BEARER_GRANT_CLIENT_CREDENTIALS,
     .client_auth = BEARER_CLIENT_AUTH_BASIC,
+    .token_suffix = "/protocol/openid-connect/token",
+    .authorize_suffix = "/protocol/openid-connect/auth",
+    .device_suffix = "/protocol/openid-connect/auth/device",
+    .issuer_suffix = "",
   },
   {
     .id = "entra",
@@ -73,6 +80,10 @@ static const BearerPreset presets[] = {
     .grant_type = BEARER_GRANT_CLIENT_CREDENTIALS,
     .client_auth = BEARER_CLIENT_AUTH_POST,
     .scope = "https://graph.microsoft.com/.default",
+    .token_suffix = "/oauth2/v2.0/token",
+    .authorize_suffix = "/oauth2/v2.0/authorize",
+    .device_suffix = "/oauth2/v2.0/devicecode",
+    .issuer_suffix = "/v2.0",
   },
   {
     .id = "auth0",
@@ -85,6 +96,10 @@ static const BearerPreset presets[] = {
     .path = "/oauth/token",
     .grant_type = BEARER_GRANT_CLIENT_CREDENTIALS,
     .client_auth = BEARER_CLIENT_AUTH_POST,
+    .token_suffix = "/oauth/token",
+    .authorize_suffix = "/authorize",
+    .device_suffix = "/oauth/device/code",
+    .issuer_suffix = "/",
   },
   {
     .id = "google",
@@ -94,6 +109,10 @@ static const BearerPreset presets[] = {
     .path = "https://oauth2.googleapis.com/token",
     .grant_type = BEARER_GRANT_REFRESH_TOKEN,
     .client_auth = BEARER_CLIENT_AUTH_POST,
+    .token_suffix = "",
+    .authorize_suffix = "https://accounts.google.com/o/oauth2/v2/auth",
+    .device_suffix = "https://oauth2.googleapis.com/device/code",
+    .issuer_suffix = "https://accounts.google.com",
   },
   {
     .id = "gitlab",
@@ -107,6 +126,10 @@ static const BearerPreset presets[] = {
     .path = "/oauth/token",
     .grant_type = BEARER_GRANT_REFRESH_TOKEN,
     .client_auth = BEARER_CLIENT_AUTH_POST,
+    .token_suffix = "/oauth/token",
+    .authorize_suffix = "/oauth/authorize",
+    .device_suffix = "/oauth/authorize_device",
+    .issuer_suffix = "",
   },
 };
 
@@ -213,6 +236,28 @@ base_url (const char  *text,
 
   return g_uri_join (G_URI_FLAGS_NONE, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
                      g_uri_get_port (uri), path, NULL, NULL);
+}
+
+/* Another address of the server, from its token URL: the preset's token
+ * ending replaced by @suffix (an absolute @suffix is taken as it is), or
+ * NULL when the token URL does not end as the preset's do (a URL typed as
+ * it is). */
+static char *
+sign_in_url (const BearerPreset *preset,
+             const char         *token_url,
+             const char         *suffix)
+{
+  gsize len, end;
+
+  if (suffix == NULL || preset->token_suffix == NULL)
+    return NULL;
+  if (g_str_has_prefix (suffix, "https://"))
+    return g_strdup (suffix);
+  if (!g_str_has_suffix (token_url, preset->token_suffix))
+    return NULL;
+  len = strlen (token_url);
+  end = len - strlen (preset->token_suffix);
+  return g_strdup_printf ("%.*s%s", (int) end, token_url, suffix);
 }
 
 /* The template with its "{}" replaced by @value. */
@@ -419,6 +464,15 @@ bearer_preset_apply (const BearerPreset  *preset,
   bearer_profile_set_grant_type (profile, preset->grant_type);
   bearer_profile_set_client_auth (profile, preset->client_auth);
   bearer_profile_set_scope (profile, preset->scope);
+  {
+    g_autofree char *authorize = sign_in_url (preset, token_url, preset->authorize_suffix);
+    g_autofree char *device = sign_in_url (preset, token_url, preset->device_suffix);
+    g_autofree char *issuer = sign_in_url (preset, token_url, preset->issuer_suffix);
+
+    bearer_profile_set_authorization_url (profile, authorize);
+    bearer_profile_set_device_authorization_url (profile, device);
+    bearer_profile_set_issuer (profile, issuer);
+  }
   return TRUE;
 }
 

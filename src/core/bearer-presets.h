@@ -44,6 +44,12 @@ typedef struct {
   BearerGrantType    grant_type;
   BearerClientAuth   client_auth;
   const char        *scope;         /* a sensible default, or NULL */
+  /* Sign-in: the token URL's ending, and what replaces it for each of the
+   * other addresses (an absolute URL is taken as it is); NULL: none. */
+  const char        *token_suffix;
+  const char        *authorize_suffix;
+  const char        *device_suffix;
+  const char        *issuer_suffix;
 } BearerPreset;
 
 const BearerPreset *bearer_presets_get            (guint              *n_presets);

@@ -30,13 +30,19 @@ enum {
   PROP_AUDIENCE,
   PROP_RESOURCE,
   PROP_CA_FILE,
-  LAST_STRING_PROP = PROP_CA_FILE,
+  PROP_REDIRECT_URI,
+  PROP_ISSUER,
+  PROP_DEVICE_AUTHORIZATION_URL,
+  PROP_REVOCATION_URL,
+  PROP_INTROSPECTION_URL,
+  LAST_STRING_PROP = PROP_INTROSPECTION_URL,
   PROP_GRANT_TYPE,
   PROP_CLIENT_AUTH,
   PROP_BODY_ENCODING,
   PROP_ALLOW_INSECURE_HTTP,
   PROP_AUTO_REFRESH,
   PROP_REFRESH_MARGIN,
+  PROP_PKCE_METHOD,
   N_PROPS
 };
 
@@ -52,12 +58,18 @@ static const char * const json_names[N_PROPS] = {
   [PROP_AUDIENCE] = "audience",
   [PROP_RESOURCE] = "resource",
   [PROP_CA_FILE] = "ca_file",
+  [PROP_REDIRECT_URI] = "redirect_uri",
+  [PROP_ISSUER] = "issuer",
+  [PROP_DEVICE_AUTHORIZATION_URL] = "device_authorization_url",
+  [PROP_REVOCATION_URL] = "revocation_url",
+  [PROP_INTROSPECTION_URL] = "introspection_url",
   [PROP_GRANT_TYPE] = "grant_type",
   [PROP_CLIENT_AUTH] = "client_auth",
   [PROP_BODY_ENCODING] = "body_encoding",
   [PROP_ALLOW_INSECURE_HTTP] = "allow_insecure_http",
   [PROP_AUTO_REFRESH] = "auto_refresh",
   [PROP_REFRESH_MARGIN] = "refresh_margin",
+  [PROP_PKCE_METHOD] = "pkce_method",
 };
 
 struct _BearerProfile
@@ -71,6 +83,7 @@ struct _BearerProfile
   gboolean allow_insecure_http;
   gboolean auto_refresh;
   guint refresh_margin;
+  BearerPkceMethod pkce_method;
   GArray *params;               /* of Param */
 
   /* Members of the file this version does not know, kept on save. */
@@ -143,6 +156,9 @@ bearer_profile_get_property (GObject    *object,
       break;
     case PROP_REFRESH_MARGIN:
       g_value_set_uint (value, self->refresh_margin);
+      break;
+    case PROP_PKCE_METHOD:
+      g_value_set_enum (value, self->pkce_method);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -221,6 +237,9 @@ bearer_profile_set_property (GObject      *object,
     case PROP_REFRESH_MARGIN:
       SET_SCALAR (self, refresh_margin, prop_id, g_value_get_uint (value));
       break;
+    case PROP_PKCE_METHOD:
+      SET_SCALAR (self, pkce_method, prop_id, (BearerPkceMethod) g_value_get_enum (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -260,6 +279,9 @@ bearer_profile_class_init (BearerProfileClass *klass)
   properties[PROP_REFRESH_MARGIN] =
     g_param_spec_uint ("refresh-margin", NULL, NULL, 0, 24 * 3600,
                        BEARER_PROFILE_DEFAULT_REFRESH_MARGIN, flags);
+  properties[PROP_PKCE_METHOD] =
+    g_param_spec_enum ("pkce-method", NULL, NULL, BEARER_TYPE_PKCE_METHOD,
+                       BEARER_PKCE_S256, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -519,6 +541,7 @@ bearer_profile_new_from_json (JsonObject  *object,
   int grant = BEARER_GRANT_REFRESH_TOKEN;
   int auth = BEARER_CLIENT_AUTH_BASIC;
   int encoding = BEARER_BODY_FORM;
+  int pkce = BEARER_PKCE_S256;
   JsonNode *margin;
 
   g_return_val_if_fail (object != NULL, NULL);
@@ -547,12 +570,14 @@ bearer_profile_new_from_json (JsonObject  *object,
   if (!read_enum (object, PROP_GRANT_TYPE, BEARER_TYPE_GRANT_TYPE, &grant, error) ||
       !read_enum (object, PROP_CLIENT_AUTH, BEARER_TYPE_CLIENT_AUTH, &auth, error) ||
       !read_enum (object, PROP_BODY_ENCODING, BEARER_TYPE_BODY_ENCODING, &encoding, error) ||
+      !read_enum (object, PROP_PKCE_METHOD, BEARER_TYPE_PKCE_METHOD, &pkce, error) ||
       !read_boolean (object, PROP_ALLOW_INSECURE_HTTP, &self->allow_insecure_http, error) ||
       !read_boolean (object, PROP_AUTO_REFRESH, &self->auto_refresh, error))
     return NULL;
   self->grant_type = grant;
   self->client_auth = auth;
   self->body_encoding = encoding;
+  self->pkce_method = pkce;
 
   margin = get_member (object, json_names[PROP_REFRESH_MARGIN]);
   if (margin != NULL)
@@ -599,6 +624,8 @@ bearer_profile_to_json (BearerProfile *self)
   json_object_set_boolean_member (object, "allow_insecure_http", self->allow_insecure_http);
   json_object_set_boolean_member (object, "auto_refresh", self->auto_refresh);
   json_object_set_int_member (object, "refresh_margin", self->refresh_margin);
+  json_object_set_string_member (object, "pkce_method",
+                                 bearer_enum_to_nick (BEARER_TYPE_PKCE_METHOD, self->pkce_method));
 
   params = json_array_new ();
   for (guint i = 0; i < self->params->len; i++)
@@ -681,6 +708,7 @@ bearer_profile_update_from (BearerProfile *self,
   SET_SCALAR (self, allow_insecure_http, PROP_ALLOW_INSECURE_HTTP, other->allow_insecure_http);
   SET_SCALAR (self, auto_refresh, PROP_AUTO_REFRESH, other->auto_refresh);
   SET_SCALAR (self, refresh_margin, PROP_REFRESH_MARGIN, other->refresh_margin);
+  SET_SCALAR (self, pkce_method, PROP_PKCE_METHOD, other->pkce_method);
 
   g_array_set_size (self->params, 0);
   for (guint i = 0; i < other->params->len; i++)
@@ -725,6 +753,11 @@ STRING_ACCESSORS (scope, PROP_SCOPE)
 STRING_ACCESSORS (audience, PROP_AUDIENCE)
 STRING_ACCESSORS (resource, PROP_RESOURCE)
 STRING_ACCESSORS (ca_file, PROP_CA_FILE)
+STRING_ACCESSORS (redirect_uri, PROP_REDIRECT_URI)
+STRING_ACCESSORS (issuer, PROP_ISSUER)
+STRING_ACCESSORS (device_authorization_url, PROP_DEVICE_AUTHORIZATION_URL)
+STRING_ACCESSORS (revocation_url, PROP_REVOCATION_URL)
+STRING_ACCESSORS (introspection_url, PROP_INTROSPECTION_URL)
 
 #define STRING_SETTER(field, PROP) \
   void \
@@ -745,6 +778,11 @@ STRING_SETTER (scope, PROP_SCOPE)
 STRING_SETTER (audience, PROP_AUDIENCE)
 STRING_SETTER (resource, PROP_RESOURCE)
 STRING_SETTER (ca_file, PROP_CA_FILE)
+STRING_SETTER (redirect_uri, PROP_REDIRECT_URI)
+STRING_SETTER (issuer, PROP_ISSUER)
+STRING_SETTER (device_authorization_url, PROP_DEVICE_AUTHORIZATION_URL)
+STRING_SETTER (revocation_url, PROP_REVOCATION_URL)
+STRING_SETTER (introspection_url, PROP_INTROSPECTION_URL)
 
 BearerGrantType
 bearer_profile_get_grant_type (BearerProfile *self)
@@ -834,6 +872,27 @@ bearer_profile_set_refresh_margin (BearerProfile *self,
 {
   g_return_if_fail (BEARER_IS_PROFILE (self));
   SET_SCALAR (self, refresh_margin, PROP_REFRESH_MARGIN, MIN (seconds, 24 * 3600));
+}
+
+/**
+ * bearer_profile_get_pkce_method:
+ *
+ * Returns: how the authorization-code grant proves the code is its own
+ *   (RFC 7636): S256 unless the profile asks otherwise
+ */
+BearerPkceMethod
+bearer_profile_get_pkce_method (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), BEARER_PKCE_S256);
+  return self->pkce_method;
+}
+
+void
+bearer_profile_set_pkce_method (BearerProfile    *self,
+                                BearerPkceMethod  method)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, pkce_method, PROP_PKCE_METHOD, method);
 }
 
 guint

@@ -68,6 +68,25 @@ void                bearer_profile_set_body_encoding     (BearerProfile       *s
 const char         *bearer_profile_get_ca_file           (BearerProfile       *self);
 void                bearer_profile_set_ca_file           (BearerProfile       *self,
                                                           const char          *ca_file);
+/* Sign-in (authorization code, device grant) and discovery. */
+const char         *bearer_profile_get_redirect_uri      (BearerProfile       *self);
+void                bearer_profile_set_redirect_uri      (BearerProfile       *self,
+                                                          const char          *uri);
+BearerPkceMethod    bearer_profile_get_pkce_method       (BearerProfile       *self);
+void                bearer_profile_set_pkce_method       (BearerProfile       *self,
+                                                          BearerPkceMethod     method);
+const char         *bearer_profile_get_issuer            (BearerProfile       *self);
+void                bearer_profile_set_issuer            (BearerProfile       *self,
+                                                          const char          *issuer);
+const char         *bearer_profile_get_device_authorization_url (BearerProfile *self);
+void                bearer_profile_set_device_authorization_url (BearerProfile *self,
+                                                          const char          *url);
+const char         *bearer_profile_get_revocation_url    (BearerProfile       *self);
+void                bearer_profile_set_revocation_url    (BearerProfile       *self,
+                                                          const char          *url);
+const char         *bearer_profile_get_introspection_url (BearerProfile       *self);
+void                bearer_profile_set_introspection_url (BearerProfile       *self,
+                                                          const char          *url);
 gboolean            bearer_profile_get_allow_insecure_http (BearerProfile     *self);
 void                bearer_profile_set_allow_insecure_http (BearerProfile     *self,
                                                           gboolean             allow);

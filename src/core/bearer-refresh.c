@@ -41,7 +41,7 @@
 #include "bearer-error-private.h"
 #include "bearer-pending-private.h"
 #include "bearer-profile-lock-private.h"
-#include "bearer-refresh.h"
+#include "bearer-refresh-private.h"
 
 struct _BearerRefreshResult
 {
@@ -193,6 +193,8 @@ typedef struct {
   BearerTokenResponse *response;
   GError *server_error;         /* a dead refresh token, reported after storing the mark */
   gboolean cancelled;           /* after the request reached the server */
+  gboolean sign_in;             /* bearer_refresh_sign_in_async() */
+  BearerTokenRequest *sign_in_request;   /* the code exchange, to send under the lock */
 } Refresh;
 
 static void
@@ -204,6 +206,7 @@ refresh_free (Refresh *r)
   g_clear_pointer (&r->next, bearer_secrets_unref);
   g_clear_object (&r->response);
   g_clear_error (&r->server_error);
+  g_clear_object (&r->sign_in_request);
   g_free (r);
 }
 
@@ -293,6 +296,26 @@ store_next (GTask *task,
 }
 
 static void
+take_response (GTask *task)
+{
+  Refresh *r = g_task_get_task_data (task);
+
+  r->next = bearer_secrets_copy (r->current);
+  bearer_secrets_set_access_token (r->next,
+                                   bearer_token_response_get_access_token (r->response),
+                                   bearer_token_response_get_token_type (r->response),
+                                   bearer_token_response_get_expires_at (r->response),
+                                   bearer_token_response_get_scope (r->response));
+  /* A sign-in starts afresh: a refresh token of an earlier sign-in (maybe
+   * another user's) is not kept when the server issued none. */
+  if (r->sign_in || bearer_token_response_get_refresh_token (r->response) != NULL)
+    bearer_secrets_set_refresh_token (r->next, bearer_token_response_get_refresh_token (r->response));
+  bearer_secrets_set_needs_sign_in (r->next, FALSE);
+
+  store_next (task, TRUE);
+}
+
+static void
 token_cb (GObject      *source,
           GAsyncResult *result,
           gpointer      user_data)
@@ -320,17 +343,7 @@ token_cb (GObject      *source,
       return;
     }
 
-  r->next = bearer_secrets_copy (r->current);
-  bearer_secrets_set_access_token (r->next,
-                                   bearer_token_response_get_access_token (r->response),
-                                   bearer_token_response_get_token_type (r->response),
-                                   bearer_token_response_get_expires_at (r->response),
-                                   bearer_token_response_get_scope (r->response));
-  if (bearer_token_response_get_refresh_token (r->response) != NULL)
-    bearer_secrets_set_refresh_token (r->next, bearer_token_response_get_refresh_token (r->response));
-  bearer_secrets_set_needs_sign_in (r->next, FALSE);
-
-  store_next (task, TRUE);
+  take_response (task);
 }
 
 static GError *
@@ -378,7 +391,7 @@ bearer_refresh_build_request (BearerProfile       *profile,
   g_return_val_if_fail (secrets != NULL, NULL);
 
   grant = bearer_profile_get_grant_type (profile);
-  if (grant == BEARER_GRANT_AUTHORIZATION_CODE)
+  if (bearer_grant_type_is_sign_in (grant))
     grant = BEARER_GRANT_REFRESH_TOKEN;
 
   request = bearer_profile_create_request (profile, grant);
@@ -399,9 +412,9 @@ ask_server (GTask *task)
   BearerGrantType grant = bearer_profile_get_grant_type (r->profile);
   const char *name = bearer_profile_get_name (r->profile);
 
-  /* A profile signed in through the browser keeps itself alive with its
-   * refresh token. */
-  if (grant == BEARER_GRANT_AUTHORIZATION_CODE)
+  /* A profile signed in through the browser or with a device code keeps
+   * itself alive with its refresh token. */
+  if (bearer_grant_type_is_sign_in (grant))
     grant = BEARER_GRANT_REFRESH_TOKEN;
 
   if (grant == BEARER_GRANT_REFRESH_TOKEN)
@@ -432,11 +445,47 @@ ask_server (GTask *task)
                                      g_task_get_cancellable (task), token_cb, task);
 }
 
+/* A sign-in under the lock: the tokens a device grant brought are stored
+ * as they are; the code exchange is sent now, with the client secret as
+ * stored, and its answer stored as a refresh's. */
+static void
+sign_in_locked (GTask *task)
+{
+  Refresh *r = g_task_get_task_data (task);
+
+  if (r->response != NULL)
+    {
+      take_response (task);
+      return;
+    }
+
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      fail_task (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled")));
+      return;
+    }
+
+  {
+    g_autofree char *client_id = g_strdup (bearer_token_request_get_client_id (r->sign_in_request));
+
+    bearer_token_request_set_client (r->sign_in_request, client_id,
+                                     bearer_secrets_get_client_secret (r->current));
+  }
+  bearer_client_request_token_async (bearer_client_get_default (), r->sign_in_request,
+                                     g_task_get_cancellable (task), token_cb, task);
+}
+
 static void
 decide (GTask *task)
 {
   Refresh *r = g_task_get_task_data (task);
   gint64 now = now_seconds ();
+
+  if (r->sign_in)
+    {
+      sign_in_locked (task);
+      return;
+    }
 
   /* Another process refreshed after we were asked to: its token is ours,
    * and the refresh token we would have spent is already spent. */
@@ -592,3 +641,49 @@ bearer_refresh_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+
+/**
+ * bearer_refresh_sign_in_async:
+ * @profile: the profile
+ * @request: (nullable): the code exchange (grant authorization_code, with
+ *   the profile's client; the client secret is taken from the keyring under
+ *   the lock), or %NULL when @response holds the tokens already
+ * @response: (nullable): the tokens a device grant's poll brought
+ *
+ * Stores a sign-in's tokens the way a refresh stores them: under the
+ * profile's lock, moving kept-aside tokens in first, the new access and
+ * refresh tokens written to the keyring before success is reported, and
+ * kept aside if the keyring refuses them (bearer_refresh_result_get_store_error()).
+ * A code exchange is sent under the lock; once it has reached the server,
+ * cancelling no longer stops it. Finish with bearer_refresh_finish().
+ */
+void
+bearer_refresh_sign_in_async (BearerProfile       *profile,
+                              BearerTokenRequest  *request,
+                              BearerTokenResponse *response,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task;
+  Refresh *r;
+
+  g_return_if_fail (BEARER_IS_PROFILE (profile));
+  g_return_if_fail ((request == NULL) != (response == NULL));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bearer_refresh_async);
+  g_task_set_check_cancellable (task, FALSE);
+
+  r = g_new0 (Refresh, 1);
+  r->lock = (BearerProfileLock) BEARER_PROFILE_LOCK_INIT;
+  r->profile = g_object_ref (profile);
+  r->flags = BEARER_REFRESH_FORCE;
+  r->asked_at = g_get_real_time ();
+  r->sign_in = TRUE;
+  r->sign_in_request = request != NULL ? g_object_ref (request) : NULL;
+  r->response = response != NULL ? g_object_ref (response) : NULL;
+  g_task_set_task_data (task, r, (GDestroyNotify) refresh_free);
+
+  bearer_profile_lock_take (task, profile, refresh_locked);
+}

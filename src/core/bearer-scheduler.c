@@ -85,7 +85,7 @@ can_refresh (BearerConnection *connection)
 
   if (!bearer_profile_get_auto_refresh (profile))
     return FALSE;
-  if ((grant == BEARER_GRANT_REFRESH_TOKEN || grant == BEARER_GRANT_AUTHORIZATION_CODE) &&
+  if ((grant == BEARER_GRANT_REFRESH_TOKEN || bearer_grant_type_is_sign_in (grant)) &&
       !bearer_connection_get_has_refresh_token (connection))
     return FALSE;
   return TRUE;

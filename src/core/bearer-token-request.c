@@ -38,6 +38,7 @@ struct _BearerTokenRequest
   char *code;                   /* secret */
   char *redirect_uri;
   char *code_verifier;          /* secret */
+  char *device_code;            /* secret */
 
   char *scope;
   char *audience;
@@ -75,6 +76,7 @@ bearer_token_request_finalize (GObject *object)
   bearer_secret_free (self->code);
   g_free (self->redirect_uri);
   bearer_secret_free (self->code_verifier);
+  bearer_secret_free (self->device_code);
   g_free (self->scope);
   g_free (self->audience);
   g_free (self->resource);
@@ -235,6 +237,18 @@ bearer_token_request_set_authorization_code (BearerTokenRequest *self,
   replace_secret (&self->code_verifier, code_verifier);
 }
 
+/**
+ * bearer_token_request_set_device_code:
+ * @device_code: the `device_code` of a device authorization (RFC 8628 §3.2)
+ */
+void
+bearer_token_request_set_device_code (BearerTokenRequest *self,
+                                      const char         *device_code)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_secret (&self->device_code, device_code);
+}
+
 void
 bearer_token_request_set_scope (BearerTokenRequest *self,
                                 const char         *scope)
@@ -349,7 +363,7 @@ bearer_token_request_dup_secrets (BearerTokenRequest *self)
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   const char *secrets[] = {
     self->client_secret, self->refresh_token, self->password,
-    self->code, self->code_verifier,
+    self->code, self->code_verifier, self->device_code,
   };
 
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
@@ -468,12 +482,19 @@ bearer_token_url_check (const char  *url,
 /* One whole sentence for each missing part, for translators. */
 static gboolean
 check_required (BearerTokenRequest  *self,
+                gboolean             device_authorization,
                 GError             **error)
 {
   const char *missing = NULL;
 
   if (self->client_auth != BEARER_CLIENT_AUTH_NONE && self->client_id == NULL)
     missing = _("The request needs a client ID");
+  else if (device_authorization)
+    {
+      /* RFC 8628 §3.1: a public client names itself. */
+      if (self->client_id == NULL)
+        missing = _("The request needs a client ID");
+    }
   else
     switch (self->grant_type)
       {
@@ -492,6 +513,10 @@ check_required (BearerTokenRequest  *self,
           missing = _("The request needs an authorization code");
         else if (self->redirect_uri == NULL)
           missing = _("The request needs a redirect URI");
+        break;
+      case BEARER_GRANT_DEVICE_CODE:
+        if (self->device_code == NULL)
+          missing = _("The request needs a device code");
         break;
       case BEARER_GRANT_CLIENT_CREDENTIALS:
       default:
@@ -585,13 +610,17 @@ typedef struct {
 
 static void
 collect_body (BearerTokenRequest *self,
+              gboolean            device_authorization,
               GArray             *pairs)
 {
 #define ADD(n, v) G_STMT_START { Pair p_ = { (n), (v) }; g_array_append_val (pairs, p_); } G_STMT_END
 
-  ADD ("grant_type", bearer_grant_type_to_string (self->grant_type));
+  /* A device authorization request (RFC 8628 §3.1) has no grant yet: only
+   * the scope and the client. */
+  if (!device_authorization)
+    ADD ("grant_type", bearer_grant_type_to_wire (self->grant_type));
 
-  switch (self->grant_type)
+  switch (device_authorization ? BEARER_GRANT_CLIENT_CREDENTIALS : self->grant_type)
     {
     case BEARER_GRANT_REFRESH_TOKEN:
       ADD ("refresh_token", self->refresh_token);
@@ -605,6 +634,9 @@ collect_body (BearerTokenRequest *self,
       ADD ("redirect_uri", self->redirect_uri);
       if (self->code_verifier != NULL)
         ADD ("code_verifier", self->code_verifier);
+      break;
+    case BEARER_GRANT_DEVICE_CODE:
+      ADD ("device_code", self->device_code);
       break;
     case BEARER_GRANT_CLIENT_CREDENTIALS:
     default:
@@ -751,17 +783,13 @@ add_query_parameters (BearerTokenRequest *self,
                       NULL);
 }
 
-/**
- * bearer_token_request_build_message:
- *
- * Checks the request and builds the `POST` that carries it, byte for byte as
- * docs/core.md describes. Nothing is sent.
- *
- * Returns: (transfer full): the message, or %NULL with a %BEARER_ERROR
- */
-SoupMessage *
-bearer_token_request_build_message (BearerTokenRequest  *self,
-                                    GError             **error)
+/* The POST of a token request to its token URL, or of a device
+ * authorization request (no grant) to @url. */
+static SoupMessage *
+build_message (BearerTokenRequest  *self,
+               const char          *url,
+               gboolean             device_authorization,
+               GError             **error)
 {
   g_autoptr(GUri) base_uri = NULL;
   g_autoptr(GUri) uri = NULL;
@@ -771,11 +799,9 @@ bearer_token_request_build_message (BearerTokenRequest  *self,
   SoupMessageHeaders *headers;
   const char *content_type = NULL;
 
-  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
-
-  if (!(base_uri = parse_url (self->token_url, self->allow_insecure_http, error)))
+  if (!(base_uri = parse_url (url, self->allow_insecure_http, error)))
     return NULL;
-  if (!check_required (self, error) || !check_parameters (self, error))
+  if (!check_required (self, device_authorization, error) || !check_parameters (self, error))
     return NULL;
 
   uri = add_query_parameters (self, base_uri);
@@ -783,7 +809,7 @@ bearer_token_request_build_message (BearerTokenRequest  *self,
   soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
 
   pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
-  collect_body (self, pairs);
+  collect_body (self, device_authorization, pairs);
   body = encode_body (self, pairs, &content_type);
   soup_message_set_request_body_from_bytes (message, content_type, body);
   g_object_set_data_full (G_OBJECT (message), "bearer-request-body",
@@ -811,6 +837,42 @@ bearer_token_request_build_message (BearerTokenRequest  *self,
     }
 
   return g_steal_pointer (&message);
+}
+
+/**
+ * bearer_token_request_build_message:
+ *
+ * Checks the request and builds the `POST` that carries it, byte for byte as
+ * docs/core.md describes. Nothing is sent.
+ *
+ * Returns: (transfer full): the message, or %NULL with a %BEARER_ERROR
+ */
+SoupMessage *
+bearer_token_request_build_message (BearerTokenRequest  *self,
+                                    GError             **error)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  return build_message (self, self->token_url, FALSE, error);
+}
+
+/**
+ * bearer_token_request_build_device_authorization:
+ * @url: the device authorization endpoint
+ *
+ * The device authorization request of RFC 8628 §3.1 for this request's
+ * client: a `POST` to @url with the scope (and audience, resource and extra
+ * parameters) and the same client authentication as the token request, but
+ * no grant. Nothing is sent.
+ *
+ * Returns: (transfer full): the message, or %NULL with a %BEARER_ERROR
+ */
+SoupMessage *
+bearer_token_request_build_device_authorization (BearerTokenRequest  *self,
+                                                 const char          *url,
+                                                 GError             **error)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  return build_message (self, url, TRUE, error);
 }
 
 /**

@@ -42,6 +42,8 @@ void                bearer_token_request_set_authorization_code (BearerTokenRequ
                                                                  const char          *code,
                                                                  const char          *redirect_uri,
                                                                  const char          *code_verifier);
+void                bearer_token_request_set_device_code        (BearerTokenRequest  *self,
+                                                                 const char          *device_code);
 
 /* Optional parameters */
 void                bearer_token_request_set_scope              (BearerTokenRequest  *self,
@@ -71,6 +73,9 @@ gboolean            bearer_token_url_check                      (const char     
 
 /* Building the HTTP message (bearer_client_request_token_async() does this itself). */
 SoupMessage        *bearer_token_request_build_message          (BearerTokenRequest  *self,
+                                                                 GError             **error);
+SoupMessage        *bearer_token_request_build_device_authorization (BearerTokenRequest *self,
+                                                                 const char          *url,
                                                                  GError             **error);
 char              **bearer_token_request_dup_secrets            (BearerTokenRequest  *self);
 GBytes             *bearer_token_request_peek_message_body      (SoupMessage         *message);

@@ -19,7 +19,7 @@
 #include "bearer-json-private.h"
 #include "bearer-jwt.h"
 #include "bearer-redact.h"
-#include "bearer-token-response.h"
+#include "bearer-token-response-private.h"
 
 struct _BearerTokenResponse
 {
@@ -834,32 +834,25 @@ object_from_form (const char *data,
 }
 
 /**
- * bearer_token_response_parse:
- * @status: the HTTP status of the reply
- * @content_type: (nullable): its media type
- * @body: (nullable): its body
- * @grant_type: the grant of the request (a dead refresh token is recognised
- *   only for %BEARER_GRANT_REFRESH_TOKEN)
- * @now: the time the reply arrived, in seconds since the epoch
+ * bearer_reply_parse_object:
  *
- * Judges a token endpoint's reply. Redirects and size are the client's
- * business; everything else is judged here, in the order docs/core.md gives.
+ * Steps 3 to 9 of judging a reply (docs/core.md): the JSON object (or form)
+ * of a successful reply, or the error it is (an OAuth error, whatever the
+ * status). The token endpoint's and the device authorization endpoint's
+ * replies are read alike.
  *
- * Returns: (transfer full): the token, or %NULL with a %BEARER_ERROR
+ * Returns: (transfer full): the object, or %NULL with a %BEARER_ERROR
  */
-BearerTokenResponse *
-bearer_token_response_parse (guint             status,
-                             const char       *content_type,
-                             GBytes           *body,
-                             BearerGrantType   grant_type,
-                             gint64            now,
-                             GError          **error)
+JsonObject *
+bearer_reply_parse_object (guint             status,
+                           const char       *content_type,
+                           GBytes           *body,
+                           BearerGrantType   grant_type,
+                           GError          **error)
 {
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonObject) object = NULL;
   g_autofree char *detail = NULL;
-  BearerTokenResponse *self;
-  GError *local_error = NULL;
   const char *data = NULL;
   gsize size = 0;
   gboolean failed = status >= 400 || status < 200;
@@ -999,6 +992,45 @@ bearer_token_response_parse (guint             status,
       g_propagate_error (error, status_error (status, member_string (object, "message")));
       return NULL;
     }
+
+  return g_steal_pointer (&object);
+}
+
+/**
+ * bearer_token_response_parse:
+ * @status: the HTTP status of the reply
+ * @content_type: (nullable): its media type
+ * @body: (nullable): its body
+ * @grant_type: the grant of the request (a dead refresh token is recognised
+ *   only for %BEARER_GRANT_REFRESH_TOKEN)
+ * @now: the time the reply arrived, in seconds since the epoch
+ *
+ * Judges a token endpoint's reply. Redirects and size are the client's
+ * business; everything else is judged here, in the order docs/core.md gives.
+ *
+ * Returns: (transfer full): the token, or %NULL with a %BEARER_ERROR
+ */
+BearerTokenResponse *
+bearer_token_response_parse (guint             status,
+                             const char       *content_type,
+                             GBytes           *body,
+                             BearerGrantType   grant_type,
+                             gint64            now,
+                             GError          **error)
+{
+  g_autoptr(JsonObject) object = NULL;
+  BearerTokenResponse *self;
+  GError *local_error = NULL;
+  const char *data = NULL;
+  gsize size = 0;
+
+  object = bearer_reply_parse_object (status, content_type, body, grant_type, error);
+  if (object == NULL)
+    return NULL;
+  if (body != NULL)
+    data = g_bytes_get_data (body, &size);
+  if (data == NULL)
+    data = "";
 
   self = token_from_object (object, now, &local_error);
   if (self == NULL)

@@ -22,6 +22,16 @@
 //                RFC 6749 §2.3.1 encoding of HTTP Basic really matters)
 //   bearer-post  confidential, client_secret_post, secret BEARER_E2E_POST_SECRET
 //                (default "p0st:s%cr+t x")
+//   bearer-native  public (token_endpoint_auth_method none), a native app
+//                (RFC 8252: its loopback redirect http://127.0.0.1/callback
+//                matches on any port), authorization_code with PKCE and
+//                the device grant
+//
+// The confidential clients may also sign in through the browser: besides
+// http://127.0.0.1/cb they have the fixed loopback redirect
+// http://127.0.0.1:BEARER_E2E_FIXED_PORT/fixed when that variable is set
+// (web clients' redirects match exactly, port included), and the device
+// grant.
 //
 // Refresh tokens rotate on every use; reusing a spent one revokes the whole
 // grant (oidc-provider's own behaviour with rotateRefreshToken: true).
@@ -48,6 +58,10 @@ const ACCOUNT = 'e2e-user';
 const SCOPE = 'openid offline_access api:read';
 const E2E_SECRET = process.env.BEARER_E2E_SECRET ?? 's3cr:et%+ x';
 const POST_SECRET = process.env.BEARER_E2E_POST_SECRET ?? 'p0st:s%cr+t x';
+const FIXED_PORT = process.env.BEARER_E2E_FIXED_PORT;
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const confidentialRedirects = ['http://127.0.0.1/cb'];
+if (FIXED_PORT) confidentialRedirects.push(`http://127.0.0.1:${FIXED_PORT}/fixed`);
 
 // The port is chosen at listen time and the issuer depends on it: listen
 // first, attach the provider afterwards (nobody knows the port before the
@@ -72,19 +86,28 @@ const provider = new Provider(issuer, {
     {
       client_id: 'bearer-e2e',
       client_secret: E2E_SECRET,
-      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_GRANT],
       response_types: ['code'],
-      redirect_uris: ['http://127.0.0.1/cb'],
+      redirect_uris: confidentialRedirects,
       token_endpoint_auth_method: 'client_secret_basic',
       scope: SCOPE,
     },
     {
       client_id: 'bearer-post',
       client_secret: POST_SECRET,
-      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials', DEVICE_GRANT],
       response_types: ['code'],
-      redirect_uris: ['http://127.0.0.1/cb'],
+      redirect_uris: confidentialRedirects,
       token_endpoint_auth_method: 'client_secret_post',
+      scope: SCOPE,
+    },
+    {
+      client_id: 'bearer-native',
+      application_type: 'native',
+      grant_types: ['authorization_code', 'refresh_token', DEVICE_GRANT],
+      response_types: ['code'],
+      redirect_uris: ['http://127.0.0.1/callback'],
+      token_endpoint_auth_method: 'none',
       scope: SCOPE,
     },
   ],
@@ -113,6 +136,7 @@ const provider = new Provider(issuer, {
       async allowedPolicy() { return true; },
     },
     devInteractions: { enabled: true },
+    deviceFlow: { enabled: true },
   },
   rotateRefreshToken: true,
   async issueRefreshToken(ctx, client, code) {
@@ -132,7 +156,7 @@ const provider = new Provider(issuer, {
   },
 });
 
-for (const event of ['grant.success', 'grant.error']) {
+for (const event of ['grant.success', 'grant.error', 'device_authorization.success']) {
   provider.on(event, (ctx, err) => {
     const grant = ctx.oidc?.params?.grant_type ?? '-';
     if (err) {
