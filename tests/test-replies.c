@@ -352,6 +352,15 @@ check_long_description (Exchange *ex)
 }
 
 static void
+check_description_utf8 (Exchange *ex)
+{
+  const char *description = bearer_error_get_description (ex->error);
+
+  g_assert_nonnull (description);
+  g_assert_true (g_utf8_validate (description, -1, NULL));
+}
+
+static void
 check_no_location (Exchange *ex)
 {
   g_assert_null (bearer_error_get_redirect_location (ex->error));
@@ -523,6 +532,25 @@ static const ReplyCase reply_cases[] = {
   { "form-error", 400, FORM, "error=invalid_grant&error_description=Bad+token",
     .code = BEARER_ERROR_INVALID_GRANT, .dead = TRUE, .oauth_code = "invalid_grant",
     .description = "Bad token", .contains = { "Bad token" } },
+
+  /* ---- strings that are not UTF-8 once decoded (issue 8, item 5): refused
+   * before anything is stored, or, in an error, shown cleaned */
+  { "refresh-token-lone-surrogate", 200, JSON,
+    "{\"access_token\":\"abc\",\"refresh_token\":\"rt-\\ud800-new\",\"expires_in\":3600}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "refresh token", .contains = { "UTF-8" } },
+  { "scope-lone-surrogate", 200, JSON, "{\"access_token\":\"abc\",\"scope\":\"read\\udfff write\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "scope" },
+  { "extra-field-lone-surrogate", 200, JSON,
+    "{\"access_token\":\"abc\",\"user\":{\"name\":\"x\\ud800y\"}}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "user" },
+  { "form-refresh-token-not-utf8", 200, FORM, "access_token=abc&refresh_token=rt%ED%A0%80new",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "refresh token" },
+  { "form-refresh-token-nul", 200, FORM, "access_token=abc&refresh_token=rt%00new",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "refresh token" },
+  { "description-lone-surrogate", 400, JSON,
+    "{\"error\":\"invalid_grant\",\"error_description\":\"Jeton r\\ud800voqu\\u00e9\"}",
+    .code = BEARER_ERROR_INVALID_GRANT, .dead = TRUE, .oauth_code = "invalid_grant",
+    .contains = { "Jeton r" }, .check = check_description_utf8 },
 
   /* ---- the transport's part */
   { "redirect", 302, "text/html", "<html><title>Found</title></html>", .redirect = TRUE,

@@ -418,22 +418,27 @@ static void
 test_form_not_utf8 (void)
 {
   /* Percent-encoded bytes that are not UTF-8 never reach a string: the
-   * reply is MALFORMED_JSON ("not UTF-8 ... an unreadable form body"), or
-   * at the very least the member is not kept as text. */
+   * reply is refused (a member skipped instead would, for a refresh token,
+   * mean "keep the previous one" when the server has just rotated it). */
   g_autoptr(GError) error = NULL;
   g_autoptr(BearerTokenResponse) r = NULL;
 
-  r = parse (200, FORM, "access_token=abc&scope=%FF%FE&x%C0=1", BEARER_GRANT_REFRESH_TOKEN, &error);
-  if (r == NULL)
-    {
-      g_assert_error (error, BEARER_ERROR, BEARER_ERROR_MALFORMED_JSON);
-      assert_clean_message (error->message);
-      return;
-    }
+  r = parse (200, FORM, "access_token=abc&x%C0=1", BEARER_GRANT_REFRESH_TOKEN, &error);
+  g_assert_null (r);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_MALFORMED_JSON);
+  assert_clean_message (error->message);
+}
 
-  g_assert_cmpstr (bearer_token_response_get_access_token (r), ==, "abc");
-  if (bearer_token_response_get_scope (r) != NULL)
-    g_assert_true (g_utf8_validate (bearer_token_response_get_scope (r), -1, NULL));
+static void
+test_form_lone_percent (void)
+{
+  /* A '%' not followed by two hex digits is itself (the WHATWG parser):
+   * the token is kept as the server spelled it, not dropped. */
+  g_autoptr(BearerTokenResponse) r =
+    parse_ok (FORM, "access_token=abc&refresh_token=rt%zz%4&scope=100%25+sure%");
+
+  g_assert_cmpstr (bearer_token_response_get_refresh_token (r), ==, "rt%zz%4");
+  g_assert_cmpstr (bearer_token_response_get_scope (r), ==, "100% sure%");
   assert_fields_utf8 (bearer_token_response_get_fields (r));
 }
 
@@ -579,6 +584,43 @@ static const ErrorCase error_cases[] = {
   { "form-error", 400, FORM, "error=invalid_grant&error_description=Bad+token",
     .code = BEARER_ERROR_INVALID_GRANT, .dead = TRUE, .oauth_code = "invalid_grant",
     .description = "Bad token", .contains = { "Bad token" } },
+  /* Strings that are not UTF-8 once decoded (issue 8, item 5): a lone
+   * surrogate escape passes the check of the raw text, and json-glib
+   * decodes it to bytes that are not UTF-8; a form's %XX may spell any
+   * byte. A token whose strings are not text is refused before anything
+   * can be stored, naming the member. */
+  { "refresh-token-lone-surrogate", 200, JSON,
+    "{\"access_token\":\"abc\",\"refresh_token\":\"rt-\\ud800-new\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "refresh_token", .contains = { "UTF-8" } },
+  { "scope-lone-surrogate", 200, JSON, "{\"access_token\":\"abc\",\"scope\":\"read \\udfff write\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "scope" },
+  { "scope-array-lone-surrogate", 200, JSON,
+    "{\"access_token\":\"abc\",\"scope\":[\"read\",\"\\ud800x\"]}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "scope" },
+  { "id-token-lone-surrogate", 200, JSON, "{\"access_token\":\"abc\",\"id_token\":\"a\\ud800b\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "id_token" },
+  { "extra-field-lone-surrogate", 200, JSON,
+    "{\"access_token\":\"abc\",\"user\":{\"name\":[\"x\\udc00y\"]}}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "user" },
+  { "member-name-lone-surrogate", 200, JSON, "{\"access_token\":\"abc\",\"x\\ud800y\":1}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "UTF-8" } },
+  { "form-refresh-token-not-utf8", 200, FORM, "access_token=abc&refresh_token=rt%ED%A0%80new",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "refresh_token" },
+  { "form-refresh-token-nul", 200, FORM, "access_token=abc&refresh_token=rt%00new",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "refresh_token" },
+  { "form-scope-not-utf8", 200, FORM, "access_token=abc&scope=%FF%FE",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "scope" },
+  /* ... but an error's own words are still shown, cleaned. */
+  { "description-lone-surrogate", 400, JSON,
+    "{\"error\":\"invalid_grant\",\"error_description\":\"Jeton r\\ud800voqu\\u00e9\"}",
+    .code = BEARER_ERROR_INVALID_GRANT, .dead = TRUE, .oauth_code = "invalid_grant",
+    .contains = { "Jeton r" } },
+  { "form-description-not-utf8", 400, FORM, "error=invalid_grant&error_description=Jeton+r%E9voqu%E9",
+    .code = BEARER_ERROR_INVALID_GRANT, .dead = TRUE, .oauth_code = "invalid_grant",
+    .contains = { "Jeton r" } },
+  { "form-description-nul", 400, FORM, "error=invalid_grant&error_description=Bad%00token",
+    .code = BEARER_ERROR_INVALID_GRANT, .dead = TRUE, .oauth_code = "invalid_grant",
+    .contains = { "Bad" } },
   /* 7. OAuth errors */
   { "invalid-grant", 400, JSON, "{\"error\":\"invalid_grant\",\"error_description\":\"Token has been revoked\"}",
     .code = BEARER_ERROR_INVALID_GRANT, .dead = TRUE, .oauth_code = "invalid_grant",
@@ -763,6 +805,18 @@ test_error_case (gconstpointer data)
     assert_not_contains (error->message, ec->absent[i]);
   if (ec->mentions != NULL)
     assert_mentions (error->message, ec->mentions);
+
+  /* The server's own words, kept for the details view: text too. */
+  {
+    const char *fields[] = {
+      bearer_error_get_oauth_code (error), bearer_error_get_description (error),
+      bearer_error_get_uri (error), bearer_error_get_hint (error),
+      bearer_error_get_server_message (error),
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+      g_assert_true (fields[i] == NULL || g_utf8_validate (fields[i], -1, NULL));
+  }
 }
 
 static GError *
@@ -1047,6 +1101,7 @@ main (int   argc,
   add_isolated ("/bearer/token-response/form-reply", test_form_reply);
   add_isolated ("/bearer/token-response/form-reply-text-plain", test_form_reply_text_plain);
   add_isolated ("/bearer/token-response/form-not-utf8", test_form_not_utf8);
+  add_isolated ("/bearer/token-response/form-lone-percent", test_form_lone_percent);
   add_isolated ("/bearer/token-response/content-types", test_content_types);
   add_isolated ("/bearer/token-response/leading-white-space", test_leading_white_space);
   add_isolated ("/bearer/token-response/moderate-nesting", test_moderate_nesting);

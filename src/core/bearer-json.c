@@ -125,3 +125,49 @@ bearer_json_parse (const char  *data,
   *root = json_node_copy (node);
   return BEARER_JSON_OK;
 }
+
+/**
+ * bearer_json_node_is_text:
+ * @node: a parsed document, or part of one
+ *
+ * bearer_json_parse() checks the raw text, but not what its escapes decode
+ * to: json-glib turns "x\ud800y" (a lone surrogate) into bytes that are not
+ * UTF-8. Whatever is kept or shown must be checked again with this.
+ *
+ * Returns: whether every member name and every string, at any depth, is
+ *   valid UTF-8
+ */
+gboolean
+bearer_json_node_is_text (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, &name, &member))
+          if (!g_utf8_validate (name, -1, NULL) || !bearer_json_node_is_text (member))
+            return FALSE;
+        return TRUE;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (!bearer_json_node_is_text (json_array_get_element (array, i)))
+            return FALSE;
+        return TRUE;
+      }
+    case JSON_NODE_VALUE:
+      return json_node_get_value_type (node) != G_TYPE_STRING ||
+             g_utf8_validate (json_node_get_string (node), -1, NULL);
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
