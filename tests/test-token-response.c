@@ -470,6 +470,22 @@ test_content_types (void)
 }
 
 static void
+test_content_type_not_text (void)
+{
+  /* The content type is quoted in the message: cleaned like any server
+   * text (found by tests/fuzz/fuzz-reply). */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BearerTokenResponse) r = NULL;
+
+  r = parse (200, "text/x-\xff\xfe\x1b[31mred\x07", "this is not a token", BEARER_GRANT_REFRESH_TOKEN, &error);
+  g_assert_null (r);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_MALFORMED_JSON);
+  assert_clean_message (error->message);
+  assert_contains (error->message, "text/x-");
+  assert_not_contains (error->message, "[31m");
+}
+
+static void
 test_leading_white_space (void)
 {
   g_autoptr(BearerTokenResponse) r =
@@ -1103,6 +1119,7 @@ main (int   argc,
   add_isolated ("/bearer/token-response/form-not-utf8", test_form_not_utf8);
   add_isolated ("/bearer/token-response/form-lone-percent", test_form_lone_percent);
   add_isolated ("/bearer/token-response/content-types", test_content_types);
+  add_isolated ("/bearer/token-response/content-type-not-text", test_content_type_not_text);
   add_isolated ("/bearer/token-response/leading-white-space", test_leading_white_space);
   add_isolated ("/bearer/token-response/moderate-nesting", test_moderate_nesting);
   add_isolated ("/bearer/token-response/exactly-max-body", test_exactly_max_body);

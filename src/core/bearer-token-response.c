@@ -933,6 +933,7 @@ bearer_token_response_parse (guint             status,
   g_autoptr(JsonObject) object = NULL;
   g_autofree char *detail = NULL;
   g_autofree char *not_text = NULL;
+  g_autofree char *shown_type = NULL;
   BearerTokenResponse *self;
   GError *local_error = NULL;
   const char *data = NULL;
@@ -961,18 +962,19 @@ bearer_token_response_parse (guint             status,
       return NULL;
 
     case KIND_OTHER:
+      shown_type = bearer_sanitize_server_text (content_type, -1, 80);
       if (failed)
         {
           g_autofree char *line = first_line (data, size);
           g_propagate_error (error, status_error (status, line));
         }
-      else if (content_type != NULL)
+      else if (shown_type != NULL)
         g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
                                              /* Translators: %u is an HTTP status code (200),
                                               * %s the media type the server gave its reply
                                               * (text/plain). */
                                              _("The server’s reply is neither JSON nor a form "
-                                               "(HTTP %u, %s)"), status, content_type));
+                                               "(HTTP %u, %s)"), status, shown_type));
       else
         g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
                                              /* Translators: %u is an HTTP status code (200). */
