@@ -470,6 +470,14 @@ test_content_types (void)
 }
 
 static void
+test_json_byte_order_mark (void)
+{
+  g_autoptr(BearerTokenResponse) r = parse_ok (JSON, "\xef\xbb\xbf{\"access_token\":\"abc\"}");
+
+  g_assert_cmpstr (bearer_token_response_get_access_token (r), ==, "abc");
+}
+
+static void
 test_content_type_not_text (void)
 {
   /* The content type is quoted in the message: cleaned like any server
@@ -577,6 +585,14 @@ static const ErrorCase error_cases[] = {
   { "truncated-json", 200, JSON, "{\"access_token\": \"ab", .code = BEARER_ERROR_MALFORMED_JSON },
   { "truncated-json-400", 400, JSON, "{\"error\": \"invalid_gr", .code = BEARER_ERROR_MALFORMED_JSON },
   { "trailing-garbage", 200, JSON, "{\"access_token\":\"abc\"} x", .code = BEARER_ERROR_MALFORMED_JSON },
+  /* json-glib 1.6 takes the first of several values and leaks the others
+   * (found by tests/fuzz/fuzz-reply): more than one is not JSON. */
+  { "two-values", 200, JSON, "{\"access_token\":\"abc\"}{\"error\":\"invalid_grant\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "JSON" } },
+  { "two-values-spaced", 200, JSON, "{\"access_token\":\"abc\"} \n [1]", .code = BEARER_ERROR_MALFORMED_JSON },
+  { "string-then-object", 401, JSON, "\"Bearer\"{\"error\":\"invalid_request\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON },
+  { "number-then-object", 200, JSON, "1{\"access_token\":\"abc\"}", .code = BEARER_ERROR_MALFORMED_JSON },
   { "nul-byte", 200, JSON, BIN ("{\"access_token\":\"ab\0cd\",\"token_type\":\"Bearer\"}"),
     .code = BEARER_ERROR_MALFORMED_JSON },
   { "nul-byte-after", 200, JSON, BIN ("{\"access_token\":\"abcd\"}\0\0"),
@@ -1120,6 +1136,7 @@ main (int   argc,
   add_isolated ("/bearer/token-response/form-lone-percent", test_form_lone_percent);
   add_isolated ("/bearer/token-response/content-types", test_content_types);
   add_isolated ("/bearer/token-response/content-type-not-text", test_content_type_not_text);
+  add_isolated ("/bearer/token-response/json-byte-order-mark", test_json_byte_order_mark);
   add_isolated ("/bearer/token-response/leading-white-space", test_leading_white_space);
   add_isolated ("/bearer/token-response/moderate-nesting", test_moderate_nesting);
   add_isolated ("/bearer/token-response/exactly-max-body", test_exactly_max_body);

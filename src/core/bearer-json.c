@@ -15,17 +15,33 @@
 
 #include "bearer-json-private.h"
 
-/* One pass over the text, without recursion: how deep it nests, and whether
- * a string holds an escaped NUL (json-glib would cut the string there). */
-static BearerJsonStatus
+/* One pass over the text, without recursion: how deep it nests, whether a
+ * string holds an escaped NUL (json-glib would cut the string there), and
+ * whether there is more than one value at the top (json-glib 1.6 takes the
+ * first and leaks the others). */
+typedef enum {
+  SCAN_OK,
+  SCAN_ESCAPED_NUL,
+  SCAN_TOO_DEEP,
+  SCAN_SEVERAL_VALUES,
+} ScanResult;
+
+static ScanResult
 scan (const char *data,
       gsize       size,
       guint       max_depth)
 {
   guint depth = 0;
+  guint top_values = 0;
   gboolean in_string = FALSE;
+  gboolean in_scalar = FALSE;
+  gsize start = 0;
 
-  for (gsize i = 0; i < size; i++)
+  /* json-glib skips a byte order mark (some servers send one). */
+  if (size >= 3 && memcmp (data, "\xef\xbb\xbf", 3) == 0)
+    start = 3;
+
+  for (gsize i = start; i < size; i++)
     {
       char c = data[i];
 
@@ -35,7 +51,7 @@ scan (const char *data,
             {
               if (i + 5 < size && data[i + 1] == 'u' &&
                   memcmp (data + i + 2, "0000", 4) == 0)
-                return BEARER_JSON_NOT_TEXT;
+                return SCAN_ESCAPED_NUL;
               i++;
             }
           else if (c == '"')
@@ -46,24 +62,40 @@ scan (const char *data,
       switch (c)
         {
         case '"':
-          in_string = TRUE;
-          break;
         case '[':
         case '{':
-          if (++depth > max_depth)
-            return BEARER_JSON_TOO_DEEP;
+          if (depth == 0 && top_values++ > 0)
+            return SCAN_SEVERAL_VALUES;
+          in_scalar = FALSE;
+          if (c == '"')
+            in_string = TRUE;
+          else if (++depth > max_depth)
+            return SCAN_TOO_DEEP;
           break;
         case ']':
         case '}':
           if (depth > 0)
             depth--;
+          in_scalar = FALSE;
+          break;
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r':
+        case ',':
+        case ':':
+          in_scalar = FALSE;
           break;
         default:
+          /* A number or a literal (true, false, null), or garbage. */
+          if (depth == 0 && !in_scalar && top_values++ > 0)
+            return SCAN_SEVERAL_VALUES;
+          in_scalar = TRUE;
           break;
         }
     }
 
-  return BEARER_JSON_OK;
+  return SCAN_OK;
 }
 
 /**
@@ -81,7 +113,6 @@ bearer_json_parse (const char  *data,
 {
   g_autoptr(JsonParser) parser = NULL;
   g_autoptr(GError) error = NULL;
-  BearerJsonStatus status;
   JsonNode *node;
 
   *root = NULL;
@@ -100,9 +131,22 @@ bearer_json_parse (const char  *data,
   if (memchr (data, '\0', size) != NULL || !g_utf8_validate (data, size, NULL))
     return BEARER_JSON_NOT_TEXT;
 
-  status = scan (data, size, BEARER_JSON_MAX_DEPTH);
-  if (status != BEARER_JSON_OK)
-    return status;
+  switch (scan (data, size, BEARER_JSON_MAX_DEPTH))
+    {
+    case SCAN_ESCAPED_NUL:
+      return BEARER_JSON_NOT_TEXT;
+    case SCAN_TOO_DEEP:
+      return BEARER_JSON_TOO_DEEP;
+    case SCAN_SEVERAL_VALUES:
+      if (detail != NULL)
+        /* Translators: why a reply is not valid JSON, in the place of the
+         * JSON parser’s own description of the mistake (after a colon). */
+        *detail = g_strdup (_("there is more after the end of the value"));
+      return BEARER_JSON_SYNTAX;
+    case SCAN_OK:
+    default:
+      break;
+    }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, size, &error))
