@@ -585,6 +585,18 @@ static const ErrorCase error_cases[] = {
   { "truncated-json", 200, JSON, "{\"access_token\": \"ab", .code = BEARER_ERROR_MALFORMED_JSON },
   { "truncated-json-400", 400, JSON, "{\"error\": \"invalid_gr", .code = BEARER_ERROR_MALFORMED_JSON },
   { "trailing-garbage", 200, JSON, "{\"access_token\":\"abc\"} x", .code = BEARER_ERROR_MALFORMED_JSON },
+  /* Escapes json-glib 1.6 gets wrong: a high surrogate followed by an escape
+   * that is not a low one ("malformed surrogate pair", and a leak: found by
+   * tests/fuzz/fuzz-reply and fuzz-jwt); \u without four hex digits, or an
+   * unknown escape, read as who knows what. */
+  { "malformed-surrogate-pair", 200, JSON, "{\"access_token\":\"abc\",\"x\":\"\\ud83d\\u0041\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "escape" } },
+  { "surrogate-then-bad-hex", 400, JSON, "{\"error\":\"invalid_grant\",\"x\":\"\\ud83d\\udg00\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "escape" } },
+  { "bad-hex-escape", 200, JSON, "{\"access_token\":\"abc\",\"x\":\"\\ud82x\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "escape" } },
+  { "unknown-escape", 200, JSON, "{\"access_token\":\"abc\",\"x\":\"\\q\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "escape" } },
   /* json-glib 1.6 takes the first of several values and leaks the others
    * (found by tests/fuzz/fuzz-reply): more than one is not JSON. */
   { "two-values", 200, JSON, "{\"access_token\":\"abc\"}{\"error\":\"invalid_grant\"}",

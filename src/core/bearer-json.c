@@ -16,15 +16,65 @@
 #include "bearer-json-private.h"
 
 /* One pass over the text, without recursion: how deep it nests, whether a
- * string holds an escaped NUL (json-glib would cut the string there), and
- * whether there is more than one value at the top (json-glib 1.6 takes the
- * first and leaks the others). */
+ * string holds an escaped NUL (json-glib would cut the string there) or an
+ * escape json-glib 1.6 gets wrong, and whether there is more than one value
+ * at the top (json-glib 1.6 takes the first and leaks the others). */
 typedef enum {
   SCAN_OK,
   SCAN_ESCAPED_NUL,
+  SCAN_BAD_ESCAPE,
   SCAN_TOO_DEEP,
   SCAN_SEVERAL_VALUES,
 } ScanResult;
+
+/* The four hex digits of a \u escape at @at, when they are there. */
+static gboolean
+read_hex4 (const char *data,
+           gsize       size,
+           gsize       at,
+           guint      *value)
+{
+  *value = 0;
+  if (at + 4 > size)
+    return FALSE;
+  for (gsize k = at; k < at + 4; k++)
+    {
+      if (!g_ascii_isxdigit (data[k]))
+        return FALSE;
+      *value = (*value << 4) | (guint) g_ascii_xdigit_value (data[k]);
+    }
+  return TRUE;
+}
+
+/* The escape at data[i] == '\\' (RFC 8259 §7): how many bytes it takes, or
+ * 0 when json-glib 1.6 would misread it — an unknown escape, \u without
+ * four hex digits, or a high surrogate followed by an escape that is not a
+ * low surrogate (json-glib reports that, and leaks). A lone surrogate
+ * followed by anything else is left to json-glib: what it decodes to is
+ * checked afterwards (bearer_json_node_is_text()). */
+static gsize
+escape_length (const char *data,
+               gsize       size,
+               gsize       i,
+               gboolean   *is_nul)
+{
+  guint code, low;
+
+  *is_nul = FALSE;
+  if (i + 1 >= size)
+    return 1; /* unterminated: json-glib says so */
+  if (data[i + 1] != 'u')
+    return data[i + 1] != '\0' && strchr ("\"\\/bfnrt", data[i + 1]) != NULL ? 2 : 0;
+
+  if (!read_hex4 (data, size, i + 2, &code))
+    return 0;
+  *is_nul = code == 0;
+  if (code < 0xd800 || code > 0xdbff || i + 7 >= size || data[i + 6] != '\\' || data[i + 7] != 'u')
+    return 6;
+  if (!read_hex4 (data, size, i + 8, &low) || low < 0xdc00 || low > 0xdfff)
+    return 0;
+  return 12;
+}
 
 static ScanResult
 scan (const char *data,
@@ -49,10 +99,14 @@ scan (const char *data,
         {
           if (c == '\\')
             {
-              if (i + 5 < size && data[i + 1] == 'u' &&
-                  memcmp (data + i + 2, "0000", 4) == 0)
+              gboolean is_nul;
+              gsize length = escape_length (data, size, i, &is_nul);
+
+              if (length == 0)
+                return SCAN_BAD_ESCAPE;
+              if (is_nul)
                 return SCAN_ESCAPED_NUL;
-              i++;
+              i += length - 1;
             }
           else if (c == '"')
             in_string = FALSE;
@@ -135,6 +189,12 @@ bearer_json_parse (const char  *data,
     {
     case SCAN_ESCAPED_NUL:
       return BEARER_JSON_NOT_TEXT;
+    case SCAN_BAD_ESCAPE:
+      if (detail != NULL)
+        /* Translators: why a reply is not valid JSON, in the place of the
+         * JSON parser’s own description of the mistake (after a colon). */
+        *detail = g_strdup (_("a string holds an escape that is not valid"));
+      return BEARER_JSON_SYNTAX;
     case SCAN_TOO_DEEP:
       return BEARER_JSON_TOO_DEEP;
     case SCAN_SEVERAL_VALUES:
