@@ -591,6 +591,8 @@ static const ErrorCase error_cases[] = {
    * unknown escape, read as who knows what. */
   { "malformed-surrogate-pair", 200, JSON, "{\"access_token\":\"abc\",\"x\":\"\\ud83d\\u0041\"}",
     .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "escape" } },
+  { "low-surrogate-then-escape", 200, JSON, "{\"access_token\":\"abc\",\"x\":\"\\udc00\\udc00\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "escape" } },
   { "surrogate-then-bad-hex", 400, JSON, "{\"error\":\"invalid_grant\",\"x\":\"\\ud83d\\udg00\"}",
     .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "escape" } },
   { "bad-hex-escape", 200, JSON, "{\"access_token\":\"abc\",\"x\":\"\\ud82x\"}",

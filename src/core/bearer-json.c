@@ -48,10 +48,10 @@ read_hex4 (const char *data,
 
 /* The escape at data[i] == '\\' (RFC 8259 §7): how many bytes it takes, or
  * 0 when json-glib 1.6 would misread it — an unknown escape, \u without
- * four hex digits, or a high surrogate followed by an escape that is not a
- * low surrogate (json-glib reports that, and leaks). A lone surrogate
- * followed by anything else is left to json-glib: what it decodes to is
- * checked afterwards (bearer_json_node_is_text()). */
+ * four hex digits, or a surrogate followed by a \u escape when the two are
+ * not a high and a low surrogate (json-glib reports that, and leaks). A lone
+ * surrogate followed by anything else is left to json-glib: what it decodes
+ * to is checked afterwards (bearer_json_node_is_text()). */
 static gsize
 escape_length (const char *data,
                gsize       size,
@@ -69,9 +69,9 @@ escape_length (const char *data,
   if (!read_hex4 (data, size, i + 2, &code))
     return 0;
   *is_nul = code == 0;
-  if (code < 0xd800 || code > 0xdbff || i + 7 >= size || data[i + 6] != '\\' || data[i + 7] != 'u')
+  if (code < 0xd800 || code > 0xdfff || i + 7 >= size || data[i + 6] != '\\' || data[i + 7] != 'u')
     return 6;
-  if (!read_hex4 (data, size, i + 8, &low) || low < 0xdc00 || low > 0xdfff)
+  if (code > 0xdbff || !read_hex4 (data, size, i + 8, &low) || low < 0xdc00 || low > 0xdfff)
     return 0;
   return 12;
 }
