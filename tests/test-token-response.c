@@ -599,6 +599,15 @@ static const ErrorCase error_cases[] = {
     .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "escape" } },
   { "unknown-escape", 200, JSON, "{\"access_token\":\"abc\",\"x\":\"\\q\"}",
     .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "escape" } },
+  /* A backslash outside a string sends json-glib 1.6's scanner astray, and
+   * it leaks (found by tests/fuzz/fuzz-jwt). */
+  { "backslash-outside-string", 200, JSON,
+    "{\"access_token\":\"abc\",\"x\":\"\\ud878\"\\ud802\\ud78\\r~}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .contains = { "outside a string" } },
+  /* json-glib quotes the string it choked on: a new refresh token, maybe. */
+  { "syntax-error-quotes-no-string", 200, JSON,
+    "{\"access_token\":\"abc\",\"refresh_token\":\"rt-NEW-SECRET-77\" \"x\":1}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .absent = { "rt-NEW-SECRET-77" } },
   /* json-glib 1.6 takes the first of several values and leaks the others
    * (found by tests/fuzz/fuzz-reply): more than one is not JSON. */
   { "two-values", 200, JSON, "{\"access_token\":\"abc\"}{\"error\":\"invalid_grant\"}",

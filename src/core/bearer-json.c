@@ -23,6 +23,7 @@ typedef enum {
   SCAN_OK,
   SCAN_ESCAPED_NUL,
   SCAN_BAD_ESCAPE,
+  SCAN_BAD_CHARACTER,
   SCAN_TOO_DEEP,
   SCAN_SEVERAL_VALUES,
 } ScanResult;
@@ -141,7 +142,11 @@ scan (const char *data,
           in_scalar = FALSE;
           break;
         default:
-          /* A number or a literal (true, false, null), or garbage. */
+          /* A number or a literal (true, false, null); anything else
+           * (a backslash, say) sends json-glib's scanner astray, and it
+           * leaks. */
+          if (!g_ascii_isalnum (c) && c != '-' && c != '+' && c != '.')
+            return SCAN_BAD_CHARACTER;
           if (depth == 0 && !in_scalar && top_values++ > 0)
             return SCAN_SEVERAL_VALUES;
           in_scalar = TRUE;
@@ -150,6 +155,21 @@ scan (const char *data,
     }
 
   return SCAN_OK;
+}
+
+/* json-glib quotes the string it stopped at ("unexpected string constant
+ * \"…\""): a value of the reply, a new refresh token maybe. Never in a
+ * message: what lies between the first and the last quote is left out. */
+static char *
+without_quoted_text (const char *message)
+{
+  const char *first = strchr (message, '"');
+  const char *last = strrchr (message, '"');
+
+  if (first == NULL || last == first)
+    return g_strdup (message);
+
+  return g_strdup_printf ("%.*s“…”%s", (int) (first - message), message, last + 1);
 }
 
 /**
@@ -195,6 +215,12 @@ bearer_json_parse (const char  *data,
          * JSON parser’s own description of the mistake (after a colon). */
         *detail = g_strdup (_("a string holds an escape that is not valid"));
       return BEARER_JSON_SYNTAX;
+    case SCAN_BAD_CHARACTER:
+      if (detail != NULL)
+        /* Translators: why a reply is not valid JSON, in the place of the
+         * JSON parser’s own description of the mistake (after a colon). */
+        *detail = g_strdup (_("a character that is not allowed outside a string"));
+      return BEARER_JSON_SYNTAX;
     case SCAN_TOO_DEEP:
       return BEARER_JSON_TOO_DEEP;
     case SCAN_SEVERAL_VALUES:
@@ -212,7 +238,7 @@ bearer_json_parse (const char  *data,
   if (!json_parser_load_from_data (parser, data, size, &error))
     {
       if (detail != NULL)
-        *detail = g_strdup (error->message);
+        *detail = without_quoted_text (error->message);
       return BEARER_JSON_SYNTAX;
     }
 
