@@ -608,6 +608,10 @@ static const ErrorCase error_cases[] = {
   { "syntax-error-quotes-no-string", 200, JSON,
     "{\"access_token\":\"abc\",\"refresh_token\":\"rt-NEW-SECRET-77\" \"x\":1}",
     .code = BEARER_ERROR_MALFORMED_JSON, .absent = { "rt-NEW-SECRET-77" } },
+  /* A non-string error in a 2xx reply: the status reported is the reply's
+   * (it was always 200: found by tests/fuzz/fuzz-reply). */
+  { "error-object-201", 201, JSON, "{\"error\":{\"code\":1}}", .code = BEARER_ERROR_WRONG_TYPE,
+    .mentions = "error" },
   /* json-glib 1.6 takes the first of several values and leaks the others
    * (found by tests/fuzz/fuzz-reply): more than one is not JSON. */
   { "two-values", 200, JSON, "{\"access_token\":\"abc\"}{\"error\":\"invalid_grant\"}",

@@ -1063,12 +1063,15 @@ bearer_token_response_parse (guint             status,
       else if (failed)
         g_propagate_error (error, status_error (status, member_string (object, "message")));
       else
-        g_propagate_error (error, wrong_type (/* Translators: %s is the name of a member of
-                                               * the server’s JSON reply (error), not
-                                               * translated. */
-                                              _("The server’s reply is not usable: %s is not an "
-                                                "error code"),
-                                              "error"));
+        {
+          local_error = wrong_type (/* Translators: %s is the name of a member of the
+                                     * server’s JSON reply (error), not translated. */
+                                    _("The server’s reply is not usable: %s is not an "
+                                      "error code"),
+                                    "error");
+          bearer_error_set_http_status (local_error, status);
+          g_propagate_error (error, local_error);
+        }
       return NULL;
     }
 
