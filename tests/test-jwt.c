@@ -184,6 +184,34 @@ test_jwt_get_exp (void)
   g_assert_false (bearer_jwt_get_exp ("a.b.c.d.e", &exp));
 }
 
+static void
+test_jwt_get_exp_below_one (void)
+{
+  /* An exp between 0 and 1 is no positive whole second: it used to give
+   * TRUE with exp 0, which means "unknown" to a token (found by
+   * tests/fuzz/fuzz-jwt; json-glib also reads ".44" as a number). */
+  static const char * const payloads[] = {
+    "{\"exp\":0.5}", "{\"exp\":.444800}", "{\"exp\":1e-9}", "{\"exp\":0}", "{\"exp\":-3}",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (payloads); i++)
+    {
+      g_autofree char *token = make_hs256 (HEADER_JSON, payloads[i], FALSE);
+      gint64 exp = 7;
+
+      g_test_message ("%s", payloads[i]);
+      g_assert_false (bearer_jwt_get_exp (token, &exp));
+    }
+
+  {
+    g_autofree char *token = make_hs256 (HEADER_JSON, "{\"exp\":1.5}", FALSE);
+    gint64 exp = 0;
+
+    g_assert_true (bearer_jwt_get_exp (token, &exp));
+    g_assert_cmpint (exp, ==, 1);
+  }
+}
+
 typedef struct {
   const char     *name;
   const char     *token;
@@ -418,6 +446,7 @@ main (int   argc,
   g_test_add_func ("/bearer/jwt/decode-unsecured", test_jwt_decode_unsecured);
   g_test_add_func ("/bearer/jwt/decode-empty-objects", test_jwt_decode_empty_objects);
   g_test_add_func ("/bearer/jwt/get-exp", test_jwt_get_exp);
+  g_test_add_func ("/bearer/jwt/get-exp-below-one", test_jwt_get_exp_below_one);
   for (gsize i = 0; i < G_N_ELEMENTS (garbage_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/bearer/jwt/garbage/%s", garbage_cases[i].name);

@@ -262,8 +262,9 @@ bearer_jwt_get_exp (const char *token,
       return FALSE;
     }
 
-  /* Up to the year 9999; anything else is not an expiry. */
-  if (!(value > 0 && value < 253402300800.0))
+  /* From one second after the epoch up to the year 9999; anything else is
+   * not an expiry (and 0 would read as "unknown"). */
+  if (!(value >= 1 && value < 253402300800.0))
     return FALSE;
 
   *exp = (gint64) value;
