@@ -111,6 +111,78 @@ test_form_append_pair (void)
   g_assert_cmpstr (out->str, ==, "grant_type=refresh_token&refresh+token=a%3Db%26c&scope=");
 }
 
+static void
+assert_decodes (const char *text,
+                const char *expected,
+                gsize       expected_length)
+{
+  gsize length = 0;
+  g_autofree char *decoded = bearer_form_decode (text, -1, &length);
+
+  g_assert_cmpmem (decoded, length, expected, expected_length);
+  g_assert_cmpint (decoded[length], ==, '\0');
+}
+
+static void
+test_form_decode (void)
+{
+  assert_decodes ("", "", 0);
+  assert_decodes ("a+b%20c", "a b c", 5);
+  assert_decodes ("%3a%3A%7e", "::~", 3);
+  assert_decodes ("%C3%A9", "\xc3\xa9", 2);
+  /* Any byte, a NUL or one that is not UTF-8 included: the caller judges. */
+  assert_decodes ("a%00b%FF", "a\0b\xff", 4);
+  /* A '%' without two hex digits is itself (WHATWG). */
+  assert_decodes ("100%", "100%", 4);
+  assert_decodes ("%zz%4%%41", "%zz%4%A", 7);
+  /* '+' spelled %2B is a plus. */
+  assert_decodes ("a%2Bb", "a+b", 3);
+}
+
+static void
+test_form_decode_length (void)
+{
+  gsize length = 0;
+  g_autofree char *decoded = bearer_form_decode ("ab%41cd", 5, &length);
+
+  g_assert_cmpmem (decoded, length, "abA", 3);
+}
+
+static void
+test_form_round_trip (void)
+{
+  for (guint b = 0; b < 256; b++)
+    {
+      char text[3] = { (char) b, 'x', '\0' };
+      g_autoptr(GString) encoded = g_string_new (NULL);
+      g_autofree char *decoded = NULL;
+      gsize length;
+
+      bearer_form_append_encoded_len (encoded, text, 2);
+      decoded = bearer_form_decode (encoded->str, encoded->len, &length);
+      g_assert_cmpmem (decoded, length, text, 2);
+    }
+}
+
+static void
+test_form_parse (void)
+{
+  static const char body[] = "a=1&&b=%3D&=empty-name&no-equals&c=x=y&a=2&d=";
+  static const struct { const char *name; const char *value; } expected[] = {
+    { "a", "1" }, { "b", "=" }, { "", "empty-name" }, { "c", "x=y" }, { "a", "2" }, { "d", "" },
+  };
+  g_autoptr(GPtrArray) pairs = bearer_form_parse (body, strlen (body));
+
+  g_assert_cmpuint (pairs->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < pairs->len; i++)
+    {
+      BearerFormPair *pair = pairs->pdata[i];
+
+      g_assert_cmpmem (pair->name, pair->name_length, expected[i].name, strlen (expected[i].name));
+      g_assert_cmpmem (pair->value, pair->value_length, expected[i].value, strlen (expected[i].value));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -126,6 +198,10 @@ main (int   argc,
   g_test_add_func ("/bearer/form/every-byte", test_form_every_byte);
   g_test_add_func ("/bearer/form/append-encoded", test_form_append_encoded);
   g_test_add_func ("/bearer/form/append-pair", test_form_append_pair);
+  g_test_add_func ("/bearer/form/decode", test_form_decode);
+  g_test_add_func ("/bearer/form/decode-length", test_form_decode_length);
+  g_test_add_func ("/bearer/form/round-trip", test_form_round_trip);
+  g_test_add_func ("/bearer/form/parse", test_form_parse);
 
   return g_test_run ();
 }

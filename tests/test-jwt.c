@@ -184,6 +184,34 @@ test_jwt_get_exp (void)
   g_assert_false (bearer_jwt_get_exp ("a.b.c.d.e", &exp));
 }
 
+static void
+test_jwt_get_exp_below_one (void)
+{
+  /* An exp between 0 and 1 is no positive whole second: it used to give
+   * TRUE with exp 0, which means "unknown" to a token (found by
+   * tests/fuzz/fuzz-jwt; json-glib also reads ".44" as a number). */
+  static const char * const payloads[] = {
+    "{\"exp\":0.5}", "{\"exp\":.444800}", "{\"exp\":1e-9}", "{\"exp\":0}", "{\"exp\":-3}",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (payloads); i++)
+    {
+      g_autofree char *token = make_hs256 (HEADER_JSON, payloads[i], FALSE);
+      gint64 exp = 7;
+
+      g_test_message ("%s", payloads[i]);
+      g_assert_false (bearer_jwt_get_exp (token, &exp));
+    }
+
+  {
+    g_autofree char *token = make_hs256 (HEADER_JSON, "{\"exp\":1.5}", FALSE);
+    gint64 exp = 0;
+
+    g_assert_true (bearer_jwt_get_exp (token, &exp));
+    g_assert_cmpint (exp, ==, 1);
+  }
+}
+
 typedef struct {
   const char     *name;
   const char     *token;
@@ -312,6 +340,35 @@ test_jwt_deep_nesting (void)
 }
 
 static void
+test_jwt_lone_surrogate (void)
+{
+  /* "\ud800" followed by more text: the raw text is UTF-8, but json-glib
+   * decodes it to bytes that are not, which would reach the window. */
+  static const char * const parts[][2] = {
+    { HEADER_JSON, "{\"sub\":\"x\\ud800y\",\"exp\":1700000000}" },
+    { HEADER_JSON, "{\"exp\":1700000000,\"roles\":[{\"n\":\"\\udfffz\"}]}" },
+    { "{\"alg\":\"HS256\",\"k\\ud800x\":1}", "{\"exp\":1700000000}" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      g_autofree char *token = make_hs256 (parts[i][0], parts[i][1], FALSE);
+      g_autoptr(JsonObject) header = NULL;
+      g_autoptr(JsonObject) payload = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 exp = 0;
+
+      g_test_message ("%s . %s", parts[i][0], parts[i][1]);
+      g_assert_false (bearer_jwt_decode (token, &header, &payload, &error));
+      g_assert_error (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_JSON);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      g_assert_null (header);
+      g_assert_null (payload);
+      g_assert_false (bearer_jwt_get_exp (token, &exp));
+    }
+}
+
+static void
 test_jwt_optional_out (void)
 {
   /* header and payload are optional out arguments. */
@@ -389,6 +446,7 @@ main (int   argc,
   g_test_add_func ("/bearer/jwt/decode-unsecured", test_jwt_decode_unsecured);
   g_test_add_func ("/bearer/jwt/decode-empty-objects", test_jwt_decode_empty_objects);
   g_test_add_func ("/bearer/jwt/get-exp", test_jwt_get_exp);
+  g_test_add_func ("/bearer/jwt/get-exp-below-one", test_jwt_get_exp_below_one);
   for (gsize i = 0; i < G_N_ELEMENTS (garbage_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/bearer/jwt/garbage/%s", garbage_cases[i].name);
@@ -399,6 +457,7 @@ main (int   argc,
   g_test_add_func ("/bearer/jwt/long-valid", test_jwt_long_valid);
   g_test_add_func ("/bearer/jwt/deep-nesting", test_jwt_deep_nesting);
   g_test_add_func ("/bearer/jwt/optional-out", test_jwt_optional_out);
+  g_test_add_func ("/bearer/jwt/lone-surrogate", test_jwt_lone_surrogate);
   g_test_add_func ("/bearer/jwt/base64url", test_jwt_base64url);
 
   return g_test_run ();

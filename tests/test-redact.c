@@ -28,7 +28,13 @@ redact (const char         *text,
 
   g_assert_nonnull (out);
   g_assert_true (g_utf8_validate (out, -1, NULL));
-  g_test_message ("in:  %s", text);
+  if (g_utf8_validate (text, -1, NULL))
+    g_test_message ("in:  %s", text);
+  else
+    {
+      g_autofree char *escaped = g_strescape (text, NULL);
+      g_test_message ("in (not UTF-8):  %s", escaped);
+    }
   g_test_message ("out: %s", out);
   return out;
 }
@@ -305,6 +311,218 @@ test_redact_url (void)
   g_assert_null (bearer_redact_url (NULL));
 }
 
+static void
+test_redact_url_without_host (void)
+{
+  /* Found by tests/fuzz/fuzz-redact: a URL whose path, once its dot
+   * segments are removed, starts with "//" and that has no host cannot be
+   * joined again (GLib says so with a critical, and returns NULL). */
+  static const char * const urls[] = { "y:.////a", "Y:/.//a", "mailto:someone@example.com", "urn:x" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (urls); i++)
+    {
+      g_autofree char *out = bearer_redact_url (urls[i]);
+
+      g_test_message ("%s -> %s", urls[i], out);
+      g_assert_nonnull (out);
+      g_assert_true (g_utf8_validate (out, -1, NULL));
+    }
+}
+
+/* Item 9 of issue 8: redaction is total. */
+
+static char *
+repeat (char        c,
+        gsize       n)
+{
+  char *text = g_malloc (n + 1);
+
+  memset (text, c, n);
+  text[n] = '\0';
+  return text;
+}
+
+static void
+test_redact_invalid_utf8 (void)
+{
+  /* This one took GRegex into PCRE2's JIT with invalid UTF-8, which
+   * crashed (SIGSEGV) on Debian 12. */
+  static const char crasher[] =
+    "refresh_token=\xff\"refresh_token\":\"\"refresh_token\":\"\\\xff" "eyJrefresh_token=";
+  static const char * const texts[] = {
+    crasher,
+    "\xff",
+    "\xc3",
+    "\xed\xa0\x80",
+    "eyJ\xc3.\x80.\xff",
+    "Authorization: Bearer \xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8",
+  };
+  const char * const known[] = { "rt-known-secret-77", NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autofree char *out = redact (texts[i], known);
+
+      g_assert_nonnull (out);
+    }
+
+  /* Still masked, around the bad bytes. */
+  {
+    g_autofree char *out = redact ("abc\xff\xfe refresh_token=zzz-secret \xc3 and rt-known-secret-77\xff", known);
+
+    assert_not_in (out, "zzz-secret");
+    assert_not_in (out, "rt-known-secret-77");
+    assert_in (out, "abc");
+  }
+  {
+    g_autofree char *out = redact ("{\"refresh_token\":\"rt-\xff-tail\",\"scope\":\"x\"}", NULL);
+
+    assert_not_in (out, "tail");
+    assert_in (out, "\"scope\":\"x\"");
+  }
+}
+
+static void
+test_redact_long_values (void)
+{
+  /* Values of any length are masked one by one; the rest of the text stays. */
+  for (gsize len = 1000; len <= 1024 * 1024; len *= 4)
+    {
+      g_autofree char *value = repeat ('v', len);
+      g_autofree char *escaped = NULL;
+      g_autofree char *json = g_strdup_printf ("{\"refresh_token\":\"%s\",\"scope\":\"read\"}", value);
+      g_autofree char *form = g_strdup_printf ("refresh_token=%s&scope=read", value);
+      g_autofree char *header = g_strdup_printf ("Authorization: Basic %s\r\nAccept: */*", value);
+      g_autofree char *jwt = g_strdup_printf ("jwt eyJ%s.%s.%s end", value, value, value);
+      g_autofree char *out_json = NULL;
+      g_autofree char *out_escaped = NULL;
+      g_autofree char *out_form = NULL;
+      g_autofree char *out_header = NULL;
+      g_autofree char *out_jwt = NULL;
+      GString *builder = g_string_new ("{\"access_token\":\"");
+
+      g_test_message ("value of %zu bytes", len);
+      for (gsize i = 0; i < len / 2; i++)
+        g_string_append (builder, "\\\"");
+      g_string_append (builder, "\",\"scope\":\"read\"}");
+      escaped = g_string_free (builder, FALSE);
+
+      out_json = bearer_redact (json, NULL);
+      out_escaped = bearer_redact (escaped, NULL);
+      out_form = bearer_redact (form, NULL);
+      out_header = bearer_redact (header, NULL);
+      out_jwt = bearer_redact (jwt, NULL);
+
+      g_assert_cmpstr (out_json, ==, "{\"refresh_token\":\"" BEARER_REDACTED "\",\"scope\":\"read\"}");
+      g_assert_cmpstr (out_escaped, ==, "{\"access_token\":\"" BEARER_REDACTED "\",\"scope\":\"read\"}");
+      g_assert_cmpstr (out_form, ==, "refresh_token=" BEARER_REDACTED "&scope=read");
+      g_assert_cmpstr (out_header, ==, "Authorization: Basic " BEARER_REDACTED "\r\nAccept: */*");
+      g_assert_cmpstr (out_jwt, ==, "jwt " BEARER_REDACTED " end");
+    }
+}
+
+static void
+test_redact_long_known_secret (void)
+{
+  g_autofree char *secret = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *out = NULL;
+  GString *builder = g_string_new (NULL);
+
+  /* 5000 characters, with a quote and a space in it: every spelling. */
+  for (guint i = 0; i < 5000; i++)
+    g_string_append_c (builder, i == 2500 ? '"' : i == 4000 ? ' ' : 'A' + i % 26);
+  secret = g_string_free (builder, FALSE);
+  {
+    const char * const known[] = { secret, NULL };
+    g_autofree char *form = NULL;
+    g_autofree char *json = NULL;
+    GString *f = g_string_new (NULL);
+    GString *j = g_string_new (NULL);
+
+    for (const char *p = secret; *p != '\0'; p++)
+      {
+        if (*p == '"')
+          {
+            g_string_append (f, "%22");
+            g_string_append (j, "\\\"");
+          }
+        else if (*p == ' ')
+          {
+            g_string_append_c (f, '+');
+            g_string_append_c (j, ' ');
+          }
+        else
+          {
+            g_string_append_c (f, *p);
+            g_string_append_c (j, *p);
+          }
+      }
+    form = g_string_free (f, FALSE);
+    json = g_string_free (j, FALSE);
+
+    text = g_strdup_printf ("typed %s; form %s; json {\"x\":\"%s\"}; end", secret, form, json);
+    out = redact (text, known);
+    g_assert_cmpstr (out, ==, "typed " BEARER_REDACTED "; form " BEARER_REDACTED
+                              "; json {\"x\":\"" BEARER_REDACTED "\"}; end");
+  }
+}
+
+static void
+test_redact_mask_never_rebuilds_secret (void)
+{
+  /* "[redacted]" followed by what came after the secret spells the secret
+   * again: masking goes on until no secret is left. */
+  const char * const known[] = { "ted]QQQQQQQQ", NULL };
+  g_autofree char *out = redact ("ted]QQQQQQQQQQQQQQQQQQQQQQQQ", known);
+
+  assert_not_in (out, "ted]QQQQQQQQ");
+
+  /* A secret inside the mask itself cannot be kept out of it, but it does
+   * not make redaction loop or give up. */
+  {
+    const char * const inside[] = { "dact", NULL };
+    g_autofree char *out2 = redact ("x dact y", inside);
+
+    g_assert_cmpstr (out2, ==, "x " BEARER_REDACTED " y");
+  }
+}
+
+static void
+test_redact_unterminated_value (void)
+{
+  /* A body cut short, as a log line may be: the rest of the value is
+   * masked all the same. */
+  g_autofree char *out = redact ("{\"token_type\":\"Bearer\",\"refresh_token\":\"def50200-cut-here", NULL);
+  g_autofree char *out2 = redact ("{\"refresh_token\":\"def50200\\", NULL);
+
+  assert_not_in (out, "def50200");
+  assert_in (out, "\"token_type\":\"Bearer\"");
+  assert_not_in (out2, "def50200");
+}
+
+static void
+test_redact_many_occurrences (void)
+{
+  /* A megabyte made of a known secret: every one masked. */
+  const char *secret = "rt-original-123";
+  const char * const known[] = { secret, NULL };
+  GString *builder = g_string_new (NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *out = NULL;
+  gint64 start;
+
+  while (builder->len < 1024 * 1024)
+    g_string_append (builder, secret);
+  text = g_string_free (builder, FALSE);
+
+  start = g_get_monotonic_time ();
+  out = bearer_redact (text, known);
+  g_test_message ("%.1f ms", (g_get_monotonic_time () - start) / 1000.0);
+  assert_not_in (out, secret);
+  g_assert_true (g_str_has_prefix (out, BEARER_REDACTED BEARER_REDACTED));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -326,6 +544,13 @@ main (int   argc,
   g_test_add_func ("/bearer/redact/non-secret-fields-kept", test_redact_non_secret_fields_kept);
   g_test_add_func ("/bearer/redact/is-secret-field", test_redact_is_secret_field);
   g_test_add_func ("/bearer/redact/url", test_redact_url);
+  g_test_add_func ("/bearer/redact/url-without-host", test_redact_url_without_host);
+  g_test_add_func ("/bearer/redact/invalid-utf8", test_redact_invalid_utf8);
+  g_test_add_func ("/bearer/redact/long-values", test_redact_long_values);
+  g_test_add_func ("/bearer/redact/long-known-secret", test_redact_long_known_secret);
+  g_test_add_func ("/bearer/redact/mask-never-rebuilds-secret", test_redact_mask_never_rebuilds_secret);
+  g_test_add_func ("/bearer/redact/unterminated-value", test_redact_unterminated_value);
+  g_test_add_func ("/bearer/redact/many-occurrences", test_redact_many_occurrences);
 
   return g_test_run ();
 }

@@ -42,6 +42,7 @@ struct _ReplyCase {
   gboolean     redirect;          /* send a Location back to this server */
   gboolean     chunked;           /* no Content-Length */
   const char  *content_encoding;  /* a Content-Encoding header, when set */
+  gboolean     capture_log;       /* G_MESSAGES_DEBUG=all, every message kept in captured_log */
 
   int          code;              /* a BearerError, or EXPECT_TOKEN */
   gboolean     dead;
@@ -230,7 +231,110 @@ make_long_description (void)
   return g_string_free_to_bytes (body);
 }
 
+/* A rotated refresh token whose value crosses byte 4096 of the reply, where
+ * the debug log used to cut the body before masking it (issue 8, item 9). */
+#define STRADDLING_REFRESH_TOKEN_HEAD "def50200STRADDLE"
+#define STRADDLING_CUT 4096
+
+static char *
+straddling_refresh_token (void)
+{
+  GString *token = g_string_new (STRADDLING_REFRESH_TOKEN_HEAD);
+
+  while (token->len < 181)
+    g_string_append_printf (token, "%x", (guint) token->len % 16);
+  return g_string_free (token, FALSE);
+}
+
+/* A reply whose member @name holds @value from 40 bytes (or @before) before
+ * the cut to after it. */
+static GBytes *
+make_value_across_cut (const char *name,
+                       const char *value,
+                       gsize       before)
+{
+  GString *body = g_string_new ("{\"access_token\":\"abc\",\"token_type\":\"Bearer\",\"pad\":\"");
+  g_autofree char *middle = g_strdup_printf ("\",\"%s\":\"", name);
+
+  while (body->len + strlen (middle) + before < STRADDLING_CUT)
+    g_string_append_c (body, 'x');
+  g_string_append (body, middle);
+  g_assert_cmpuint (body->len + before, ==, STRADDLING_CUT);
+  g_string_append (body, value);
+  g_string_append (body, "\",\"expires_in\":3600}");
+  return g_string_free_to_bytes (body);
+}
+
+static GBytes *
+make_refresh_token_across_4096 (void)
+{
+  g_autofree char *token = straddling_refresh_token ();
+
+  return make_value_across_cut ("refresh_token", token, 40);
+}
+
+/* A careless server that quotes the refresh token it was sent (a known
+ * secret, masked wherever it appears) where the cut falls. */
+static GBytes *
+make_known_secret_across_4096 (void)
+{
+  return make_value_across_cut ("note", "you sent " REQUEST_REFRESH_TOKEN, strlen ("you sent rt-ori"));
+}
+
+static GString *captured_log;
+
+static GLogWriterOutput
+capture_writer (GLogLevelFlags   log_level,
+                const GLogField *fields,
+                gsize            n_fields,
+                gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+      {
+        if (fields[i].length < 0)
+          g_string_append (captured_log, fields[i].value);
+        else
+          g_string_append_len (captured_log, fields[i].value, fields[i].length);
+        g_string_append_c (captured_log, '\n');
+      }
+
+  /* Warnings and criticals stay fatal, as G_DEBUG asks. */
+  if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    return g_log_writer_default (log_level, fields, n_fields, user_data);
+  return G_LOG_WRITER_HANDLED;
+}
+
 /* ---------------------------------------------------------------- checks */
+
+static void
+check_log_without_known_secret (Exchange *ex)
+{
+  note ("debug log:\n%s", captured_log->str);
+  assert_contains (captured_log->str, "reply: HTTP 200");
+  assert_contains (captured_log->str, "\"note\":\"you");
+  assert_not_contains (captured_log->str, "rt-ori");
+  g_assert_true (g_utf8_validate (captured_log->str, -1, NULL));
+}
+
+static void
+check_log_without_refresh_token (Exchange *ex)
+{
+  g_autofree char *token = straddling_refresh_token ();
+
+  g_assert_cmpstr (bearer_token_response_get_refresh_token (ex->response), ==, token);
+  note ("debug log:\n%s", captured_log->str);
+  /* The log did show the reply (the test cannot pass on an empty log)... */
+  assert_contains (captured_log->str, "reply: HTTP 200");
+  assert_contains (captured_log->str, "\"refresh_token\":\"");
+  /* ... and no piece of the new refresh token, nor the one sent. */
+  assert_not_contains (captured_log->str, STRADDLING_REFRESH_TOKEN_HEAD);
+  assert_not_contains (captured_log->str, token + 60);
+  assert_not_contains (captured_log->str, REQUEST_REFRESH_TOKEN);
+  assert_not_contains (captured_log->str, "test-secret");
+  g_assert_true (g_utf8_validate (captured_log->str, -1, NULL));
+}
+
 
 static void
 check_form_success (Exchange *ex)
@@ -349,6 +453,15 @@ check_long_description (Exchange *ex)
   assert_not_contains (ex->error->message, "TAIL-MARKER");
   g_assert_nonnull (description);
   g_assert_true (g_str_has_prefix (description, "The grant was refused because"));
+}
+
+static void
+check_description_utf8 (Exchange *ex)
+{
+  const char *description = bearer_error_get_description (ex->error);
+
+  g_assert_nonnull (description);
+  g_assert_true (g_utf8_validate (description, -1, NULL));
 }
 
 static void
@@ -524,12 +637,37 @@ static const ReplyCase reply_cases[] = {
     .code = BEARER_ERROR_INVALID_GRANT, .dead = TRUE, .oauth_code = "invalid_grant",
     .description = "Bad token", .contains = { "Bad token" } },
 
+  /* ---- strings that are not UTF-8 once decoded (issue 8, item 5): refused
+   * before anything is stored, or, in an error, shown cleaned */
+  { "refresh-token-lone-surrogate", 200, JSON,
+    "{\"access_token\":\"abc\",\"refresh_token\":\"rt-\\ud800-new\",\"expires_in\":3600}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "refresh token", .contains = { "UTF-8" } },
+  { "scope-lone-surrogate", 200, JSON, "{\"access_token\":\"abc\",\"scope\":\"read\\udfff write\"}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "scope" },
+  { "extra-field-lone-surrogate", 200, JSON,
+    "{\"access_token\":\"abc\",\"user\":{\"name\":\"x\\ud800y\"}}",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "user" },
+  { "form-refresh-token-not-utf8", 200, FORM, "access_token=abc&refresh_token=rt%ED%A0%80new",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "refresh token" },
+  { "form-refresh-token-nul", 200, FORM, "access_token=abc&refresh_token=rt%00new",
+    .code = BEARER_ERROR_MALFORMED_JSON, .mentions = "refresh token" },
+  { "description-lone-surrogate", 400, JSON,
+    "{\"error\":\"invalid_grant\",\"error_description\":\"Jeton r\\ud800voqu\\u00e9\"}",
+    .code = BEARER_ERROR_INVALID_GRANT, .dead = TRUE, .oauth_code = "invalid_grant",
+    .contains = { "Jeton r" }, .check = check_description_utf8 },
+
   /* ---- the transport's part */
   { "redirect", 302, "text/html", "<html><title>Found</title></html>", .redirect = TRUE,
     .code = BEARER_ERROR_REDIRECT, .check = check_redirect },
   { "redirect-307", 307, NULL, "", .redirect = TRUE, .code = BEARER_ERROR_REDIRECT, .check = check_redirect },
   { "redirect-without-location", 302, "text/plain", "moved", .code = BEARER_ERROR_REDIRECT,
     .contains = { "302" }, .check = check_no_location },
+
+  /* ---- the debug log */
+  { "debug-log-refresh-token-across-4096", 200, JSON, .make_body = make_refresh_token_across_4096,
+    .capture_log = TRUE, .code = EXPECT_TOKEN, .check = check_log_without_refresh_token },
+  { "debug-log-known-secret-across-4096", 200, JSON, .make_body = make_known_secret_across_4096,
+    .capture_log = TRUE, .code = EXPECT_TOKEN, .check = check_log_without_known_secret },
 
   /* ---- tokens that must be understood */
   { "form-success", 200, FORM, "access_token=abc&token_type=bearer&expires_in=3600",
@@ -640,6 +778,13 @@ test_reply (gconstpointer data)
   GSList *uris;
   guint port;
   guint guard;
+
+  if (rc->capture_log)
+    {
+      g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+      captured_log = g_string_new (NULL);
+      g_log_set_writer_func (capture_writer, NULL, NULL);
+    }
 
   ex.body = rc->make_body != NULL
             ? rc->make_body ()

@@ -404,10 +404,23 @@ finish_reply (GTask *task)
   const char *content_type = soup_message_headers_get_content_type (headers, NULL);
 
   body = g_bytes_new (data->body->data, data->body->len);
-  if (data->body->len > 0 && g_utf8_validate ((const char *) data->body->data, data->body->len, NULL))
+  /* The whole reply is redacted first, then cut: cut first, a secret that
+   * crosses the cut would be shown in part, unmasked. Not done at all when
+   * nobody reads debug messages (a reply may be 1 MiB). */
+  if (data->body->len > 0 && !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN) &&
+      g_utf8_validate ((const char *) data->body->data, data->body->len, NULL))
     {
-      g_autofree char *text = g_strndup ((const char *) data->body->data, MIN (data->body->len, 4096));
+      g_autofree char *text = g_strndup ((const char *) data->body->data, data->body->len);
+      gsize cut = 4096;
+
       shown = redact (data, text);
+      if (strlen (shown) > cut)
+        {
+          while (cut > 0 && (shown[cut] & 0xc0) == 0x80)
+            cut--;
+          shown[cut] = '\0';
+        }
+      explicit_bzero (text, strlen (text));
     }
   g_debug ("reply: HTTP %u, %s, %u bytes: %s", status,
            content_type ? content_type : "no content type", data->body->len,

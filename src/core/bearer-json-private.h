@@ -22,5 +22,6 @@ BearerJsonStatus bearer_json_parse (const char  *data,
                                     gsize        size,
                                     JsonNode   **root,
                                     char       **detail);
+gboolean         bearer_json_node_is_text (JsonNode   *node);
 
 G_END_DECLS

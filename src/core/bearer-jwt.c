@@ -147,6 +147,15 @@ decode_part (const char  *part,
       return NULL;
     }
 
+  if (!bearer_json_node_is_text (root))
+    {
+      g_set_error_literal (error, BEARER_JWT_ERROR, BEARER_JWT_ERROR_JSON,
+                           which == PART_HEADER
+                           ? _("The token’s header holds text that is not valid UTF-8")
+                           : _("The token’s payload holds text that is not valid UTF-8"));
+      return NULL;
+    }
+
   return json_object_ref (json_node_get_object (root));
 }
 
@@ -253,8 +262,9 @@ bearer_jwt_get_exp (const char *token,
       return FALSE;
     }
 
-  /* Up to the year 9999; anything else is not an expiry. */
-  if (!(value > 0 && value < 253402300800.0))
+  /* From one second after the epoch up to the year 9999; anything else is
+   * not an expiry (and 0 would read as "unknown"). */
+  if (!(value >= 1 && value < 253402300800.0))
     return FALSE;
 
   *exp = (gint64) value;

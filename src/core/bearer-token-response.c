@@ -16,6 +16,7 @@
 
 #include "bearer-enum-types.h"
 #include "bearer-error-private.h"
+#include "bearer-form.h"
 #include "bearer-json-private.h"
 #include "bearer-jwt.h"
 #include "bearer-redact.h"
@@ -791,46 +792,119 @@ token_from_object (JsonObject  *object,
   return g_steal_pointer (&self);
 }
 
+/* Server text that reaches the object of a form reply: as it came when it
+ * is UTF-8 without NUL, else with every NUL and every byte that is not
+ * UTF-8 replaced by U+FFFD (for an error's words; a token is refused). */
 static char *
-form_decode (const char *text,
-             gssize      length)
+form_text (const char *bytes,
+           gsize       length,
+           gboolean   *is_text)
 {
-  g_autofree char *plus = g_strndup (text, length < 0 ? strlen (text) : (gsize) length);
+  g_autoptr(GString) out = NULL;
+  const char *p = bytes;
+  const char *end = bytes + length;
 
-  g_strdelimit (plus, "+", ' ');
-  return g_uri_unescape_string (plus, NULL);
+  *is_text = memchr (bytes, '\0', length) == NULL && g_utf8_validate (bytes, length, NULL);
+  if (*is_text)
+    return g_strndup (bytes, length);
+
+  out = g_string_new (NULL);
+  while (p < end)
+    {
+      const char *nul = memchr (p, '\0', end - p);
+      const char *stop = nul != NULL ? nul : end;
+      g_autofree char *valid = g_utf8_make_valid (p, stop - p);
+
+      g_string_append (out, valid);
+      if (nul != NULL)
+        g_string_append (out, "\xef\xbf\xbd");
+      p = nul != NULL ? nul + 1 : end;
+    }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* An old server's `access_token=…&token_type=…`, read as an object of
- * strings in the server's order; the first of a repeated name wins. */
+ * strings in the server's order; the first of a repeated name wins. When a
+ * name or value is not UTF-8 text once decoded, @not_text is set to the
+ * first such name (cleaned; "" when the name itself is not text). */
 static JsonObject *
-object_from_form (const char *data,
-                  gsize       size)
+object_from_form (const char  *data,
+                  gsize        size,
+                  char       **not_text)
 {
-  g_autofree char *text = g_strstrip (g_strndup (data, size));
-  g_auto(GStrv) parts = g_strsplit (text, "&", -1);
+  g_autoptr(GPtrArray) pairs = NULL;
   JsonObject *object = json_object_new ();
 
-  for (guint i = 0; parts[i] != NULL; i++)
+  *not_text = NULL;
+
+  /* Leading white space is already skipped; a trailing line break too. */
+  while (size > 0 && g_ascii_isspace (data[size - 1]))
+    size--;
+
+  pairs = bearer_form_parse (data, size);
+  for (guint i = 0; i < pairs->len; i++)
     {
-      const char *eq = strchr (parts[i], '=');
+      BearerFormPair *pair = pairs->pdata[i];
       g_autofree char *name = NULL;
-      g_autofree char *value = NULL;
+      char *value;
+      gboolean name_is_text, value_is_text;
 
-      if (eq == NULL)
+      if (pair->name_length == 0)
         continue;
 
-      name = form_decode (parts[i], eq - parts[i]);
-      value = form_decode (eq + 1, -1);
-      if (name == NULL || value == NULL || *name == '\0' ||
-          !g_utf8_validate (name, -1, NULL) || !g_utf8_validate (value, -1, NULL) ||
-          json_object_has_member (object, name))
+      name = form_text (pair->name, pair->name_length, &name_is_text);
+      if (json_object_has_member (object, name))
         continue;
+
+      value = form_text (pair->value, pair->value_length, &value_is_text);
+      if ((!name_is_text || !value_is_text) && *not_text == NULL)
+        *not_text = g_strdup (name_is_text ? name : "");
 
       json_object_set_string_member (object, name, value);
+      bearer_secret_free (value);
     }
 
   return object;
+}
+
+/* The first member of @object that is not UTF-8 text (its name, or "" when
+ * the name itself is not), or NULL when all are. */
+static char *
+find_not_text (JsonObject *object)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &name, &member))
+    {
+      if (!g_utf8_validate (name, -1, NULL))
+        return g_strdup ("");
+      if (!bearer_json_node_is_text (member))
+        return g_strdup (name);
+    }
+
+  return NULL;
+}
+
+static GError *
+not_text_error (guint       status,
+                const char *member_name)
+{
+  g_autofree char *name = bearer_sanitize_server_text (member_name, -1, 80);
+
+  if (name != NULL)
+    return new_error (BEARER_ERROR_MALFORMED_JSON, status,
+                      /* Translators: %s is the name of a member of the server’s reply
+                       * (refresh_token…), not translated. */
+                      _("The server’s reply is not usable: %s holds text that is not "
+                        "valid UTF-8"), name);
+
+  return new_error (BEARER_ERROR_MALFORMED_JSON, status, "%s",
+                    _("The server’s reply is not usable: it holds text that is not "
+                      "valid UTF-8"));
 }
 
 /**
@@ -853,6 +927,9 @@ bearer_reply_parse_object (guint             status,
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(JsonObject) object = NULL;
   g_autofree char *detail = NULL;
+  g_autofree char *not_text = NULL;
+  g_autofree char *shown_type = NULL;
+  GError *local_error = NULL;
   const char *data = NULL;
   gsize size = 0;
   gboolean failed = status >= 400 || status < 200;
@@ -879,18 +956,19 @@ bearer_reply_parse_object (guint             status,
       return NULL;
 
     case KIND_OTHER:
+      shown_type = bearer_sanitize_server_text (content_type, -1, 80);
       if (failed)
         {
           g_autofree char *line = first_line (data, size);
           g_propagate_error (error, status_error (status, line));
         }
-      else if (content_type != NULL)
+      else if (shown_type != NULL)
         g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
                                              /* Translators: %u is an HTTP status code (200),
                                               * %s the media type the server gave its reply
                                               * (text/plain). */
                                              _("The server’s reply is neither JSON nor a form "
-                                               "(HTTP %u, %s)"), status, content_type));
+                                               "(HTTP %u, %s)"), status, shown_type));
       else
         g_propagate_error (error, new_error (BEARER_ERROR_MALFORMED_JSON, status,
                                              /* Translators: %u is an HTTP status code (200). */
@@ -909,7 +987,7 @@ bearer_reply_parse_object (guint             status,
                                                  _("The server’s reply is not valid text")));
             return NULL;
           }
-        object = object_from_form (start, left);
+        object = object_from_form (start, left, &not_text);
       }
       break;
 
@@ -966,6 +1044,7 @@ bearer_reply_parse_object (guint             status,
           return NULL;
         }
       object = json_object_ref (json_node_get_object (root));
+      not_text = find_not_text (object);
       break;
     }
 
@@ -978,18 +1057,29 @@ bearer_reply_parse_object (guint             status,
       else if (failed)
         g_propagate_error (error, status_error (status, member_string (object, "message")));
       else
-        g_propagate_error (error, wrong_type (/* Translators: %s is the name of a member of
-                                               * the server’s JSON reply (error), not
-                                               * translated. */
-                                              _("The server’s reply is not usable: %s is not an "
-                                                "error code"),
-                                              "error"));
+        {
+          local_error = wrong_type (/* Translators: %s is the name of a member of the
+                                     * server’s JSON reply (error), not translated. */
+                                    _("The server’s reply is not usable: %s is not an "
+                                      "error code"),
+                                    "error");
+          bearer_error_set_http_status (local_error, status);
+          g_propagate_error (error, local_error);
+        }
       return NULL;
     }
 
   if (failed)
     {
       g_propagate_error (error, status_error (status, member_string (object, "message")));
+      return NULL;
+    }
+
+  /* Before anything of the token is kept: a refresh token that is not
+   * text could not be stored, nor sent again. */
+  if (not_text != NULL)
+    {
+      g_propagate_error (error, not_text_error (status, not_text));
       return NULL;
     }
 
