@@ -31,6 +31,7 @@ struct _BearerWindow
   BearerConnection *selected;     /* (nullable): the connection shown */
   GBinding *title_binding;
   gboolean loaded;
+  guint loaded_id;                /* shows the connections once all are in */
   gboolean first_frame_drawn;
 };
 

@@ -190,6 +190,16 @@ back_clicked_cb (BearerWindow *self)
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+static gboolean
+profiles_read_cb (gpointer user_data)
+{
+  BearerWindow *self = user_data;
+
+  self->loaded_id = 0;
+  bearer_window_connections_loaded (self);
+  return G_SOURCE_REMOVE;
+}
+
 /* After the list box's own handler: the rows are there. The list's
  * changes are exact, so the selection follows the connection shown. */
 static void
@@ -201,7 +211,14 @@ items_changed_cb (BearerWindow *self,
   if (removed > 0)
     remove_gone_pages (self);
   if (!self->loaded)
-    return;
+    {
+      /* The profiles are read: show them once the list has them all (the
+       * keyring, read next, may be slow or never answer; the rows and the
+       * page follow the connections' states when it does). */
+      if (bearer_connection_list_get_loaded (self->connections) && self->loaded_id == 0)
+        self->loaded_id = g_idle_add (profiles_read_cb, self);
+      return;
+    }
 
   if (self->selected == NULL)
     {
@@ -222,7 +239,8 @@ items_changed_cb (BearerWindow *self,
  * bearer_window_connections_loaded:
  *
  * Called once the connections have been read: shows the last connection,
- * the first one, or the empty state.
+ * the first one, or the empty state. The window calls it itself as soon as
+ * the list has read the profiles (before the keyring answers).
  */
 void
 bearer_window_connections_loaded (BearerWindow *self)
@@ -234,6 +252,7 @@ bearer_window_connections_loaded (BearerWindow *self)
 
   if (self->loaded)
     return;
+  g_clear_handle_id (&self->loaded_id, g_source_remove);
   self->loaded = TRUE;
   last = g_settings_get_string (self->settings, "last-profile");
   connection = bearer_connection_list_find (self->connections, last);
@@ -353,6 +372,7 @@ bearer_window_dispose (GObject *object)
 {
   BearerWindow *self = BEARER_WINDOW (object);
 
+  g_clear_handle_id (&self->loaded_id, g_source_remove);
   g_clear_pointer (&self->title_binding, g_binding_unbind);
   if (self->list_box != NULL)
     gtk_list_box_bind_model (self->list_box, NULL, NULL, NULL, NULL);
