@@ -618,6 +618,14 @@ has_access_token (gpointer data)
   return bearer_connection_get_access_token (data) != NULL;
 }
 
+static gboolean
+has_new_access_token (gpointer data)
+{
+  const char *seen = g_object_get_data (data, "bearer-test-first-token");
+
+  return g_strcmp0 (bearer_connection_get_access_token (data), seen) != 0;
+}
+
 /* bearer-cli refreshes while the list watches: the connection shows the
  * new token within a second. */
 static void
@@ -631,6 +639,7 @@ test_refresh_elsewhere_seen (void)
   g_autoptr(BearerTestSandbox) sandbox = NULL;
   BearerTestProc *proc;
   BearerConnection *connection;
+  g_autofree char *first = NULL;
   gint64 start;
 
   if (!bearer_test_require_session () || !bearer_test_require_keyring ())
@@ -662,6 +671,21 @@ test_refresh_elsewhere_seen (void)
                    bearer_test_server_get_last_access_token (server));
   g_assert_cmpstr (bearer_connection_get_secret (connection, BEARER_SECRET_REFRESH_TOKEN), ==,
                    bearer_test_server_get_refresh_token (server));
+
+  /* And again: the lock file exists now, and its transaction is seen all
+   * the same. */
+  first = g_strdup (bearer_connection_get_access_token (connection));
+  g_object_set_data (G_OBJECT (connection), "bearer-test-first-token", first);
+  start = g_get_monotonic_time ();
+  proc = bearer_test_run_cli (sandbox, NULL, "refresh", "cli", NULL);
+  g_assert_cmpint (proc->status, ==, 0);
+  bearer_test_proc_free (proc);
+  g_assert_cmpstr (bearer_test_server_get_last_access_token (server), !=, first);
+  wait_until (has_new_access_token, connection, "the token of the second refresh by bearer-cli");
+  g_test_message ("seen %.0f ms after bearer-cli started", (g_get_monotonic_time () - start) / 1e3);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  g_assert_cmpstr (bearer_connection_get_access_token (connection), ==,
+                   bearer_test_server_get_last_access_token (server));
 }
 
 /* ---------------------------------------------------------------------- */

@@ -5,8 +5,9 @@
  * actions put the exact text on the clipboard; Get New Access Token sends
  * one request however often it is pressed, can be cancelled, and a refused
  * refresh token asks to sign in again; edits are saved without a Save
- * button; the window shows its empty state and its connections. Widgets
- * that must not leak are checked with g_assert_finalize_object().
+ * button; the window shows its empty state and its connections, and
+ * follows what the real bearer-cli does while it is open. Widgets that
+ * must not leak are checked with g_assert_finalize_object().
  *
  * Needs a display (gtk_test_init) and, for the keyring, a session bus with
  * an unlocked Secret Service: tools/test-session provides both. Without a
@@ -24,12 +25,14 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "bearer-connection-list.h"
 #include "bearer-error-banner.h"
 #include "bearer-parameter-row.h"
-#include "bearer-profile-editor.h"
 #include "bearer-profile-page.h"
 #include "bearer-profile-row.h"
 #include "bearer-refresh.h"
+#include "bearer-scheduler.h"
+#include "bearer-test-cli.h"
 #include "bearer-token-view.h"
 #include "bearer-window.h"
 
@@ -213,15 +216,44 @@ token_server_free (TokenServer *ts)
   g_free (ts);
 }
 
-/* ---- the fixture: a store in a temporary folder, a page in a window ------ */
+/* ---- the fixture: connections in a temporary folder, a page in a window -- */
 
 typedef struct {
   char *dir;
   BearerProfileStore *store;
-  BearerProfile *profile;       /* the store's */
+  BearerConnectionList *list;
+  BearerConnection *connection; /* "prod", the list's */
+  BearerProfile *profile;       /* the connection's: what the form edits */
   GtkWindow *window;
   BearerProfilePage *page;
 } Fixture;
+
+static void
+list_loaded_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  bearer_connection_list_load_finish (BEARER_CONNECTION_LIST (source), result, &error);
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+load_list (BearerConnectionList *list)
+{
+  gboolean loaded = FALSE;
+
+  bearer_connection_list_load_async (list, NULL, list_loaded_cb, &loaded);
+  wait_until (is_true, &loaded, "the connections to load");
+}
 
 static void
 fixture_set_up (Fixture       *f,
@@ -242,7 +274,14 @@ fixture_set_up (Fixture       *f,
   bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_POST);
   bearer_profile_store_add_profile (f->store, profile, &error);
   g_assert_no_error (error);
-  f->profile = g_object_ref (bearer_profile_store_find (f->store, "prod"));
+
+  f->list = bearer_connection_list_new (f->store);
+  load_list (f->list);
+  f->connection = bearer_connection_list_find (f->list, "prod");
+  g_assert_nonnull (f->connection);
+  f->profile = bearer_connection_get_profile (f->connection);
+  /* Edits are written 10 ms after they stop, not 500. */
+  bearer_connection_set_save_delay (f->connection, 10);
 }
 
 static void
@@ -250,7 +289,7 @@ fixture_show_page (Fixture *f)
 {
   f->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (f->window, 800, 1000);
-  f->page = BEARER_PROFILE_PAGE (bearer_profile_page_new (f->store, f->profile));
+  f->page = BEARER_PROFILE_PAGE (bearer_profile_page_new (f->connection));
   g_object_add_weak_pointer (G_OBJECT (f->page), (gpointer *) &f->page);
   gtk_window_set_child (f->window, GTK_WIDGET (f->page));
   gtk_window_present (f->window);
@@ -266,10 +305,13 @@ secrets_deleted_cb (GObject      *source,
   *(gboolean *) user_data = TRUE;
 }
 
-static gboolean
-is_true (gpointer data)
+static void
+delete_secrets (const char *id)
 {
-  return *(gboolean *) data;
+  gboolean deleted = FALSE;
+
+  bearer_secrets_delete_async (id, NULL, secrets_deleted_cb, &deleted);
+  wait_until (is_true, &deleted, "the keyring item to be deleted");
 }
 
 static gboolean
@@ -284,39 +326,41 @@ store_gone (gpointer data)
   return ((Fixture *) data)->store == NULL;
 }
 
+static gboolean
+connection_saved (gpointer data)
+{
+  return bearer_connection_get_saved (data);
+}
+
 static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  gboolean deleted = FALSE;
+  GListModel *model = G_LIST_MODEL (f->list);
 
   if (f->window != NULL)
     {
       gtk_window_destroy (f->window);
-      /* The page goes once the writes it started are done: it must not leak. */
+      /* The page goes at once: it must not leak. */
       wait_until (page_gone, f, "the page to be finalized");
     }
 
   /* What the tests stored in the keyring goes too. */
-  bearer_secrets_delete_async (bearer_profile_get_id (f->profile), NULL, secrets_deleted_cb, &deleted);
-  wait_until (is_true, &deleted, "the keyring item to be deleted");
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(BearerConnection) connection = g_list_model_get_item (model, i);
 
-  g_clear_object (&f->profile);
-  /* Writes still under way hold the store; then it must go. */
+      wait_until (connection_saved, connection, "the last writes");
+      delete_secrets (bearer_connection_get_id (connection));
+    }
+
+  /* Writes and refreshes still under way hold the connections and the
+   * store; then they must go. */
+  g_clear_object (&f->list);
   g_object_add_weak_pointer (G_OBJECT (f->store), (gpointer *) &f->store);
   g_object_unref (f->store);
   wait_until (store_gone, f, "the store to be finalized");
-  {
-    g_autoptr(GDir) dir = g_dir_open (f->dir, 0, NULL);
-    const char *name;
-
-    while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *path = g_build_filename (f->dir, name, NULL);
-        g_unlink (path);
-      }
-  }
-  g_rmdir (f->dir);
+  bearer_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 
@@ -346,8 +390,7 @@ test_form_rows (Fixture       *f,
   BearerProfile *draft;
 
   fixture_show_page (f);
-  draft = bearer_profile_editor_get_draft (bearer_profile_page_get_editor (f->page));
-  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
+  draft = f->profile;
 
   /* A refresh token profile opens with the refresh token row. */
   g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "refresh_token_row")));
@@ -413,16 +456,15 @@ test_url_validation (Fixture       *f,
   set_text (f->page, "url_row", "http://127.0.0.1:8080/token");
   g_assert_false (gtk_widget_has_css_class (url_row, "warning"));
 
-  /* What was typed, even a bad URL, is in the draft: nothing typed is lost. */
+  /* What was typed, even a bad URL, is in the profile: nothing typed is lost. */
   set_text (f->page, "url_row", "not a url");
-  g_assert_cmpstr (bearer_profile_get_token_url (bearer_profile_editor_get_draft (
-                     bearer_profile_page_get_editor (f->page))), ==, "not a url");
-}
+  g_assert_cmpstr (bearer_profile_get_token_url (f->profile), ==, "not a url");
 
-static gboolean
-editor_saved (gpointer data)
-{
-  return bearer_profile_editor_is_saved (data);
+  /* The profile changed elsewhere (another process, through the list):
+   * the form follows, and is checked again. */
+  bearer_profile_set_token_url (f->profile, "https://y.example/token");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (url_row)), ==, "https://y.example/token");
+  g_assert_false (gtk_widget_has_css_class (url_row, "error"));
 }
 
 static void
@@ -481,15 +523,12 @@ test_secrets_saved_under_lock (Fixture       *f,
   g_autoptr(BearerSecrets) after = NULL;
   g_autofree char *lock_path = bearer_profile_lock_path (bearer_profile_get_id (f->profile));
   g_autofree char *dir = g_path_get_dirname (lock_path);
-  BearerProfileEditor *editor;
   int fd;
 
   bearer_secrets_set_refresh_token (before, "def502-old");
   store_secrets (f->profile, before);
 
   fixture_show_page (f);
-  editor = bearer_profile_page_get_editor (f->page);
-  bearer_profile_editor_set_delay (editor, 10);
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   fd = g_open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -498,7 +537,7 @@ test_secrets_saved_under_lock (Fixture       *f,
 
   set_text (f->page, "client_secret_row", "s3cret-typed");
   spin (300);
-  g_assert_false (bearer_profile_editor_is_saved (editor));
+  g_assert_false (bearer_connection_get_saved (f->connection));
 
   /* The other process's refresh, stored under its lock. */
   rotated = bearer_secrets_copy (before);
@@ -508,7 +547,7 @@ test_secrets_saved_under_lock (Fixture       *f,
   store_secrets (f->profile, rotated);
   g_assert_cmpint (close (fd), ==, 0);
 
-  wait_until (editor_saved, editor, "the typed secret to be saved");
+  wait_until (connection_saved, f->connection, "the typed secret to be saved");
   after = lookup_secrets (f->profile);
   g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, "s3cret-typed");
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def502-rotated");
@@ -522,19 +561,17 @@ test_saves_without_save_button (Fixture       *f,
   g_autoptr(BearerProfileStore) other = bearer_profile_store_new (bearer_profile_store_get_path (f->store));
   g_autoptr(BearerSecrets) secrets = NULL;
   g_autoptr(GError) error = NULL;
-  BearerProfileEditor *editor;
   BearerProfile *saved;
 
   fixture_show_page (f);
-  editor = bearer_profile_page_get_editor (f->page);
-  bearer_profile_editor_set_delay (editor, 50);
+  bearer_connection_set_save_delay (f->connection, 50);
 
   set_text (f->page, "client_id_row", "client-42");
   set_text (f->page, "scope_row", "read write");
   set_text (f->page, "client_secret_row", "s3cret");
   set_text (f->page, "refresh_token_row", "def502-typed");
-  g_assert_false (bearer_profile_editor_is_saved (editor));
-  wait_until (editor_saved, editor, "the edits to be saved");
+  g_assert_false (bearer_connection_get_saved (f->connection));
+  wait_until (connection_saved, f->connection, "the edits to be saved");
 
   /* The file, as another process reads it. */
   bearer_profile_store_load (other, &error);
@@ -542,8 +579,9 @@ test_saves_without_save_button (Fixture       *f,
   saved = bearer_profile_store_find (other, bearer_profile_get_id (f->profile));
   g_assert_cmpstr (bearer_profile_get_client_id (saved), ==, "client-42");
   g_assert_cmpstr (bearer_profile_get_scope (saved), ==, "read write");
-  /* The sidebar's profile follows. */
-  g_assert_cmpstr (bearer_profile_get_client_id (f->profile), ==, "client-42");
+  /* This process's store follows. */
+  g_assert_cmpstr (bearer_profile_get_client_id (bearer_profile_store_find (f->store, "prod")), ==,
+                   "client-42");
 
   /* The keyring. */
   secrets = lookup_secrets (f->profile);
@@ -553,11 +591,12 @@ test_saves_without_save_button (Fixture       *f,
   /* An empty name is not saved; the old one stays. */
   set_text (f->page, "name_row", "   ");
   g_assert_true (gtk_widget_has_css_class (PAGE_CHILD (f->page, "name_row"), "error"));
-  g_assert_cmpstr (bearer_profile_get_name (bearer_profile_editor_get_draft (editor)), ==, "prod");
+  g_assert_cmpstr (bearer_profile_get_name (f->profile), ==, "prod");
   set_text (f->page, "name_row", "staging");
   g_assert_false (gtk_widget_has_css_class (PAGE_CHILD (f->page, "name_row"), "error"));
-  wait_until (editor_saved, editor, "the rename to be saved");
   g_assert_cmpstr (bearer_profile_get_name (f->profile), ==, "staging");
+  wait_until (connection_saved, f->connection, "the rename to be saved");
+  g_assert_nonnull (bearer_profile_store_find (f->store, "staging"));
 
   /* Typing goes on while a save is under way: the last text wins. */
   for (guint i = 0; i < 20; i++)
@@ -567,8 +606,11 @@ test_saves_without_save_button (Fixture       *f,
       set_text (f->page, "scope_row", text);
       spin (7);
     }
-  wait_until (editor_saved, editor, "the last edit to be saved");
-  g_assert_cmpstr (bearer_profile_get_scope (f->profile), ==, "scope-19");
+  wait_until (connection_saved, f->connection, "the last edit to be saved");
+  g_assert_cmpstr (bearer_profile_get_scope (bearer_profile_store_find (f->store, "staging")), ==, "scope-19");
+  bearer_profile_store_load (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bearer_profile_get_scope (bearer_profile_store_find (other, "staging")), ==, "scope-19");
 }
 
 static void
@@ -598,16 +640,12 @@ test_extra_parameters (Fixture       *f,
                        gconstpointer  data)
 {
   g_autoptr(GPtrArray) rows = NULL;
-  BearerProfileEditor *editor;
-  BearerProfile *draft;
+  BearerProfile *draft = f->profile;
   BearerParamLocation location;
   const char *name, *value;
 
   bearer_profile_add_parameter (f->profile, BEARER_PARAM_HEADER, "X-Tenant", "acme");
   fixture_show_page (f);
-  editor = bearer_profile_page_get_editor (f->page);
-  bearer_profile_editor_set_delay (editor, 10);
-  draft = bearer_profile_editor_get_draft (editor);
 
   rows = parameter_rows (f->page);
   g_assert_cmpuint (rows->len, ==, 1);
@@ -642,9 +680,9 @@ test_extra_parameters (Fixture       *f,
   g_assert_cmpuint (rows->len, ==, 1);
   g_assert_cmpuint (bearer_profile_get_n_parameters (draft), ==, 1);
 
-  wait_until (editor_saved, editor, "the parameters to be saved");
-  g_assert_cmpuint (bearer_profile_get_n_parameters (f->profile), ==, 1);
-  bearer_profile_get_parameter (f->profile, 0, &location, &name, &value);
+  wait_until (connection_saved, f->connection, "the parameters to be saved");
+  g_assert_cmpuint (bearer_profile_get_n_parameters (bearer_profile_store_find (f->store, "prod")), ==, 1);
+  bearer_profile_get_parameter (bearer_profile_store_find (f->store, "prod"), 0, &location, &name, &value);
   g_assert_cmpstr (name, ==, "audience");
 }
 
@@ -818,16 +856,13 @@ static void
 test_copy_curl (Fixture       *f,
                 gconstpointer  data)
 {
-  BearerProfileEditor *editor;
   g_autofree char *clipboard = NULL;
 
   fixture_show_page (f);
-  editor = bearer_profile_page_get_editor (f->page);
-  bearer_profile_editor_set_delay (editor, 10);
   set_text (f->page, "client_secret_row", "s3cret");
   set_text (f->page, "refresh_token_row", "def502");
 
-  /* The core's preview of the draft: what Get New Access Token sends. */
+  /* The core's preview of the profile: what Get New Access Token sends. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (f->page), "page.copy-snippet", "s", "curl"));
   clipboard = read_clipboard (GTK_WIDGET (f->page));
   g_assert_cmpstr (clipboard, ==,
@@ -896,7 +931,7 @@ test_copy_curl (Fixture       *f,
     g_assert_cmpuint (n_items, ==, 6);
   }
 
-  wait_until (editor_saved, editor, "the secrets to be saved");
+  wait_until (connection_saved, f->connection, "the secrets to be saved");
 }
 
 /* ---- Get New Access Token ------------------------------------------------ */
@@ -938,7 +973,6 @@ test_get_token (Fixture       *f,
                               "\"refresh_token\":\"def502-rotated\"}", jwt);
 
   fixture_show_page (f);
-  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
   view = PAGE_CHILD (f->page, "token_view");
   set_text (f->page, "url_row", ts->url);
   set_text (f->page, "refresh_token_row", "def502-first");
@@ -1024,7 +1058,6 @@ test_page_gone_mid_request (Fixture       *f,
                        "\"refresh_token\":\"def502-rotated\"}");
 
   fixture_show_page (f);
-  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
   set_text (f->page, "url_row", ts->url);
   set_text (f->page, "refresh_token_row", "def502-first");
   set_text (f->page, "client_secret_row", "s3cret");
@@ -1057,7 +1090,6 @@ test_dead_refresh_token (Fixture       *f,
                        "\"hint\":\"Token has been revoked\",\"message\":\"The refresh token is invalid.\"}");
 
   fixture_show_page (f);
-  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
   banner = PAGE_CHILD (f->page, "banner");
   refresh_row = PAGE_CHILD (f->page, "refresh_token_row");
   set_text (f->page, "url_row", ts->url);
@@ -1100,7 +1132,6 @@ test_server_error (Fixture       *f,
                        "\"error_uri\":\"https://docs.example/errors#scope\"}");
 
   fixture_show_page (f);
-  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
   banner = PAGE_CHILD (f->page, "banner");
   adw_combo_row_set_selected (PAGE_CHILD (f->page, "grant_row"), 1);
   set_text (f->page, "url_row", ts->url);
@@ -1137,45 +1168,119 @@ has_visible_page (gpointer data)
   return bearer_window_get_visible_page (data) != NULL;
 }
 
+static BearerConnection *
+visible_connection (BearerWindow *window)
+{
+  BearerProfilePage *page = bearer_window_get_visible_page (window);
+
+  return page != NULL ? bearer_profile_page_get_connection (page) : NULL;
+}
+
+static GtkListBoxRow *
+row_at (BearerWindow *window,
+        int           index)
+{
+  return gtk_list_box_get_row_at_index (child (window, BEARER_TYPE_WINDOW, "list_box"), index);
+}
+
+static guint
+n_rows (BearerWindow *window)
+{
+  guint n = 0;
+
+  while (row_at (window, (int) n) != NULL)
+    n++;
+  return n;
+}
+
+static void
+added_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  *(BearerConnection **) user_data = bearer_connection_list_add_finish (BEARER_CONNECTION_LIST (source),
+                                                                        result, &error);
+  g_assert_no_error (error);
+}
+
+static BearerConnection *
+add_connection (BearerConnectionList *list,
+                BearerProfile        *profile)
+{
+  BearerConnection *connection = NULL;
+
+  bearer_connection_list_add_async (list, profile, NULL, added_cb, &connection);
+  wait_until (is_set, &connection, "the new connection");
+  return connection;
+}
+
 static void
 test_window (Fixture       *f,
              gconstpointer  data)
 {
   g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(BearerConnectionList) list = NULL;
   g_autofree char *path = g_build_filename (f->dir, "empty.json", NULL);
   g_autoptr(BearerProfile) profile = bearer_profile_new ("acme");
-  g_autoptr(GError) error = NULL;
+  g_autoptr(BearerConnection) connection = NULL;
   BearerWindow *window;
   GtkStack *stack;
   GtkListBoxRow *row;
 
   store = bearer_profile_store_new (path);
-  window = g_object_new (BEARER_TYPE_WINDOW, "store", store, NULL);
+  list = bearer_connection_list_new (store);
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", list, NULL);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   stack = child (window, BEARER_TYPE_WINDOW, "stack");
   gtk_window_present (GTK_WINDOW (window));
 
-  /* Nothing shows until the store is read, then the empty state. */
+  /* Nothing shows until the connections are read, then the empty state. */
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "loading");
-  bearer_profile_store_load (store, &error);
-  g_assert_no_error (error);
-  bearer_window_store_loaded (window);
+  load_list (list);
+  bearer_window_connections_loaded (window);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
   g_assert_null (bearer_window_get_visible_page (window));
 
-  /* A connection appears: its row, its page. */
+  /* A connection appears: its row, its page, at once (no waiting: the
+   * window follows the list's items-changed). */
   bearer_profile_set_token_url (profile, "https://acme.processmaker.net/oauth/token");
-  bearer_profile_store_add_profile (store, profile, &error);
-  g_assert_no_error (error);
-  wait_until (has_visible_page, window, "the page");
-  row = gtk_list_box_get_row_at_index (child (window, BEARER_TYPE_WINDOW, "list_box"), 0);
+  connection = add_connection (list, profile);
+  row = row_at (window, 0);
   g_assert_true (BEARER_IS_PROFILE_ROW (row));
+  g_assert_true (bearer_profile_row_get_connection (BEARER_PROFILE_ROW (row)) == connection);
   g_assert_true (g_str_has_prefix (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)),
                                    "Refresh Token"));
   g_assert_true (gtk_list_box_row_is_selected (row));
+  g_assert_true (visible_connection (window) == connection);
   g_assert_cmpstr (adw_window_title_get_title (child (window, BEARER_TYPE_WINDOW, "content_title")),
                    ==, "acme");
 
+  /* The row, the title and the form follow the profile, and the row the
+   * token's state. */
+  bearer_profile_set_name (bearer_connection_get_profile (connection), "acme renamed");
+  g_assert_cmpstr (adw_window_title_get_title (child (window, BEARER_TYPE_WINDOW, "content_title")),
+                   ==, "acme renamed");
+  g_assert_cmpstr (gtk_label_get_text (child (row, BEARER_TYPE_PROFILE_ROW, "name_label")), ==,
+                   "acme renamed");
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (bearer_window_get_visible_page (window), "name_row")),
+                   ==, "acme renamed");
+  bearer_profile_set_grant_type (bearer_connection_get_profile (connection), BEARER_GRANT_CLIENT_CREDENTIALS);
+  g_assert_cmpstr (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)), ==, "Client Credentials");
+  wait_until ((Condition) bearer_connection_get_secrets_loaded, connection, "the keyring");
+  g_assert_cmpstr (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)), ==,
+                   "Client Credentials · No token yet");
+  {
+    g_autoptr(BearerSecrets) token = bearer_secrets_new ();
+
+    bearer_secrets_set_access_token (token, "at", "Bearer", now_seconds () - 5, NULL);
+    bearer_connection_set_secrets (connection, token);
+  }
+  g_assert_cmpstr (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)), ==,
+                   "Client Credentials · Expired");
+
+  wait_until (connection_saved, connection, "the edits to be saved");
   gtk_window_destroy (GTK_WINDOW (window));
   spin (100);
   g_assert_null (window);
@@ -1204,19 +1309,20 @@ has_message_dialog (gpointer data)
 }
 
 static gboolean
-has_n_profiles (gpointer data)
+has_n_connections (gpointer data)
 {
   Fixture *f = data;
 
-  return g_list_model_get_n_items (G_LIST_MODEL (f->store)) == GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->store), "n"));
+  return g_list_model_get_n_items (G_LIST_MODEL (f->list)) ==
+         GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (f->list), "n"));
 }
 
 static void
-wait_for_n_profiles (Fixture *f,
-                     guint    n)
+wait_for_n_connections (Fixture *f,
+                        guint    n)
 {
-  g_object_set_data (G_OBJECT (f->store), "n", GUINT_TO_POINTER (n));
-  wait_until (has_n_profiles, f, "the number of profiles");
+  g_object_set_data (G_OBJECT (f->list), "n", GUINT_TO_POINTER (n));
+  wait_until (has_n_connections, f, "the number of connections");
 }
 
 static void
@@ -1225,85 +1331,106 @@ test_duplicate_rename_delete (Fixture       *f,
 {
   const char *id = bearer_profile_get_id (f->profile);
   BearerWindow *window;
-  BearerProfile *copy;
+  BearerConnection *copy;
   GtkWindow *dialog;
-  BearerProfilePage *page;
+  g_autoptr(BearerSecrets) stored = NULL;
+  g_autofree char *copy_id = NULL;
 
-  window = g_object_new (BEARER_TYPE_WINDOW, "store", f->store, NULL);
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", f->list, NULL);
   gtk_window_present (GTK_WINDOW (window));
-  bearer_window_store_loaded (window);
-  wait_until (has_visible_page, window, "the page");
+  bearer_window_connections_loaded (window);
+  g_assert_true (visible_connection (window) == f->connection);
+  bearer_connection_set_secret (f->connection, BEARER_SECRET_CLIENT_SECRET, "s3cret-dup");
+  bearer_connection_set_secret (f->connection, BEARER_SECRET_REFRESH_TOKEN, "def502-not-copied");
 
-  /* Duplicate: the settings, under a new name, shown at once. */
+  /* Duplicate: the settings and the client secret, never the refresh
+   * token, under a new name, shown at once. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.duplicate", "s", id));
-  wait_for_n_profiles (f, 2);
-  copy = bearer_profile_store_find (f->store, "prod (copy)");
+  wait_for_n_connections (f, 2);
+  copy = bearer_connection_list_find (f->list, "prod (copy)");
   g_assert_nonnull (copy);
-  g_assert_cmpstr (bearer_profile_get_client_id (copy), ==, "3");
-  g_assert_cmpstr (bearer_profile_get_id (copy), !=, id);
-  page = bearer_window_get_visible_page (window);
-  g_assert_true (bearer_profile_page_get_profile (page) == copy);
+  copy_id = g_strdup (bearer_connection_get_id (copy));
+  bearer_connection_set_save_delay (copy, 10);
+  g_assert_cmpstr (bearer_profile_get_client_id (bearer_connection_get_profile (copy)), ==, "3");
+  g_assert_cmpstr (copy_id, !=, id);
+  wait_until (has_visible_page, window, "the copy's page");
+  g_assert_true (visible_connection (window) == copy);
+  g_assert_true (gtk_list_box_row_is_selected (row_at (window, 1)));
+  wait_until (connection_saved, copy, "the copy's secrets");
+  stored = lookup_secrets (bearer_connection_get_profile (copy));
+  g_assert_cmpstr (bearer_secrets_get_client_secret (stored), ==, "s3cret-dup");
+  g_assert_null (bearer_secrets_get_refresh_token (stored));
 
-  /* Rename, through the dialog. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.rename", "s",
-                                             bearer_profile_get_id (copy)));
+  /* Rename, through the dialog: the profile, so the row and the form. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.rename", "s", copy_id));
   wait_until (has_message_dialog, NULL, "the rename dialog");
   dialog = find_message_dialog ();
   gtk_editable_set_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (dialog))),
                          "staging");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "rename");
   gtk_window_destroy (dialog);
-  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (page), 10);
-  wait_until (editor_saved, bearer_profile_page_get_editor (page), "the rename");
+  g_assert_true (bearer_connection_list_find (f->list, "staging") == copy);
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (bearer_window_get_visible_page (window), "name_row")),
+                   ==, "staging");
+  wait_until (connection_saved, copy, "the rename");
   g_assert_nonnull (bearer_profile_store_find (f->store, "staging"));
 
   /* Delete asks first; Cancel keeps it. */
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.delete", "s",
-                                             bearer_profile_get_id (copy)));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.delete", "s", copy_id));
   wait_until (has_message_dialog, NULL, "the delete dialog");
   dialog = find_message_dialog ();
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   gtk_window_destroy (dialog);
   spin (100);
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->store)), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 2);
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.delete", "s",
-                                             bearer_profile_get_id (copy)));
+  /* An edit not yet saved when it is deleted never brings it back. */
+  bearer_connection_set_save_delay (copy, 200);
+  bearer_profile_set_scope (bearer_connection_get_profile (copy), "late edit");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.delete", "s", copy_id));
   wait_until (has_message_dialog, NULL, "the delete dialog");
   dialog = find_message_dialog ();
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "delete");
   gtk_window_destroy (dialog);
-  wait_for_n_profiles (f, 1);
+  wait_for_n_connections (f, 1);
   g_assert_null (bearer_profile_store_find (f->store, "staging"));
-  /* The other connection shows. */
-  wait_until (has_visible_page, window, "the remaining page");
-  g_assert_true (bearer_profile_page_get_profile (bearer_window_get_visible_page (window)) == f->profile);
-  spin (300);
-  /* No late save brought it back. */
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->store)), ==, 1);
+  /* Its row and its page went; the other connection shows. */
+  g_assert_cmpuint (n_rows (window), ==, 1);
+  g_assert_null (gtk_stack_get_child_by_name (child (window, BEARER_TYPE_WINDOW, "stack"), copy_id));
+  g_assert_true (visible_connection (window) == f->connection);
+  g_assert_true (gtk_list_box_row_is_selected (row_at (window, 0)));
+  spin (400);
+  g_assert_null (bearer_profile_store_find (f->store, "staging"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 1);
 
   gtk_window_destroy (GTK_WINDOW (window));
   spin (100);
 }
 
 static gboolean
-has_two_requests (gpointer data)
+status_is (gpointer data)
 {
-  return ((TokenServer *) data)->requests >= 2;
+  gpointer *args = data;
+
+  return g_strcmp0 (gtk_label_get_text (PAGE_CHILD (args[0], "status_label")), args[1]) == 0;
 }
 
+/* The scheduler refreshes the token of the connection on show: the page
+ * shows it as it runs and says so. */
 static void
 test_auto_refresh (Fixture       *f,
                    gconstpointer  data)
 {
   TokenServer *ts = token_server_new ();
+  g_autoptr(BearerScheduler) scheduler = bearer_scheduler_new (G_LIST_MODEL (f->list));
+  gpointer refreshed[] = { NULL, (gpointer) "Refreshed automatically" };
 
   /* Valid for 66 s with the default 60 s margin: refreshed after 6 s. */
   ts->status = 200;
   ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":66,\"access_token\":\"opaque-1\"}");
 
   fixture_show_page (f);
-  bearer_profile_editor_set_delay (bearer_profile_page_get_editor (f->page), 10);
+  refreshed[0] = f->page;
   adw_combo_row_set_selected (PAGE_CHILD (f->page, "grant_row"), 1);
   set_text (f->page, "url_row", ts->url);
   set_text (f->page, "client_secret_row", "s3cret");
@@ -1311,19 +1438,20 @@ test_auto_refresh (Fixture       *f,
   bearer_profile_page_get_token (f->page);
   wait_until (not_running, f->page, "the token");
   g_assert_cmpuint (ts->requests, ==, 1);
+  g_assert_cmpint (bearer_scheduler_get_due (scheduler, f->connection), >, 0);
 
   g_free (ts->body);
   ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"opaque-2\"}");
-  wait_until (has_two_requests, ts, "the automatic refresh");
-  wait_until (not_running, f->page, "the refreshed token");
+  wait_until (status_is, refreshed, "the automatic refresh");
+  g_assert_cmpuint (ts->requests, ==, 2);
+  g_assert_false (bearer_profile_page_get_running (f->page));
   g_assert_cmpstr (gtk_label_get_text (child (PAGE_CHILD (f->page, "token_view"), BEARER_TYPE_TOKEN_VIEW,
                                               "access_token_label")), ==, "opaque-2");
-  g_assert_cmpstr (gtk_label_get_text (PAGE_CHILD (f->page, "status_label")), ==, "Refreshed automatically");
 
   /* Turned off: nothing is scheduled. */
   gtk_switch_set_active (PAGE_CHILD (f->page, "auto_refresh_switch"), FALSE);
-  g_assert_false (bearer_profile_get_auto_refresh (bearer_profile_editor_get_draft (
-                    bearer_profile_page_get_editor (f->page))));
+  g_assert_false (bearer_profile_get_auto_refresh (f->profile));
+  g_assert_cmpint (bearer_scheduler_get_due (scheduler, f->connection), ==, 0);
 
   token_server_free (ts);
 }
@@ -1334,9 +1462,17 @@ has_one_request (gpointer data)
   return ((TokenServer *) data)->requests >= 1;
 }
 
-/* A connection whose page was never opened is kept alive too, while the
- * window is open: shortly before its token expires, the window refreshes
- * it in the background. */
+static gboolean
+access_token_is (gpointer data)
+{
+  gpointer *args = data;
+
+  return g_strcmp0 (bearer_connection_get_access_token (args[0]), args[1]) == 0;
+}
+
+/* A connection whose page was never opened is kept alive too, while Bearer
+ * runs: shortly before its token expires, the scheduler refreshes it, and
+ * its row follows. */
 static void
 test_background_refresh (Fixture       *f,
                          gconstpointer  data)
@@ -1345,11 +1481,10 @@ test_background_refresh (Fixture       *f,
   g_autoptr(BearerProfile) other = bearer_profile_new ("background");
   g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
   g_autoptr(BearerSecrets) after = NULL;
-  g_autoptr(GError) error = NULL;
-  BearerProfile *stored;
+  g_autoptr(BearerScheduler) scheduler = NULL;
+  g_autoptr(BearerConnection) connection = NULL;
+  gpointer args[] = { NULL, (gpointer) "opaque-bg" };
   BearerWindow *window;
-  BearerProfilePage *page;
-  gboolean deleted = FALSE;
 
   ts->status = 200;
   ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"opaque-bg\"}");
@@ -1358,36 +1493,195 @@ test_background_refresh (Fixture       *f,
   bearer_profile_set_client_id (other, "bg-client");
   bearer_profile_set_grant_type (other, BEARER_GRANT_CLIENT_CREDENTIALS);
   bearer_profile_set_client_auth (other, BEARER_CLIENT_AUTH_POST);
-  /* Valid for 66 s with a 55 s margin: due in 11 s. */
-  bearer_profile_set_refresh_margin (other, 55);
-  bearer_profile_store_add_profile (f->store, other, &error);
-  g_assert_no_error (error);
-  stored = bearer_profile_store_find (f->store, "background");
+  /* Valid for 66 s with a 59 s margin: due in 7 s. */
+  bearer_profile_set_refresh_margin (other, 59);
   bearer_secrets_set_client_secret (secrets, "s3cret");
   bearer_secrets_set_access_token (secrets, "opaque-old", "Bearer", now_seconds () + 66, NULL);
-  store_secrets (stored, secrets);
+  store_secrets (other, secrets);
+  connection = add_connection (f->list, other);
+  wait_until ((Condition) bearer_connection_get_secrets_loaded, connection, "the keyring");
+  args[0] = connection;
 
-  window = g_object_new (BEARER_TYPE_WINDOW, "store", f->store, NULL);
+  scheduler = bearer_scheduler_new (G_LIST_MODEL (f->list));
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", f->list, NULL);
   gtk_window_present (GTK_WINDOW (window));
-  bearer_window_store_loaded (window);
-  wait_until (has_visible_page, window, "the first connection's page");
-  page = bearer_window_get_visible_page (window);
-  g_assert_cmpstr (bearer_profile_get_id (bearer_profile_page_get_profile (page)), ==,
-                   bearer_profile_get_id (f->profile));
+  bearer_window_connections_loaded (window);
+  g_assert_true (visible_connection (window) == f->connection);
+  g_assert_null (gtk_stack_get_child_by_name (child (window, BEARER_TYPE_WINDOW, "stack"),
+                                              bearer_connection_get_id (connection)));
   g_assert_cmpuint (ts->requests, ==, 0);
 
   wait_until (has_one_request, ts, "the background refresh");
   g_assert_nonnull (strstr (ts->last_body, "grant_type=client_credentials"));
-  spin (500);
-  after = lookup_secrets (stored);
+  wait_until (access_token_is, args, "the refreshed token");
+  after = lookup_secrets (other);
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "opaque-bg");
   spin (1000);
   g_assert_cmpuint (ts->requests, ==, 1);
 
   gtk_window_destroy (GTK_WINDOW (window));
-  bearer_secrets_delete_async (bearer_profile_get_id (stored), NULL, secrets_deleted_cb, &deleted);
-  wait_until (is_true, &deleted, "the keyring item to be deleted");
   token_server_free (ts);
+}
+
+/* ---- another process: the real bearer-cli -------------------------------- */
+
+typedef struct {
+  BearerWindow *window;
+  guint n;
+  const char *name;
+} RowsAre;
+
+/* The sidebar has @n rows, the first called @name. */
+static gboolean
+rows_are (gpointer data)
+{
+  RowsAre *want = data;
+  GtkListBoxRow *row;
+
+  if (n_rows (want->window) != want->n)
+    return FALSE;
+  if (want->n == 0)
+    return TRUE;
+  row = row_at (want->window, 0);
+  return g_strcmp0 (gtk_label_get_text (child (row, BEARER_TYPE_PROFILE_ROW, "name_label")), want->name) == 0;
+}
+
+typedef struct {
+  BearerWindow *window;
+  const char *row;
+  const char *text;
+} ShowsText;
+
+/* The visible page's @row (an entry row) or the token view's access token
+ * label shows @text. */
+static gboolean
+page_shows (gpointer data)
+{
+  ShowsText *want = data;
+  BearerProfilePage *page = bearer_window_get_visible_page (want->window);
+  const char *text;
+
+  if (page == NULL)
+    return FALSE;
+  if (g_str_equal (want->row, "access_token_label"))
+    text = gtk_label_get_text (child (PAGE_CHILD (page, "token_view"), BEARER_TYPE_TOKEN_VIEW, want->row));
+  else
+    text = gtk_editable_get_text (PAGE_CHILD (page, want->row));
+  return g_strcmp0 (text, want->text) == 0;
+}
+
+static void
+run_cli (BearerTestSandbox *sandbox,
+         const char        *stdin_text,
+         const char        *command,
+         const char        *name,
+         const char        *arg)
+{
+  BearerTestProc *proc = bearer_test_run_cli (sandbox, stdin_text, command, name, arg, NULL);
+
+  if (proc->status != 0)
+    g_error ("bearer-cli %s %s: exit status %d: %s", command, name, proc->status, proc->err);
+  bearer_test_proc_free (proc);
+}
+
+/* bearer-cli adds a connection, stores its secrets, refreshes it and
+ * removes it while the window is open: the sidebar, the form and the token
+ * follow, and the page goes with the connection. Nobody tells the window:
+ * the connection list watches profiles.json and the lock files. */
+static void
+test_cli_follows (void)
+{
+  TokenServer *ts = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(BearerTestSandbox) sandbox = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *dir = NULL;
+  BearerTestProc *proc;
+  BearerWindow *window;
+  GtkStack *stack;
+  RowsAre one = { NULL, 1, "cli" }, none = { NULL, 0, NULL };
+  ShowsText typed = { NULL, "refresh_token_row", "def50200cli-1" };
+  ShowsText rotated = { NULL, "refresh_token_row", "def50200cli-2" };
+  ShowsText token = { NULL, "access_token_label", "cli-access-token" };
+  const char *subtitle;
+  gint64 start;
+
+  if (!bearer_test_require_session ())
+    return;
+
+  /* bearer-cli shares this program's configuration, and so its lock files
+   * (GLib has fixed this process's configuration folder). */
+  sandbox = bearer_test_sandbox_new ("bearer-test-window", FALSE);
+  sandbox->envp = g_environ_setenv (sandbox->envp, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  /* As on a first start: not even the folder exists yet. */
+  path = g_build_filename (g_get_user_config_dir (), "bearer", "profiles.json", NULL);
+  dir = g_path_get_dirname (path);
+  bearer_test_remove_tree (dir);
+
+  ts = token_server_new ();
+  ts->status = 200;
+  ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"cli-access-token\","
+                       "\"refresh_token\":\"def50200cli-2\"}");
+
+  store = bearer_profile_store_new (path);
+  list = bearer_connection_list_new (store);
+  load_list (list);
+  bearer_connection_list_watch (list);
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", list, NULL);
+  one.window = none.window = typed.window = rotated.window = token.window = window;
+  stack = child (window, BEARER_TYPE_WINDOW, "stack");
+  gtk_window_present (GTK_WINDOW (window));
+  bearer_window_connections_loaded (window);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
+
+  /* Added: its row, and its page since nothing else was shown. */
+  start = g_get_monotonic_time ();
+  proc = bearer_test_run_cli (sandbox, NULL, "add", "cli", "--token-url", ts->url, "--client-id", "7",
+                              "--auth", "post", NULL);
+  g_assert_cmpint (proc->status, ==, 0);
+  bearer_test_proc_free (proc);
+  wait_until (rows_are, &one, "the row of the connection bearer-cli added");
+  g_test_message ("the row showed %.0f ms after bearer-cli add started",
+                  (g_get_monotonic_time () - start) / 1e3);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  g_assert_true (gtk_list_box_row_is_selected (row_at (window, 0)));
+  g_assert_nonnull (bearer_window_get_visible_page (window));
+  id = g_strdup (bearer_connection_get_id (visible_connection (window)));
+
+  /* Secrets stored: the form shows them. */
+  run_cli (sandbox, "s3cret\n", "set-secret", "cli", "client-secret");
+  run_cli (sandbox, "def50200cli-1\n", "set-secret", "cli", "refresh-token");
+  wait_until (page_shows, &typed, "the refresh token bearer-cli stored, in the form");
+
+  /* Refreshed: the token shows, the rotated refresh token is in the form,
+   * and the row says until when the token is valid. */
+  start = g_get_monotonic_time ();
+  run_cli (sandbox, NULL, "refresh", "cli", NULL);
+  g_assert_cmpuint (ts->requests, ==, 1);
+  g_assert_nonnull (strstr (ts->last_body, "refresh_token=def50200cli-1&"));
+  wait_until (page_shows, &token, "the token bearer-cli got");
+  g_test_message ("the token showed %.0f ms after bearer-cli refresh started",
+                  (g_get_monotonic_time () - start) / 1e3);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
+  wait_until (page_shows, &rotated, "the rotated refresh token in the form");
+  subtitle = bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row_at (window, 0)));
+  g_assert_true (g_str_has_prefix (subtitle, "Refresh Token · Token until "));
+
+  /* Removed: the row and the page go; the empty state shows. */
+  run_cli (sandbox, NULL, "remove", "cli", NULL);
+  wait_until (rows_are, &none, "the row to go");
+  g_assert_null (bearer_window_get_visible_page (window));
+  g_assert_null (gtk_stack_get_child_by_name (stack, id));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "empty");
+  g_assert_cmpuint (ts->requests, ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  delete_secrets (id);
+  token_server_free (ts);
+  g_unlink (path);
 }
 
 /* ---- no leaks ------------------------------------------------------------ */
@@ -1409,7 +1703,7 @@ static void
 test_finalize_page (Fixture       *f,
                     gconstpointer  data)
 {
-  GtkWidget *page = g_object_ref_sink (bearer_profile_page_new (f->store, f->profile));
+  GtkWidget *page = g_object_ref_sink (bearer_profile_page_new (f->connection));
 
   g_assert_finalize_object (page);
 }
@@ -1450,6 +1744,7 @@ main (int   argc,
   ADD ("/bearer/window/window/empty-then-profile", test_window);
   ADD ("/bearer/window/window/duplicate-rename-delete", test_duplicate_rename_delete);
   ADD ("/bearer/window/get-token/auto-refresh", test_auto_refresh);
+  g_test_add_func ("/bearer/window/window/bearer-cli-add-refresh-remove", test_cli_follows);
   ADD ("/bearer/window/finalize/page", test_finalize_page);
   g_test_add_func ("/bearer/window/token-view/jwt-countdown-copy", test_token_view);
   g_test_add_func ("/bearer/window/token-view/countdown-ticks", test_countdown_ticks);

@@ -17,7 +17,7 @@
  *    being edited here keeps its edit (it is written over the file's);
  *  - the profiles' lock files (bearer-profile-lock.c), through a monitor of
  *    their folder: every transaction on a profile's secrets (a refresh, a
- *    change) closes its lock file when it ends, so that is when the
+ *    change) touches its lock file when it ends, so that is when the
  *    connection reads its keyring item again.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -563,8 +563,9 @@ lock_changed_cb (GFileMonitor         *monitor,
   g_autofree char *name = NULL;
   BearerConnection *connection;
 
-  /* A transaction on a profile's secrets closes its lock file when it ends. */
-  if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT)
+  /* A transaction on a profile's secrets creates its lock file the first
+   * time, and touches it when it ends. */
+  if (event != G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT && event != G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED)
     return;
 
   name = g_file_get_basename (file);
@@ -593,6 +594,11 @@ bearer_connection_list_watch (BearerConnectionList *self)
 
   if (self->file_monitor == NULL)
     {
+      g_autofree char *folder = g_path_get_dirname (bearer_profile_store_get_path (self->store));
+
+      /* A file in a folder that does not exist yet is only polled, every
+       * few seconds: the folder is made first (as the store would). */
+      g_mkdir_with_parents (folder, 0700);
       file = g_file_new_for_path (bearer_profile_store_get_path (self->store));
       self->file_monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
       if (self->file_monitor == NULL)

@@ -7,6 +7,9 @@
  * are private to each instance. flock() is polled without blocking, so the
  * main loop runs and the wait can be cancelled.
  *
+ * Releasing the lock touches the lock file (its times), so a process
+ * watching the folder learns that a transaction on the profile ended.
+ *
  * When a profile is removed, its lock file says so ("removed"), written
  * while the lock is held: a refresh or a secret change that was waiting
  * for the lock then stores nothing, so a removed profile's secrets are
@@ -22,6 +25,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bearer-profile-lock-private.h"
@@ -92,6 +96,10 @@ bearer_profile_lock_release (BearerProfileLock *lock)
     }
   if (lock->fd >= 0)
     {
+      /* Tells whoever watches the locks folder (a window's connection
+       * list) that a transaction ended: closing a file that already
+       * existed, unwritten, raises no file monitor event. */
+      (void) futimens (lock->fd, NULL);
       close (lock->fd);         /* releases the flock */
       lock->fd = -1;
     }

@@ -197,21 +197,30 @@ items_changed_cb (GListModel      *model,
                   BearerScheduler *self)
 {
   g_autoptr(GPtrArray) now_there = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) in_model = g_hash_table_new (NULL, NULL);
+  g_autoptr(GHashTable) in_watched = g_hash_table_new (NULL, NULL);
   guint n = g_list_model_get_n_items (model);
 
+  /* Sets, not searches of arrays: a list loading a thousand connections
+   * emits a thousand changes. */
   for (guint i = 0; i < n; i++)
-    g_ptr_array_add (now_there, g_list_model_get_item (model, i));
+    {
+      g_ptr_array_add (now_there, g_list_model_get_item (model, i));
+      g_hash_table_add (in_model, g_ptr_array_index (now_there, i));
+    }
+  for (guint i = 0; i < self->watched->len; i++)
+    g_hash_table_add (in_watched, g_ptr_array_index (self->watched, i));
 
   /* Exact positions do not matter here: follow what is in the model. */
   for (guint i = self->watched->len; i > 0; i--)
     {
       BearerConnection *connection = g_ptr_array_index (self->watched, i - 1);
 
-      if (!g_ptr_array_find (now_there, connection, NULL))
+      if (!g_hash_table_contains (in_model, connection))
         unwatch (self, connection);
     }
   for (guint i = 0; i < now_there->len; i++)
-    if (!g_ptr_array_find (self->watched, g_ptr_array_index (now_there, i), NULL))
+    if (!g_hash_table_contains (in_watched, g_ptr_array_index (now_there, i)))
       watch (self, g_ptr_array_index (now_there, i));
 
   arm (self);

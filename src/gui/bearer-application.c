@@ -1,9 +1,11 @@
 /* bearer-application.c
  *
- * Owns the profile store (read asynchronously at startup, so the first
- * frame does not wait for the disk) and the app-wide actions. A profiles
- * file that could not be read is explained once, in a dialog that says
- * where it was kept.
+ * Owns the profile store, the connection list over it (read asynchronously
+ * at startup, so the first frame does not wait for the disk or the
+ * keyring, then watched: bearer-cli's changes show), and the one scheduler
+ * that keeps every connection's token alive while Bearer runs; windows get
+ * the list. Also the app-wide actions. A profiles file that could not be
+ * read is explained once, in a dialog that says where it was kept.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "bearer-application.h"
+#include "bearer-scheduler.h"
 #include "bearer-window.h"
 
 struct _BearerApplication
@@ -19,6 +22,8 @@ struct _BearerApplication
   AdwApplication parent_instance;
 
   BearerProfileStore *store;
+  BearerConnectionList *connections;
+  BearerScheduler *scheduler;
   gboolean loaded;
   GError *load_error;           /* to be shown once a window exists */
 };
@@ -50,23 +55,26 @@ show_load_error (BearerApplication *self)
 }
 
 static void
-store_loaded_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+connections_loaded_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
 {
   g_autoptr(BearerApplication) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!bearer_profile_store_load_finish (BEARER_PROFILE_STORE (source), result, &error))
+  /* A damaged file was set aside: the list is usable (empty), and the
+   * error is explained. */
+  if (!bearer_connection_list_load_finish (BEARER_CONNECTION_LIST (source), result, &error))
     {
       g_debug ("Loading the profiles failed: %s", error->message);
       self->load_error = g_steal_pointer (&error);
     }
 
   self->loaded = TRUE;
+  bearer_connection_list_watch (self->connections);
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
     if (BEARER_IS_WINDOW (l->data))
-      bearer_window_store_loaded (l->data);
+      bearer_window_connections_loaded (l->data);
   show_load_error (self);
 
   g_application_release (G_APPLICATION (self));
@@ -80,9 +88,9 @@ bearer_application_activate (GApplication *app)
 
   if (window == NULL)
     {
-      window = GTK_WINDOW (bearer_window_new (self, self->store));
+      window = GTK_WINDOW (bearer_window_new (self, self->connections));
       if (self->loaded)
-        bearer_window_store_loaded (BEARER_WINDOW (window));
+        bearer_window_connections_loaded (BEARER_WINDOW (window));
     }
 
   gtk_window_present (window);
@@ -161,10 +169,13 @@ bearer_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-connection", new_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
 
-  /* Read in a worker thread; the window shows as soon as it can. */
+  /* Read in a worker thread, the keyring in one search; the window shows
+   * as soon as it can. */
   self->store = bearer_profile_store_new (NULL);
+  self->connections = bearer_connection_list_new (self->store);
+  self->scheduler = bearer_scheduler_new (G_LIST_MODEL (self->connections));
   g_application_hold (app);
-  bearer_profile_store_load_async (self->store, NULL, store_loaded_cb, g_object_ref (self));
+  bearer_connection_list_load_async (self->connections, NULL, connections_loaded_cb, g_object_ref (self));
 }
 
 static void
@@ -172,6 +183,8 @@ bearer_application_finalize (GObject *object)
 {
   BearerApplication *self = BEARER_APPLICATION (object);
 
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->connections);
   g_clear_object (&self->store);
   g_clear_error (&self->load_error);
 
@@ -205,13 +218,13 @@ bearer_application_new (void)
 }
 
 /**
- * bearer_application_get_store:
+ * bearer_application_get_connections:
  *
- * Returns: (transfer none): the profiles, shared by every window
+ * Returns: (transfer none): the connections, shared by every window
  */
-BearerProfileStore *
-bearer_application_get_store (BearerApplication *self)
+BearerConnectionList *
+bearer_application_get_connections (BearerApplication *self)
 {
   g_return_val_if_fail (BEARER_IS_APPLICATION (self), NULL);
-  return self->store;
+  return self->connections;
 }

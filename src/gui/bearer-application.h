@@ -6,14 +6,14 @@
 
 #include <adwaita.h>
 
-#include "bearer-profile-store.h"
+#include "bearer-connection-list.h"
 
 G_BEGIN_DECLS
 
 #define BEARER_TYPE_APPLICATION (bearer_application_get_type ())
 G_DECLARE_FINAL_TYPE (BearerApplication, bearer_application, BEARER, APPLICATION, AdwApplication)
 
-BearerApplication  *bearer_application_new       (void);
-BearerProfileStore *bearer_application_get_store (BearerApplication *self);
+BearerApplication    *bearer_application_new             (void);
+BearerConnectionList *bearer_application_get_connections (BearerApplication *self);
 
 G_END_DECLS

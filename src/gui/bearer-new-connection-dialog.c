@@ -2,8 +2,9 @@
  *
  * Choose a service (ProcessMaker first), type what it needs (an instance
  * name, a tenant, a realm…), see the token URL it makes, and add. The new
- * profile is saved at once; its secrets are typed in its page. Emits
- * ::profile-added with the new profile's id.
+ * profile is added to the connection list (and so saved) at once; its
+ * secrets are typed in its page. Emits ::profile-added with the new
+ * profile's id.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -28,7 +29,7 @@ struct _BearerNewConnectionDialog
   GtkLabel *error_label;
   GtkWidget *add_button;
 
-  BearerProfileStore *store;
+  BearerConnectionList *connections;
   char *token_url;              /* what the inputs make, or NULL */
   gboolean saving;
 };
@@ -59,7 +60,7 @@ text_of (AdwEntryRow *row)
 }
 
 /* The name to use: the one typed, else one made from the inputs, made
- * unique among the stored profiles. */
+ * unique among the connections. */
 static char *
 chosen_name (BearerNewConnectionDialog *self)
 {
@@ -73,7 +74,7 @@ chosen_name (BearerNewConnectionDialog *self)
   base = bearer_preset_suggest_name (selected_preset (self), text_of (self->input_row),
                                      text_of (self->realm_row));
   name = g_strdup (base);
-  for (guint n = 2; bearer_profile_store_find (self->store, name) != NULL; n++)
+  for (guint n = 2; bearer_connection_list_find (self->connections, name) != NULL; n++)
     {
       g_free (name);
       name = g_strdup_printf ("%s %u", base, n);
@@ -90,7 +91,7 @@ update (BearerNewConnectionDialog *self)
   g_autofree char *name_hint = NULL;
   gboolean typed_name;
 
-  if (self->store == NULL)
+  if (self->connections == NULL)
     return;  /* still being built */
 
   g_clear_pointer (&self->token_url, g_free);
@@ -115,7 +116,7 @@ update (BearerNewConnectionDialog *self)
   name = chosen_name (self);
   name_hint = typed_name ? NULL : g_strdup_printf (_("Leave the name empty to call it “%s”"), name);
   adw_preferences_group_set_description (self->name_group, name_hint);
-  if (bearer_profile_store_find (self->store, name) != NULL)
+  if (bearer_connection_list_find (self->connections, name) != NULL)
     {
       gtk_widget_add_css_class (GTK_WIDGET (self->name_row), "error");
       gtk_label_set_text (self->error_label, _("Another connection already has this name"));
@@ -127,7 +128,7 @@ update (BearerNewConnectionDialog *self)
     }
 
   gtk_widget_set_sensitive (self->add_button, self->token_url != NULL && !self->saving &&
-                                              bearer_profile_store_find (self->store, name) == NULL);
+                                              bearer_connection_list_find (self->connections, name) == NULL);
 }
 
 static void
@@ -135,7 +136,7 @@ preset_selected_cb (BearerNewConnectionDialog *self)
 {
   const BearerPreset *preset = selected_preset (self);
 
-  if (self->store == NULL)
+  if (self->connections == NULL)
     return;  /* still being built */
 
   gtk_widget_set_visible (GTK_WIDGET (self->input_row), preset->input != BEARER_PRESET_INPUT_NONE);
@@ -160,11 +161,12 @@ saved_cb (GObject      *source,
           gpointer      user_data)
 {
   g_autoptr(BearerNewConnectionDialog) self = user_data;
-  BearerProfile *profile = g_object_get_data (G_OBJECT (self), "bearer-new-profile");
+  g_autoptr(BearerConnection) connection = NULL;
   g_autoptr(GError) error = NULL;
 
   self->saving = FALSE;
-  if (!bearer_profile_store_add_profile_finish (BEARER_PROFILE_STORE (source), result, &error))
+  connection = bearer_connection_list_add_finish (BEARER_CONNECTION_LIST (source), result, &error);
+  if (connection == NULL)
     {
       /* The dialog stays open with everything typed. */
       gtk_label_set_text (self->error_label, error->message);
@@ -172,7 +174,7 @@ saved_cb (GObject      *source,
       return;
     }
 
-  g_signal_emit (self, signals[PROFILE_ADDED], 0, bearer_profile_get_id (profile));
+  g_signal_emit (self, signals[PROFILE_ADDED], 0, bearer_connection_get_id (connection));
   gtk_window_destroy (GTK_WINDOW (self));
 }
 
@@ -193,13 +195,10 @@ add_clicked_cb (BearerNewConnectionDialog *self)
   if (!bearer_preset_apply (preset, profile, text_of (self->input_row), text_of (self->realm_row),
                             NULL))
     return;
-  g_object_set_data_full (G_OBJECT (self), "bearer-new-profile", g_object_ref (profile),
-                          g_object_unref);
 
   self->saving = TRUE;
   gtk_widget_set_sensitive (self->add_button, FALSE);
-  bearer_profile_store_add_profile_async (self->store, profile, NULL, saved_cb,
-                                          g_object_ref (self));
+  bearer_connection_list_add_async (self->connections, profile, NULL, saved_cb, g_object_ref (self));
 }
 
 static void
@@ -214,7 +213,7 @@ bearer_new_connection_dialog_finalize (GObject *object)
 {
   BearerNewConnectionDialog *self = BEARER_NEW_CONNECTION_DIALOG (object);
 
-  g_clear_object (&self->store);
+  g_clear_object (&self->connections);
   g_free (self->token_url);
 
   G_OBJECT_CLASS (bearer_new_connection_dialog_parent_class)->finalize (object);
@@ -274,22 +273,22 @@ bearer_new_connection_dialog_init (BearerNewConnectionDialog *self)
 /**
  * bearer_new_connection_dialog_new:
  * @parent: the window it belongs to
- * @store: where the new profile is saved
+ * @connections: where the new connection goes
  *
  * Returns: (transfer none): the dialog, not yet shown (GTK owns toplevels)
  */
 BearerNewConnectionDialog *
-bearer_new_connection_dialog_new (GtkWindow          *parent,
-                                  BearerProfileStore *store)
+bearer_new_connection_dialog_new (GtkWindow            *parent,
+                                  BearerConnectionList *connections)
 {
   BearerNewConnectionDialog *self;
 
-  g_return_val_if_fail (BEARER_IS_PROFILE_STORE (store), NULL);
+  g_return_val_if_fail (BEARER_IS_CONNECTION_LIST (connections), NULL);
 
   self = g_object_new (BEARER_TYPE_NEW_CONNECTION_DIALOG,
                        "transient-for", parent,
                        NULL);
-  self->store = g_object_ref (store);
+  self->connections = g_object_ref (connections);
   preset_selected_cb (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->input_row));
   return self;

@@ -6,7 +6,7 @@
 
 #include <adwaita.h>
 
-#include "bearer-profile-store.h"
+#include "bearer-connection-list.h"
 
 G_BEGIN_DECLS
 
@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (BearerNewConnectionDialog, bearer_new_connection_dialog,
                       BEARER, NEW_CONNECTION_DIALOG, AdwWindow)
 
-BearerNewConnectionDialog *bearer_new_connection_dialog_new (GtkWindow          *parent,
-                                                             BearerProfileStore *store);
+BearerNewConnectionDialog *bearer_new_connection_dialog_new (GtkWindow            *parent,
+                                                             BearerConnectionList *connections);
 
 G_END_DECLS

@@ -1,16 +1,19 @@
 /* bearer-profile-page.c: one connection: "Configure New Token" and its token
  *
- * The form writes into the editor's draft (settings) and the editor's
- * secrets; the editor saves both shortly after typing stops. The form is
- * never filled again from the store, so nothing typed is lost when a save
- * or a request fails.
+ * The page shows one BearerConnection and computes nothing of its own:
  *
- * Get New Access Token saves pending edits, then runs the core's refresh
- * transaction (forced). While it runs the button is insensitive, a spinner
- * turns and Cancel cancels. The token (from the keyring when the page opens,
- * or fresh) is shown by BearerTokenView; problems by BearerErrorBanner.
- * While the page exists, a token is refreshed shortly before it expires
- * when the profile asks for it.
+ *  - the form is bound to the connection's profile (a GBindingGroup: text
+ *    rows to string properties, switches to booleans, the margin to
+ *    refresh-margin, combo rows to enums); every change is the profile's,
+ *    and the connection saves it after a pause;
+ *  - the secret rows give what is typed to bearer_connection_set_secret(),
+ *    and show what the connection says on ::secret-changed (read from the
+ *    keyring, or a refresh token the server rotated, never over what is
+ *    being typed);
+ *  - the token view follows the connection's token properties.
+ *
+ * What the page does (Get New Access Token, Cancel, copying the request)
+ * and how a refresh's outcome is told is in bearer-profile-page-actions.c.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -19,114 +22,24 @@
 #include <glib/gi18n.h>
 
 #include "bearer-enum-types.h"
-#include "bearer-error-banner.h"
-#include "bearer-error.h"
 #include "bearer-parameter-row.h"
 #include "bearer-presets.h"
-#include "bearer-profile-page.h"
-#include "bearer-redact.h"
-#include "bearer-refresh.h"
-#include "bearer-request-preview.h"
-#include "bearer-token-view.h"
-
-/* An expired token is refreshed this long after the page opens; no
- * automatic refresh comes sooner after another. */
-#define AUTO_REFRESH_MIN_DELAY 5
-/* An automatic refresh asks for a token valid this much beyond the margin,
- * so a timer firing a little early still refreshes; a token another
- * process refreshed meanwhile is valid much longer and is used as it is. */
-#define AUTO_REFRESH_SLACK 10
-/* Long waits are cut into slices, so a suspended machine catches up. */
-#define AUTO_REFRESH_MAX_DELAY 600
-
-struct _BearerProfilePage
-{
-  GtkWidget parent_instance;
-
-  BearerErrorBanner *banner;
-  AdwPreferencesPage *preferences;
-  BearerTokenView *token_view;
-  AdwEntryRow *name_row;
-  AdwComboRow *grant_row;
-  AdwEntryRow *url_row;
-  AdwEntryRow *refresh_token_row;
-  AdwEntryRow *username_row;
-  AdwEntryRow *password_row;
-  AdwEntryRow *client_id_row;
-  AdwEntryRow *client_secret_row;
-  AdwEntryRow *scope_row;
-  AdwComboRow *client_auth_row;
-  AdwExpanderRow *advanced_row;
-  AdwEntryRow *audience_row;
-  AdwEntryRow *resource_row;
-  GtkSwitch *json_switch;
-  AdwActionRow *ca_row;
-  GtkWidget *ca_clear_button;
-  GtkSwitch *insecure_switch;
-  GtkSwitch *auto_refresh_switch;
-  GtkSpinButton *margin_spin;
-  GtkLabel *status_label;
-  GtkSpinner *spinner;
-  GtkWidget *cancel_button;
-  GtkWidget *get_button;
-  GtkWidget *add_parameter_button;
-  GtkWidget *curl_button;
-
-  BearerProfileStore *store;
-  BearerProfile *profile;         /* the store's */
-  BearerProfileEditor *editor;
-  BearerProfile *draft;           /* the editor's */
-  GPtrArray *parameter_rows;
-  GtkNativeDialog *ca_chooser;
-
-  GCancellable *cancellable;      /* the page's lifetime */
-  GCancellable *refresh_cancellable;
-  struct _Refresh *refresh;       /* the one running, until Cancel detaches it */
-  gboolean running;
-  gboolean filling;
-  gboolean disposed;
-  gboolean banner_shows_save_error;
-
-  /* What the keyring last said */
-  gint64 expires_at;
-  gboolean has_refresh_token;
-  gboolean needs_sign_in;
-  guint auto_refresh_id;
-  gint64 auto_refresh_due;
-  guint focus_id;
-};
+#include "bearer-profile-page-private.h"
+#include "bearer-profile-secrets.h"
 
 G_DEFINE_FINAL_TYPE (BearerProfilePage, bearer_profile_page, GTK_TYPE_WIDGET)
 
 enum {
   PROP_0,
-  PROP_STORE,
-  PROP_PROFILE,
-  PROP_DRAFT,
+  PROP_CONNECTION,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
 
-enum {
-  TOKEN_CHANGED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
-static void start_refresh (BearerProfilePage *self,
-                           gboolean           forced);
-
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
-
-static void
-show_toast (BearerProfilePage *self,
-            const char        *title)
+void
+bearer_profile_page_show_toast (BearerProfilePage *self,
+                                const char        *title)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
 
@@ -134,58 +47,10 @@ show_toast (BearerProfilePage *self,
     adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
 }
 
-static void
-set_status (BearerProfilePage *self,
-            const char        *text)
+static BearerProfile *
+profile_of (BearerProfilePage *self)
 {
-  gtk_label_set_text (self->status_label, text != NULL ? text : "");
-}
-
-static const char *
-entry_text (AdwEntryRow *row)
-{
-  return gtk_editable_get_text (GTK_EDITABLE (row));
-}
-
-static void
-set_entry_text (BearerProfilePage *self,
-                AdwEntryRow       *row,
-                const char        *text)
-{
-  gboolean filling = self->filling;
-
-  self->filling = TRUE;
-  gtk_editable_set_text (GTK_EDITABLE (row), text != NULL ? text : "");
-  self->filling = filling;
-}
-
-/* ---- what the form shows ------------------------------------------------- */
-
-static BearerGrantType
-selected_grant (BearerProfilePage *self)
-{
-  switch (adw_combo_row_get_selected (self->grant_row))
-    {
-    case 1:
-      return BEARER_GRANT_CLIENT_CREDENTIALS;
-    case 2:
-      return BEARER_GRANT_PASSWORD;
-    case 0:
-    default:
-      return BEARER_GRANT_REFRESH_TOKEN;
-    }
-}
-
-static void
-update_visible_rows (BearerProfilePage *self)
-{
-  BearerGrantType grant = selected_grant (self);
-  gboolean public_client = adw_combo_row_get_selected (self->client_auth_row) == BEARER_CLIENT_AUTH_NONE;
-
-  gtk_widget_set_visible (GTK_WIDGET (self->refresh_token_row), grant == BEARER_GRANT_REFRESH_TOKEN);
-  gtk_widget_set_visible (GTK_WIDGET (self->username_row), grant == BEARER_GRANT_PASSWORD);
-  gtk_widget_set_visible (GTK_WIDGET (self->password_row), grant == BEARER_GRANT_PASSWORD);
-  gtk_widget_set_visible (GTK_WIDGET (self->client_secret_row), !public_client);
+  return bearer_connection_get_profile (self->connection);
 }
 
 static void
@@ -203,13 +68,257 @@ set_row_problem (GtkWidget  *row,
                                   -1);
 }
 
+/* ---- transforms between the form and the profile ------------------------- */
+
+static gboolean
+string_to_text (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
+{
+  const char *text = g_value_get_string (from);
+
+  g_value_set_string (to, text != NULL ? text : "");
+  return TRUE;
+}
+
+/* A blank name is not taken: the old one stays until there is a new one. */
+static gboolean
+text_to_name (GBinding     *binding,
+              const GValue *from,
+              GValue       *to,
+              gpointer      user_data)
+{
+  g_autofree char *name = g_strstrip (g_strdup (g_value_get_string (from)));
+
+  if (*name == '\0')
+    return FALSE;
+  g_value_take_string (to, g_steal_pointer (&name));
+  return TRUE;
+}
+
+/* The grant combo offers three grants; a browser sign-in (authorization
+ * code) is kept alive with its refresh token, so it shows as that. */
+static const BearerGrantType grant_rows[] = {
+  BEARER_GRANT_REFRESH_TOKEN, BEARER_GRANT_CLIENT_CREDENTIALS, BEARER_GRANT_PASSWORD,
+};
+
+static gboolean
+grant_to_row (GBinding     *binding,
+              const GValue *from,
+              GValue       *to,
+              gpointer      user_data)
+{
+  BearerGrantType grant = g_value_get_enum (from);
+
+  g_value_set_uint (to, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (grant_rows); i++)
+    if (grant_rows[i] == grant)
+      g_value_set_uint (to, i);
+  return TRUE;
+}
+
+static gboolean
+row_to_grant (GBinding     *binding,
+              const GValue *from,
+              GValue       *to,
+              gpointer      user_data)
+{
+  guint row = g_value_get_uint (from);
+
+  if (row >= G_N_ELEMENTS (grant_rows))
+    return FALSE;
+  g_value_set_enum (to, grant_rows[row]);
+  return TRUE;
+}
+
+static gboolean
+enum_to_position (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  g_value_set_uint (to, adw_enum_list_model_find_position (user_data, g_value_get_enum (from)));
+  return TRUE;
+}
+
+static gboolean
+position_to_enum (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  g_autoptr(AdwEnumListItem) item = g_list_model_get_item (user_data, g_value_get_uint (from));
+
+  if (item == NULL)
+    return FALSE;
+  g_value_set_enum (to, adw_enum_list_item_get_value (item));
+  return TRUE;
+}
+
+static gboolean
+encoding_to_json (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) == BEARER_BODY_JSON);
+  return TRUE;
+}
+
+static gboolean
+json_to_encoding (GBinding     *binding,
+                  const GValue *from,
+                  GValue       *to,
+                  gpointer      user_data)
+{
+  g_value_set_enum (to, g_value_get_boolean (from) ? BEARER_BODY_JSON : BEARER_BODY_FORM);
+  return TRUE;
+}
+
+/* Which rows a grant and a client authentication need. */
+static gboolean
+grant_uses_refresh_token (GBinding     *binding,
+                          const GValue *from,
+                          GValue       *to,
+                          gpointer      user_data)
+{
+  BearerGrantType grant = g_value_get_enum (from);
+
+  g_value_set_boolean (to, grant == BEARER_GRANT_REFRESH_TOKEN || grant == BEARER_GRANT_AUTHORIZATION_CODE);
+  return TRUE;
+}
+
+static gboolean
+grant_uses_password (GBinding     *binding,
+                     const GValue *from,
+                     GValue       *to,
+                     gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) == BEARER_GRANT_PASSWORD);
+  return TRUE;
+}
+
+static gboolean
+client_has_secret (GBinding     *binding,
+                   const GValue *from,
+                   GValue       *to,
+                   gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) != BEARER_CLIENT_AUTH_NONE);
+  return TRUE;
+}
+
+static gboolean
+ca_file_to_subtitle (GBinding     *binding,
+                     const GValue *from,
+                     GValue       *to,
+                     gpointer      user_data)
+{
+  const char *ca_file = g_value_get_string (from);
+
+  g_value_set_string (to, ca_file != NULL ? ca_file : _("Only the system’s certificates are trusted"));
+  return TRUE;
+}
+
+static gboolean
+is_set (GBinding     *binding,
+        const GValue *from,
+        GValue       *to,
+        gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_string (from) != NULL);
+  return TRUE;
+}
+
+static char *
+client_auth_label (AdwEnumListItem *item,
+                   gpointer         user_data)
+{
+  switch ((BearerClientAuth) adw_enum_list_item_get_value (item))
+    {
+    case BEARER_CLIENT_AUTH_BASIC:
+      return g_strdup (_("Send as Basic Auth header"));
+    case BEARER_CLIENT_AUTH_BASIC_RAW:
+      return g_strdup (_("Send as Basic Auth header, unencoded"));
+    case BEARER_CLIENT_AUTH_POST:
+      return g_strdup (_("Send client credentials in body"));
+    case BEARER_CLIENT_AUTH_NONE:
+      return g_strdup (_("None (public client)"));
+    default:
+      return g_strdup (adw_enum_list_item_get_nick (item));
+    }
+}
+
+static void
+bind_text (BearerProfilePage *self,
+           const char        *property,
+           AdwEntryRow       *row)
+{
+  g_binding_group_bind_full (self->bindings, property, row, "text",
+                             G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE,
+                             string_to_text, NULL, NULL, NULL);
+}
+
+/* The form ↔ the profile: one binding per field, no callback. */
+static void
+bind_form (BearerProfilePage *self)
+{
+  AdwEnumListModel *client_auths = adw_enum_list_model_new (BEARER_TYPE_CLIENT_AUTH);
+  GtkExpression *label = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
+                                                      G_CALLBACK (client_auth_label), NULL, NULL);
+  GBindingGroup *b = self->bindings;
+  const GBindingFlags both = G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE;
+
+  adw_combo_row_set_expression (self->client_auth_row, label);
+  adw_combo_row_set_model (self->client_auth_row, G_LIST_MODEL (client_auths));
+  gtk_expression_unref (label);
+
+  g_binding_group_bind_full (b, "name", self->name_row, "text", both,
+                             string_to_text, text_to_name, NULL, NULL);
+  bind_text (self, "token-url", self->url_row);
+  bind_text (self, "username", self->username_row);
+  bind_text (self, "client-id", self->client_id_row);
+  bind_text (self, "scope", self->scope_row);
+  bind_text (self, "audience", self->audience_row);
+  bind_text (self, "resource", self->resource_row);
+  g_binding_group_bind_full (b, "grant-type", self->grant_row, "selected", both,
+                             grant_to_row, row_to_grant, NULL, NULL);
+  g_binding_group_bind_full (b, "client-auth", self->client_auth_row, "selected", both,
+                             enum_to_position, position_to_enum, client_auths, g_object_unref);
+  g_binding_group_bind_full (b, "body-encoding", self->json_switch, "active", both,
+                             encoding_to_json, json_to_encoding, NULL, NULL);
+  g_binding_group_bind (b, "allow-insecure-http", self->insecure_switch, "active", both);
+  g_binding_group_bind (b, "auto-refresh", self->auto_refresh_switch, "active", both);
+  g_binding_group_bind (b, "refresh-margin", self->margin_spin, "value", both);
+  g_binding_group_bind_full (b, "ca-file", self->ca_row, "subtitle", G_BINDING_SYNC_CREATE,
+                             ca_file_to_subtitle, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "ca-file", self->ca_clear_button, "visible", G_BINDING_SYNC_CREATE,
+                             is_set, NULL, NULL, NULL);
+
+  /* The rows the grant and the client authentication need. */
+  g_binding_group_bind_full (b, "grant-type", self->refresh_token_row, "visible", G_BINDING_SYNC_CREATE,
+                             grant_uses_refresh_token, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "grant-type", self->username_row, "visible", G_BINDING_SYNC_CREATE,
+                             grant_uses_password, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "grant-type", self->password_row, "visible", G_BINDING_SYNC_CREATE,
+                             grant_uses_password, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "client-auth", self->client_secret_row, "visible", G_BINDING_SYNC_CREATE,
+                             client_has_secret, NULL, NULL, NULL);
+
+  g_binding_group_set_source (b, profile_of (self));
+}
+
+/* ---- checks as the user types -------------------------------------------- */
+
 static void
 validate_url (BearerProfilePage *self)
 {
+  BearerProfile *profile = profile_of (self);
   GtkWidget *row = GTK_WIDGET (self->url_row);
 
-  switch (bearer_check_token_url (entry_text (self->url_row),
-                                  gtk_switch_get_active (self->insecure_switch)))
+  switch (bearer_check_token_url (bearer_profile_get_token_url (profile),
+                                  bearer_profile_get_allow_insecure_http (profile)))
     {
     case BEARER_URL_INVALID:
       set_row_problem (row, "error",
@@ -229,130 +338,172 @@ validate_url (BearerProfilePage *self)
 }
 
 static void
-update_ca_row (BearerProfilePage *self)
+name_row_changed_cb (BearerProfilePage *self)
 {
-  const char *ca_file = bearer_profile_get_ca_file (self->draft);
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
 
-  adw_action_row_set_subtitle (self->ca_row, ca_file != NULL
-                                             ? ca_file
-                                             : _("Only the system’s certificates are trusted"));
-  gtk_widget_set_visible (self->ca_clear_button, ca_file != NULL);
+  /* The binding keeps the old name until there is a new one. */
+  if (*name == '\0')
+    set_row_problem (GTK_WIDGET (self->name_row), "error", _("A connection needs a name"));
+  else
+    set_row_problem (GTK_WIDGET (self->name_row), NULL, NULL);
 }
 
-/* ---- the form into the draft --------------------------------------------- */
-
-static const char *
-row_property (gpointer row)
-{
-  return g_object_get_data (G_OBJECT (row), "bearer-property");
-}
-
+/* The refresh token row is red while the server refuses the refresh token
+ * (pasting a new one clears it: the connection's state changes). */
 static void
-text_row_changed_cb (GtkEditable       *editable,
-                     BearerProfilePage *self)
+state_changed_cb (BearerProfilePage *self)
 {
-  const char *text = gtk_editable_get_text (editable);
-
-  if (self->filling)
-    return;
-
-  if (editable == GTK_EDITABLE (self->name_row))
-    {
-      g_autofree char *name = g_strstrip (g_strdup (text));
-
-      if (*name == '\0')
-        {
-          /* Keep the old name until there is a new one. */
-          set_row_problem (GTK_WIDGET (self->name_row), "error", _("A connection needs a name"));
-          return;
-        }
-      set_row_problem (GTK_WIDGET (self->name_row), NULL, NULL);
-      bearer_profile_set_name (self->draft, name);
-      return;
-    }
-
-  g_object_set (self->draft, row_property (editable), text, NULL);
-  if (editable == GTK_EDITABLE (self->url_row))
-    validate_url (self);
+  if (bearer_connection_get_state (self->connection) == BEARER_TOKEN_STATE_SIGN_IN)
+    gtk_widget_add_css_class (GTK_WIDGET (self->refresh_token_row), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->refresh_token_row), "error");
 }
+
+/* ---- secrets ------------------------------------------------------------- */
 
 static void
 secret_row_changed_cb (GtkEditable       *editable,
                        BearerProfilePage *self)
 {
-  BearerSecretKind kind = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (editable),
-                                                               "bearer-secret"));
+  for (guint kind = 0; kind < BEARER_N_SECRETS; kind++)
+    if (GTK_EDITABLE (self->secret_rows[kind]) == editable)
+      bearer_connection_set_secret (self->connection, kind, gtk_editable_get_text (editable));
+}
 
-  if (self->filling)
+/* Read from the keyring, or rotated by the server: shown, and not given
+ * back to the connection as if typed (that would save it again, and a
+ * refresh token "pasted" would clear "sign in again"). */
+static void
+secret_changed_cb (BearerProfilePage *self,
+                   BearerSecretKind   kind)
+{
+  const char *value = bearer_connection_get_secret (self->connection, kind);
+  GtkEditable *row = GTK_EDITABLE (self->secret_rows[kind]);
+
+  if (g_strcmp0 (gtk_editable_get_text (row), value != NULL ? value : "") == 0)
     return;
+  g_signal_handlers_block_by_func (row, secret_row_changed_cb, self);
+  gtk_editable_set_text (row, value != NULL ? value : "");
+  g_signal_handlers_unblock_by_func (row, secret_row_changed_cb, self);
+}
 
-  if (kind == BEARER_SECRET_REFRESH_TOKEN)
+static void
+secrets_loaded (BearerProfilePage *self)
+{
+  const GError *error = bearer_connection_get_secrets_error (self->connection);
+
+  if (error != NULL)
     {
-      /* A new refresh token is a new sign-in. */
-      gtk_widget_remove_css_class (GTK_WIDGET (self->refresh_token_row), "error");
-      self->needs_sign_in = FALSE;
+      bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, bearer_keyring_error_title (error),
+                                error->message, 0, NULL, NULL);
+      return;
     }
-  bearer_profile_editor_set_secret (self->editor, kind, gtk_editable_get_text (editable));
+
+  if (bearer_connection_get_state (self->connection) == BEARER_TOKEN_STATE_SIGN_IN &&
+      gtk_widget_get_visible (GTK_WIDGET (self->refresh_token_row)))
+    bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR,
+                              _("Sign in again: paste a new refresh token"),
+                              _("The server refused this connection’s refresh token."),
+                              0, NULL, NULL);
 }
 
 static void
-grant_selected_cb (BearerProfilePage *self)
+secrets_loaded_cb (BearerProfilePage *self)
 {
-  update_visible_rows (self);
-  if (!self->filling)
-    bearer_profile_set_grant_type (self->draft, selected_grant (self));
+  if (bearer_connection_get_secrets_loaded (self->connection))
+    secrets_loaded (self);
 }
 
 static void
-client_auth_selected_cb (BearerProfilePage *self)
+keep_secrets (BearerSecrets *secrets,
+              gpointer       user_data)
 {
-  update_visible_rows (self);
-  if (!self->filling)
-    bearer_profile_set_client_auth (self->draft,
-                                    (BearerClientAuth) adw_combo_row_get_selected (self->client_auth_row));
 }
 
 static void
-json_toggled_cb (BearerProfilePage *self)
+pending_moved_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
 {
-  if (!self->filling)
-    bearer_profile_set_body_encoding (self->draft, gtk_switch_get_active (self->json_switch)
-                                                   ? BEARER_BODY_JSON : BEARER_BODY_FORM);
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  BearerProfilePage *self;
+
+  secrets = bearer_profile_update_secrets_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;  /* the page is gone */
+
+  self = BEARER_PROFILE_PAGE (user_data);
+  if (secrets == NULL)
+    {
+      bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, bearer_keyring_error_title (error),
+                                error->message, 0, NULL, NULL);
+      return;
+    }
+  bearer_connection_set_secrets (self->connection, secrets);
+  bearer_profile_page_show_toast (self, _("The new tokens the keyring had refused earlier are now "
+                                          "saved in it"));
 }
 
+/* Tokens the keyring refused earlier (kept aside by the core) are moved
+ * into it when the connection is opened, under the profile's lock. */
 static void
-insecure_toggled_cb (BearerProfilePage *self)
+move_pending_tokens (BearerProfilePage *self)
 {
-  validate_url (self);
-  if (!self->filling)
-    bearer_profile_set_allow_insecure_http (self->draft, gtk_switch_get_active (self->insecure_switch));
+  if (bearer_profile_has_pending_tokens (profile_of (self)))
+    bearer_profile_update_secrets_async (profile_of (self), keep_secrets, NULL, NULL, self->cancellable,
+                                         pending_moved_cb, self);
 }
 
-static void schedule_auto_refresh (BearerProfilePage *self);
+/* ---- what saving says ---------------------------------------------------- */
 
 static void
-auto_refresh_toggled_cb (BearerProfilePage *self)
+hide_save_error (BearerProfilePage *self)
 {
-  if (self->filling)
+  if (!self->banner_shows_save_error)
     return;
-  bearer_profile_set_auto_refresh (self->draft, gtk_switch_get_active (self->auto_refresh_switch));
-  schedule_auto_refresh (self);
+  self->banner_shows_save_error = FALSE;
+  bearer_error_banner_hide (self->banner);
 }
 
 static void
-margin_changed_cb (BearerProfilePage *self)
+profile_saved_cb (BearerProfilePage *self)
 {
-  if (self->filling)
-    return;
-  bearer_profile_set_refresh_margin (self->draft, gtk_spin_button_get_value_as_int (self->margin_spin));
-  schedule_auto_refresh (self);
+  set_row_problem (GTK_WIDGET (self->name_row), NULL, NULL);
+  hide_save_error (self);
 }
+
+static void
+profile_save_failed_cb (BearerProfilePage *self,
+                        const GError      *error)
+{
+  if (g_error_matches (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME))
+    set_row_problem (GTK_WIDGET (self->name_row), "error", error->message);
+
+  self->banner_shows_save_error = TRUE;
+  bearer_error_banner_show (self->banner, BEARER_BANNER_WARNING,
+                            _("Your changes are not saved yet"), error->message, 0, NULL, NULL);
+}
+
+static void
+secrets_save_failed_cb (BearerProfilePage *self,
+                        const GError      *error)
+{
+  g_autofree char *message = g_strdup_printf (_("%s. What you typed stays in the form."),
+                                              error->message);
+
+  self->banner_shows_save_error = TRUE;
+  bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, bearer_keyring_error_title (error),
+                            message, 0, NULL, NULL);
+}
+
+/* ---- the CA certificate -------------------------------------------------- */
 
 static void
 ca_clear_clicked_cb (BearerProfilePage *self)
 {
-  bearer_profile_set_ca_file (self->draft, NULL);
-  update_ca_row (self);
+  bearer_profile_set_ca_file (profile_of (self), NULL);
 }
 
 static void
@@ -365,10 +516,7 @@ ca_chooser_response_cb (BearerProfilePage *self,
       g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        {
-          bearer_profile_set_ca_file (self->draft, path);
-          update_ca_row (self);
-        }
+        bearer_profile_set_ca_file (profile_of (self), path);
     }
   g_clear_object (&self->ca_chooser);
 }
@@ -401,14 +549,14 @@ ca_choose_clicked_cb (BearerProfilePage *self)
 
 /* ---- extra parameters ---------------------------------------------------- */
 
+/* The rows are the list: any change writes it whole into the profile. */
 static void
 parameters_changed_cb (BearerProfilePage *self)
 {
-  if (self->filling)
-    return;
+  BearerProfile *profile = profile_of (self);
 
-  g_object_freeze_notify (G_OBJECT (self->draft));
-  bearer_profile_clear_parameters (self->draft);
+  g_object_freeze_notify (G_OBJECT (profile));
+  bearer_profile_clear_parameters (profile);
   for (guint i = 0; i < self->parameter_rows->len; i++)
     {
       BearerParameterRow *row = g_ptr_array_index (self->parameter_rows, i);
@@ -416,10 +564,10 @@ parameters_changed_cb (BearerProfilePage *self)
 
       /* A row without a name yet is not a parameter yet. */
       if (name != NULL && *name != '\0')
-        bearer_profile_add_parameter (self->draft, bearer_parameter_row_get_location (row),
+        bearer_profile_add_parameter (profile, bearer_parameter_row_get_location (row),
                                       name, bearer_parameter_row_get_value (row));
     }
-  g_object_thaw_notify (G_OBJECT (self->draft));
+  g_object_thaw_notify (G_OBJECT (profile));
 }
 
 static void
@@ -454,759 +602,19 @@ add_parameter_clicked_cb (BearerProfilePage *self)
   bearer_parameter_row_focus (add_parameter_row (self, BEARER_PARAM_BODY, NULL, NULL));
 }
 
-/* ---- the draft into the form (once, when the page opens) ----------------- */
-
 static void
-fill_form (BearerProfilePage *self)
+show_parameters (BearerProfilePage *self)
 {
-  BearerProfile *p = self->draft;
-  BearerGrantType grant = bearer_profile_get_grant_type (p);
+  BearerProfile *profile = profile_of (self);
 
-  self->filling = TRUE;
-
-  gtk_editable_set_text (GTK_EDITABLE (self->name_row), bearer_profile_get_name (p));
-  /* A browser sign-in is kept alive with its refresh token. */
-  adw_combo_row_set_selected (self->grant_row, grant == BEARER_GRANT_CLIENT_CREDENTIALS ? 1
-                                               : grant == BEARER_GRANT_PASSWORD ? 2 : 0);
-  gtk_editable_set_text (GTK_EDITABLE (self->url_row), bearer_profile_get_token_url (p) ?: "");
-  gtk_editable_set_text (GTK_EDITABLE (self->username_row), bearer_profile_get_username (p) ?: "");
-  gtk_editable_set_text (GTK_EDITABLE (self->client_id_row), bearer_profile_get_client_id (p) ?: "");
-  gtk_editable_set_text (GTK_EDITABLE (self->scope_row), bearer_profile_get_scope (p) ?: "");
-  gtk_editable_set_text (GTK_EDITABLE (self->audience_row), bearer_profile_get_audience (p) ?: "");
-  gtk_editable_set_text (GTK_EDITABLE (self->resource_row), bearer_profile_get_resource (p) ?: "");
-  adw_combo_row_set_selected (self->client_auth_row, bearer_profile_get_client_auth (p));
-  gtk_switch_set_active (self->json_switch, bearer_profile_get_body_encoding (p) == BEARER_BODY_JSON);
-  gtk_switch_set_active (self->insecure_switch, bearer_profile_get_allow_insecure_http (p));
-  gtk_switch_set_active (self->auto_refresh_switch, bearer_profile_get_auto_refresh (p));
-  gtk_spin_button_set_value (self->margin_spin, bearer_profile_get_refresh_margin (p));
-
-  for (guint i = 0; i < bearer_profile_get_n_parameters (p); i++)
+  for (guint i = 0; i < bearer_profile_get_n_parameters (profile); i++)
     {
       BearerParamLocation location;
       const char *name, *value;
 
-      bearer_profile_get_parameter (p, i, &location, &name, &value);
+      bearer_profile_get_parameter (profile, i, &location, &name, &value);
       add_parameter_row (self, location, name, value);
     }
-
-  self->filling = FALSE;
-
-  update_visible_rows (self);
-  update_ca_row (self);
-  validate_url (self);
-}
-
-/* ---- errors -------------------------------------------------------------- */
-
-static const char *
-keyring_title (const GError *error)
-{
-  switch (error->code)
-    {
-    case BEARER_KEYRING_ERROR_UNAVAILABLE:
-      return _("Bearer needs a keyring");
-    case BEARER_KEYRING_ERROR_LOCKED:
-      return _("The keyring is locked");
-    case BEARER_KEYRING_ERROR_CORRUPT:
-      return _("The keyring holds something Bearer cannot read");
-    case BEARER_KEYRING_ERROR_FAILED:
-    default:
-      return _("The keyring failed");
-    }
-}
-
-static const char *
-error_title (const GError *error)
-{
-  if (error->domain == BEARER_KEYRING_ERROR)
-    return keyring_title (error);
-  if (error->domain != BEARER_ERROR)
-    return _("Could not get a token");
-
-  switch ((BearerError) error->code)
-    {
-    case BEARER_ERROR_INVALID_REQUEST:
-    case BEARER_ERROR_INVALID_CLIENT:
-    case BEARER_ERROR_INVALID_GRANT:
-    case BEARER_ERROR_UNAUTHORIZED_CLIENT:
-    case BEARER_ERROR_UNSUPPORTED_GRANT_TYPE:
-    case BEARER_ERROR_INVALID_SCOPE:
-    case BEARER_ERROR_OAUTH_OTHER:
-      return _("The server refused the request");
-    case BEARER_ERROR_HTTP_STATUS:
-    case BEARER_ERROR_HTML_PAGE:
-    case BEARER_ERROR_EMPTY_BODY:
-    case BEARER_ERROR_MALFORMED_JSON:
-    case BEARER_ERROR_NOT_AN_OBJECT:
-    case BEARER_ERROR_NO_ACCESS_TOKEN:
-    case BEARER_ERROR_WRONG_TYPE:
-    case BEARER_ERROR_BODY_TOO_LARGE:
-      return _("The server did not answer with a token");
-    case BEARER_ERROR_REDIRECT:
-      return _("The token URL redirects elsewhere");
-    case BEARER_ERROR_TLS:
-      return _("The secure connection failed");
-    case BEARER_ERROR_NAME_RESOLUTION:
-      return _("The server’s name is unknown");
-    case BEARER_ERROR_CONNECTION_REFUSED:
-      return _("The server refused the connection");
-    case BEARER_ERROR_TIMED_OUT:
-      return _("The server took too long to answer");
-    case BEARER_ERROR_CONNECTION_FAILED:
-      return _("The connection failed");
-    case BEARER_ERROR_INVALID_URL:
-    case BEARER_ERROR_INSECURE_URL:
-      return _("Check the access token URL");
-    case BEARER_ERROR_MISSING_PARAMETER:
-      return _("Something is missing");
-    case BEARER_ERROR_INVALID_PARAMETER:
-      return _("Check the extra parameters");
-    case BEARER_ERROR_CA_FILE:
-      return _("The CA certificate cannot be used");
-    default:
-      return _("Could not get a token");
-    }
-}
-
-/* The exchange, with placeholders for every secret. The core does not keep
- * the raw reply of a failed request, so the answer is what it parsed. */
-static char *
-describe_exchange (BearerProfilePage *self,
-                   const GError      *error)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  g_autofree char *command = bearer_request_preview (self->draft, NULL, BEARER_SNIPPET_CURL, NULL);
-  const struct { const char *name; const char *value; } fields[] = {
-    { "error", bearer_error_get_oauth_code (error) },
-    { "error_description", bearer_error_get_description (error) },
-    { "hint", bearer_error_get_hint (error) },
-    { "message", bearer_error_get_server_message (error) },
-    { "error_uri", bearer_error_get_uri (error) },
-    { "Location", bearer_error_get_redirect_location (error) },
-  };
-  guint status = bearer_error_get_http_status (error);
-
-  if (error->domain != BEARER_ERROR)
-    return NULL;
-
-  /* No command when the core would not send the request at all. */
-  if (command != NULL)
-    g_string_append_printf (text, "%s\n%s\n", _("The request, secrets replaced:"), command);
-  g_string_append_printf (text, "%s\n", _("The answer:"));
-  if (status != 0)
-    g_string_append_printf (text, "HTTP %u\n", status);
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    if (fields[i].value != NULL)
-      g_string_append_printf (text, "%s: %s\n", fields[i].name, fields[i].value);
-  if (status == 0 && bearer_error_get_oauth_code (error) == NULL)
-    g_string_append_printf (text, "%s\n", _("(no answer from the server)"));
-
-  return bearer_redact (text->str, NULL);
-}
-
-static gboolean
-focus_cb (gpointer user_data)
-{
-  BearerProfilePage *self = user_data;
-  GtkWidget *row = g_object_get_data (G_OBJECT (self), "bearer-focus");
-
-  self->focus_id = 0;
-  if (row != NULL && gtk_widget_get_visible (row))
-    gtk_widget_grab_focus (row);
-  return G_SOURCE_REMOVE;
-}
-
-/* Focuses @row once the banner has taken its place, so that the page
- * scrolls to it. */
-static void
-focus_later (BearerProfilePage *self,
-             GtkWidget         *row)
-{
-  g_object_set_data (G_OBJECT (self), "bearer-focus", row);
-  g_clear_handle_id (&self->focus_id, g_source_remove);
-  self->focus_id = g_timeout_add (250, focus_cb, self);
-}
-
-static void
-state_read_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(BearerSecrets) secrets = bearer_secrets_lookup_finish (result, NULL);
-  BearerProfilePage *self;
-
-  /* NULL: cancelled (the page is gone), or the keyring failed: nothing to tell. */
-  if (secrets == NULL)
-    return;
-
-  self = BEARER_PROFILE_PAGE (user_data);
-  if (bearer_secrets_get_access_token (secrets) != NULL)
-    bearer_token_view_set_token (self->token_view, secrets, NULL, TRUE);
-  g_signal_emit (self, signals[TOKEN_CHANGED], 0, secrets);
-}
-
-static void
-show_error (BearerProfilePage *self,
-            const GError      *error)
-{
-  g_autofree char *details = describe_exchange (self, error);
-  const char *title = error_title (error);
-
-  if (bearer_error_is_dead_refresh_token (error))
-    {
-      title = g_error_matches (error, BEARER_ERROR, BEARER_ERROR_MISSING_PARAMETER)
-              ? _("Paste a refresh token first")
-              : _("Sign in again: paste a new refresh token");
-      self->needs_sign_in = TRUE;
-      gtk_widget_add_css_class (GTK_WIDGET (self->refresh_token_row), "error");
-      focus_later (self, GTK_WIDGET (self->refresh_token_row));
-      /* The core marked it in the keyring: the sidebar says so too. */
-      bearer_secrets_lookup_async (bearer_profile_get_id (self->profile), self->cancellable,
-                                   state_read_cb, self);
-    }
-  else if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL) ||
-           g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
-    focus_later (self, GTK_WIDGET (self->url_row));
-
-  self->banner_shows_save_error = FALSE;
-  bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, title, error->message,
-                            bearer_error_get_http_status (error), bearer_error_get_uri (error),
-                            details);
-}
-
-/* ---- the token ----------------------------------------------------------- */
-
-static void
-remember_secrets (BearerProfilePage   *self,
-                  const BearerSecrets *secrets)
-{
-  self->expires_at = bearer_secrets_get_access_token (secrets) != NULL
-                     ? bearer_secrets_get_expires_at (secrets) : -1;
-  self->has_refresh_token = bearer_secrets_get_refresh_token (secrets) != NULL;
-  self->needs_sign_in = bearer_secrets_get_needs_sign_in (secrets);
-}
-
-static void arm_auto_refresh (BearerProfilePage *self);
-
-static gboolean
-auto_refresh_cb (gpointer user_data)
-{
-  BearerProfilePage *self = user_data;
-
-  self->auto_refresh_id = 0;
-  if (now_seconds () < self->auto_refresh_due)
-    arm_auto_refresh (self);  /* a slice of a long wait */
-  else if (!self->running)
-    start_refresh (self, FALSE);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-arm_auto_refresh (BearerProfilePage *self)
-{
-  gint64 wait = CLAMP (self->auto_refresh_due - now_seconds (), 1, AUTO_REFRESH_MAX_DELAY);
-
-  self->auto_refresh_id = g_timeout_add_seconds ((guint) wait, auto_refresh_cb, self);
-  g_source_set_name_by_id (self->auto_refresh_id, "[bearer] auto-refresh");
-}
-
-static void
-schedule_auto_refresh (BearerProfilePage *self)
-{
-  gint64 now = now_seconds ();
-
-  g_clear_handle_id (&self->auto_refresh_id, g_source_remove);
-
-  if (self->disposed || !bearer_profile_get_auto_refresh (self->draft) ||
-      self->expires_at <= 0 || self->needs_sign_in ||
-      (selected_grant (self) == BEARER_GRANT_REFRESH_TOKEN && !self->has_refresh_token))
-    return;
-
-  /* The margin before expiry; a token that lives less than the margin is
-   * refreshed halfway through its life, not over and over. */
-  self->auto_refresh_due = self->expires_at - bearer_profile_get_refresh_margin (self->draft);
-  if (self->auto_refresh_due - now < AUTO_REFRESH_MIN_DELAY)
-    self->auto_refresh_due = now + MAX (AUTO_REFRESH_MIN_DELAY, (self->expires_at - now) / 2);
-  arm_auto_refresh (self);
-}
-
-static void
-show_token (BearerProfilePage   *self,
-            const BearerSecrets *secrets,
-            BearerTokenResponse *response,
-            gboolean             stored)
-{
-  remember_secrets (self, secrets);
-  bearer_token_view_set_token (self->token_view, secrets, response, stored);
-  gtk_widget_set_visible (GTK_WIDGET (self->token_view), bearer_token_view_has_token (self->token_view));
-
-  /* A rotated refresh token replaces the old one in the form, unless the
-   * user is typing a new one. */
-  if (!bearer_profile_editor_has_secret (self->editor, BEARER_SECRET_REFRESH_TOKEN) ||
-      g_strcmp0 (bearer_profile_editor_get_secret (self->editor, BEARER_SECRET_REFRESH_TOKEN),
-                 entry_text (self->refresh_token_row)) == 0)
-    set_entry_text (self, self->refresh_token_row, bearer_secrets_get_refresh_token (secrets));
-
-  schedule_auto_refresh (self);
-  g_signal_emit (self, signals[TOKEN_CHANGED], 0, secrets);
-}
-
-static void
-set_running (BearerProfilePage *self,
-             gboolean           running)
-{
-  self->running = running;
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.get-token", !running);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.cancel", running);
-  gtk_widget_set_visible (self->cancel_button, running);
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), running);
-  gtk_spinner_set_spinning (self->spinner, running);
-}
-
-static void
-show_store_failure (BearerProfilePage   *self,
-                    BearerRefreshResult *result)
-{
-  const GError *store_error = bearer_refresh_result_get_store_error (result);
-  g_autofree char *message = NULL;
-
-  if (bearer_refresh_result_get_kept_aside (result))
-    /* Translators: %s is the keyring’s explanation, without a final period. */
-    message = g_strdup_printf (_("%s. Until it does, they are kept in a private temporary "
-                                 "folder (in memory, emptied when you log out), and the next "
-                                 "refresh of this connection moves them in once the keyring is "
-                                 "unlocked."), store_error->message);
-  else
-    /* Translators: %s is the keyring’s explanation, without a final period. */
-    message = g_strdup_printf (_("%s. The tokens are shown below and nowhere else: copy the "
-                                 "refresh token before you close Bearer."), store_error->message);
-  self->banner_shows_save_error = FALSE;
-  bearer_error_banner_show (self->banner, BEARER_BANNER_WARNING,
-                            _("The new tokens could not be saved in your keyring"),
-                            message, 0, NULL, NULL);
-}
-
-static void
-refresh_finished (BearerProfilePage   *self,
-                  BearerRefreshResult *result,
-                  const GError        *error,
-                  gboolean             forced)
-{
-  const GError *store_error;
-
-  set_running (self, FALSE);
-  g_clear_object (&self->refresh_cancellable);
-
-  if (result == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          set_status (self, _("Cancelled"));
-          return;
-        }
-      set_status (self, NULL);
-      show_error (self, error);
-      return;
-    }
-
-  store_error = bearer_refresh_result_get_store_error (result);
-  show_token (self, bearer_refresh_result_get_secrets (result),
-              bearer_refresh_result_get_response (result), store_error == NULL);
-
-  if (store_error != NULL)
-    show_store_failure (self, result);
-  else
-    bearer_error_banner_hide (self->banner);
-
-  if (bearer_refresh_result_get_from_other_process (result))
-    set_status (self, _("Another Bearer had just refreshed this token"));
-  else if (!bearer_refresh_result_get_from_server (result))
-    set_status (self, _("The stored token is still valid"));
-  else if (forced)
-    set_status (self, NULL);
-  else
-    set_status (self, _("Refreshed automatically"));
-
-  if (forced)
-    bearer_token_view_focus_copy (self->token_view);
-}
-
-/* One Get New Access Token or automatic refresh. Cancel detaches it from
- * the page: until its request has reached the server it stops at once;
- * after that the core still reads and stores the answer (a rotated refresh
- * token exists nowhere else), and the application stays alive until it
- * has. */
-typedef struct _Refresh {
-  BearerProfilePage *self;
-  GCancellable *cancellable;
-  GApplication *application;    /* held while the refresh runs */
-  gboolean forced;
-  gboolean detached;            /* Cancel was pressed, or the page went away */
-} Refresh;
-
-static Refresh *
-refresh_new (BearerProfilePage *self,
-             gboolean           forced)
-{
-  Refresh *r = g_new0 (Refresh, 1);
-
-  r->self = g_object_ref (self);
-  r->cancellable = g_cancellable_new ();
-  r->forced = forced;
-  r->application = g_application_get_default ();
-  if (r->application != NULL)
-    {
-      g_object_ref (r->application);
-      g_application_hold (r->application);
-    }
-  return r;
-}
-
-static void
-refresh_free (Refresh *r)
-{
-  if (r->self->refresh == r)
-    r->self->refresh = NULL;
-  g_object_unref (r->self);
-  g_object_unref (r->cancellable);
-  if (r->application != NULL)
-    {
-      g_application_release (r->application);
-      g_object_unref (r->application);
-    }
-  g_free (r);
-}
-
-/* The answer to a refresh that Cancel detached from the page. */
-static void
-detached_refresh_finished (BearerProfilePage   *self,
-                           BearerRefreshResult *result,
-                           const GError        *error)
-{
-  if (result == NULL)
-    {
-      /* The spent refresh token was refused: that is news. A cancelled
-       * request, or another failure nobody waits for any more, is not. */
-      if (bearer_error_is_dead_refresh_token (error))
-        show_error (self, error);
-      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("A cancelled refresh failed: %s", error->message);
-      return;
-    }
-
-  show_token (self, bearer_refresh_result_get_secrets (result),
-              bearer_refresh_result_get_response (result),
-              bearer_refresh_result_get_store_error (result) == NULL);
-  if (bearer_refresh_result_get_store_error (result) != NULL)
-    show_store_failure (self, result);
-  if (!self->running)
-    set_status (self, _("Cancelled — the server’s answer was still saved"));
-}
-
-static void
-refreshed_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Refresh *r = user_data;
-  g_autoptr(BearerRefreshResult) refresh_result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  refresh_result = bearer_refresh_finish (result, &error);
-  if (r->self->disposed)
-    ;
-  else if (r->detached)
-    detached_refresh_finished (r->self, refresh_result, error);
-  else
-    refresh_finished (r->self, refresh_result, error, r->forced);
-  refresh_free (r);
-}
-
-static void
-flushed_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  Refresh *r = user_data;
-  BearerProfilePage *self = r->self;
-  g_autoptr(GError) error = NULL;
-
-  if (!bearer_profile_editor_flush_finish (BEARER_PROFILE_EDITOR (source), result, &error) ||
-      self->disposed || g_cancellable_set_error_if_cancelled (r->cancellable, &error))
-    {
-      if (!self->disposed && !r->detached)
-        refresh_finished (self, NULL, error, r->forced);
-      refresh_free (r);
-      return;
-    }
-
-  bearer_refresh_async (self->draft,
-                        r->forced ? BEARER_REFRESH_FORCE : BEARER_REFRESH_NONE,
-                        bearer_profile_get_refresh_margin (self->draft) + AUTO_REFRESH_SLACK,
-                        r->cancellable, refreshed_cb, r);
-}
-
-static void
-start_refresh (BearerProfilePage *self,
-               gboolean           forced)
-{
-  Refresh *r;
-
-  /* One request at a time: a second click never sends a second request. */
-  if (self->running || self->disposed)
-    return;
-
-  g_clear_handle_id (&self->auto_refresh_id, g_source_remove);
-  set_running (self, TRUE);
-  set_status (self, forced ? _("Asking the server…") : _("Refreshing automatically…"));
-  if (!self->banner_shows_save_error)
-    bearer_error_banner_hide (self->banner);
-
-  r = refresh_new (self, forced);
-  self->refresh = r;
-  g_set_object (&self->refresh_cancellable, r->cancellable);
-  /* What was typed is saved first: the refresh reads the keyring. */
-  bearer_profile_editor_flush_async (self->editor, flushed_cb, r);
-}
-
-/* Cancel: the page is free at once; the refresh goes on alone if its
- * request has reached the server (see Refresh). */
-static void
-detach_refresh (BearerProfilePage *self)
-{
-  Refresh *r = self->refresh;
-
-  if (r == NULL)
-    return;
-
-  r->detached = TRUE;
-  self->refresh = NULL;
-  g_cancellable_cancel (r->cancellable);
-  g_clear_object (&self->refresh_cancellable);
-  if (!self->disposed)
-    {
-      set_running (self, FALSE);
-      set_status (self, _("Cancelled"));
-    }
-}
-
-static void
-secrets_loaded (BearerProfilePage *self,
-                BearerSecrets     *secrets,
-                const GError      *error)
-{
-  if (secrets == NULL)
-    {
-      bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, keyring_title (error),
-                                error->message, 0, NULL, NULL);
-      return;
-    }
-
-  /* What the user already typed wins over what the keyring holds. */
-  if (!bearer_profile_editor_has_secret (self->editor, BEARER_SECRET_CLIENT_SECRET))
-    set_entry_text (self, self->client_secret_row, bearer_secrets_get_client_secret (secrets));
-  if (!bearer_profile_editor_has_secret (self->editor, BEARER_SECRET_PASSWORD))
-    set_entry_text (self, self->password_row, bearer_secrets_get_password (secrets));
-  if (!bearer_profile_editor_has_secret (self->editor, BEARER_SECRET_REFRESH_TOKEN))
-    set_entry_text (self, self->refresh_token_row, bearer_secrets_get_refresh_token (secrets));
-
-  if (bearer_secrets_get_access_token (secrets) != NULL)
-    show_token (self, secrets, NULL, TRUE);
-  else
-    remember_secrets (self, secrets);
-
-  if (self->needs_sign_in && selected_grant (self) == BEARER_GRANT_REFRESH_TOKEN)
-    {
-      gtk_widget_add_css_class (GTK_WIDGET (self->refresh_token_row), "error");
-      bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR,
-                                _("Sign in again: paste a new refresh token"),
-                                _("The server refused this connection’s refresh token."),
-                                0, NULL, NULL);
-    }
-}
-
-static void
-secrets_loaded_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(BearerSecrets) secrets = NULL;
-  g_autoptr(GError) error = NULL;
-
-  secrets = bearer_secrets_lookup_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* the page is gone */
-
-  secrets_loaded (BEARER_PROFILE_PAGE (user_data), secrets, error);
-}
-
-static void
-keep_secrets (BearerSecrets *secrets,
-              gpointer       user_data)
-{
-}
-
-static void
-pending_moved_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(BearerSecrets) secrets = NULL;
-  g_autoptr(GError) error = NULL;
-  BearerProfilePage *self;
-
-  secrets = bearer_profile_update_secrets_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* the page is gone */
-
-  self = BEARER_PROFILE_PAGE (user_data);
-  if (secrets != NULL)
-    show_toast (self, _("The new tokens the keyring had refused earlier are now saved in it"));
-  secrets_loaded (self, secrets, error);
-}
-
-/* The keyring's secrets for the form; tokens it refused earlier (kept
- * aside by the core) are moved into it first, under the profile's lock. */
-static void
-load_secrets (BearerProfilePage *self)
-{
-  if (bearer_profile_has_pending_tokens (self->profile))
-    bearer_profile_update_secrets_async (self->profile, keep_secrets, NULL, NULL, self->cancellable,
-                                         pending_moved_cb, self);
-  else
-    bearer_secrets_lookup_async (bearer_profile_get_id (self->profile), self->cancellable,
-                                 secrets_loaded_cb, self);
-}
-
-/* ---- saving -------------------------------------------------------------- */
-
-static void
-profile_saved_cb (BearerProfilePage *self)
-{
-  set_row_problem (GTK_WIDGET (self->name_row), NULL, NULL);
-  if (self->banner_shows_save_error)
-    {
-      self->banner_shows_save_error = FALSE;
-      bearer_error_banner_hide (self->banner);
-    }
-}
-
-static void
-profile_save_failed_cb (BearerProfilePage *self,
-                        const GError      *error)
-{
-  if (g_error_matches (error, BEARER_PROFILE_STORE_ERROR, BEARER_PROFILE_STORE_ERROR_DUPLICATE_NAME))
-    set_row_problem (GTK_WIDGET (self->name_row), "error", error->message);
-
-  self->banner_shows_save_error = TRUE;
-  bearer_error_banner_show (self->banner, BEARER_BANNER_WARNING,
-                            _("Your changes are not saved yet"), error->message, 0, NULL, NULL);
-}
-
-static void
-secrets_save_failed_cb (BearerProfilePage *self,
-                        const GError      *error)
-{
-  g_autofree char *message = g_strdup_printf (_("%s. What you typed stays in the form."),
-                                              error->message);
-
-  self->banner_shows_save_error = TRUE;
-  bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, keyring_title (error),
-                            message, 0, NULL, NULL);
-}
-
-/* ---- actions ------------------------------------------------------------- */
-
-/* ---- copying the request as cURL, Python or Node.js ---------------------- */
-
-/* The core renders the request it would send (bearer-request-preview.h):
- * with the secrets typed in the form, or with placeholders. */
-static void
-copy_snippet (BearerProfilePage     *self,
-              BearerSnippetLanguage  language,
-              gboolean               with_secrets)
-{
-  g_autoptr(BearerSecrets) secrets = NULL;
-  g_autoptr(GError) error = NULL;
-  char *text;
-  const char *done;
-
-  if (with_secrets)
-    {
-      secrets = bearer_secrets_new ();
-      bearer_secrets_set_client_secret (secrets, entry_text (self->client_secret_row));
-      bearer_secrets_set_refresh_token (secrets, entry_text (self->refresh_token_row));
-      bearer_secrets_set_password (secrets, entry_text (self->password_row));
-    }
-
-  if (!(text = bearer_request_preview (self->draft, secrets, language, &error)))
-    {
-      /* Translators: a toast; %s is why the request cannot be made, e.g. “The
-       * request needs a client ID”. */
-      g_autofree char *message = g_strdup_printf (_("Nothing copied: %s"), error->message);
-
-      show_toast (self, message);
-      return;
-    }
-
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
-  bearer_secret_free (text);
-
-  switch (language)
-    {
-    case BEARER_SNIPPET_PYTHON:
-      done = with_secrets ? _("Copied Python script, with secrets") : _("Copied Python script");
-      break;
-    case BEARER_SNIPPET_NODE:
-      done = with_secrets ? _("Copied Node.js script, with secrets") : _("Copied Node.js script");
-      break;
-    case BEARER_SNIPPET_CURL:
-    default:
-      done = with_secrets ? _("Copied cURL command, with secrets") : _("Copied cURL command");
-      break;
-    }
-  show_toast (self, done);
-}
-
-static BearerSnippetLanguage
-snippet_language (GVariant *parameter)
-{
-  int language = BEARER_SNIPPET_CURL;
-
-  bearer_enum_from_nick (BEARER_TYPE_SNIPPET_LANGUAGE, g_variant_get_string (parameter, NULL),
-                         &language);
-  return language;
-}
-
-/* page.copy-snippet('curl'|'python'|'node') */
-static void
-copy_snippet_cb (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  copy_snippet (BEARER_PROFILE_PAGE (widget), snippet_language (parameter), FALSE);
-}
-
-/* page.copy-snippet-secrets('curl'|'python'|'node') */
-static void
-copy_snippet_secrets_cb (GtkWidget  *widget,
-                         const char *action_name,
-                         GVariant   *parameter)
-{
-  copy_snippet (BEARER_PROFILE_PAGE (widget), snippet_language (parameter), TRUE);
-}
-
-static void
-page_action_cb (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  BearerProfilePage *self = BEARER_PROFILE_PAGE (widget);
-
-  if (g_str_equal (action_name, "page.get-token"))
-    bearer_profile_page_get_token (self);
-  else if (g_str_equal (action_name, "page.cancel"))
-    bearer_profile_page_cancel (self);
 }
 
 /* ---- the object ---------------------------------------------------------- */
@@ -1227,52 +635,53 @@ name_inner_buttons (GtkWidget  *widget,
 }
 
 static void
-connect_text_row (BearerProfilePage *self,
-                  AdwEntryRow       *row,
-                  const char        *property)
-{
-  g_object_set_data (G_OBJECT (row), "bearer-property", (gpointer) property);
-  g_signal_connect (row, "changed", G_CALLBACK (text_row_changed_cb), self);
-}
-
-static void
-connect_secret_row (BearerProfilePage *self,
-                    AdwEntryRow       *row,
-                    BearerSecretKind   kind)
-{
-  g_object_set_data (G_OBJECT (row), "bearer-secret", GUINT_TO_POINTER (kind));
-  g_signal_connect (row, "changed", G_CALLBACK (secret_row_changed_cb), self);
-}
-
-static void
 bearer_profile_page_constructed (GObject *object)
 {
   BearerProfilePage *self = BEARER_PROFILE_PAGE (object);
+  BearerProfile *profile;
 
   G_OBJECT_CLASS (bearer_profile_page_parent_class)->constructed (object);
 
-  g_assert (self->store != NULL && self->profile != NULL);
-  self->editor = bearer_profile_editor_new (self->store, self->profile);
-  self->draft = bearer_profile_editor_get_draft (self->editor);
-  g_signal_connect_object (self->editor, "profile-saved",
-                           G_CALLBACK (profile_saved_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->editor, "profile-save-failed",
-                           G_CALLBACK (profile_save_failed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->editor, "secrets-save-failed",
-                           G_CALLBACK (secrets_save_failed_cb), self, G_CONNECT_SWAPPED);
+  g_assert (self->connection != NULL);
+  profile = profile_of (self);
 
-  fill_form (self);
+  bind_form (self);
+  show_parameters (self);
 
-  connect_text_row (self, self->name_row, "name");
-  connect_text_row (self, self->url_row, "token-url");
-  connect_text_row (self, self->username_row, "username");
-  connect_text_row (self, self->client_id_row, "client-id");
-  connect_text_row (self, self->scope_row, "scope");
-  connect_text_row (self, self->audience_row, "audience");
-  connect_text_row (self, self->resource_row, "resource");
-  connect_secret_row (self, self->refresh_token_row, BEARER_SECRET_REFRESH_TOKEN);
-  connect_secret_row (self, self->client_secret_row, BEARER_SECRET_CLIENT_SECRET);
-  connect_secret_row (self, self->password_row, BEARER_SECRET_PASSWORD);
+  self->secret_rows[BEARER_SECRET_CLIENT_SECRET] = self->client_secret_row;
+  self->secret_rows[BEARER_SECRET_REFRESH_TOKEN] = self->refresh_token_row;
+  self->secret_rows[BEARER_SECRET_PASSWORD] = self->password_row;
+  for (guint kind = 0; kind < BEARER_N_SECRETS; kind++)
+    {
+      secret_changed_cb (self, kind);
+      g_signal_connect (self->secret_rows[kind], "changed", G_CALLBACK (secret_row_changed_cb), self);
+    }
+
+  g_signal_connect_object (self->connection, "secret-changed", G_CALLBACK (secret_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "notify::state", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "notify::secrets-loaded", G_CALLBACK (secrets_loaded_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "profile-saved", G_CALLBACK (profile_saved_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "secrets-saved", G_CALLBACK (hide_save_error), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "profile-save-failed", G_CALLBACK (profile_save_failed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "secrets-save-failed", G_CALLBACK (secrets_save_failed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::token-url", G_CALLBACK (validate_url), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::allow-insecure-http", G_CALLBACK (validate_url), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_swapped (self->name_row, "changed", G_CALLBACK (name_row_changed_cb), self);
+  validate_url (self);
+  state_changed_cb (self);
+
+  bearer_token_view_set_connection (self->token_view, self->connection);
+  g_object_bind_property_full (self->connection, "access-token", self->token_view, "visible",
+                               G_BINDING_SYNC_CREATE, is_set, NULL, NULL, NULL);
+  bearer_profile_page_init_actions (self);
 
   name_inner_buttons (GTK_WIDGET (self->refresh_token_row), GTK_TYPE_BUTTON,
                       _("Show or hide the refresh token"));
@@ -1286,7 +695,8 @@ bearer_profile_page_constructed (GObject *object)
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->grant_row), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->client_auth_row), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 
-  load_secrets (self);
+  secrets_loaded_cb (self);
+  move_pending_tokens (self);
 }
 
 static void
@@ -1299,18 +709,18 @@ bearer_profile_page_dispose (GObject *object)
     {
       self->disposed = TRUE;
       g_cancellable_cancel (self->cancellable);
-      detach_refresh (self);
-      g_clear_handle_id (&self->auto_refresh_id, g_source_remove);
-      g_clear_handle_id (&self->focus_id, g_source_remove);
+      bearer_profile_page_dispose_actions (self);
       if (self->ca_chooser != NULL)
         {
           g_signal_handlers_disconnect_by_data (self->ca_chooser, self);
           gtk_native_dialog_destroy (self->ca_chooser);
           g_clear_object (&self->ca_chooser);
         }
-      /* Whatever was typed is written, even as the page goes away. */
-      if (self->editor != NULL)
-        bearer_profile_editor_flush (self->editor);
+      if (self->bindings != NULL)
+        g_binding_group_set_source (self->bindings, NULL);
+      /* Whatever was typed is written now, even as the page goes away. */
+      if (self->connection != NULL && !bearer_connection_get_saved (self->connection))
+        bearer_connection_save_now (self->connection);
     }
 
   if (self->parameter_rows != NULL)
@@ -1327,11 +737,9 @@ bearer_profile_page_finalize (GObject *object)
 {
   BearerProfilePage *self = BEARER_PROFILE_PAGE (object);
 
-  g_clear_object (&self->editor);
-  g_clear_object (&self->profile);
-  g_clear_object (&self->store);
+  g_clear_object (&self->bindings);
+  g_clear_object (&self->connection);
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->refresh_cancellable);
   g_clear_pointer (&self->parameter_rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (bearer_profile_page_parent_class)->finalize (object);
@@ -1347,14 +755,8 @@ bearer_profile_page_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_STORE:
-      g_value_set_object (value, self->store);
-      break;
-    case PROP_PROFILE:
-      g_value_set_object (value, self->profile);
-      break;
-    case PROP_DRAFT:
-      g_value_set_object (value, self->draft);
+    case PROP_CONNECTION:
+      g_value_set_object (value, self->connection);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1371,11 +773,8 @@ bearer_profile_page_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_STORE:
-      self->store = g_value_dup_object (value);
-      break;
-    case PROP_PROFILE:
-      self->profile = g_value_dup_object (value);
+    case PROP_CONNECTION:
+      self->connection = g_value_dup_object (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1394,26 +793,10 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   object_class->get_property = bearer_profile_page_get_property;
   object_class->set_property = bearer_profile_page_set_property;
 
-  properties[PROP_STORE] =
-    g_param_spec_object ("store", NULL, NULL, BEARER_TYPE_PROFILE_STORE,
+  properties[PROP_CONNECTION] =
+    g_param_spec_object ("connection", NULL, NULL, BEARER_TYPE_CONNECTION,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_PROFILE] =
-    g_param_spec_object ("profile", NULL, NULL, BEARER_TYPE_PROFILE,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_DRAFT] =
-    g_param_spec_object ("draft", NULL, NULL, BEARER_TYPE_PROFILE,
-                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
-
-  /**
-   * BearerProfilePage::token-changed:
-   * @secrets: the profile's secrets as now stored
-   *
-   * Emitted when the page learnt of a new or different access token.
-   */
-  signals[TOKEN_CHANGED] =
-    g_signal_new ("token-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, BEARER_TYPE_SECRETS);
 
   g_type_ensure (BEARER_TYPE_ERROR_BANNER);
   g_type_ensure (BEARER_TYPE_TOKEN_VIEW);
@@ -1448,117 +831,45 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, get_button);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, add_parameter_button);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, curl_button);
-  gtk_widget_class_bind_template_callback (widget_class, grant_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, client_auth_selected_cb);
-  gtk_widget_class_bind_template_callback (widget_class, json_toggled_cb);
-  gtk_widget_class_bind_template_callback (widget_class, insecure_toggled_cb);
-  gtk_widget_class_bind_template_callback (widget_class, auto_refresh_toggled_cb);
-  gtk_widget_class_bind_template_callback (widget_class, margin_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_clear_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_choose_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_parameter_clicked_cb);
 
-  gtk_widget_class_install_action (widget_class, "page.get-token", NULL, page_action_cb);
-  gtk_widget_class_install_action (widget_class, "page.cancel", NULL, page_action_cb);
-  gtk_widget_class_install_action (widget_class, "page.copy-snippet", "s", copy_snippet_cb);
-  gtk_widget_class_install_action (widget_class, "page.copy-snippet-secrets", "s",
-                                   copy_snippet_secrets_cb);
+  bearer_profile_page_class_init_actions (widget_class);
 }
 
 static void
 bearer_profile_page_init (BearerProfilePage *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->bindings = g_binding_group_new ();
   self->parameter_rows = g_ptr_array_new_with_free_func (g_object_unref);
-  self->expires_at = -1;
   gtk_widget_init_template (GTK_WIDGET (self));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.cancel", FALSE);
 }
 
 /**
  * bearer_profile_page_new:
- * @store: where the profile lives
- * @profile: the store's profile
+ * @connection: what the page shows and edits
  *
  * Returns: (transfer floating): the page
  */
 GtkWidget *
-bearer_profile_page_new (BearerProfileStore *store,
-                         BearerProfile      *profile)
+bearer_profile_page_new (BearerConnection *connection)
 {
-  return g_object_new (BEARER_TYPE_PROFILE_PAGE, "store", store, "profile", profile, NULL);
+  g_return_val_if_fail (BEARER_IS_CONNECTION (connection), NULL);
+  return g_object_new (BEARER_TYPE_PROFILE_PAGE, "connection", connection, NULL);
 }
 
 /**
- * bearer_profile_page_get_profile:
+ * bearer_profile_page_get_connection:
  *
- * Returns: (transfer none): the store's profile (the form edits a draft of it)
+ * Returns: (transfer none): the connection the page shows
  */
-BearerProfile *
-bearer_profile_page_get_profile (BearerProfilePage *self)
+BearerConnection *
+bearer_profile_page_get_connection (BearerProfilePage *self)
 {
   g_return_val_if_fail (BEARER_IS_PROFILE_PAGE (self), NULL);
-  return self->profile;
-}
-
-/**
- * bearer_profile_page_get_editor:
- *
- * Returns: (transfer none): the editor that saves what the form holds
- */
-BearerProfileEditor *
-bearer_profile_page_get_editor (BearerProfilePage *self)
-{
-  g_return_val_if_fail (BEARER_IS_PROFILE_PAGE (self), NULL);
-  return self->editor;
-}
-
-/**
- * bearer_profile_page_get_token:
- *
- * Get New Access Token: saves what was typed, then asks the server (forced).
- * Does nothing while a request runs.
- */
-void
-bearer_profile_page_get_token (BearerProfilePage *self)
-{
-  g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
-  start_refresh (self, TRUE);
-}
-
-void
-bearer_profile_page_cancel (BearerProfilePage *self)
-{
-  g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
-
-  detach_refresh (self);
-}
-
-gboolean
-bearer_profile_page_get_running (BearerProfilePage *self)
-{
-  g_return_val_if_fail (BEARER_IS_PROFILE_PAGE (self), FALSE);
-  return self->running;
-}
-
-void
-bearer_profile_page_copy_header (BearerProfilePage *self)
-{
-  g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
-  gtk_widget_activate_action (GTK_WIDGET (self->token_view), "token.copy-header", NULL);
-}
-
-/**
- * bearer_profile_page_set_name:
- *
- * Renames the connection, as if the user typed @name in the form.
- */
-void
-bearer_profile_page_set_name (BearerProfilePage *self,
-                              const char        *name)
-{
-  g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
-  gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
+  return self->connection;
 }
 
 /**
@@ -1579,7 +890,8 @@ bearer_profile_page_focus_first_empty (BearerProfilePage *self)
   /* No stale selection left by the focus passing through the name. */
   gtk_editable_select_region (GTK_EDITABLE (self->name_row), 0, 0);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
-    if (gtk_widget_get_visible (GTK_WIDGET (rows[i])) && *entry_text (rows[i]) == '\0')
+    if (gtk_widget_get_visible (GTK_WIDGET (rows[i])) &&
+        *gtk_editable_get_text (GTK_EDITABLE (rows[i])) == '\0')
       {
         gtk_widget_grab_focus (GTK_WIDGET (rows[i]));
         return;

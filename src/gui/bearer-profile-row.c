@@ -1,8 +1,12 @@
 /* bearer-profile-row.c: a connection in the sidebar
  *
  * Its name, and a subtitle with the grant type and the state of its token
- * ("Token until 14:32", "Expired", "Sign in again"). A menu acts on this
- * very connection through the window's profiles.* actions.
+ * ("Token until 14:32", "Expired", "Sign in again"), all read from the
+ * connection and its profile and updated when they notify. The state
+ * changes on time by itself (the scheduler); the window's clock only turns
+ * a date into a time of day when the day comes. A menu acts on this very
+ * connection through the window's profiles.* actions; it is built the first
+ * time it opens, so a thousand rows cost no thousand menus.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -20,19 +24,16 @@ struct _BearerProfileRow
   GtkLabel *subtitle_label;
   GtkMenuButton *menu_button;
 
-  BearerProfile *profile;
-  gboolean known;               /* whether the keyring was read */
-  gboolean has_token;
-  gboolean needs_sign_in;
-  gint64 expires_at;
-  guint expiry_id;
+  BearerConnection *connection;
+  BearerClock *clock;
 };
 
 G_DEFINE_FINAL_TYPE (BearerProfileRow, bearer_profile_row, GTK_TYPE_LIST_BOX_ROW)
 
 enum {
   PROP_0,
-  PROP_PROFILE,
+  PROP_CONNECTION,
+  PROP_CLOCK,
   N_PROPS
 };
 
@@ -56,62 +57,62 @@ bearer_grant_type_get_label (BearerGrantType grant)
     }
 }
 
-static void update_subtitle (BearerProfileRow *self);
-
-static gboolean
-expiry_cb (gpointer user_data)
+/* What the token's state reads as, or NULL while the keyring is read. */
+static char *
+describe_token (BearerProfileRow *self)
 {
-  BearerProfileRow *self = user_data;
+  BearerConnection *c = self->connection;
+  gint64 expires_at = bearer_connection_get_expires_at (c);
+  g_autoptr(GDateTime) when = NULL;
+  g_autoptr(GDateTime) today = NULL;
+  g_autofree char *time = NULL;
 
-  self->expiry_id = 0;
-  update_subtitle (self);
-  return G_SOURCE_REMOVE;
+  switch (bearer_connection_get_state (c))
+    {
+    case BEARER_TOKEN_STATE_LOADING:
+      return NULL;
+    case BEARER_TOKEN_STATE_SIGN_IN:
+      return g_strdup (_("Sign in again"));
+    case BEARER_TOKEN_STATE_EXPIRED:
+      return g_strdup (_("Expired"));
+    default:
+      break;
+    }
+
+  if (bearer_connection_get_access_token (c) == NULL)
+    return g_strdup (_("No token yet"));
+  if (expires_at <= 0)
+    return g_strdup (_("Token, no expiry"));
+  if (expires_at <= bearer_connection_now (c))
+    return g_strdup (_("Expired"));
+
+  when = g_date_time_new_from_unix_local (expires_at);
+  today = self->clock != NULL ? g_date_time_new_from_unix_local (bearer_clock_get_now (self->clock))
+                              : g_date_time_new_now_local ();
+  time = g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (today) &&
+         g_date_time_get_year (when) == g_date_time_get_year (today)
+         ? g_date_time_format (when, "%H:%M")
+         : g_date_time_format (when, "%Y-%m-%d");
+  /* Translators: %s is a time (14:32) or a date */
+  return g_strdup_printf (_("Token until %s"), time);
 }
 
 static void
 update_subtitle (BearerProfileRow *self)
 {
-  g_autofree char *state = NULL;
+  const char *grant = bearer_grant_type_get_label (bearer_profile_get_grant_type (
+                                                     bearer_connection_get_profile (self->connection)));
+  g_autofree char *state = describe_token (self);
   g_autofree char *text = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
-
-  if (!self->known)
-    state = NULL;
-  else if (self->needs_sign_in)
-    state = g_strdup (_("Sign in again"));
-  else if (!self->has_token)
-    state = g_strdup (_("No token yet"));
-  else if (self->expires_at <= 0)
-    state = g_strdup (_("Token, no expiry"));
-  else if (self->expires_at <= now)
-    state = g_strdup (_("Expired"));
-  else
-    {
-      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (self->expires_at);
-      g_autoptr(GDateTime) today = g_date_time_new_now_local ();
-      g_autofree char *time = NULL;
-
-      time = g_date_time_get_day_of_year (when) == g_date_time_get_day_of_year (today) &&
-             g_date_time_get_year (when) == g_date_time_get_year (today)
-             ? g_date_time_format (when, "%H:%M")
-             : g_date_time_format (when, "%Y-%m-%d");
-      /* Translators: %s is a time (14:32) or a date */
-      state = g_strdup_printf (_("Token until %s"), time);
-      /* Turn into "Expired" on time (re-checked at least hourly). */
-      self->expiry_id = g_timeout_add_seconds ((guint) MIN (self->expires_at - now + 1, 3600),
-                                               expiry_cb, self);
-    }
 
   if (state != NULL)
     /* Translators: a grant type, then the state of the token */
-    text = g_strdup_printf (_("%s · %s"),
-                            bearer_grant_type_get_label (bearer_profile_get_grant_type (self->profile)),
-                            state);
+    text = g_strdup_printf (_("%s · %s"), grant, state);
   else
-    text = g_strdup (bearer_grant_type_get_label (bearer_profile_get_grant_type (self->profile)));
+    text = g_strdup (grant);
 
+  if (g_strcmp0 (text, gtk_label_get_text (self->subtitle_label)) == 0)
+    return;
   gtk_label_set_text (self->subtitle_label, text);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
@@ -119,9 +120,9 @@ update_subtitle (BearerProfileRow *self)
 }
 
 static void
-name_changed_cb (BearerProfileRow *self)
+update_name (BearerProfileRow *self)
 {
-  const char *name = bearer_profile_get_name (self->profile);
+  const char *name = bearer_profile_get_name (bearer_connection_get_profile (self->connection));
   g_autofree char *menu_label = g_strdup_printf (_("Actions for “%s”"), name);
 
   gtk_label_set_text (self->name_label, name);
@@ -133,18 +134,22 @@ name_changed_cb (BearerProfileRow *self)
                                   -1);
 }
 
+/* The menu, made when it first opens. */
 static void
-build_menu (BearerProfileRow *self)
+create_menu_cb (GtkMenuButton *button,
+                gpointer       user_data)
 {
+  BearerProfileRow *self = user_data;
   g_autoptr(GMenu) menu = g_menu_new ();
   const struct { const char *label; const char *action; } items[] = {
     { N_("_Duplicate"), "profiles.duplicate" },
     { N_("_Rename…"), "profiles.rename" },
     { N_("_Delete…"), "profiles.delete" },
   };
-  GVariant *id = g_variant_new_string (bearer_profile_get_id (self->profile));
+  g_autoptr(GVariant) id = g_variant_ref_sink (g_variant_new_string (bearer_connection_get_id (self->connection)));
 
-  g_variant_ref_sink (id);
+  if (gtk_menu_button_get_menu_model (button) != NULL)
+    return;
   for (guint i = 0; i < G_N_ELEMENTS (items); i++)
     {
       g_autoptr(GMenuItem) item = g_menu_item_new (_(items[i].label), NULL);
@@ -152,24 +157,30 @@ build_menu (BearerProfileRow *self)
       g_menu_item_set_action_and_target_value (item, items[i].action, id);
       g_menu_append_item (menu, item);
     }
-  g_variant_unref (id);
-  gtk_menu_button_set_menu_model (self->menu_button, G_MENU_MODEL (menu));
+  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
 }
 
 static void
 bearer_profile_row_constructed (GObject *object)
 {
   BearerProfileRow *self = BEARER_PROFILE_ROW (object);
+  BearerProfile *profile = bearer_connection_get_profile (self->connection);
+  const char *token_properties[] = { "notify::state", "notify::access-token", "notify::expires-at" };
 
   G_OBJECT_CLASS (bearer_profile_row_parent_class)->constructed (object);
 
-  g_signal_connect_object (self->profile, "notify::name",
-                           G_CALLBACK (name_changed_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->profile, "notify::grant-type",
-                           G_CALLBACK (update_subtitle), self, G_CONNECT_SWAPPED);
-  name_changed_cb (self);
+  g_signal_connect_object (profile, "notify::name", G_CALLBACK (update_name), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::grant-type", G_CALLBACK (update_subtitle), self,
+                           G_CONNECT_SWAPPED);
+  for (guint i = 0; i < G_N_ELEMENTS (token_properties); i++)
+    g_signal_connect_object (self->connection, token_properties[i], G_CALLBACK (update_subtitle), self,
+                             G_CONNECT_SWAPPED);
+  if (self->clock != NULL)
+    g_signal_connect_object (self->clock, "notify::now", G_CALLBACK (update_subtitle), self,
+                             G_CONNECT_SWAPPED);
+  update_name (self);
   update_subtitle (self);
-  build_menu (self);
+  gtk_menu_button_set_create_popup_func (self->menu_button, create_menu_cb, self, NULL);
 }
 
 static void
@@ -177,9 +188,9 @@ bearer_profile_row_dispose (GObject *object)
 {
   BearerProfileRow *self = BEARER_PROFILE_ROW (object);
 
-  g_clear_handle_id (&self->expiry_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (object), BEARER_TYPE_PROFILE_ROW);
-  g_clear_object (&self->profile);
+  g_clear_object (&self->connection);
+  g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (bearer_profile_row_parent_class)->dispose (object);
 }
@@ -190,10 +201,15 @@ bearer_profile_row_get_property (GObject    *object,
                                  GValue     *value,
                                  GParamSpec *pspec)
 {
+  BearerProfileRow *self = BEARER_PROFILE_ROW (object);
+
   switch (prop_id)
     {
-    case PROP_PROFILE:
-      g_value_set_object (value, BEARER_PROFILE_ROW (object)->profile);
+    case PROP_CONNECTION:
+      g_value_set_object (value, self->connection);
+      break;
+    case PROP_CLOCK:
+      g_value_set_object (value, self->clock);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -206,10 +222,15 @@ bearer_profile_row_set_property (GObject      *object,
                                  const GValue *value,
                                  GParamSpec   *pspec)
 {
+  BearerProfileRow *self = BEARER_PROFILE_ROW (object);
+
   switch (prop_id)
     {
-    case PROP_PROFILE:
-      BEARER_PROFILE_ROW (object)->profile = g_value_dup_object (value);
+    case PROP_CONNECTION:
+      self->connection = g_value_dup_object (value);
+      break;
+    case PROP_CLOCK:
+      self->clock = g_value_dup_object (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -227,8 +248,11 @@ bearer_profile_row_class_init (BearerProfileRowClass *klass)
   object_class->get_property = bearer_profile_row_get_property;
   object_class->set_property = bearer_profile_row_set_property;
 
-  properties[PROP_PROFILE] =
-    g_param_spec_object ("profile", NULL, NULL, BEARER_TYPE_PROFILE,
+  properties[PROP_CONNECTION] =
+    g_param_spec_object ("connection", NULL, NULL, BEARER_TYPE_CONNECTION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_CLOCK] =
+    g_param_spec_object ("clock", NULL, NULL, BEARER_TYPE_CLOCK,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -245,34 +269,25 @@ bearer_profile_row_init (BearerProfileRow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 }
 
+/**
+ * bearer_profile_row_new:
+ * @connection: what the row shows
+ * @clock: (nullable): the window's clock
+ *
+ * Returns: (transfer floating): the row
+ */
 GtkWidget *
-bearer_profile_row_new (BearerProfile *profile)
+bearer_profile_row_new (BearerConnection *connection,
+                        BearerClock      *clock)
 {
-  return g_object_new (BEARER_TYPE_PROFILE_ROW, "profile", profile, NULL);
+  return g_object_new (BEARER_TYPE_PROFILE_ROW, "connection", connection, "clock", clock, NULL);
 }
 
-BearerProfile *
-bearer_profile_row_get_profile (BearerProfileRow *self)
+BearerConnection *
+bearer_profile_row_get_connection (BearerProfileRow *self)
 {
   g_return_val_if_fail (BEARER_IS_PROFILE_ROW (self), NULL);
-  return self->profile;
-}
-
-/**
- * bearer_profile_row_set_secrets:
- * @secrets: (nullable): the profile's secrets, or %NULL when unknown
- */
-void
-bearer_profile_row_set_secrets (BearerProfileRow    *self,
-                                const BearerSecrets *secrets)
-{
-  g_return_if_fail (BEARER_IS_PROFILE_ROW (self));
-
-  self->known = secrets != NULL;
-  self->has_token = secrets != NULL && bearer_secrets_get_access_token (secrets) != NULL;
-  self->needs_sign_in = secrets != NULL && bearer_secrets_get_needs_sign_in (secrets);
-  self->expires_at = secrets != NULL ? bearer_secrets_get_expires_at (secrets) : 0;
-  update_subtitle (self);
+  return self->connection;
 }
 
 const char *

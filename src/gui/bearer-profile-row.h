@@ -6,20 +6,19 @@
 
 #include <adwaita.h>
 
-#include "bearer-profile.h"
-#include "bearer-secrets.h"
+#include "bearer-clock.h"
+#include "bearer-connection.h"
 
 G_BEGIN_DECLS
 
 #define BEARER_TYPE_PROFILE_ROW (bearer_profile_row_get_type ())
 G_DECLARE_FINAL_TYPE (BearerProfileRow, bearer_profile_row, BEARER, PROFILE_ROW, GtkListBoxRow)
 
-GtkWidget     *bearer_profile_row_new          (BearerProfile       *profile);
-BearerProfile *bearer_profile_row_get_profile  (BearerProfileRow    *self);
-void           bearer_profile_row_set_secrets  (BearerProfileRow    *self,
-                                                const BearerSecrets *secrets);
-const char    *bearer_profile_row_get_subtitle (BearerProfileRow    *self);
+GtkWidget        *bearer_profile_row_new            (BearerConnection *connection,
+                                                     BearerClock      *clock);
+BearerConnection *bearer_profile_row_get_connection (BearerProfileRow *self);
+const char       *bearer_profile_row_get_subtitle   (BearerProfileRow *self);
 
-const char    *bearer_grant_type_get_label     (BearerGrantType      grant);
+const char       *bearer_grant_type_get_label       (BearerGrantType   grant);
 
 G_END_DECLS

@@ -1,9 +1,11 @@
 /* bearer-token-view.c: the access token, its expiry and what it says
  *
- * Shows a token as the keyring holds it (after a restart) or fresh from the
+ * Shows a connection's token (bearer_token_view_set_connection()): its
+ * properties as the keyring holds them (after a restart) or fresh from the
  * server (then with the raw reply, secrets masked, and whether the refresh
- * token rotated). The expiry counts down every second while the view is
- * mapped. The refresh token stays hidden until its row is expanded.
+ * token rotated), followed through their notifications. The expiry counts
+ * down every second while the view is mapped (only the visible page's view
+ * is). The refresh token stays hidden until its row is expanded.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bearer-connection.h"
 #include "bearer-jwt.h"
 #include "bearer-redact.h"
 #include "bearer-token-view.h"
@@ -31,6 +34,7 @@ struct _BearerTokenView
   AdwExpanderRow *raw_row;
   GtkLabel *raw_label;
 
+  BearerConnection *connection;  /* (nullable): the token shown, followed */
   GPtrArray *jwt_rows;          /* rows added to the two JWT expanders */
   char *access_token;
   char *refresh_token;
@@ -326,53 +330,56 @@ set_row_value (AdwActionRow *row,
   adw_action_row_set_subtitle (row, value != NULL ? value : "");
 }
 
-/**
- * bearer_token_view_set_token:
- * @secrets: the profile's secrets, with the access token to show
- * @response: (nullable): the server's reply, when the token is fresh
- * @stored: whether the tokens are in the keyring (%FALSE: the keyring
- *   refused them, and this is their only copy)
- */
-void
-bearer_token_view_set_token (BearerTokenView     *self,
-                             const BearerSecrets *secrets,
-                             BearerTokenResponse *response,
-                             gboolean             stored)
+/* Shows a token; what did not change stays as it is (an expanded refresh
+ * token row, the claims). */
+static void
+show_token (BearerTokenView     *self,
+            const char          *access_token,
+            const char          *token_type,
+            gint64               expires_at,
+            const char          *scope,
+            const char          *refresh_token,
+            gboolean             needs_sign_in,
+            gboolean             rotated,
+            gboolean             stored,
+            BearerTokenResponse *response)
 {
-  const char *access_token;
   const char *note;
   g_autofree char *raw = NULL;
 
-  g_return_if_fail (BEARER_IS_TOKEN_VIEW (self));
-  g_return_if_fail (secrets != NULL);
-
-  access_token = bearer_secrets_get_access_token (secrets);
   if (access_token == NULL)
     {
       bearer_token_view_clear (self);
       return;
     }
 
-  g_clear_pointer (&self->access_token, bearer_secret_free);
-  g_clear_pointer (&self->refresh_token, bearer_secret_free);
+  if (g_strcmp0 (self->access_token, access_token) != 0)
+    {
+      g_clear_pointer (&self->access_token, bearer_secret_free);
+      self->access_token = g_strdup (access_token);
+      gtk_label_set_text (self->access_token_label, self->access_token);
+      show_jwt (self, self->access_token);
+    }
   g_free (self->token_type);
-  self->access_token = g_strdup (access_token);
-  self->refresh_token = g_strdup (bearer_secrets_get_refresh_token (secrets));
-  self->token_type = g_strdup (bearer_secrets_get_token_type (secrets));
-  self->expires_at = bearer_secrets_get_expires_at (secrets);
+  self->token_type = g_strdup (token_type);
+  self->expires_at = expires_at;
 
-  gtk_label_set_text (self->access_token_label, self->access_token);
   set_row_value (self->type_row, self->token_type != NULL ? self->token_type : "Bearer");
-  set_row_value (self->scope_row, bearer_secrets_get_scope (secrets));
+  set_row_value (self->scope_row, scope);
   bearer_token_view_update_expiry (self);
 
-  /* The refresh token: hidden until asked for. */
+  /* The refresh token: hidden until asked for, again when it changes. */
+  if (g_strcmp0 (self->refresh_token, refresh_token) != 0)
+    {
+      g_clear_pointer (&self->refresh_token, bearer_secret_free);
+      self->refresh_token = g_strdup (refresh_token);
+      adw_expander_row_set_expanded (self->refresh_row, FALSE);
+      refresh_row_expanded_cb (self);
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->refresh_row), self->refresh_token != NULL);
-  adw_expander_row_set_expanded (self->refresh_row, FALSE);
-  refresh_row_expanded_cb (self);
-  if (bearer_secrets_get_needs_sign_in (secrets))
+  if (needs_sign_in)
     note = _("The server refused it: sign in again and paste a new one");
-  else if (response != NULL && bearer_token_response_get_refresh_token_rotated (response))
+  else if (rotated)
     note = stored ? _("The server issued a new refresh token; it is saved in your keyring")
                   : _("The server issued a new refresh token, but the keyring refused it: copy it now");
   else if (!stored)
@@ -381,8 +388,6 @@ bearer_token_view_set_token (BearerTokenView     *self,
     note = _("Hidden; expand to reveal");
   adw_expander_row_set_subtitle (self->refresh_row, note);
 
-  show_jwt (self, self->access_token);
-
   if (response != NULL)
     raw = bearer_token_response_dup_redacted_body (response);
   gtk_label_set_text (self->raw_label, raw != NULL ? raw : "");
@@ -390,6 +395,77 @@ bearer_token_view_set_token (BearerTokenView     *self,
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-header", TRUE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-token", TRUE);
+}
+
+/**
+ * bearer_token_view_set_token:
+ * @secrets: the profile's secrets, with the access token to show
+ * @response: (nullable): the server's reply, when the token is fresh
+ * @stored: whether the tokens are in the keyring (%FALSE: the keyring
+ *   refused them, and this is their only copy)
+ *
+ * Shows one token as it is now (a view that follows a connection uses
+ * bearer_token_view_set_connection()).
+ */
+void
+bearer_token_view_set_token (BearerTokenView     *self,
+                             const BearerSecrets *secrets,
+                             BearerTokenResponse *response,
+                             gboolean             stored)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_VIEW (self));
+  g_return_if_fail (secrets != NULL);
+
+  show_token (self, bearer_secrets_get_access_token (secrets), bearer_secrets_get_token_type (secrets),
+              bearer_secrets_get_expires_at (secrets), bearer_secrets_get_scope (secrets),
+              bearer_secrets_get_refresh_token (secrets), bearer_secrets_get_needs_sign_in (secrets),
+              response != NULL && bearer_token_response_get_refresh_token_rotated (response),
+              stored, response);
+}
+
+static void
+connection_changed_cb (BearerTokenView *self)
+{
+  BearerConnection *c = self->connection;
+
+  show_token (self, bearer_connection_get_access_token (c), bearer_connection_get_token_type (c),
+              bearer_connection_get_expires_at (c), bearer_connection_get_scope (c),
+              bearer_connection_get_secret (c, BEARER_SECRET_REFRESH_TOKEN),
+              bearer_connection_get_state (c) == BEARER_TOKEN_STATE_SIGN_IN,
+              bearer_connection_get_rotated (c), bearer_connection_get_stored (c),
+              bearer_connection_get_response (c));
+}
+
+/**
+ * bearer_token_view_set_connection:
+ * @connection: (nullable): whose token to show, and follow
+ */
+void
+bearer_token_view_set_connection (BearerTokenView  *self,
+                                  BearerConnection *connection)
+{
+  const char *signals[] = {
+    "notify::access-token", "notify::token-type", "notify::expires-at", "notify::scope",
+    "notify::response", "notify::rotated", "notify::stored", "notify::state", "secret-changed",
+    "notify::has-refresh-token",
+  };
+
+  g_return_if_fail (BEARER_IS_TOKEN_VIEW (self));
+  g_return_if_fail (connection == NULL || BEARER_IS_CONNECTION (connection));
+
+  if (self->connection == connection)
+    return;
+  if (self->connection != NULL)
+    g_signal_handlers_disconnect_by_data (self->connection, self);
+  g_set_object (&self->connection, connection);
+  if (connection == NULL)
+    {
+      bearer_token_view_clear (self);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    g_signal_connect_swapped (connection, signals[i], G_CALLBACK (connection_changed_cb), self);
+  connection_changed_cb (self);
 }
 
 void
@@ -401,6 +477,7 @@ bearer_token_view_clear (BearerTokenView *self)
   g_clear_pointer (&self->refresh_token, bearer_secret_free);
   g_clear_pointer (&self->token_type, g_free);
   self->expires_at = 0;
+  adw_expander_row_set_expanded (self->refresh_row, FALSE);
   gtk_label_set_text (self->access_token_label, "");
   gtk_label_set_text (self->refresh_token_label, "");
   gtk_label_set_text (self->raw_label, "");
@@ -436,6 +513,11 @@ bearer_token_view_dispose (GObject *object)
   BearerTokenView *self = BEARER_TOKEN_VIEW (object);
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->connection, self);
+      g_clear_object (&self->connection);
+    }
   if (self->jwt_rows != NULL)
     g_ptr_array_set_size (self->jwt_rows, 0);
   gtk_widget_dispose_template (GTK_WIDGET (object), BEARER_TYPE_TOKEN_VIEW);

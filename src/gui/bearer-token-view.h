@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "bearer-connection.h"
 #include "bearer-secrets.h"
 #include "bearer-token-response.h"
 
@@ -19,6 +20,8 @@ void        bearer_token_view_set_token       (BearerTokenView     *self,
                                                const BearerSecrets *secrets,
                                                BearerTokenResponse *response,
                                                gboolean             stored);
+void        bearer_token_view_set_connection  (BearerTokenView     *self,
+                                               BearerConnection    *connection);
 void        bearer_token_view_clear           (BearerTokenView     *self);
 gboolean    bearer_token_view_has_token       (BearerTokenView     *self);
 char       *bearer_token_view_dup_header      (BearerTokenView     *self);

@@ -1,0 +1,611 @@
+/* bearer-profile-page-actions.c: what the page does, and how it tells
+ *
+ * Get New Access Token (page.get-token, Ctrl+Return through the window)
+ * calls bearer_connection_refresh_async (FORCE): the connection writes what
+ * was typed and runs the refresh transaction itself, and its properties
+ * change (the token view and the sidebar follow them). While it runs the
+ * button is insensitive, a spinner turns and Cancel (page.cancel) detaches
+ * it: until its request has reached the server it stops at once; after
+ * that the answer is still read and stored, and the status says so.
+ *
+ * The scheduler's refreshes show here too: the connection's state turns to
+ * "refreshing" without the page having asked, and what changed meanwhile
+ * (an answer from the server, a token another Bearer stored, an error)
+ * says how it ended.
+ *
+ * The copy menu renders the request the core would send
+ * (bearer_request_preview()), with placeholders or with the secrets typed.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "bearer-enum-types.h"
+#include "bearer-error.h"
+#include "bearer-profile-page-private.h"
+#include "bearer-redact.h"
+#include "bearer-request-preview.h"
+#include "bearer-secrets.h"
+
+/* ---- the status line and the focus ---------------------------------------- */
+
+void
+bearer_profile_page_set_status (BearerProfilePage *self,
+                                const char        *text)
+{
+  gtk_label_set_text (self->status_label, text != NULL ? text : "");
+}
+
+static gboolean
+focus_cb (gpointer user_data)
+{
+  BearerProfilePage *self = user_data;
+
+  self->focus_id = 0;
+  if (self->focus_row != NULL && gtk_widget_get_visible (self->focus_row))
+    gtk_widget_grab_focus (self->focus_row);
+  return G_SOURCE_REMOVE;
+}
+
+/* Focuses @row once the banner has taken its place, so that the page
+ * scrolls to it. */
+void
+bearer_profile_page_focus_later (BearerProfilePage *self,
+                                 GtkWidget         *row)
+{
+  self->focus_row = row;
+  g_clear_handle_id (&self->focus_id, g_source_remove);
+  self->focus_id = g_timeout_add (250, focus_cb, self);
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+const char *
+bearer_keyring_error_title (const GError *error)
+{
+  switch (error->code)
+    {
+    case BEARER_KEYRING_ERROR_UNAVAILABLE:
+      return _("Bearer needs a keyring");
+    case BEARER_KEYRING_ERROR_LOCKED:
+      return _("The keyring is locked");
+    case BEARER_KEYRING_ERROR_CORRUPT:
+      return _("The keyring holds something Bearer cannot read");
+    case BEARER_KEYRING_ERROR_FAILED:
+    default:
+      return _("The keyring failed");
+    }
+}
+
+static const char *
+error_title (const GError *error)
+{
+  if (error->domain == BEARER_KEYRING_ERROR)
+    return bearer_keyring_error_title (error);
+  if (error->domain != BEARER_ERROR)
+    return _("Could not get a token");
+
+  switch ((BearerError) error->code)
+    {
+    case BEARER_ERROR_INVALID_REQUEST:
+    case BEARER_ERROR_INVALID_CLIENT:
+    case BEARER_ERROR_INVALID_GRANT:
+    case BEARER_ERROR_UNAUTHORIZED_CLIENT:
+    case BEARER_ERROR_UNSUPPORTED_GRANT_TYPE:
+    case BEARER_ERROR_INVALID_SCOPE:
+    case BEARER_ERROR_OAUTH_OTHER:
+      return _("The server refused the request");
+    case BEARER_ERROR_HTTP_STATUS:
+    case BEARER_ERROR_HTML_PAGE:
+    case BEARER_ERROR_EMPTY_BODY:
+    case BEARER_ERROR_MALFORMED_JSON:
+    case BEARER_ERROR_NOT_AN_OBJECT:
+    case BEARER_ERROR_NO_ACCESS_TOKEN:
+    case BEARER_ERROR_WRONG_TYPE:
+    case BEARER_ERROR_BODY_TOO_LARGE:
+      return _("The server did not answer with a token");
+    case BEARER_ERROR_REDIRECT:
+      return _("The token URL redirects elsewhere");
+    case BEARER_ERROR_TLS:
+      return _("The secure connection failed");
+    case BEARER_ERROR_NAME_RESOLUTION:
+      return _("The server’s name is unknown");
+    case BEARER_ERROR_CONNECTION_REFUSED:
+      return _("The server refused the connection");
+    case BEARER_ERROR_TIMED_OUT:
+      return _("The server took too long to answer");
+    case BEARER_ERROR_CONNECTION_FAILED:
+      return _("The connection failed");
+    case BEARER_ERROR_INVALID_URL:
+    case BEARER_ERROR_INSECURE_URL:
+      return _("Check the access token URL");
+    case BEARER_ERROR_MISSING_PARAMETER:
+      return _("Something is missing");
+    case BEARER_ERROR_INVALID_PARAMETER:
+      return _("Check the extra parameters");
+    case BEARER_ERROR_CA_FILE:
+      return _("The CA certificate cannot be used");
+    default:
+      return _("Could not get a token");
+    }
+}
+
+/* The exchange, with placeholders for every secret. The core does not keep
+ * the raw reply of a failed request, so the answer is what it parsed. */
+static char *
+describe_exchange (BearerProfilePage *self,
+                   const GError      *error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *command = NULL;
+  const struct { const char *name; const char *value; } fields[] = {
+    { "error", bearer_error_get_oauth_code (error) },
+    { "error_description", bearer_error_get_description (error) },
+    { "hint", bearer_error_get_hint (error) },
+    { "message", bearer_error_get_server_message (error) },
+    { "error_uri", bearer_error_get_uri (error) },
+    { "Location", bearer_error_get_redirect_location (error) },
+  };
+  guint status = bearer_error_get_http_status (error);
+
+  if (error->domain != BEARER_ERROR)
+    return NULL;
+
+  /* No command when the core would not send the request at all. */
+  command = bearer_request_preview (bearer_connection_get_profile (self->connection), NULL,
+                                    BEARER_SNIPPET_CURL, NULL);
+  if (command != NULL)
+    g_string_append_printf (text, "%s\n%s\n", _("The request, secrets replaced:"), command);
+  g_string_append_printf (text, "%s\n", _("The answer:"));
+  if (status != 0)
+    g_string_append_printf (text, "HTTP %u\n", status);
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    if (fields[i].value != NULL)
+      g_string_append_printf (text, "%s: %s\n", fields[i].name, fields[i].value);
+  if (status == 0 && bearer_error_get_oauth_code (error) == NULL)
+    g_string_append_printf (text, "%s\n", _("(no answer from the server)"));
+
+  return bearer_redact (text->str, NULL);
+}
+
+void
+bearer_profile_page_show_error (BearerProfilePage *self,
+                                const GError      *error)
+{
+  g_autofree char *details = describe_exchange (self, error);
+  const char *title = error_title (error);
+
+  if (bearer_error_is_dead_refresh_token (error))
+    {
+      title = g_error_matches (error, BEARER_ERROR, BEARER_ERROR_MISSING_PARAMETER)
+              ? _("Paste a refresh token first")
+              : _("Sign in again: paste a new refresh token");
+      /* The row is marked by the connection's state; the focus goes there. */
+      bearer_profile_page_focus_later (self, GTK_WIDGET (self->refresh_token_row));
+    }
+  else if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL) ||
+           g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
+    bearer_profile_page_focus_later (self, GTK_WIDGET (self->url_row));
+
+  self->banner_shows_save_error = FALSE;
+  bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, title, error->message,
+                            bearer_error_get_http_status (error), bearer_error_get_uri (error),
+                            details);
+}
+
+static void
+show_store_failure (BearerProfilePage   *self,
+                    BearerRefreshResult *result)
+{
+  const GError *store_error = bearer_refresh_result_get_store_error (result);
+  g_autofree char *message = NULL;
+
+  if (bearer_refresh_result_get_kept_aside (result))
+    /* Translators: %s is the keyring’s explanation, without a final period. */
+    message = g_strdup_printf (_("%s. Until it does, they are kept in a private temporary "
+                                 "folder (in memory, emptied when you log out), and the next "
+                                 "refresh of this connection moves them in once the keyring is "
+                                 "unlocked."), store_error->message);
+  else
+    /* Translators: %s is the keyring’s explanation, without a final period. */
+    message = g_strdup_printf (_("%s. The tokens are shown below and nowhere else: copy the "
+                                 "refresh token before you close Bearer."), store_error->message);
+  self->banner_shows_save_error = FALSE;
+  bearer_error_banner_show (self->banner, BEARER_BANNER_WARNING,
+                            _("The new tokens could not be saved in your keyring"),
+                            message, 0, NULL, NULL);
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+/* Get New Access Token, until it ends or Cancel detaches it. */
+struct _BearerPageRefresh {
+  BearerProfilePage *self;
+  GCancellable *cancellable;
+  gboolean detached;
+};
+
+static void
+update_running (BearerProfilePage *self)
+{
+  gboolean own = self->refresh != NULL;
+  gboolean busy = own || self->automatic;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.get-token", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.cancel", own);
+  gtk_widget_set_visible (self->cancel_button, own);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
+  gtk_spinner_set_spinning (self->spinner, busy);
+}
+
+static void
+page_refresh_free (BearerPageRefresh *r)
+{
+  if (r->self->refresh == r)
+    r->self->refresh = NULL;
+  g_object_unref (r->self);
+  g_object_unref (r->cancellable);
+  g_free (r);
+}
+
+static void
+refresh_finished (BearerProfilePage   *self,
+                  BearerRefreshResult *result,
+                  const GError        *error)
+{
+  if (result == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          bearer_profile_page_set_status (self, _("Cancelled"));
+          return;
+        }
+      bearer_profile_page_set_status (self, NULL);
+      bearer_profile_page_show_error (self, error);
+      return;
+    }
+
+  if (bearer_refresh_result_get_store_error (result) != NULL)
+    show_store_failure (self, result);
+  else
+    bearer_error_banner_hide (self->banner);
+
+  if (bearer_refresh_result_get_from_other_process (result))
+    bearer_profile_page_set_status (self, _("Another Bearer had just refreshed this token"));
+  else if (!bearer_refresh_result_get_from_server (result))
+    bearer_profile_page_set_status (self, _("The stored token is still valid"));
+  else
+    bearer_profile_page_set_status (self, NULL);
+
+  bearer_token_view_focus_copy (self->token_view);
+}
+
+/* The answer to a refresh that Cancel detached from the page. */
+static void
+detached_refresh_finished (BearerProfilePage   *self,
+                           BearerRefreshResult *result,
+                           const GError        *error)
+{
+  if (result == NULL)
+    {
+      /* The spent refresh token was refused: that is news. A cancelled
+       * request, or another failure nobody waits for any more, is not. */
+      if (bearer_error_is_dead_refresh_token (error))
+        bearer_profile_page_show_error (self, error);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("A cancelled refresh failed: %s", error->message);
+      return;
+    }
+
+  if (bearer_refresh_result_get_store_error (result) != NULL)
+    show_store_failure (self, result);
+  if (self->refresh == NULL && !self->automatic)
+    bearer_profile_page_set_status (self, _("Cancelled — the server’s answer was still saved"));
+}
+
+static void
+refreshed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  BearerPageRefresh *r = user_data;
+  BearerProfilePage *self = r->self;
+  g_autoptr(BearerRefreshResult) refresh = NULL;
+  g_autoptr(GError) error = NULL;
+
+  refresh = bearer_connection_refresh_finish (BEARER_CONNECTION (source), result, &error);
+  if (r->detached)
+    self->detached--;
+  if (self->disposed)
+    ;
+  else if (r->detached)
+    detached_refresh_finished (self, refresh, error);
+  else
+    {
+      self->refresh = NULL;
+      update_running (self);
+      refresh_finished (self, refresh, error);
+    }
+  page_refresh_free (r);
+}
+
+/**
+ * bearer_profile_page_get_token:
+ *
+ * Get New Access Token: the connection writes what was typed and asks the
+ * server (forced). Does nothing while a refresh runs.
+ */
+void
+bearer_profile_page_get_token (BearerProfilePage *self)
+{
+  BearerPageRefresh *r;
+
+  g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
+
+  /* One request at a time: a second click never sends a second request. */
+  if (self->refresh != NULL || self->automatic || self->disposed)
+    return;
+
+  r = g_new0 (BearerPageRefresh, 1);
+  r->self = g_object_ref (self);
+  r->cancellable = g_cancellable_new ();
+  self->refresh = r;
+  update_running (self);
+  bearer_profile_page_set_status (self, _("Asking the server…"));
+  if (!self->banner_shows_save_error)
+    bearer_error_banner_hide (self->banner);
+
+  bearer_connection_refresh_async (self->connection, BEARER_REFRESH_FORCE, r->cancellable,
+                                   refreshed_cb, r);
+}
+
+/**
+ * bearer_profile_page_cancel:
+ *
+ * Cancel: the page is free at once; the refresh goes on alone if its
+ * request has reached the server, and its answer is stored.
+ */
+void
+bearer_profile_page_cancel (BearerProfilePage *self)
+{
+  BearerPageRefresh *r;
+
+  g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
+
+  if ((r = self->refresh) == NULL)
+    return;
+  r->detached = TRUE;
+  self->detached++;
+  self->refresh = NULL;
+  g_cancellable_cancel (r->cancellable);
+  if (!self->disposed)
+    {
+      update_running (self);
+      bearer_profile_page_set_status (self, _("Cancelled"));
+    }
+}
+
+/**
+ * bearer_profile_page_get_running:
+ *
+ * Returns: whether a refresh the page shows is under way (Get New Access
+ *   Token, or the scheduler's)
+ */
+gboolean
+bearer_profile_page_get_running (BearerProfilePage *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE_PAGE (self), FALSE);
+  return self->refresh != NULL || self->automatic;
+}
+
+void
+bearer_profile_page_copy_header (BearerProfilePage *self)
+{
+  g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
+  gtk_widget_activate_action (GTK_WIDGET (self->token_view), "token.copy-header", NULL);
+}
+
+/* ---- the scheduler's refreshes ------------------------------------------- */
+
+static void
+automatic_answered_cb (BearerProfilePage *self)
+{
+  if (self->automatic)
+    self->automatic_answered = TRUE;
+}
+
+static void
+automatic_took_token_cb (BearerProfilePage *self)
+{
+  if (self->automatic)
+    self->automatic_took_token = TRUE;
+}
+
+static void
+automatic_failed_cb (BearerProfilePage *self)
+{
+  if (self->automatic && bearer_connection_get_error (self->connection) != NULL)
+    self->automatic_failed = TRUE;
+}
+
+static void
+automatic_ended (BearerProfilePage *self)
+{
+  const GError *error = bearer_connection_get_error (self->connection);
+
+  self->automatic = FALSE;
+  update_running (self);
+
+  if (self->automatic_failed && error != NULL)
+    {
+      bearer_profile_page_set_status (self, NULL);
+      bearer_profile_page_show_error (self, error);
+      return;
+    }
+  if (!self->banner_shows_save_error)
+    bearer_error_banner_hide (self->banner);
+  if (self->automatic_answered)
+    bearer_profile_page_set_status (self, _("Refreshed automatically"));
+  else if (self->automatic_took_token)
+    bearer_profile_page_set_status (self, _("Another Bearer had just refreshed this token"));
+  else
+    bearer_profile_page_set_status (self, _("The stored token is still valid"));
+}
+
+/* A refresh the page did not start (the scheduler's) shows as it runs. */
+static void
+state_changed_cb (BearerProfilePage *self)
+{
+  gboolean refreshing = bearer_connection_get_state (self->connection) == BEARER_TOKEN_STATE_REFRESHING;
+
+  if (refreshing && !self->automatic && self->refresh == NULL && self->detached == 0)
+    {
+      self->automatic = TRUE;
+      self->automatic_answered = FALSE;
+      self->automatic_took_token = FALSE;
+      self->automatic_failed = FALSE;
+      update_running (self);
+      bearer_profile_page_set_status (self, _("Refreshing automatically…"));
+    }
+  else if (!refreshing && self->automatic)
+    automatic_ended (self);
+}
+
+/* ---- copying the request as cURL, Python or Node.js ---------------------- */
+
+/* The core renders the request it would send (bearer-request-preview.h):
+ * with the secrets typed in the form, or with placeholders. */
+static void
+copy_snippet (BearerProfilePage     *self,
+              BearerSnippetLanguage  language,
+              gboolean               with_secrets)
+{
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  char *text;
+  const char *done;
+
+  if (with_secrets)
+    {
+      secrets = bearer_secrets_new ();
+      bearer_secrets_set_client_secret (secrets, bearer_connection_get_secret (self->connection,
+                                                                               BEARER_SECRET_CLIENT_SECRET));
+      bearer_secrets_set_refresh_token (secrets, bearer_connection_get_secret (self->connection,
+                                                                               BEARER_SECRET_REFRESH_TOKEN));
+      bearer_secrets_set_password (secrets, bearer_connection_get_secret (self->connection,
+                                                                          BEARER_SECRET_PASSWORD));
+    }
+
+  if (!(text = bearer_request_preview (bearer_connection_get_profile (self->connection), secrets,
+                                       language, &error)))
+    {
+      /* Translators: a toast; %s is why the request cannot be made, e.g. “The
+       * request needs a client ID”. */
+      g_autofree char *message = g_strdup_printf (_("Nothing copied: %s"), error->message);
+
+      bearer_profile_page_show_toast (self, message);
+      return;
+    }
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  bearer_secret_free (text);
+
+  switch (language)
+    {
+    case BEARER_SNIPPET_PYTHON:
+      done = with_secrets ? _("Copied Python script, with secrets") : _("Copied Python script");
+      break;
+    case BEARER_SNIPPET_NODE:
+      done = with_secrets ? _("Copied Node.js script, with secrets") : _("Copied Node.js script");
+      break;
+    case BEARER_SNIPPET_CURL:
+    default:
+      done = with_secrets ? _("Copied cURL command, with secrets") : _("Copied cURL command");
+      break;
+    }
+  bearer_profile_page_show_toast (self, done);
+}
+
+static BearerSnippetLanguage
+snippet_language (GVariant *parameter)
+{
+  int language = BEARER_SNIPPET_CURL;
+
+  bearer_enum_from_nick (BEARER_TYPE_SNIPPET_LANGUAGE, g_variant_get_string (parameter, NULL),
+                         &language);
+  return language;
+}
+
+/* ---- the actions --------------------------------------------------------- */
+
+/* page.get-token */
+static void
+get_token_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  bearer_profile_page_get_token (BEARER_PROFILE_PAGE (widget));
+}
+
+/* page.cancel */
+static void
+cancel_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  bearer_profile_page_cancel (BEARER_PROFILE_PAGE (widget));
+}
+
+/* page.copy-snippet('curl'|'python'|'node') */
+static void
+copy_snippet_activated (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  copy_snippet (BEARER_PROFILE_PAGE (widget), snippet_language (parameter), FALSE);
+}
+
+/* page.copy-snippet-secrets('curl'|'python'|'node') */
+static void
+copy_snippet_secrets_activated (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *parameter)
+{
+  copy_snippet (BEARER_PROFILE_PAGE (widget), snippet_language (parameter), TRUE);
+}
+
+void
+bearer_profile_page_class_init_actions (GtkWidgetClass *widget_class)
+{
+  gtk_widget_class_install_action (widget_class, "page.get-token", NULL, get_token_activated);
+  gtk_widget_class_install_action (widget_class, "page.cancel", NULL, cancel_activated);
+  gtk_widget_class_install_action (widget_class, "page.copy-snippet", "s", copy_snippet_activated);
+  gtk_widget_class_install_action (widget_class, "page.copy-snippet-secrets", "s",
+                                   copy_snippet_secrets_activated);
+}
+
+void
+bearer_profile_page_init_actions (BearerProfilePage *self)
+{
+  g_signal_connect_object (self->connection, "notify::state", G_CALLBACK (state_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "notify::response", G_CALLBACK (automatic_answered_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "notify::access-token", G_CALLBACK (automatic_took_token_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "notify::expires-at", G_CALLBACK (automatic_took_token_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "notify::error", G_CALLBACK (automatic_failed_cb), self,
+                           G_CONNECT_SWAPPED);
+  state_changed_cb (self);
+  update_running (self);
+}
+
+void
+bearer_profile_page_dispose_actions (BearerProfilePage *self)
+{
+  bearer_profile_page_cancel (self);
+  g_clear_handle_id (&self->focus_id, g_source_remove);
+}

@@ -1,0 +1,92 @@
+/* bearer-profile-page-private.h: what the page's files share
+ *
+ * bearer-profile-page.c: the form, bound to the connection's profile and
+ *   secrets, and what saving them says;
+ * bearer-profile-page-actions.c: what the page does (Get New Access Token,
+ *   Cancel, the copy menu) and how a refresh's outcome is told (status,
+ *   banner), the scheduler's included.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "bearer-error-banner.h"
+#include "bearer-profile-page.h"
+#include "bearer-token-view.h"
+
+G_BEGIN_DECLS
+
+typedef struct _BearerPageRefresh BearerPageRefresh;
+
+struct _BearerProfilePage
+{
+  GtkWidget parent_instance;
+
+  BearerErrorBanner *banner;
+  AdwPreferencesPage *preferences;
+  BearerTokenView *token_view;
+  AdwEntryRow *name_row;
+  AdwComboRow *grant_row;
+  AdwEntryRow *url_row;
+  AdwEntryRow *refresh_token_row;
+  AdwEntryRow *username_row;
+  AdwEntryRow *password_row;
+  AdwEntryRow *client_id_row;
+  AdwEntryRow *client_secret_row;
+  AdwEntryRow *scope_row;
+  AdwComboRow *client_auth_row;
+  AdwExpanderRow *advanced_row;
+  AdwEntryRow *audience_row;
+  AdwEntryRow *resource_row;
+  GtkSwitch *json_switch;
+  AdwActionRow *ca_row;
+  GtkWidget *ca_clear_button;
+  GtkSwitch *insecure_switch;
+  GtkSwitch *auto_refresh_switch;
+  GtkSpinButton *margin_spin;
+  GtkLabel *status_label;
+  GtkSpinner *spinner;
+  GtkWidget *cancel_button;
+  GtkWidget *get_button;
+  GtkWidget *add_parameter_button;
+  GtkWidget *curl_button;
+
+  BearerConnection *connection;
+  GBindingGroup *bindings;            /* the form ↔ the connection's profile */
+  AdwEntryRow *secret_rows[BEARER_N_SECRETS];
+  GPtrArray *parameter_rows;
+  GtkNativeDialog *ca_chooser;
+  GCancellable *cancellable;          /* the page's lifetime */
+  gboolean disposed;
+
+  /* What the page tells. */
+  gboolean banner_shows_save_error;
+  GtkWidget *focus_row;               /* to focus once the banner is shown */
+  guint focus_id;
+
+  /* Refreshes. */
+  BearerPageRefresh *refresh;         /* Get New Access Token, until it ends or is cancelled */
+  guint detached;                     /* cancelled ones still running (their answer is stored) */
+  gboolean automatic;                 /* the scheduler's refresh is under way */
+  gboolean automatic_answered;        /* …and the server answered it */
+  gboolean automatic_took_token;      /* …or it found a token another Bearer stored */
+  gboolean automatic_failed;
+};
+
+/* bearer-profile-page-actions.c */
+void        bearer_profile_page_class_init_actions (GtkWidgetClass    *widget_class);
+void        bearer_profile_page_init_actions       (BearerProfilePage *self);
+void        bearer_profile_page_dispose_actions    (BearerProfilePage *self);
+void        bearer_profile_page_set_status         (BearerProfilePage *self,
+                                                    const char        *text);
+void        bearer_profile_page_show_error         (BearerProfilePage *self,
+                                                    const GError      *error);
+void        bearer_profile_page_focus_later        (BearerProfilePage *self,
+                                                    GtkWidget         *row);
+const char *bearer_keyring_error_title             (const GError      *error);
+
+/* bearer-profile-page.c */
+void        bearer_profile_page_show_toast         (BearerProfilePage *self,
+                                                    const char        *title);
+
+G_END_DECLS
