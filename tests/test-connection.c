@@ -567,6 +567,60 @@ test_removed_not_resaved (void)
   g_assert_null (bearer_profile_store_find (other, bearer_profile_get_id (gone)));
 }
 
+static void
+list_removed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (bearer_connection_list_remove_finish (BEARER_CONNECTION_LIST (source), result, error))
+    *error = (GError *) 1;
+}
+
+/* A removal the keyring refuses removes nothing, and the connection goes on
+ * as it was: an edit made afterwards is still saved. */
+static void
+test_remove_refused_keeps_connection (void)
+{
+  g_autofree char *path = profiles_path ("remove-refused.json");
+  g_autoptr(BearerProfile) kept = add_profile (path, "kept", NULL, BEARER_GRANT_CLIENT_CREDENTIALS);
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(BearerProfileStore) other = bearer_profile_store_new (path);
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(GError) locking = NULL;
+  BearerTestCollection *collection;
+  BearerConnection *connection;
+  GError *error = NULL;
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  /* Its item in a collection of our own, which is then locked. */
+  collection = bearer_test_collection_new_default (&locking);
+  g_assert_no_error (locking);
+  bearer_secrets_set_client_secret (secrets, CLIENT_SECRET);
+  store_secrets (bearer_profile_get_id (kept), secrets);
+  g_assert_true (bearer_test_collection_lock (collection, &locking));
+  g_assert_no_error (locking);
+
+  list = load_list (path);
+  connection = bearer_connection_list_find (list, "kept");
+  bearer_connection_list_remove_async (list, connection, NULL, list_removed_cb, &error);
+  wait_until (is_set, &error, "the removal");
+  g_assert_true (error != (GError *) 1);
+  g_assert_error (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_LOCKED);
+  g_clear_error (&error);
+  bearer_test_collection_free (collection);
+
+  g_assert_true (bearer_connection_list_find (list, "kept") == connection);
+  bearer_connection_set_save_delay (connection, 10);
+  bearer_profile_set_scope (bearer_connection_get_profile (connection), "still-edited");
+  wait_until ((Condition) bearer_connection_get_saved, connection, "the save");
+  bearer_profile_store_load (other, NULL);
+  g_assert_cmpstr (bearer_profile_get_scope (bearer_profile_store_find (other, "kept")), ==, "still-edited");
+}
+
 /* Many connections, one keyring search. */
 static void
 test_list_loads_secrets (void)
@@ -846,6 +900,8 @@ main (int   argc,
   g_test_add_func ("/bearer/connection-list/follows-disk", test_list_follows_disk);
   g_test_add_func ("/bearer/connection-list/removed-not-resaved", test_removed_not_resaved);
   g_test_add_func ("/bearer/connection-list/loads-secrets", test_list_loads_secrets);
+  g_test_add_func ("/bearer/connection-list/remove-refused-keeps-connection",
+                   test_remove_refused_keeps_connection);
   g_test_add_func ("/bearer/connection-list/refresh-elsewhere-seen", test_refresh_elsewhere_seen);
   g_test_add_func ("/bearer/scheduler/fake-clock", test_scheduler);
 

@@ -742,40 +742,32 @@ profile_removed_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   BearerConnectionList *self = g_task_get_source_object (task);
+  BearerConnection *connection = g_task_get_task_data (task);
   g_autoptr(GPtrArray) added = NULL;
   GError *error = NULL;
 
+  /* Nothing was removed: the connection goes on as it was, edits and all. */
   if (!bearer_profile_remove_finish (result, &error))
     {
       g_task_return_error (task, error);
       return;
     }
 
+  /* Gone: what was still to be written is dropped (a save would fail
+   * anyway, the profile being marked removed). */
+  bearer_connection_close_async (connection, NULL, NULL);
   added = sync_from_store (self);
   g_task_return_boolean (task, TRUE);
-}
-
-static void
-closed_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  GTask *task = user_data;
-  BearerConnectionList *self = g_task_get_source_object (task);
-  BearerConnection *connection = BEARER_CONNECTION (source);
-
-  bearer_connection_close_finish (connection, result, NULL);
-  bearer_profile_remove_async (self->store, bearer_connection_get_profile (connection),
-                               g_task_get_cancellable (task), profile_removed_cb, task);
 }
 
 /**
  * bearer_connection_list_remove_async:
  *
  * Removes @connection's profile and secrets (bearer_profile_remove_async():
- * under its lock, after a refresh in flight), dropping its unsaved edits
- * first so no late save brings it back. If the secrets cannot be deleted,
- * nothing is removed.
+ * under its lock, after a refresh in flight; a save or a change of secrets
+ * still on its way then finds the profile gone and writes nothing). If the
+ * secrets cannot be deleted, nothing is removed and the connection goes on
+ * as it was.
  */
 void
 bearer_connection_list_remove_async (BearerConnectionList *self,
@@ -792,7 +784,8 @@ bearer_connection_list_remove_async (BearerConnectionList *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, bearer_connection_list_remove_async);
   g_task_set_task_data (task, g_object_ref (connection), g_object_unref);
-  bearer_connection_close_async (connection, closed_cb, task);
+  bearer_profile_remove_async (self->store, bearer_connection_get_profile (connection), cancellable,
+                               profile_removed_cb, task);
 }
 
 gboolean
