@@ -1211,6 +1211,36 @@ take_result (BearerConnection    *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/* A refresh or a sign-in has ended: the connection takes its result (or
+ * its error), then the caller hears of it. @task: (transfer full);
+ * @result, @error: (transfer full), one of them set. */
+static void
+complete_token_task (BearerConnection    *self,
+                     GTask               *task,
+                     BearerRefreshResult *result,
+                     GError              *error)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  refresh_ended (self);
+  if (result != NULL)
+    take_result (self, result);
+  else if (bearer_error_is_dead_refresh_token (error))
+    {
+      self->needs_sign_in = TRUE;
+      set_error (self, error);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    set_error (self, error);
+  bearer_connection_update_state (self);
+  g_object_thaw_notify (G_OBJECT (self));
+
+  if (result != NULL)
+    g_task_return_pointer (task, result, g_object_unref);
+  else
+    g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
 static void
 refreshed_cb (GObject      *source,
               GAsyncResult *result,
@@ -1222,25 +1252,7 @@ refreshed_cb (GObject      *source,
   GError *error = NULL;
 
   refresh = bearer_refresh_finish (result, &error);
-  g_object_freeze_notify (G_OBJECT (self));
-  refresh_ended (self);
-  if (refresh != NULL)
-    take_result (self, refresh);
-  else if (bearer_error_is_dead_refresh_token (error))
-    {
-      self->needs_sign_in = TRUE;
-      set_error (self, error);
-    }
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    set_error (self, error);
-  bearer_connection_update_state (self);
-  g_object_thaw_notify (G_OBJECT (self));
-
-  if (refresh != NULL)
-    g_task_return_pointer (task, refresh, g_object_unref);
-  else
-    g_task_return_error (task, error);
-  g_object_unref (task);
+  complete_token_task (self, task, refresh, error);
 }
 
 static void
@@ -1366,20 +1378,7 @@ signed_in_cb (GObject      *source,
   GError *error = NULL;
 
   signed_in = bearer_sign_in_run_finish (BEARER_SIGN_IN (source), result, &error);
-  g_object_freeze_notify (G_OBJECT (self));
-  refresh_ended (self);
-  if (signed_in != NULL)
-    take_result (self, signed_in);
-  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    set_error (self, error);
-  bearer_connection_update_state (self);
-  g_object_thaw_notify (G_OBJECT (self));
-
-  if (signed_in != NULL)
-    g_task_return_pointer (task, signed_in, g_object_unref);
-  else
-    g_task_return_error (task, error);
-  g_object_unref (task);
+  complete_token_task (self, task, signed_in, error);
 }
 
 static void
