@@ -76,12 +76,16 @@ service=$datadir/dbus-1/services/$app_id.service
 icon=$datadir/icons/hicolor/scalable/apps/$app_id.svg
 symbolic=$datadir/icons/hicolor/symbolic/apps/$app_id-symbolic.svg
 schema=$datadir/glib-2.0/schemas/$schema_id.gschema.xml
+agent_service=$datadir/dbus-1/services/$app_id.Agent.service
+agent_unit=$prefix/lib/systemd/user/$app_id.Agent.service
+agent_interface=$datadir/dbus-1/interfaces/io.github.bearerapp.Bearer.Agent1.xml
 
-for f in "$bindir/bearer" "$bindir/bearer-cli"; do
+for f in "$bindir/bearer" "$bindir/bearer-cli" "$bindir/bearer-agent"; do
 	expect "$f"
 	check "$f is an executable" test -f "$root$f" -a -x "$root$f"
 done
-for f in "$desktop" "$metainfo" "$service" "$icon" "$symbolic" "$schema"; do
+for f in "$desktop" "$metainfo" "$service" "$icon" "$symbolic" "$schema" \
+	"$agent_service" "$agent_unit" "$agent_interface"; do
 	expect "$f"
 	check "$f" test -s "$root$f"
 done
@@ -120,6 +124,16 @@ if [ -f "$root$service" ]; then
 	check "D-Bus service: Name=$app_id" has_line "$root$service" "Name=$app_id"
 	check "D-Bus service: Exec=$bindir/bearer --gapplication-service" \
 		has_line "$root$service" "Exec=$bindir/bearer --gapplication-service"
+fi
+if [ -f "$root$agent_service" ]; then
+	check "agent D-Bus service: Name=$app_id.Agent" has_line "$root$agent_service" "Name=$app_id.Agent"
+	check "agent D-Bus service: Exec=$bindir/bearer-agent" has_line "$root$agent_service" "Exec=$bindir/bearer-agent"
+	check "agent D-Bus service: SystemdService=$app_id.Agent.service" \
+		has_line "$root$agent_service" "SystemdService=$app_id.Agent.service"
+fi
+if [ -f "$root$agent_unit" ]; then
+	check "agent user unit: BusName=$app_id.Agent" has_line "$root$agent_unit" "BusName=$app_id.Agent"
+	check "agent user unit: ExecStart=$bindir/bearer-agent" has_line "$root$agent_unit" "ExecStart=$bindir/bearer-agent"
 fi
 if [ -f "$root$metainfo" ]; then
 	check "metainfo: <id>$app_id</id>" grep -qF "<id>$app_id</id>" "$root$metainfo"
