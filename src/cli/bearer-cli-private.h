@@ -60,6 +60,46 @@ char                 *bearer_cli_describe_state    (BearerSecrets        *secret
 void                  bearer_cli_print_store_failure (BearerProfile      *profile,
                                                     BearerRefreshResult  *result);
 
+/* A token for a command: through the agent or the refresh transaction. */
+typedef struct {
+  char *name;                   /* the profile's name */
+  BearerSecrets *secrets;       /* the access token part */
+  gboolean from_server;
+  gboolean rotated;
+  gboolean stored;
+} BearerCliToken;
+
+void                  bearer_cli_token_clear       (BearerCliToken       *token);
+int                   bearer_cli_get_token         (const char           *name,
+                                                    gboolean              force,
+                                                    guint                 min_valid,
+                                                    BearerCliToken       *token);
+int                   bearer_cli_no_such_profile   (const char           *name);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BearerCliToken, bearer_cli_token_clear)
+
+/* The token agent (bearer-cli-agent.c). */
+typedef enum {
+  AGENT_UNAVAILABLE,
+  AGENT_ANSWERED,
+  AGENT_INTERRUPTED,
+} AgentOutcome;
+
+AgentOutcome          bearer_cli_agent_call        (const char           *method,
+                                                    GVariant             *args,
+                                                    const GVariantType   *reply_type,
+                                                    GVariant            **reply,
+                                                    GError              **error,
+                                                    int                  *signum);
+int                   bearer_cli_agent_interrupted (int                   signum);
+void                  bearer_cli_print_store_failure_parts (const char   *name,
+                                                    const char           *store_message,
+                                                    gboolean              from_server,
+                                                    gboolean              kept_aside,
+                                                    const char           *keep_aside_message,
+                                                    const char           *refresh_token);
+void                  bearer_cli_report_pending_moved_name (const char   *name);
+
 /* The commands: each takes its own argv (argv[0] is the command's name)
  * and returns the exit status. */
 int                   bearer_cli_list              (int                   argc,
@@ -79,6 +119,10 @@ int                   bearer_cli_curl              (int                   argc,
 int                   bearer_cli_snippet           (int                   argc,
                                                     char                **argv);
 int                   bearer_cli_login             (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_set                (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_git_credential    (int                   argc,
                                                     char                **argv);
 
 G_END_DECLS

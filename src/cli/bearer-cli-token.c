@@ -20,15 +20,74 @@
 
 
 typedef enum {
-  OUTPUT_TOKEN,
+  OUTPUT_BARE,
   OUTPUT_HEADER,
   OUTPUT_JSON,
-  OUTPUT_EXPORT,
+  OUTPUT_ENV,
+  OUTPUT_EXEC_CREDENTIAL,
   OUTPUT_STATUS,
 } Output;
 
+/* RFC 3339, UTC; NULL for an unknown expiry. */
+static char *
+format_expiry (gint64 expires_at)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  if (expires_at <= 0 || (time = g_date_time_new_from_unix_utc (expires_at)) == NULL)
+    return NULL;
+  return g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
+}
+
 static void
-print_token (BearerProfile *profile,
+print_json (JsonBuilder *builder)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+  explicit_bzero (text, strlen (text));
+}
+
+/* The apiVersion kubectl asked for (KUBERNETES_EXEC_INFO), which the answer
+ * must carry; and whether it may prompt. */
+static const char *
+exec_info (gboolean *interactive)
+{
+  const char *info = g_getenv ("KUBERNETES_EXEC_INFO");
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object, *spec = NULL;
+  JsonNode *node;
+  const char *version;
+
+  *interactive = TRUE;
+  if (info == NULL || *info == '\0')
+    return "client.authentication.k8s.io/v1";
+  /* Said, but unreadable: never prompt. */
+  *interactive = FALSE;
+  if (!json_parser_load_from_data (parser, info, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return "client.authentication.k8s.io/v1";
+  object = json_node_get_object (json_parser_get_root (parser));
+  node = json_object_get_member (object, "spec");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    spec = json_node_get_object (node);
+  node = spec != NULL ? json_object_get_member (spec, "interactive") : NULL;
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    *interactive = json_node_get_boolean (node);
+  node = json_object_get_member (object, "apiVersion");
+  version = node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
+            ? json_node_get_string (node) : NULL;
+  if (g_strcmp0 (version, "client.authentication.k8s.io/v1beta1") == 0)
+    return "client.authentication.k8s.io/v1beta1";
+  return "client.authentication.k8s.io/v1";
+}
+
+static void
+print_token (const char    *name,
              BearerSecrets *secrets,
              Output         output,
              gboolean       refreshed,
@@ -39,10 +98,11 @@ print_token (BearerProfile *profile,
   const char *type = bearer_secrets_get_token_type (secrets);
   gint64 expires_at = bearer_secrets_get_expires_at (secrets);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *expiry = format_expiry (expires_at);
 
   switch (output)
     {
-    case OUTPUT_TOKEN:
+    case OUTPUT_BARE:
       g_print ("%s\n", token);
       break;
     case OUTPUT_HEADER:
@@ -54,7 +114,7 @@ print_token (BearerProfile *profile,
         bearer_secret_free (header);
       }
       break;
-    case OUTPUT_EXPORT:
+    case OUTPUT_ENV:
       {
         g_autofree char *quoted = g_shell_quote (token);
         g_autofree char *quoted_type = g_shell_quote (type);
@@ -67,22 +127,13 @@ print_token (BearerProfile *profile,
     case OUTPUT_JSON:
       {
         g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-        g_autoptr(JsonGenerator) generator = json_generator_new ();
-        g_autoptr(JsonNode) root = NULL;
-        g_autofree char *text = NULL;
 
+        /* RFC 6749 §5.1's names, expires_at as RFC 3339, and which profile. */
         json_builder_begin_object (builder);
-        json_builder_set_member_name (builder, "profile");
-        json_builder_add_string_value (builder, bearer_profile_get_name (profile));
         json_builder_set_member_name (builder, "access_token");
         json_builder_add_string_value (builder, token);
         json_builder_set_member_name (builder, "token_type");
         json_builder_add_string_value (builder, type);
-        json_builder_set_member_name (builder, "expires_at");
-        if (expires_at > 0)
-          json_builder_add_int_value (builder, expires_at);
-        else
-          json_builder_add_null_value (builder);
         json_builder_set_member_name (builder, "expires_in");
         if (expires_at > 0)
           json_builder_add_int_value (builder, MAX (expires_at - now, 0));
@@ -93,15 +144,42 @@ print_token (BearerProfile *profile,
           json_builder_add_string_value (builder, bearer_secrets_get_scope (secrets));
         else
           json_builder_add_null_value (builder);
+        json_builder_set_member_name (builder, "expires_at");
+        if (expiry != NULL)
+          json_builder_add_string_value (builder, expiry);
+        else
+          json_builder_add_null_value (builder);
+        json_builder_set_member_name (builder, "profile");
+        json_builder_add_string_value (builder, name);
         json_builder_set_member_name (builder, "refreshed");
         json_builder_add_boolean_value (builder, refreshed);
         json_builder_end_object (builder);
+        print_json (builder);
+      }
+      break;
+    case OUTPUT_EXEC_CREDENTIAL:
+      {
+        g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+        gboolean interactive;
 
-        root = json_builder_get_root (builder);
-        json_generator_set_root (generator, root);
-        text = json_generator_to_data (generator, NULL);
-        g_print ("%s\n", text);
-        explicit_bzero (text, strlen (text));
+        /* kubectl's client.authentication.k8s.io ExecCredential. */
+        json_builder_begin_object (builder);
+        json_builder_set_member_name (builder, "apiVersion");
+        json_builder_add_string_value (builder, exec_info (&interactive));
+        json_builder_set_member_name (builder, "kind");
+        json_builder_add_string_value (builder, "ExecCredential");
+        json_builder_set_member_name (builder, "status");
+        json_builder_begin_object (builder);
+        json_builder_set_member_name (builder, "token");
+        json_builder_add_string_value (builder, token);
+        if (expiry != NULL)
+          {
+            json_builder_set_member_name (builder, "expirationTimestamp");
+            json_builder_add_string_value (builder, expiry);
+          }
+        json_builder_end_object (builder);
+        json_builder_end_object (builder);
+        print_json (builder);
       }
       break;
     case OUTPUT_STATUS:
@@ -114,19 +192,19 @@ print_token (BearerProfile *profile,
            * refresh token. The first %s is the profile name, the second the
            * token’s state (“valid for 59 min”, “valid (expiry unknown)”). */
           g_print (_("Refreshed “%s”: %s; the refresh token rotated and the new one is "
-                     "stored.\n"), bearer_profile_get_name (profile), state);
+                     "stored.\n"), name, state);
         else if (rotated)
           /* Translators: after “bearer-cli refresh”, when the server replaced the
            * refresh token and the keyring refused the new one (the reason follows on
            * standard error). The first %s is the profile name, the second the
            * token’s state (“valid for 59 min”). */
           g_print (_("Refreshed “%s”: %s; the refresh token rotated, and the keyring did not "
-                     "take the new one.\n"), bearer_profile_get_name (profile), state);
+                     "take the new one.\n"), name, state);
         else
           /* Translators: after “bearer-cli refresh”. The first %s is the profile
            * name, the second the token’s state (“valid for 59 min”, “valid (expiry
            * unknown)”). */
-          g_print (_("Refreshed “%s”: %s.\n"), bearer_profile_get_name (profile), state);
+          g_print (_("Refreshed “%s”: %s.\n"), name, state);
       }
       break;
     }
@@ -181,18 +259,20 @@ request_sent_cb (BearerClient *client,
 }
 
 void
-bearer_cli_print_store_failure (BearerProfile       *profile,
-                                BearerRefreshResult *result)
+bearer_cli_print_store_failure_parts (const char *name,
+                                      const char *store_message,
+                                      gboolean    from_server,
+                                      gboolean    kept_aside,
+                                      const char *keep_aside_message,
+                                      const char *refresh_token)
 {
-  const GError *store_error = bearer_refresh_result_get_store_error (result);
-  const char *name = bearer_profile_get_name (profile);
   g_autofree char *message = NULL;
 
-  bearer_cli_print_error (store_error->message);
-  if (!bearer_refresh_result_get_from_server (result))
+  bearer_cli_print_error (store_message);
+  if (!from_server)
     return;
 
-  if (bearer_refresh_result_get_kept_aside (result))
+  if (kept_aside)
     {
       message =
         /* Translators: after a refresh whose new tokens the keyring refused; %s is
@@ -208,14 +288,29 @@ bearer_cli_print_store_failure (BearerProfile       *profile,
   message =
     /* Translators: the first %s is the profile name, the second the reason. */
     g_strdup_printf (_("The new tokens of “%s” could not be kept anywhere either: %s"), name,
-                     bearer_refresh_result_get_keep_aside_error (result)->message);
+                     keep_aside_message != NULL ? keep_aside_message : "");
   bearer_cli_print_error (message);
-  /* The only copy left: hand it to a person, never to a log. */
-  if (isatty (STDERR_FILENO))
+  /* The only copy left: hand it to a person, never to a log. Through the
+   * agent, which holds it in memory while it runs, there is none here. */
+  if (refresh_token != NULL && isatty (STDERR_FILENO))
     /* Translators: the first %s is the profile name, in a command typed as
      * it is; the second, on a line of its own, is the refresh token. */
     g_printerr (_("New refresh token (store it with “bearer-cli set-secret %s refresh-token”):\n%s\n"),
-                name, bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)));
+                name, refresh_token);
+}
+
+void
+bearer_cli_print_store_failure (BearerProfile       *profile,
+                                BearerRefreshResult *result)
+{
+  const GError *keep_aside_error = bearer_refresh_result_get_keep_aside_error (result);
+
+  bearer_cli_print_store_failure_parts (bearer_profile_get_name (profile),
+                                        bearer_refresh_result_get_store_error (result)->message,
+                                        bearer_refresh_result_get_from_server (result),
+                                        bearer_refresh_result_get_kept_aside (result),
+                                        keep_aside_error != NULL ? keep_aside_error->message : NULL,
+                                        bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)));
 }
 
 /* Runs the refresh transaction for a command, with interruptions handled
@@ -294,42 +389,150 @@ refresh_profile (BearerConnection     *connection,
   return code;
 }
 
-static int
-run_refresh (BearerConnection   *connection,
-             BearerRefreshFlags  flags,
-             guint               min_valid,
-             Output              output)
+void
+bearer_cli_token_clear (BearerCliToken *token)
 {
-  g_autoptr(BearerRefreshResult) result = NULL;
-  BearerTokenResponse *response;
-  gboolean rotated = FALSE;
-  int code;
+  g_clear_pointer (&token->name, g_free);
+  g_clear_pointer (&token->secrets, bearer_secrets_unref);
+}
 
-  code = refresh_profile (connection, flags, min_valid, &result);
+/* Through the agent: the exit status, or -1 when the agent cannot do it. */
+static int
+token_from_agent (const char     *name,
+                  gboolean        force,
+                  guint           min_valid,
+                  BearerCliToken *token)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *profile_name = name, *access_token = NULL, *type = NULL, *scope = NULL;
+  const char *store_error = NULL, *keep_aside_error = NULL;
+  gboolean pending_moved = FALSE, kept_aside = FALSE;
+  gint64 expires_at = 0;
+  AgentOutcome outcome;
+  int signum;
+
+  if (force)
+    outcome = bearer_cli_agent_call ("Refresh", g_variant_new ("(s)", name), G_VARIANT_TYPE ("(a{sv})"),
+                                     &reply, &error, &signum);
+  else
+    outcome = bearer_cli_agent_call ("GetToken", g_variant_new ("(su)", name, min_valid),
+                                     G_VARIANT_TYPE ("(a{sv})"), &reply, &error, &signum);
+  if (outcome == AGENT_UNAVAILABLE)
+    return -1;
+  if (outcome == AGENT_INTERRUPTED)
+    return bearer_cli_agent_interrupted (signum);
+  if (error != NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        return bearer_cli_no_such_profile (name);
+      return bearer_cli_fail_for (name, error);
+    }
+
+  answer = g_variant_get_child_value (reply, 0);
+  g_variant_lookup (answer, "profile-name", "&s", &profile_name);
+  g_variant_lookup (answer, "access-token", "&s", &access_token);
+  g_variant_lookup (answer, "token-type", "&s", &type);
+  g_variant_lookup (answer, "scope", "&s", &scope);
+  g_variant_lookup (answer, "expires-at", "x", &expires_at);
+  g_variant_lookup (answer, "from-server", "b", &token->from_server);
+  g_variant_lookup (answer, "rotated", "b", &token->rotated);
+  g_variant_lookup (answer, "pending-moved", "b", &pending_moved);
+  g_variant_lookup (answer, "store-error", "&s", &store_error);
+  g_variant_lookup (answer, "kept-aside", "b", &kept_aside);
+  g_variant_lookup (answer, "keep-aside-error", "&s", &keep_aside_error);
+  if (access_token == NULL)
+    return -1;
+
+  token->name = g_strdup (profile_name);
+  token->secrets = bearer_secrets_new ();
+  bearer_secrets_set_access_token (token->secrets, access_token, type, expires_at, scope);
+  token->stored = store_error == NULL;
+
+  if (pending_moved)
+    bearer_cli_report_pending_moved_name (profile_name);
+  if (store_error != NULL)
+    {
+      bearer_cli_print_store_failure_parts (profile_name, store_error, token->from_server, kept_aside,
+                                            keep_aside_error, NULL);
+      return EXIT_KEYRING;
+    }
+  return EXIT_OK;
+}
+
+/* Here, through the refresh transaction. */
+static int
+token_here (const char     *name,
+            gboolean        force,
+            guint           min_valid,
+            BearerCliToken *token)
+{
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  BearerConnection *connection;
+  BearerTokenResponse *response;
+  int code = EXIT_OK;
+
+  if (!(list = bearer_cli_open_connections (FALSE, &code)) ||
+      !(connection = bearer_cli_find_connection (list, name, &code)))
+    return code;
+
+  code = refresh_profile (connection, force ? BEARER_REFRESH_FORCE : BEARER_REFRESH_NONE, min_valid, &result);
   if (result == NULL)
     return code;
 
   response = bearer_refresh_result_get_response (result);
-  if (response != NULL)
-    rotated = bearer_token_response_get_refresh_token_rotated (response);
-
-  print_token (bearer_connection_get_profile (connection), bearer_refresh_result_get_secrets (result), output,
-               bearer_refresh_result_get_from_server (result), rotated,
-               bearer_refresh_result_get_store_error (result) == NULL);
+  token->name = g_strdup (bearer_profile_get_name (bearer_connection_get_profile (connection)));
+  token->secrets = bearer_secrets_ref (bearer_refresh_result_get_secrets (result));
+  token->from_server = bearer_refresh_result_get_from_server (result);
+  token->rotated = response != NULL && bearer_token_response_get_refresh_token_rotated (response);
+  token->stored = bearer_refresh_result_get_store_error (result) == NULL;
   return code;
 }
 
-static gboolean
-parse_output (gboolean header,
-              gboolean json,
-              gboolean export,
-              Output   fallback,
-              Output  *output)
+/**
+ * bearer_cli_get_token:
+ * @force: refresh whatever is left
+ * @token: (out caller-allocates): the token, when there is one to use
+ *   (also with EXIT_KEYRING: the keyring refused to store it)
+ *
+ * Asks the agent, else does the work here. Failures are printed.
+ *
+ * Returns: the exit status
+ */
+int
+bearer_cli_get_token (const char     *name,
+                      gboolean        force,
+                      guint           min_valid,
+                      BearerCliToken *token)
 {
-  if (header + json + export > 1)
-    return FALSE;
-  *output = header ? OUTPUT_HEADER : json ? OUTPUT_JSON : export ? OUTPUT_EXPORT : fallback;
-  return TRUE;
+  int code;
+
+  memset (token, 0, sizeof *token);
+  code = token_from_agent (name, force, min_valid, token);
+  if (code >= 0)
+    return code;
+  bearer_cli_token_clear (token);
+  return token_here (name, force, min_valid, token);
+}
+
+static gboolean
+format_from_string (const char *text,
+                    Output     *output)
+{
+  const struct { const char *name; Output output; } formats[] = {
+    { "bare", OUTPUT_BARE }, { "header", OUTPUT_HEADER }, { "json", OUTPUT_JSON },
+    { "env", OUTPUT_ENV }, { "exec-credential", OUTPUT_EXEC_CREDENTIAL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    if (g_str_equal (text, formats[i].name))
+      {
+        *output = formats[i].output;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 static int
@@ -339,19 +542,20 @@ command_token (int      argc,
 {
   gint min_valid = 60;
   gboolean header = FALSE, json = FALSE, export = FALSE;
+  g_autofree char *format = NULL;
   GOptionEntry entries[] = {
     { "min-valid", 0, 0, G_OPTION_ARG_INT, &min_valid, NULL, "SECONDS" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, NULL, "FORMAT" },
     { "header", 0, 0, G_OPTION_ARG_NONE, &header, NULL, NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, NULL, NULL },
     { "export", 0, 0, G_OPTION_ARG_NONE, &export, NULL, NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr(BearerConnectionList) list = NULL;
   g_autoptr(GError) error = NULL;
-  BearerConnection *connection;
-  Output output;
-  int exit_code = EXIT_OK;
+  g_auto(BearerCliToken) token = { NULL, };
+  Output output = force ? OUTPUT_STATUS : OUTPUT_BARE;
+  int code;
 
   /* refresh takes no --min-valid */
   g_option_context_add_main_entries (context, force ? entries + 1 : entries, GETTEXT_PACKAGE);
@@ -363,18 +567,36 @@ command_token (int      argc,
                                    : _("“token” takes one profile name"));
   if (min_valid < 0)
     return bearer_cli_usage_error (_("--min-valid is a number of seconds"));
-  if (!parse_output (header, json, export, force ? OUTPUT_STATUS : OUTPUT_TOKEN, &output))
-    return bearer_cli_usage_error (_("Choose one of --header, --json and --export"));
+  if (header + json + export > 1 || (format != NULL && header + json + export > 0))
+    return bearer_cli_usage_error (format == NULL ? _("Choose one of --header, --json and --export")
+                                   : _("Choose one of --format, --header, --json and --export"));
+  if (format != NULL && !format_from_string (format, &output))
+    return bearer_cli_usage_error (_("--format is one of bare, header, json, env, exec-credential"));
+  if (header)
+    output = OUTPUT_HEADER;
+  else if (json)
+    output = OUTPUT_JSON;
+  else if (export)
+    output = OUTPUT_ENV;
 
-  if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
-                                            !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
-    return exit_code;
+  if (output == OUTPUT_EXEC_CREDENTIAL)
+    {
+      gboolean interactive;
 
-  return run_refresh (connection, force ? BEARER_REFRESH_FORCE : BEARER_REFRESH_NONE,
-                      (guint) min_valid, output);
+      /* kubectl without a terminal: a locked keyring is an error, never a
+       * prompt. */
+      exec_info (&interactive);
+      if (!interactive)
+        bearer_secrets_set_may_prompt (FALSE);
+    }
+
+  code = bearer_cli_get_token (argv[1], force, (guint) min_valid, &token);
+  if (token.secrets != NULL)
+    print_token (token.name, token.secrets, output, token.from_server, token.rotated, token.stored);
+  return code;
 }
 
-/* bearer-cli token NAME [--min-valid SECONDS] [--header|--json|--export] */
+/* bearer-cli token NAME [--min-valid SECONDS] [--format FORMAT|--header|--json|--export] */
 int
 bearer_cli_token (int    argc,
                   char **argv)
@@ -382,7 +604,7 @@ bearer_cli_token (int    argc,
   return command_token (argc, argv, FALSE);
 }
 
-/* bearer-cli refresh NAME [--header|--json|--export] */
+/* bearer-cli refresh NAME [--format FORMAT|--header|--json|--export] */
 int
 bearer_cli_refresh (int    argc,
                     char **argv)
@@ -511,9 +733,7 @@ int
 bearer_cli_curl (int    argc,
                  char **argv)
 {
-  g_autoptr(BearerConnectionList) list = NULL;
-  BearerConnection *connection;
-  g_autoptr(BearerRefreshResult) result = NULL;
+  g_auto(BearerCliToken) token = { NULL, };
   g_autoptr(GPtrArray) curl_argv = NULL;
   char *header = NULL;
   BearerSecrets *secrets;
@@ -527,16 +747,12 @@ bearer_cli_curl (int    argc,
   if (argc > 2 && g_str_equal (argv[2], "--"))
     first = 3;
 
-  if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
-                                            !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
-    return exit_code;
-
   /* Curl runs with the token even when the keyring did not take it. */
-  exit_code = refresh_profile (connection, BEARER_REFRESH_NONE, 60, &result);
-  if (result == NULL)
+  exit_code = bearer_cli_get_token (argv[1], FALSE, 60, &token);
+  if (token.secrets == NULL)
     return exit_code;
 
-  secrets = bearer_refresh_result_get_secrets (result);
+  secrets = token.secrets;
   header = g_strdup_printf ("Authorization: %s %s\n", bearer_secrets_get_token_type (secrets),
                             bearer_secrets_get_access_token (secrets));
 

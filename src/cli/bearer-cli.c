@@ -57,6 +57,8 @@ static const char *usage_text =
      "      --json-body               Send the request body as JSON\n"
      "      --ca-file FILE            Also trust the certificates in FILE\n"
      "      --allow-http              Allow plain http:// to a host that is not local\n"
+     "      --keep-alive              Keep Signed In: the token agent refreshes the\n"
+     "                                token before it expires, window or not\n"
      "      --preset PRESET           The token URL, grant, client authentication and\n"
      "                                scope of a preset of the window, from its input:\n"
      "        processmaker --instance INSTANCE\n"
@@ -71,19 +73,28 @@ static const char *usage_text =
      "        google\n"
      "        gitlab [--instance URL]\n"
      "                                https://gitlab.com unless given\n"
+     "  set NAME [OPTION…]            Change a profile’s settings:\n"
+     "      --keep-alive, --no-keep-alive\n"
+     "      --auto-refresh, --no-auto-refresh\n"
+     "      --refresh-margin SECONDS, --token-url URL, --client-id ID, --scope SCOPE,\n"
+     "      --audience AUDIENCE, --resource RESOURCE, --username USER, --auth MODE,\n"
+     "      --rename NEW-NAME\n"
      "  remove NAME                   Remove a profile and its secrets\n"
      "  set-secret NAME client-secret|refresh-token|password\n"
      "                                Read a secret from standard input and keep it\n"
      "                                in the keyring (never give it as an argument)\n"
-     "  token NAME [--min-valid SECONDS] [--header|--json|--export]\n"
+     "  token NAME [--min-valid SECONDS] [--format FORMAT]\n"
      "                                Print the access token, refreshing it first when\n"
-     "                                less than SECONDS (default 60) are left\n"
+     "                                less than SECONDS (default 60) are left; FORMAT:\n"
+     "                                bare (default), header, json, env or\n"
+     "                                exec-credential (kubectl); --header, --json and\n"
+     "                                --export are the same as header, json and env\n"
      "  login NAME [--device] [--no-browser] [--timeout SECONDS]\n"
      "                                Sign in: open the browser (the address is also\n"
      "                                printed), wait for it to come back (default 300\n"
      "                                seconds), and keep the tokens in the keyring;\n"
      "                                --device shows a code to enter on any device\n"
-     "  refresh NAME [--header|--json|--export]\n"
+     "  refresh NAME [--format FORMAT]\n"
      "                                Refresh now, whatever is left\n"
      "  curl NAME -- CURL-ARGUMENT…   Run curl with the Authorization header added\n"
      "                                (passed through a pipe, not the command line)\n"
@@ -93,7 +104,14 @@ static const char *usage_text =
      "                                Node.js axios script; the secrets are\n"
      "                                placeholders unless --with-secrets reads them\n"
      "                                from the keyring\n"
+     "  git-credential NAME get|store|erase [--username USER]\n"
+     "                                A git credential helper: the access token as the\n"
+     "                                password (user oauth2) or, for git 2.46 and\n"
+     "                                later, as a Bearer credential\n"
      "  help [COMMAND]                This text, or one command’s line of it\n"
+     "\n"
+     "bearer-cli asks the token agent (bearer-agent, started through D-Bus) first\n"
+     "and does the work itself when there is none; BEARER_NO_AGENT=1 always does.\n"
      "\n"
      "Exit status:\n"
      "  0  success\n"
@@ -236,6 +254,15 @@ bearer_cli_open_connections (gboolean  read_secrets,
   return g_steal_pointer (&list);
 }
 
+int
+bearer_cli_no_such_profile (const char *name)
+{
+  g_autofree char *message = g_strdup_printf (_("No profile is called “%s” (see “bearer-cli list”)"), name);
+
+  bearer_cli_print_error (message);
+  return EXIT_FAILURE_OTHER;
+}
+
 BearerConnection *
 bearer_cli_find_connection (BearerConnectionList *list,
                             const char           *name,
@@ -244,12 +271,7 @@ bearer_cli_find_connection (BearerConnectionList *list,
   BearerConnection *connection = bearer_connection_list_find (list, name);
 
   if (connection == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("No profile is called “%s” (see “bearer-cli list”)"),
-                                                  name);
-      bearer_cli_print_error (message);
-      *exit_code = EXIT_FAILURE_OTHER;
-    }
+    *exit_code = bearer_cli_no_such_profile (name);
   return connection;
 }
 
@@ -269,18 +291,23 @@ bearer_cli_lookup_secrets (BearerProfile  *profile,
 /* Says so when a transaction just moved tokens that the keyring had
  * refused earlier into it (bearer_profile_has_pending_tokens()). */
 void
-bearer_cli_report_pending_moved (BearerProfile *profile,
-                                 gboolean       had_pending)
+bearer_cli_report_pending_moved_name (const char *name)
 {
   g_autofree char *message = NULL;
 
-  if (!had_pending || bearer_profile_has_pending_tokens (profile))
-    return;
-
   /* Translators: %s is the profile name. */
   message = g_strdup_printf (_("The new tokens of “%s” that the keyring had refused earlier are "
-                               "now stored in it"), bearer_profile_get_name (profile));
+                               "now stored in it"), name);
   bearer_cli_print_error (message);
+}
+
+void
+bearer_cli_report_pending_moved (BearerProfile *profile,
+                                 gboolean       had_pending)
+{
+  if (!had_pending || bearer_profile_has_pending_tokens (profile))
+    return;
+  bearer_cli_report_pending_moved_name (bearer_profile_get_name (profile));
 }
 
 static void
@@ -396,6 +423,8 @@ static const Command commands[] = {
   { "list", bearer_cli_list, N_("Profiles, their grant and their token’s state") },
   /* Translators: the one-line help of “bearer-cli add”. */
   { "add", bearer_cli_add, N_("Add a profile, by its token URL or from a preset") },
+  /* Translators: the one-line help of “bearer-cli set”. */
+  { "set", bearer_cli_set, N_("Change a profile’s settings, such as Keep Signed In") },
   /* Translators: the one-line help of “bearer-cli remove”. */
   { "remove", bearer_cli_remove, N_("Remove a profile and its secrets") },
   /* Translators: the one-line help of “bearer-cli set-secret”. */
@@ -408,6 +437,8 @@ static const Command commands[] = {
   { "curl", bearer_cli_curl, N_("Run curl with the Authorization header added") },
   /* Translators: the one-line help of “bearer-cli snippet”. */
   { "snippet", bearer_cli_snippet, N_("Print the token request as a cURL command, a Python or a Node.js script") },
+  /* Translators: the one-line help of “bearer-cli git-credential”. */
+  { "git-credential", bearer_cli_git_credential, N_("Hand the access token to git as a credential helper") },
   /* Translators: the one-line help of “bearer-cli login”. */
   { "login", bearer_cli_login, N_("Sign in through the browser or with a device code, and keep the tokens") },
   /* Translators: the one-line help of “bearer-cli help”. */
