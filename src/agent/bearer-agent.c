@@ -252,7 +252,7 @@ answer_list (Call *call)
   g_variant_builder_add (&info, "{sv}", "profiles-path",
                          g_variant_new_string (bearer_profile_store_get_path (self->store)));
 
-  g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(a{sv}a{sv})", &connections, &info));
+  g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(aa{sv}a{sv})", &connections, &info));
   call_free (call);
 }
 
