@@ -20,6 +20,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "bearer-agent-protocol.h"
 #include "bearer-cli-private.h"
 
 static const char *usage_text =
@@ -502,6 +503,12 @@ main (int   argc,
   if (g_str_equal (argv[1], "--version"))
     {
       g_print ("bearer-cli %s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    }
+  /* The token agent's bus name, for scripts (bench/refresh-vs-curl.sh). */
+  if (g_str_equal (argv[1], "--agent-name"))
+    {
+      g_print ("%s\n", BEARER_AGENT_BUS_NAME);
       return EXIT_OK;
     }
 
