@@ -1,20 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# check-install.sh BUILD_DIR SOURCE_DIR PREFIX BINDIR DATADIR LOCALEDIR APP_ID
+# check-install.sh BUILD_DIR SOURCE_DIR PREFIX BINDIR DATADIR LOCALEDIR APP_ID LIBEXECDIR
 #
 # Installs the build into a temporary DESTDIR (meson install --no-rebuild)
 # and checks, as TAP, that every file a distribution expects is there under
 # the prefix, that nothing else is installed, and that the installed desktop
 # file, metainfo, schema and D-Bus service are right for APP_ID.
-# BINDIR, DATADIR and LOCALEDIR are meson's options: relative to PREFIX, or
+# BINDIR, DATADIR, LOCALEDIR and LIBEXECDIR are meson's options: relative to PREFIX, or
 # absolute.
 set -u
 LC_ALL=C
 export LC_ALL
 
-if [ $# -ne 7 ]; then
-	echo "usage: $0 BUILD_DIR SOURCE_DIR PREFIX BINDIR DATADIR LOCALEDIR APP_ID" >&2
+if [ $# -ne 8 ]; then
+	echo "usage: $0 BUILD_DIR SOURCE_DIR PREFIX BINDIR DATADIR LOCALEDIR APP_ID LIBEXECDIR" >&2
 	exit 2
 fi
 build_dir=$1
@@ -31,6 +31,7 @@ under_prefix() {
 bindir=$(under_prefix "$4")
 datadir=$(under_prefix "$5")
 localedir=$(under_prefix "$6")
+libexecdir=$(under_prefix "$8")
 schema_id=io.github.bearerapp.Bearer
 
 dest=$(mktemp -d "${TMPDIR:-/tmp}/bearer-install.XXXXXX") || exit 1
@@ -84,6 +85,10 @@ for f in "$bindir/bearer" "$bindir/bearer-cli" "$bindir/bearer-agent"; do
 	expect "$f"
 	check "$f is an executable" test -f "$root$f" -a -x "$root$f"
 done
+# bearer-cli's whole program, which its front (bin/bearer-cli) runs.
+expect "$libexecdir/bearer-cli-full"
+check "$libexecdir/bearer-cli-full is an executable" test -f "$root$libexecdir/bearer-cli-full" -a -x "$root$libexecdir/bearer-cli-full"
+
 for f in "$desktop" "$metainfo" "$service" "$icon" "$symbolic" "$schema" \
 	"$agent_service" "$agent_unit" "$agent_interface"; do
 	expect "$f"

@@ -14,9 +14,10 @@
  *  - the agent went away before answering (it finishes or loses nothing a
  *    direct refresh could not: the refresh transaction's lock decides).
  *
- * Errors of the work itself come back as the very GError the refresh
- * transaction reported (bearer-agent-protocol.c), so the messages and
- * exit codes are the same either way. Ctrl+C, SIGTERM or SIGHUP while
+ * Errors of the work itself come back with their D-Bus error name, from
+ * which the caller rebuilds the very GError the refresh transaction
+ * reported (bearer-agent-protocol.c), so the messages and exit codes are
+ * the same either way. GIO only: bearer-cli's front links it without core. Ctrl+C, SIGTERM or SIGHUP while
  * waiting for the agent stop the waiting only: the agent finishes a
  * refresh that reached the server and stores its tokens.
  *
@@ -29,7 +30,7 @@
 #include <glib-unix.h>
 
 #include "bearer-agent-protocol.h"
-#include "bearer-cli-private.h"
+#include "bearer-cli-output.h"
 
 typedef struct {
   GMainLoop *loop;
@@ -105,25 +106,27 @@ agent_unavailable (const GError *error)
 }
 
 /**
- * bearer_cli_agent_call:
+ * bearer_cli_agent_call_raw:
  * @method: a method of the Agent1 interface
  * @args: (transfer floating): its arguments but the last (the options),
  *   as a tuple
- * @reply_type: the reply's type
+ * @reply_type: (nullable): the reply's type
  * @reply: (out): the reply, when answered without error
- * @error: (out): the agent's error (the work failed), when answered with one
+ * @error_name: (out): the agent's D-Bus error name, when it answered one
+ * @error_message: (out): and its message
  * @signum: (out): the signal that stopped the waiting
  *
- * Returns: AGENT_ANSWERED (*@reply or *@error set), AGENT_UNAVAILABLE (do
- *   the work here) or AGENT_INTERRUPTED (a signal stopped the waiting)
+ * Returns: AGENT_ANSWERED (*@reply or *@error_name set), AGENT_UNAVAILABLE
+ *   (do the work here) or AGENT_INTERRUPTED (a signal stopped the waiting)
  */
 AgentOutcome
-bearer_cli_agent_call (const char          *method,
-                       GVariant            *args,
-                       const GVariantType  *reply_type,
-                       GVariant           **reply,
-                       GError             **error,
-                       int                 *signum)
+bearer_cli_agent_call_raw (const char          *method,
+                           GVariant            *args,
+                           const GVariantType  *reply_type,
+                           GVariant           **reply,
+                           char               **error_name,
+                           char               **error_message,
+                           int                 *signum)
 {
   g_autoptr(GVariant) sunk = g_variant_ref_sink (args);
   g_autoptr(GDBusConnection) bus = NULL;
@@ -136,10 +139,11 @@ bearer_cli_agent_call (const char          *method,
   const int signals[] = { SIGINT, SIGTERM, SIGHUP };
   SignalSource sources[G_N_ELEMENTS (signals)];
   guint ids[G_N_ELEMENTS (signals)];
-  g_autofree char *remote = NULL;
   GVariant *answer;
 
   *reply = NULL;
+  *error_name = NULL;
+  *error_message = NULL;
   *signum = 0;
 
   if (g_strcmp0 (g_getenv ("BEARER_NO_AGENT"), "1") == 0 || !have_session_bus ())
@@ -201,25 +205,8 @@ bearer_cli_agent_call (const char          *method,
       return AGENT_UNAVAILABLE;
     }
 
-  remote = g_dbus_error_get_remote_error (local_error);
+  *error_name = g_dbus_error_get_remote_error (local_error);
   g_dbus_error_strip_remote_error (local_error);
-  if (g_str_equal (remote, BEARER_AGENT_ERROR_NO_SUCH_CONNECTION))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, local_error->message);
-      return AGENT_ANSWERED;
-    }
-  *error = bearer_agent_error_from_remote (remote, local_error->message);
-  if (*error == NULL)
-    return AGENT_UNAVAILABLE;
+  *error_message = g_strdup (local_error->message);
   return AGENT_ANSWERED;
-}
-
-/* Prints what bearer-cli prints when it stops waiting for the agent, and
- * returns the exit status. */
-int
-bearer_cli_agent_interrupted (int signum)
-{
-  bearer_cli_print_error (_("Stopped waiting for the token agent: it finishes the request and keeps the "
-                            "new tokens"));
-  return 128 + signum;
 }

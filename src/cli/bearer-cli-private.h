@@ -6,22 +6,13 @@
 
 #include <glib/gi18n.h>
 
+#include "bearer-cli-output.h"
 #include "bearer-connection-list.h"
 #include "bearer-error.h"
 #include "bearer-profile-secrets.h"
 #include "bearer-redact.h"
 
 G_BEGIN_DECLS
-
-/* Exit codes, as documented in --help and the README. */
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILURE_OTHER = 1,
-  EXIT_USAGE = 2,
-  EXIT_SERVER = 3,
-  EXIT_SIGN_IN = 4,
-  EXIT_KEYRING = 5,
-};
 
 /* Runs the main loop until an async call started with bearer_cli_waited_cb
  * ends. */
@@ -37,7 +28,6 @@ void                  bearer_cli_waited_cb         (GObject              *source
 GAsyncResult         *bearer_cli_wait_for          (Waiter               *waiter);
 void                  bearer_cli_waiter_clear      (Waiter               *waiter);
 
-void                  bearer_cli_print_error       (const char           *message);
 int                   bearer_cli_exit_code_for     (const GError         *error);
 int                   bearer_cli_fail_for          (const char           *profile_name,
                                                     const GError         *error);
@@ -74,31 +64,16 @@ int                   bearer_cli_get_token         (const char           *name,
                                                     gboolean              force,
                                                     guint                 min_valid,
                                                     BearerCliToken       *token);
-int                   bearer_cli_no_such_profile   (const char           *name);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BearerCliToken, bearer_cli_token_clear)
 
-/* The token agent (bearer-cli-agent.c). */
-typedef enum {
-  AGENT_UNAVAILABLE,
-  AGENT_ANSWERED,
-  AGENT_INTERRUPTED,
-} AgentOutcome;
-
+/* The token agent, its errors as GErrors (bearer-cli.c). */
 AgentOutcome          bearer_cli_agent_call        (const char           *method,
                                                     GVariant             *args,
                                                     const GVariantType   *reply_type,
                                                     GVariant            **reply,
                                                     GError              **error,
                                                     int                  *signum);
-int                   bearer_cli_agent_interrupted (int                   signum);
-void                  bearer_cli_print_store_failure_parts (const char   *name,
-                                                    const char           *store_message,
-                                                    gboolean              from_server,
-                                                    gboolean              kept_aside,
-                                                    const char           *keep_aside_message,
-                                                    const char           *refresh_token);
-void                  bearer_cli_report_pending_moved_name (const char   *name);
 
 /* The commands: each takes its own argv (argv[0] is the command's name)
  * and returns the exit status. */

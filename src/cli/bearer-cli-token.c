@@ -19,197 +19,6 @@
 #include "bearer-client.h"
 
 
-typedef enum {
-  OUTPUT_BARE,
-  OUTPUT_HEADER,
-  OUTPUT_JSON,
-  OUTPUT_ENV,
-  OUTPUT_EXEC_CREDENTIAL,
-  OUTPUT_STATUS,
-} Output;
-
-/* RFC 3339, UTC; NULL for an unknown expiry. */
-static char *
-format_expiry (gint64 expires_at)
-{
-  g_autoptr(GDateTime) time = NULL;
-
-  if (expires_at <= 0 || (time = g_date_time_new_from_unix_utc (expires_at)) == NULL)
-    return NULL;
-  return g_date_time_format (time, "%Y-%m-%dT%H:%M:%SZ");
-}
-
-static void
-print_json (JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = NULL;
-
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
-  explicit_bzero (text, strlen (text));
-}
-
-/* The apiVersion kubectl asked for (KUBERNETES_EXEC_INFO), which the answer
- * must carry; and whether it may prompt. */
-static const char *
-exec_info (gboolean *interactive)
-{
-  const char *info = g_getenv ("KUBERNETES_EXEC_INFO");
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *object, *spec = NULL;
-  JsonNode *node;
-  const char *version;
-
-  *interactive = TRUE;
-  if (info == NULL || *info == '\0')
-    return "client.authentication.k8s.io/v1";
-  /* Said, but unreadable: never prompt. */
-  *interactive = FALSE;
-  if (!json_parser_load_from_data (parser, info, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return "client.authentication.k8s.io/v1";
-  object = json_node_get_object (json_parser_get_root (parser));
-  node = json_object_get_member (object, "spec");
-  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-    spec = json_node_get_object (node);
-  node = spec != NULL ? json_object_get_member (spec, "interactive") : NULL;
-  if (node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_BOOLEAN)
-    *interactive = json_node_get_boolean (node);
-  node = json_object_get_member (object, "apiVersion");
-  version = node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING
-            ? json_node_get_string (node) : NULL;
-  if (g_strcmp0 (version, "client.authentication.k8s.io/v1beta1") == 0)
-    return "client.authentication.k8s.io/v1beta1";
-  return "client.authentication.k8s.io/v1";
-}
-
-static void
-print_token (const char    *name,
-             BearerSecrets *secrets,
-             Output         output,
-             gboolean       refreshed,
-             gboolean       rotated,
-             gboolean       stored)
-{
-  const char *token = bearer_secrets_get_access_token (secrets);
-  const char *type = bearer_secrets_get_token_type (secrets);
-  gint64 expires_at = bearer_secrets_get_expires_at (secrets);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  g_autofree char *expiry = format_expiry (expires_at);
-
-  switch (output)
-    {
-    case OUTPUT_BARE:
-      g_print ("%s\n", token);
-      break;
-    case OUTPUT_HEADER:
-      {
-        /* Standard output, on purpose: --header is for $(…) in scripts. */
-        char *header = g_strdup_printf ("Authorization: %s %s", type, token);
-
-        g_print ("%s\n", header);
-        bearer_secret_free (header);
-      }
-      break;
-    case OUTPUT_ENV:
-      {
-        g_autofree char *quoted = g_shell_quote (token);
-        g_autofree char *quoted_type = g_shell_quote (type);
-
-        g_print ("export BEARER_ACCESS_TOKEN=%s\n", quoted);
-        g_print ("export BEARER_TOKEN_TYPE=%s\n", quoted_type);
-        g_print ("export BEARER_EXPIRES_AT=%" G_GINT64_FORMAT "\n", expires_at);
-      }
-      break;
-    case OUTPUT_JSON:
-      {
-        g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-
-        /* RFC 6749 §5.1's names, expires_at as RFC 3339, and which profile. */
-        json_builder_begin_object (builder);
-        json_builder_set_member_name (builder, "access_token");
-        json_builder_add_string_value (builder, token);
-        json_builder_set_member_name (builder, "token_type");
-        json_builder_add_string_value (builder, type);
-        json_builder_set_member_name (builder, "expires_in");
-        if (expires_at > 0)
-          json_builder_add_int_value (builder, MAX (expires_at - now, 0));
-        else
-          json_builder_add_null_value (builder);
-        json_builder_set_member_name (builder, "scope");
-        if (bearer_secrets_get_scope (secrets) != NULL)
-          json_builder_add_string_value (builder, bearer_secrets_get_scope (secrets));
-        else
-          json_builder_add_null_value (builder);
-        json_builder_set_member_name (builder, "expires_at");
-        if (expiry != NULL)
-          json_builder_add_string_value (builder, expiry);
-        else
-          json_builder_add_null_value (builder);
-        json_builder_set_member_name (builder, "profile");
-        json_builder_add_string_value (builder, name);
-        json_builder_set_member_name (builder, "refreshed");
-        json_builder_add_boolean_value (builder, refreshed);
-        json_builder_end_object (builder);
-        print_json (builder);
-      }
-      break;
-    case OUTPUT_EXEC_CREDENTIAL:
-      {
-        g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-        gboolean interactive;
-
-        /* kubectl's client.authentication.k8s.io ExecCredential. */
-        json_builder_begin_object (builder);
-        json_builder_set_member_name (builder, "apiVersion");
-        json_builder_add_string_value (builder, exec_info (&interactive));
-        json_builder_set_member_name (builder, "kind");
-        json_builder_add_string_value (builder, "ExecCredential");
-        json_builder_set_member_name (builder, "status");
-        json_builder_begin_object (builder);
-        json_builder_set_member_name (builder, "token");
-        json_builder_add_string_value (builder, token);
-        if (expiry != NULL)
-          {
-            json_builder_set_member_name (builder, "expirationTimestamp");
-            json_builder_add_string_value (builder, expiry);
-          }
-        json_builder_end_object (builder);
-        json_builder_end_object (builder);
-        print_json (builder);
-      }
-      break;
-    case OUTPUT_STATUS:
-    default:
-      {
-        g_autofree char *state = bearer_cli_describe_state (secrets, now);
-
-        if (rotated && stored)
-          /* Translators: after “bearer-cli refresh”, when the server replaced the
-           * refresh token. The first %s is the profile name, the second the
-           * token’s state (“valid for 59 min”, “valid (expiry unknown)”). */
-          g_print (_("Refreshed “%s”: %s; the refresh token rotated and the new one is "
-                     "stored.\n"), name, state);
-        else if (rotated)
-          /* Translators: after “bearer-cli refresh”, when the server replaced the
-           * refresh token and the keyring refused the new one (the reason follows on
-           * standard error). The first %s is the profile name, the second the
-           * token’s state (“valid for 59 min”). */
-          g_print (_("Refreshed “%s”: %s; the refresh token rotated, and the keyring did not "
-                     "take the new one.\n"), name, state);
-        else
-          /* Translators: after “bearer-cli refresh”. The first %s is the profile
-           * name, the second the token’s state (“valid for 59 min”, “valid (expiry
-           * unknown)”). */
-          g_print (_("Refreshed “%s”: %s.\n"), name, state);
-      }
-      break;
-    }
-}
-
 /* ---- Interruptions ------------------------------------------------------
  *
  * Ctrl+C (SIGINT), SIGTERM and SIGHUP during a refresh: until the request has
@@ -256,47 +65,6 @@ request_sent_cb (BearerClient *client,
                  Interruption *self)
 {
   self->sent = TRUE;
-}
-
-void
-bearer_cli_print_store_failure_parts (const char *name,
-                                      const char *store_message,
-                                      gboolean    from_server,
-                                      gboolean    kept_aside,
-                                      const char *keep_aside_message,
-                                      const char *refresh_token)
-{
-  g_autofree char *message = NULL;
-
-  bearer_cli_print_error (store_message);
-  if (!from_server)
-    return;
-
-  if (kept_aside)
-    {
-      message =
-        /* Translators: after a refresh whose new tokens the keyring refused; %s is
-         * the profile name. The folder is the session’s runtime directory, which
-         * lives in memory and is emptied at log-out. */
-        g_strdup_printf (_("The new tokens of “%s” are kept in a private temporary folder until "
-                           "the keyring takes them: the next bearer-cli command for this profile "
-                           "moves them in, once the keyring is unlocked"), name);
-      bearer_cli_print_error (message);
-      return;
-    }
-
-  message =
-    /* Translators: the first %s is the profile name, the second the reason. */
-    g_strdup_printf (_("The new tokens of “%s” could not be kept anywhere either: %s"), name,
-                     keep_aside_message != NULL ? keep_aside_message : "");
-  bearer_cli_print_error (message);
-  /* The only copy left: hand it to a person, never to a log. Through the
-   * agent, which holds it in memory while it runs, there is none here. */
-  if (refresh_token != NULL && isatty (STDERR_FILENO))
-    /* Translators: the first %s is the profile name, in a command typed as
-     * it is; the second, on a line of its own, is the refresh token. */
-    g_printerr (_("New refresh token (store it with “bearer-cli set-secret %s refresh-token”):\n%s\n"),
-                name, refresh_token);
 }
 
 void
@@ -517,24 +285,6 @@ bearer_cli_get_token (const char     *name,
   return token_here (name, force, min_valid, token);
 }
 
-static gboolean
-format_from_string (const char *text,
-                    Output     *output)
-{
-  const struct { const char *name; Output output; } formats[] = {
-    { "bare", OUTPUT_BARE }, { "header", OUTPUT_HEADER }, { "json", OUTPUT_JSON },
-    { "env", OUTPUT_ENV }, { "exec-credential", OUTPUT_EXEC_CREDENTIAL },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
-    if (g_str_equal (text, formats[i].name))
-      {
-        *output = formats[i].output;
-        return TRUE;
-      }
-  return FALSE;
-}
-
 static int
 command_token (int      argc,
                char   **argv,
@@ -554,7 +304,7 @@ command_token (int      argc,
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_auto(BearerCliToken) token = { NULL, };
-  Output output = force ? OUTPUT_STATUS : OUTPUT_BARE;
+  BearerCliOutput output = force ? OUTPUT_STATUS : OUTPUT_BARE;
   int code;
 
   /* refresh takes no --min-valid */
@@ -570,7 +320,7 @@ command_token (int      argc,
   if (header + json + export > 1 || (format != NULL && header + json + export > 0))
     return bearer_cli_usage_error (format == NULL ? _("Choose one of --header, --json and --export")
                                    : _("Choose one of --format, --header, --json and --export"));
-  if (format != NULL && !format_from_string (format, &output))
+  if (format != NULL && !bearer_cli_output_from_format (format, &output))
     return bearer_cli_usage_error (_("--format is one of bare, header, json, env, exec-credential"));
   if (header)
     output = OUTPUT_HEADER;
@@ -585,14 +335,18 @@ command_token (int      argc,
 
       /* kubectl without a terminal: a locked keyring is an error, never a
        * prompt. */
-      exec_info (&interactive);
+      bearer_cli_exec_info (&interactive);
       if (!interactive)
         bearer_secrets_set_may_prompt (FALSE);
     }
 
   code = bearer_cli_get_token (argv[1], force, (guint) min_valid, &token);
   if (token.secrets != NULL)
-    print_token (token.name, token.secrets, output, token.from_server, token.rotated, token.stored);
+    bearer_cli_print_token (token.name, bearer_secrets_get_access_token (token.secrets),
+                            bearer_secrets_get_token_type (token.secrets),
+                            bearer_secrets_get_expires_at (token.secrets),
+                            bearer_secrets_get_scope (token.secrets), output, token.from_server, token.rotated,
+                            token.stored);
   return code;
 }
 

@@ -164,16 +164,6 @@ bearer_cli_waiter_init (void)
   return waiter;
 }
 
-void
-bearer_cli_print_error (const char *message)
-{
-  g_autofree char *line = g_strdup (message);
-
-  /* One line: server words are already cleaned, but be sure. */
-  g_strdelimit (line, "\r\n", ' ');
-  g_printerr ("bearer-cli: %s\n", line);
-}
-
 int
 bearer_cli_exit_code_for (const GError *error)
 {
@@ -192,15 +182,7 @@ bearer_cli_fail_for (const char   *profile_name,
 {
   bearer_cli_print_error (error->message);
   if (bearer_error_is_dead_refresh_token (error))
-    {
-      g_autofree char *advice =
-        /* Translators: %s is the profile name, or NAME (as in “bearer-cli
-         * --help”) when it is not known; the command is typed as it is. */
-        g_strdup_printf (_("Sign in again: get a new refresh token and store it with "
-                           "“bearer-cli set-secret %s refresh-token”"),
-                         profile_name != NULL ? profile_name : "NAME");
-      bearer_cli_print_error (advice);
-    }
+    bearer_cli_print_sign_in_advice (profile_name);
   return bearer_cli_exit_code_for (error);
 }
 
@@ -216,6 +198,33 @@ bearer_cli_usage_error (const char *message)
   bearer_cli_print_error (message);
   bearer_cli_print_error (_("Try “bearer-cli --help”."));
   return EXIT_USAGE;
+}
+
+/* bearer_cli_agent_call_raw(), with the agent's error as the GError the
+ * work reported: NoSuchConnection is G_IO_ERROR_NOT_FOUND. An error name
+ * that is none of the agent's means "do the work here". */
+AgentOutcome
+bearer_cli_agent_call (const char          *method,
+                       GVariant            *args,
+                       const GVariantType  *reply_type,
+                       GVariant           **reply,
+                       GError             **error,
+                       int                 *signum)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *message = NULL;
+  AgentOutcome outcome;
+
+  outcome = bearer_cli_agent_call_raw (method, args, reply_type, reply, &name, &message, signum);
+  if (outcome != AGENT_ANSWERED || name == NULL)
+    return outcome;
+  if (g_str_equal (name, BEARER_AGENT_ERROR_NO_SUCH_CONNECTION))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, message);
+      return AGENT_ANSWERED;
+    }
+  *error = bearer_agent_error_from_remote (name, message);
+  return *error != NULL ? AGENT_ANSWERED : AGENT_UNAVAILABLE;
 }
 
 static void
@@ -255,15 +264,6 @@ bearer_cli_open_connections (gboolean  read_secrets,
   return g_steal_pointer (&list);
 }
 
-int
-bearer_cli_no_such_profile (const char *name)
-{
-  g_autofree char *message = g_strdup_printf (_("No profile is called “%s” (see “bearer-cli list”)"), name);
-
-  bearer_cli_print_error (message);
-  return EXIT_FAILURE_OTHER;
-}
-
 BearerConnection *
 bearer_cli_find_connection (BearerConnectionList *list,
                             const char           *name,
@@ -291,17 +291,6 @@ bearer_cli_lookup_secrets (BearerProfile  *profile,
 
 /* Says so when a transaction just moved tokens that the keyring had
  * refused earlier into it (bearer_profile_has_pending_tokens()). */
-void
-bearer_cli_report_pending_moved_name (const char *name)
-{
-  g_autofree char *message = NULL;
-
-  /* Translators: %s is the profile name. */
-  message = g_strdup_printf (_("The new tokens of “%s” that the keyring had refused earlier are "
-                               "now stored in it"), name);
-  bearer_cli_print_error (message);
-}
-
 void
 bearer_cli_report_pending_moved (BearerProfile *profile,
                                  gboolean       had_pending)
@@ -336,70 +325,15 @@ bearer_cli_move_pending_tokens (BearerProfile  *profile,
 
 
 /* The state of a token, in a few words: the TOKEN column of list, and
- * after a refresh. */
+ * after a refresh (bearer-cli-output.c says it). */
 char *
 bearer_cli_describe_state (BearerSecrets *secrets,
                            gint64         now)
 {
-  gint64 expires_at;
-  gint64 left;
-
-  if (bearer_secrets_get_needs_sign_in (secrets))
-    /* Translators: the state of a profile’s access token, in the TOKEN column
-     * of “bearer-cli list” and after “bearer-cli refresh”: the server refused
-     * the refresh token. */
-    return g_strdup (_("sign in again"));
-  if (bearer_secrets_get_access_token (secrets) == NULL)
-    return g_strdup (bearer_secrets_get_refresh_token (secrets) != NULL
-                     /* Translators: the state of an access token: none was fetched
-                      * yet, but a refresh token is stored to fetch one. */
-                     ? _("none yet (refresh token stored)")
-                     /* Translators: the state of an access token: there is none, and
-                      * no refresh token either. */
-                     : _("none"));
-
-  expires_at = bearer_secrets_get_expires_at (secrets);
-  if (expires_at == 0)
-    /* Translators: the state of an access token. */
-    return g_strdup (_("valid (expiry unknown)"));
-  if (expires_at <= now)
-    /* Translators: the state of an access token. */
-    return g_strdup (_("expired"));
-  left = expires_at - now;
-  if (left < 120)
-    {
-      int seconds = (int) left;
-
-      /* Translators: the state of an access token in “bearer-cli list” and after
-       * a refresh, with the time left (1 to 119); “s” is the abbreviation of
-       * seconds. English uses the same abbreviation for one and many. */
-      return g_strdup_printf (ngettext ("valid for %d s", "valid for %d s", seconds), seconds);
-    }
-  if (left < 2 * 3600)
-    {
-      int minutes = (int) (left / 60);
-
-      /* Translators: the state of an access token in “bearer-cli list” and after
-       * a refresh, with the time left (2 to 119); “min” is the abbreviation of
-       * minutes. English uses the same abbreviation for one and many. */
-      return g_strdup_printf (ngettext ("valid for %d min", "valid for %d min", minutes), minutes);
-    }
-  if (left < 2 * 86400)
-    {
-      int hours = (int) (left / 3600);
-
-      /* Translators: the state of an access token in “bearer-cli list” and after
-       * a refresh, with the time left (2 to 47); “h” is the abbreviation of hours.
-       * English uses the same abbreviation for one and many. */
-      return g_strdup_printf (ngettext ("valid for %d h", "valid for %d h", hours), hours);
-    }
-  {
-    int days = (int) (left / 86400);
-
-    /* Translators: the state of an access token in “bearer-cli list” and after
-     * a refresh, with the time left; the number of days is 2 or more. */
-    return g_strdup_printf (ngettext ("valid for %d day", "valid for %d days", days), days);
-  }
+  return bearer_cli_describe_token_state (bearer_secrets_get_needs_sign_in (secrets),
+                                          bearer_secrets_get_access_token (secrets) != NULL,
+                                          bearer_secrets_get_refresh_token (secrets) != NULL,
+                                          bearer_secrets_get_expires_at (secrets), now);
 }
 
 /* ---- The commands --------------------------------------------------------
