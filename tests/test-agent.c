@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsecret/secret.h>
@@ -854,6 +855,83 @@ test_idle_and_keep_alive (Fixture       *f,
   g_assert_cmpstr (last->out, ==, expected);
 }
 
+/* The agent's socket takes untrusted bytes: whatever comes, the agent
+ * closes that connection and goes on answering. */
+static void
+send_raw (Fixture      *f,
+          const guint8 *data,
+          gsize         length,
+          gboolean      read_answer)
+{
+  g_autofree char *runtime = g_strdup (g_environ_getenv (f->sandbox->envp, "XDG_RUNTIME_DIR"));
+  g_autofree char *path = g_build_filename (runtime, "bearer", BEARER_AGENT_SOCKET_NAME, NULL);
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 buffer[256];
+
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), data, length, NULL, NULL,
+                             &error);
+  g_assert_no_error (error);
+  if (read_answer)
+    {
+      /* The agent closes without an answer: end of stream. */
+      gssize n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
+                                      sizeof buffer, NULL, NULL);
+      g_assert_cmpint (n, <=, 0);
+    }
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+}
+
+static void
+test_socket_hostile (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(BearerTestProc) first = NULL;
+  g_autoptr(BearerTestProc) second = NULL;
+  g_autofree char *expected = NULL;
+  const guint8 huge[] = { 0xff, 0xff, 0xff, 0xff };
+  const guint8 empty[] = { 0, 0, 0, 0 };
+  const guint8 junk[] = { 9, 0, 0, 0, 'n', 'o', 't', ' ', 'a', ' ', 'v', 'a', 'r' };
+  guint32 pid;
+
+  if (!f->ready)
+    return;
+  add_profile (f, "prod", NULL);
+  first = run (f, FALSE, NULL, "token", "prod", NULL);
+  expect_status (first, 0);
+  pid = agent_pid (f);
+  g_assert_cmpuint (pid, !=, 0);
+
+  send_raw (f, huge, sizeof huge, TRUE);
+  send_raw (f, empty, sizeof empty, TRUE);
+  send_raw (f, junk, sizeof junk, TRUE);
+  send_raw (f, junk, 6, FALSE);          /* a request cut short, then gone */
+  {
+    /* A well-formed request of another type. */
+    g_autoptr(GVariant) wrong = g_variant_ref_sink (g_variant_new ("(sss)", "GetToken", "prod", "x"));
+    gsize size = g_variant_get_size (wrong);
+    g_autofree guint8 *buffer = g_malloc (size + 4);
+
+    buffer[0] = size & 0xff;
+    buffer[1] = (size >> 8) & 0xff;
+    buffer[2] = (size >> 16) & 0xff;
+    buffer[3] = (size >> 24) & 0xff;
+    memcpy (buffer + 4, g_variant_get_data (wrong), size);
+    send_raw (f, buffer, size + 4, TRUE);
+  }
+
+  second = run (f, FALSE, NULL, "token", "prod", NULL);
+  expect_status (second, 0);
+  expected = g_strconcat (f->server->last_access_token, "\n", NULL);
+  g_assert_cmpstr (second->out, ==, expected);
+  g_assert_cmpuint (agent_pid (f), ==, pid);
+  g_assert_cmpuint (f->server->refreshes, ==, 1);
+}
+
 /* ---- git ------------------------------------------------------------------------ */
 
 /* git-credential directly: git 2.46's authtype capability, erase. */
@@ -1169,6 +1247,7 @@ main (int   argc,
   ADD ("/bearer/agent/killed-before-sending", test_killed_before_sending);
   ADD ("/bearer/agent/exec-credential", test_exec_credential);
   ADD ("/bearer/agent/idle-and-keep-alive", test_idle_and_keep_alive);
+  ADD ("/bearer/agent/socket-hostile", test_socket_hostile);
   ADD ("/bearer/agent/git-credential-helper", test_git_credential_helper);
   ADD ("/bearer/agent/git-end-to-end", test_git_end_to_end);
 #undef ADD

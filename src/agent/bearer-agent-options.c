@@ -9,6 +9,18 @@
 #include "bearer-agent-protocol.h"
 
 /**
+ * bearer_agent_socket_path:
+ *
+ * Returns: (transfer full): where the agent listens for GetToken and
+ *   Refresh besides the bus (bearer-agent.c)
+ */
+char *
+bearer_agent_socket_path (void)
+{
+  return g_build_filename (g_get_user_runtime_dir (), "bearer", BEARER_AGENT_SOCKET_NAME, NULL);
+}
+
+/**
  * bearer_agent_options_new:
  *
  * Returns: (transfer floating): the options every call carries: this

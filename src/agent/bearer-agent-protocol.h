@@ -22,6 +22,11 @@ G_BEGIN_DECLS
  * the agent exits (BEARER_AGENT_IDLE_TIMEOUT overrides it). */
 #define BEARER_AGENT_IDLE_TIMEOUT 60
 
+/* The agent's socket in $XDG_RUNTIME_DIR/bearer/ (bearer-agent.c), one per
+ * profile of the build, short enough for a socket address. */
+#define BEARER_AGENT_SOCKET_NAME (g_str_has_suffix (APPLICATION_ID, ".Devel") ? "agent-devel.socket" : "agent.socket")
+
+char     *bearer_agent_socket_path       (void);
 GVariant *bearer_agent_options_new       (void);
 gboolean  bearer_agent_options_match     (GVariant     *options);
 

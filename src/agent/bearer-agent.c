@@ -34,8 +34,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
+#include <gio/gunixsocketaddress.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "bearer-agent.h"
 #include "bearer-agent-generated.h"
@@ -62,6 +66,9 @@ struct _BearerAgent
   GPtrArray *waiting;           /* Calls waiting for profiles.json to be read */
   struct stat seen;             /* profiles.json as last read */
   gboolean kept_hold;           /* held for Keep Signed In */
+  GSocketService *service;      /* the agent's socket (see below) */
+  char *socket_path;
+  ino_t socket_inode;
   gboolean started_hold;        /* held until the first load */
 };
 
@@ -77,7 +84,8 @@ typedef enum {
 typedef struct {
   BearerAgent *self;
   CallKind kind;
-  GDBusMethodInvocation *invocation;
+  GDBusMethodInvocation *invocation;  /* a call on the bus… */
+  GSocketConnection *peer;            /* …or on the agent's socket */
   char *connection;
   guint min_valid;
   gboolean had_pending;
@@ -100,7 +108,7 @@ call_new (BearerAgent           *self,
   g_application_hold (G_APPLICATION (self));
   call->self = g_object_ref (self);
   call->kind = kind;
-  call->invocation = g_object_ref (invocation);
+  call->invocation = invocation != NULL ? g_object_ref (invocation) : NULL;
   call->connection = g_strdup (connection);
   return call;
 }
@@ -110,10 +118,28 @@ call_free (Call *call)
 {
   g_application_release (G_APPLICATION (call->self));
   g_clear_object (&call->target);
-  g_object_unref (call->invocation);
+  g_clear_object (&call->invocation);
+  g_clear_object (&call->peer);
   g_object_unref (call->self);
   g_free (call->connection);
   g_free (call);
+}
+
+static void socket_reply (Call       *call,
+                          const char *error_name,
+                          const char *error_message,
+                          GVariant   *answer);
+
+static void
+call_return_named_error (Call       *call,
+                         const char *name,
+                         const char *message)
+{
+  if (call->invocation != NULL)
+    g_dbus_method_invocation_return_dbus_error (call->invocation, name, message);
+  else
+    socket_reply (call, name, message, NULL);
+  call_free (call);
 }
 
 static void
@@ -122,8 +148,7 @@ call_return_error (Call         *call,
 {
   g_autofree char *name = bearer_agent_error_name (error);
 
-  g_dbus_method_invocation_return_dbus_error (call->invocation, name, error->message);
-  call_free (call);
+  call_return_named_error (call, name, error->message);
 }
 
 /* ---- answers ----------------------------------------------------------------- */
@@ -190,7 +215,10 @@ call_return_token (Call                *call,
 {
   GVariant *answer = token_answer (call->target, secrets, result, pending_moved);
 
-  g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(@a{sv})", answer));
+  if (call->invocation != NULL)
+    g_dbus_method_invocation_return_value (call->invocation, g_variant_new ("(@a{sv})", answer));
+  else
+    socket_reply (call, "", "", answer);
   call_free (call);
 }
 
@@ -322,9 +350,7 @@ dispatch (Call *call)
   connection = bearer_connection_list_find (call->self->list, call->connection);
   if (connection == NULL)
     {
-      g_dbus_method_invocation_return_dbus_error (call->invocation, BEARER_AGENT_ERROR_NO_SUCH_CONNECTION,
-                                                  call->connection);
-      call_free (call);
+      call_return_named_error (call, BEARER_AGENT_ERROR_NO_SUCH_CONNECTION, call->connection);
       return;
     }
   call->target = g_object_ref (connection);
@@ -517,6 +543,258 @@ handle_list_connections_cb (BearerAgent1          *skeleton,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* ---- the agent's socket: token and refresh, in one local round trip ------------
+ *
+ * Connecting to the session bus costs a caller more than the answer
+ * (GDBus's threads, the authentication, Hello, two hops through the bus
+ * daemon), about as much as curl's whole POST. So the agent also listens on
+ * a socket in the user's runtime directory (0700, the same user only,
+ * checked again with the peer's credentials), for GetToken and Refresh
+ * alone: one request, one answer, both a serialized GVariant after its
+ * length (4 bytes, little-endian):
+ *
+ *   request  (ssua{sv})  method, connection, min_valid, options
+ *   answer   (ssa{sv})   D-Bus error name and message ("" for none), token
+ *
+ * bearer-cli's front tries it first (bearer-cli-front.c); without it (not
+ * started yet, or an older agent) the bus starts the agent. The socket is
+ * made once the bus name is ours and removed when the agent exits. */
+
+#define SOCKET_MAX_REQUEST 65536
+
+typedef struct {
+  Call *call;
+  guint8 header[4];
+  guint8 *body;
+  guint32 length;
+} SocketRead;
+
+typedef struct {
+  guint8 *data;
+  gsize size;
+} Wiped;
+
+/* An answer holds a token: zeroed before it is freed. */
+static void
+wiped_free (gpointer user_data)
+{
+  Wiped *wiped = user_data;
+
+  explicit_bzero (wiped->data, wiped->size);
+  g_free (wiped->data);
+  g_free (wiped);
+}
+
+static void
+socket_written_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GSocketConnection) peer = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error))
+    g_debug ("A caller left before its answer: %s", error->message);
+  g_io_stream_close (G_IO_STREAM (peer), NULL, NULL);
+}
+
+static void
+socket_reply (Call       *call,
+              const char *error_name,
+              const char *error_message,
+              GVariant   *answer)
+{
+  GVariantBuilder empty;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  Wiped *wiped;
+  guint8 *data;
+  gsize size;
+
+  if (answer == NULL)
+    {
+      g_variant_builder_init (&empty, G_VARIANT_TYPE_VARDICT);
+      answer = g_variant_builder_end (&empty);
+    }
+  reply = g_variant_ref_sink (g_variant_new ("(ss@a{sv})", error_name, error_message, answer));
+  size = g_variant_get_size (reply);
+  data = g_malloc (size + 4);
+  data[0] = size & 0xff;
+  data[1] = (size >> 8) & 0xff;
+  data[2] = (size >> 16) & 0xff;
+  data[3] = (size >> 24) & 0xff;
+  /* Serialised in its own (aligned) buffer, then copied after the length. */
+  memcpy (data + 4, g_variant_get_data (reply), size);
+  wiped = g_new (Wiped, 1);
+  wiped->data = data;
+  wiped->size = size + 4;
+  bytes = g_bytes_new_with_free_func (data, size + 4, wiped_free, wiped);
+  g_object_set_data_full (G_OBJECT (call->peer), "bearer-answer", g_bytes_ref (bytes),
+                          (GDestroyNotify) g_bytes_unref);
+  g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (call->peer)), data, size + 4,
+                                   G_PRIORITY_DEFAULT, NULL, socket_written_cb, g_object_ref (call->peer));
+}
+
+static void
+socket_read_free (SocketRead *read)
+{
+  g_free (read->body);
+  g_free (read);
+}
+
+static void
+socket_body_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  SocketRead *read = user_data;
+  Call *call = read->call;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) request = NULL;
+  g_autoptr(GVariant) options = NULL;
+  const char *method, *connection;
+  guint32 min_valid;
+  gsize n = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, &error) || n != read->length)
+    {
+      g_io_stream_close (G_IO_STREAM (call->peer), NULL, NULL);
+      call_free (call);
+      socket_read_free (read);
+      return;
+    }
+
+  /* Untrusted bytes: only a request in normal form is read. */
+  request = g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE ("(ssua{sv})"), read->body, read->length,
+                                                         FALSE, g_free, read->body));
+  read->body = NULL;
+  socket_read_free (read);
+  if (!g_variant_is_normal_form (request))
+    {
+      g_io_stream_close (G_IO_STREAM (call->peer), NULL, NULL);
+      call_free (call);
+      return;
+    }
+  g_variant_get (request, "(&s&su@a{sv})", &method, &connection, &min_valid, &options);
+
+  if (!bearer_agent_options_match (options))
+    {
+      call_return_named_error (call, BEARER_AGENT_ERROR_OTHER_SESSION,
+                               "This agent serves the profiles of another configuration or runtime directory");
+      return;
+    }
+  if (g_str_equal (method, "GetToken"))
+    call->kind = CALL_GET_TOKEN;
+  else if (g_str_equal (method, "Refresh"))
+    call->kind = CALL_REFRESH;
+  else
+    {
+      call_return_named_error (call, "org.freedesktop.DBus.Error.UnknownMethod", method);
+      return;
+    }
+  call->connection = g_strdup (connection);
+  call->min_valid = min_valid;
+  start_call (call);
+}
+
+static void
+socket_header_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SocketRead *read = user_data;
+  gsize n = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, NULL) || n != 4)
+    goto fail;
+  read->length = (guint32) read->header[0] | (guint32) read->header[1] << 8 |
+                 (guint32) read->header[2] << 16 | (guint32) read->header[3] << 24;
+  if (read->length == 0 || read->length > SOCKET_MAX_REQUEST)
+    goto fail;
+  read->body = g_malloc (read->length);
+  g_input_stream_read_all_async (G_INPUT_STREAM (source), read->body, read->length, G_PRIORITY_DEFAULT, NULL,
+                                 socket_body_cb, read);
+  return;
+
+fail:
+  g_io_stream_close (G_IO_STREAM (read->call->peer), NULL, NULL);
+  call_free (read->call);
+  socket_read_free (read);
+}
+
+static gboolean
+socket_incoming_cb (GSocketService     *service,
+                    GSocketConnection  *connection,
+                    GObject            *source_object,
+                    BearerAgent        *self)
+{
+  g_autoptr(GCredentials) credentials = NULL;
+  SocketRead *read;
+  Call *call;
+
+  /* The runtime directory is the user's own; the peer must be too. */
+  credentials = g_socket_get_credentials (g_socket_connection_get_socket (connection), NULL);
+  if (credentials == NULL || g_credentials_get_unix_user (credentials, NULL) != getuid ())
+    {
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
+
+  call = call_new (self, CALL_GET_TOKEN, NULL, NULL);
+  call->peer = g_object_ref (connection);
+  read = g_new0 (SocketRead, 1);
+  read->call = call;
+  g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (connection)), read->header, 4,
+                                 G_PRIORITY_DEFAULT, NULL, socket_header_cb, read);
+  return TRUE;
+}
+
+static void
+listen_on_socket (BearerAgent *self)
+{
+  g_autofree char *path = bearer_agent_socket_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) error = NULL;
+  struct stat st;
+
+  if (strlen (path) >= 108 || g_mkdir_with_parents (dir, 0700) != 0)
+    return;
+  /* The bus name is ours: a socket there is a dead agent's. */
+  g_unlink (path);
+  address = g_unix_socket_address_new (path);
+  self->service = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, &error))
+    {
+      g_debug ("No socket for the agent (callers use the bus): %s", error->message);
+      g_clear_object (&self->service);
+      return;
+    }
+  g_chmod (path, 0600);
+  if (stat (path, &st) == 0)
+    self->socket_inode = st.st_ino;
+  self->socket_path = g_steal_pointer (&path);
+  g_signal_connect (self->service, "incoming", G_CALLBACK (socket_incoming_cb), self);
+  g_socket_service_start (self->service);
+}
+
+static void
+stop_listening (BearerAgent *self)
+{
+  struct stat st;
+
+  if (self->service == NULL)
+    return;
+  g_socket_service_stop (self->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+  g_clear_object (&self->service);
+  /* Only our own: a new agent may have made its own since. */
+  if (stat (self->socket_path, &st) == 0 && st.st_ino == self->socket_inode)
+    g_unlink (self->socket_path);
+  g_clear_pointer (&self->socket_path, g_free);
+}
+
 /* ---- Keep Signed In ---------------------------------------------------------------- */
 
 static void
@@ -670,11 +948,20 @@ bearer_agent_startup (GApplication *application)
   g_signal_connect_object (self->list, "items-changed", G_CALLBACK (items_changed_cb), self, 0);
   bearer_connection_list_watch (self->list);
 
+  listen_on_socket (self);
+
   /* Held until the profiles are read: a Keep Signed In connection then
    * holds it on. */
   self->started_hold = TRUE;
   g_application_hold (application);
   load (self);
+}
+
+static void
+bearer_agent_shutdown (GApplication *application)
+{
+  stop_listening (BEARER_AGENT (application));
+  G_APPLICATION_CLASS (bearer_agent_parent_class)->shutdown (application);
 }
 
 static void
@@ -714,6 +1001,7 @@ bearer_agent_dispose (GObject *object)
 {
   BearerAgent *self = BEARER_AGENT (object);
 
+  stop_listening (self);
   g_clear_object (&self->scheduler);
   if (self->watched != NULL)
     {
@@ -754,6 +1042,7 @@ bearer_agent_class_init (BearerAgentClass *klass)
   object_class->dispose = bearer_agent_dispose;
   object_class->finalize = bearer_agent_finalize;
   application_class->startup = bearer_agent_startup;
+  application_class->shutdown = bearer_agent_shutdown;
   application_class->activate = bearer_agent_activate;
   application_class->dbus_register = bearer_agent_dbus_register;
   application_class->dbus_unregister = bearer_agent_dbus_unregister;

@@ -22,7 +22,10 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -73,6 +76,182 @@ run_full (char     **argv,
     bearer_cli_print_error (message);
   }
   return EXIT_FAILURE_OTHER;
+}
+
+/* ---- the agent's socket (bearer-agent.c): no GDBus, no thread ---------- */
+
+static volatile sig_atomic_t socket_signal;
+
+typedef struct {
+  guint8 *data;
+  gsize size;
+} Wiped;
+
+/* An answer holds a token: zeroed before it is freed. */
+static void
+wiped_free (gpointer user_data)
+{
+  Wiped *wiped = user_data;
+
+  explicit_bzero (wiped->data, wiped->size);
+  g_free (wiped->data);
+  g_free (wiped);
+}
+
+static void
+socket_signal_cb (int signum)
+{
+  if (socket_signal == 0)
+    socket_signal = signum;
+}
+
+static gboolean
+write_all (int           fd,
+           const guint8 *data,
+           gsize         length)
+{
+  while (length > 0)
+    {
+      gssize n = write (fd, data, length);
+
+      if (n < 0 && errno == EINTR && socket_signal == 0)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      length -= (gsize) n;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_all (int     fd,
+          guint8 *data,
+          gsize   length)
+{
+  while (length > 0)
+    {
+      gssize n = read (fd, data, length);
+
+      if (n < 0 && errno == EINTR && socket_signal == 0)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      length -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* GetToken or Refresh on the agent's socket. Like bearer_cli_agent_call_raw(),
+ * but AGENT_UNAVAILABLE also means "ask on the bus" (no socket yet, an
+ * agent that went away, an older one). */
+static AgentOutcome
+socket_call (const char  *method,
+             const char  *name,
+             guint32      min_valid,
+             GVariant   **reply,
+             char       **error_name,
+             char       **error_message,
+             int         *signum)
+{
+  g_autofree char *path = bearer_agent_socket_path ();
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  g_autoptr(GVariant) request = NULL;
+  g_autoptr(GVariant) answer = NULL;
+  GVariant *token = NULL;
+  Wiped *wiped;
+  const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+  struct sigaction action = { .sa_handler = socket_signal_cb }, saved[G_N_ELEMENTS (signals)];
+  const char *got_name, *got_message;
+  AgentOutcome outcome = AGENT_UNAVAILABLE;
+  guint8 header[4];
+  guint8 *data = NULL;
+  gsize size = 0;
+  guint32 length;
+  int fd;
+
+  *signum = 0;
+  if (strlen (path) >= sizeof address.sun_path)
+    return AGENT_UNAVAILABLE;
+  memcpy (address.sun_path, path, strlen (path) + 1);
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return AGENT_UNAVAILABLE;
+  if (connect (fd, (struct sockaddr *) &address, sizeof address) != 0)
+    {
+      close (fd);
+      return AGENT_UNAVAILABLE;
+    }
+
+  request = g_variant_ref_sink (g_variant_new ("(ssu@a{sv})", method, name, min_valid,
+                                               bearer_agent_options_new ()));
+  size = g_variant_get_size (request);
+  data = g_malloc (size + 4);
+  data[0] = size & 0xff;
+  data[1] = (size >> 8) & 0xff;
+  data[2] = (size >> 16) & 0xff;
+  data[3] = (size >> 24) & 0xff;
+  /* Serialised in its own (aligned) buffer, then copied after the length. */
+  memcpy (data + 4, g_variant_get_data (request), size);
+
+  /* From here a signal stops the waiting, as on the bus. */
+  socket_signal = 0;
+  sigemptyset (&action.sa_mask);
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    sigaction (signals[i], &action, &saved[i]);
+
+  if (!write_all (fd, data, size + 4) || !read_all (fd, header, 4))
+    goto out;
+  g_clear_pointer (&data, g_free);
+  length = (guint32) header[0] | (guint32) header[1] << 8 | (guint32) header[2] << 16 | (guint32) header[3] << 24;
+  if (length == 0 || length > 16 * 1024 * 1024)
+    goto out;
+  data = g_malloc (length);
+  size = length;
+  if (!read_all (fd, data, length))
+    goto out;
+
+  /* The answer owns the buffer from here, and wipes it when freed. */
+  wiped = g_new (Wiped, 1);
+  wiped->data = g_steal_pointer (&data);
+  wiped->size = length;
+  answer = g_variant_ref_sink (g_variant_new_from_data (G_VARIANT_TYPE ("(ssa{sv})"), wiped->data, length, FALSE,
+                                                        wiped_free, wiped));
+  if (!g_variant_is_normal_form (answer))
+    goto out;
+  g_variant_get (answer, "(&s&s@a{sv})", &got_name, &got_message, &token);
+  if (*got_name != '\0')
+    {
+      /* Another session's agent, or one without the method: the bus. */
+      if (g_str_equal (got_name, BEARER_AGENT_ERROR_OTHER_SESSION) ||
+          !g_str_has_prefix (got_name, BEARER_AGENT_ERROR_PREFIX))
+        goto out;
+      *error_name = g_strdup (got_name);
+      *error_message = g_strdup (got_message);
+    }
+  else
+    *reply = g_variant_ref_sink (g_variant_new_tuple (&token, 1));
+  outcome = AGENT_ANSWERED;
+
+out:
+  g_clear_pointer (&token, g_variant_unref);
+  g_clear_pointer (&answer, g_variant_unref);
+  if (data != NULL)
+    {
+      explicit_bzero (data, size);
+      g_free (data);
+    }
+  close (fd);
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    sigaction (signals[i], &saved[i], NULL);
+  if (socket_signal != 0)
+    {
+      g_clear_pointer (reply, g_variant_unref);
+      *signum = socket_signal;
+      return AGENT_INTERRUPTED;
+    }
+  return outcome;
 }
 
 /* Whether @code ("Q<domain>.C<n>") names @domain, escaped as the agent
@@ -186,10 +365,13 @@ token_through_agent (int    argc,
     output = OUTPUT_ENV;
   name = parsed[1];
 
-  if (force)
+  /* The agent's socket first, then the bus (which starts the agent). */
+  outcome = socket_call (force ? "Refresh" : "GetToken", name, (guint32) min_valid, &reply, &error_name,
+                         &error_message, &signum);
+  if (outcome == AGENT_UNAVAILABLE && force)
     outcome = bearer_cli_agent_call_raw ("Refresh", g_variant_new ("(s)", name), G_VARIANT_TYPE ("(a{sv})"),
                                          &reply, &error_name, &error_message, &signum);
-  else
+  else if (outcome == AGENT_UNAVAILABLE)
     outcome = bearer_cli_agent_call_raw ("GetToken", g_variant_new ("(su)", name, (guint32) min_valid),
                                          G_VARIANT_TYPE ("(a{sv})"), &reply, &error_name, &error_message,
                                          &signum);
