@@ -49,7 +49,8 @@ static const char *activation_vars[] = {
 static void
 set_activation_env (Fixture    *f,
                     char      **envp,
-                    const char *idle_timeout)
+                    const char *idle_timeout,
+                    const char *g_debug)
 {
   GVariantBuilder builder;
   g_autoptr(GVariant) reply = NULL;
@@ -64,8 +65,7 @@ set_activation_env (Fixture    *f,
         g_variant_builder_add (&builder, "{ss}", activation_vars[i], value);
     }
   g_variant_builder_add (&builder, "{ss}", "BEARER_AGENT_IDLE_TIMEOUT", idle_timeout);
-  /* The agent's own warnings fail the test that made it. */
-  g_variant_builder_add (&builder, "{ss}", "G_DEBUG", "fatal-criticals");
+  g_variant_builder_add (&builder, "{ss}", "G_DEBUG", g_debug);
   reply = g_dbus_connection_call_sync (f->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                        "org.freedesktop.DBus", "UpdateActivationEnvironment",
                                        g_variant_new ("(a{ss})", &builder), NULL, G_DBUS_CALL_FLAGS_NONE,
@@ -219,7 +219,8 @@ setup (Fixture       *f,
 
   f->sandbox = bearer_test_sandbox_new ("bearer-agent", FALSE);
   f->sandbox->envp = g_environ_unsetenv (f->sandbox->envp, "BEARER_NO_AGENT");
-  set_activation_env (f, f->sandbox->envp, "60");
+  /* The agent's own criticals fail the test that made it. */
+  set_activation_env (f, f->sandbox->envp, "60", "fatal-criticals");
   f->server = bearer_test_rotating_server_new (CLIENT_ID);
   f->ids = g_ptr_array_new_with_free_func (g_free);
   f->states = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
@@ -239,8 +240,9 @@ teardown (Fixture       *f,
     return;
   stop_agent (f, SIGTERM);
   g_dbus_connection_signal_unsubscribe (f->bus, f->signal_id);
-  /* Activated services of later tests get the session's directories. */
-  set_activation_env (f, own, "60");
+  /* Activated services of later tests get the session's directories (and
+   * no G_DEBUG, as the session started them). */
+  set_activation_env (f, own, "60", "");
   g_unlink (f->service_path);
   bearer_test_delete_keyring_items (f->ids);
   g_ptr_array_unref (f->ids);
@@ -738,6 +740,42 @@ test_killed_before_sending (Fixture       *f,
   g_assert_cmpuint (f->server->invalid_grants, ==, 0);
 }
 
+/* Through the agent, SIGTERM (or Ctrl+C) only stops the waiting: the agent
+ * finishes the refresh and stores its tokens, which the next call gets
+ * without another refresh. */
+static void
+test_interrupted_waiting (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(BearerTestProc) ping = NULL;
+  g_autoptr(BearerTestProc) refresh = NULL;
+  g_autoptr(BearerTestProc) again = NULL;
+  g_autofree char *expected = NULL;
+
+  if (!f->ready)
+    return;
+  add_profile (f, "prod", NULL);
+  ping = run (f, FALSE, NULL, "list", NULL);
+  expect_status (ping, 0);
+
+  f->server->hold = TRUE;
+  refresh = start (f, FALSE, NULL, "refresh", "prod", NULL);
+  wait_for (f, server_holds_one, NULL, 30, "the agent's refresh to reach the server");
+  g_subprocess_send_signal (refresh->process, SIGTERM);
+  bearer_test_procs_wait (&refresh, 1);
+  expect_status (refresh, 128 + SIGTERM);
+  g_assert_nonnull (strstr (refresh->err, "token agent"));
+
+  f->server->hold = FALSE;
+  bearer_test_rotating_server_release (f->server);
+  again = run (f, FALSE, NULL, "token", "prod", NULL);
+  expect_status (again, 0);
+  expected = g_strconcat (f->server->last_access_token, "\n", NULL);
+  g_assert_cmpstr (again->out, ==, expected);
+  g_assert_cmpuint (f->server->refreshes, ==, 1);
+  g_assert_cmpuint (f->server->invalid_grants, ==, 0);
+}
+
 /* kubectl's ExecCredential, checked against the fields its schema
  * requires (client.authentication.k8s.io v1 and v1beta1). */
 static void
@@ -831,7 +869,7 @@ test_idle_and_keep_alive (Fixture       *f,
 
   if (!f->ready)
     return;
-  set_activation_env (f, f->sandbox->envp, "1");
+  set_activation_env (f, f->sandbox->envp, "1", "fatal-criticals");
   add_profile (f, "prod", NULL);
 
   first = run (f, FALSE, NULL, "token", "prod", NULL);
@@ -1245,6 +1283,7 @@ main (int   argc,
   ADD ("/bearer/agent/concurrent-with-direct", test_concurrent);
   ADD ("/bearer/agent/killed-mid-refresh", test_killed);
   ADD ("/bearer/agent/killed-before-sending", test_killed_before_sending);
+  ADD ("/bearer/agent/interrupted-waiting", test_interrupted_waiting);
   ADD ("/bearer/agent/exec-credential", test_exec_credential);
   ADD ("/bearer/agent/idle-and-keep-alive", test_idle_and_keep_alive);
   ADD ("/bearer/agent/socket-hostile", test_socket_hostile);

@@ -11,13 +11,25 @@
 /**
  * bearer_agent_socket_path:
  *
- * Returns: (transfer full): where the agent listens for GetToken and
- *   Refresh besides the bus (bearer-agent.c)
+ * Inside a Flatpak, each instance has a runtime directory of its own but
+ * for `app/$FLATPAK_ID`, which the agent and `flatpak run --command=bearer-cli`
+ * share (as the kept-aside tokens do, bearer-pending.c).
+ *
+ * Returns: (transfer full) (nullable): where the agent listens for
+ *   GetToken and Refresh besides the bus (bearer-agent.c); %NULL without a
+ *   runtime directory
  */
 char *
 bearer_agent_socket_path (void)
 {
-  return g_build_filename (g_get_user_runtime_dir (), "bearer", BEARER_AGENT_SOCKET_NAME, NULL);
+  const char *runtime = g_getenv ("XDG_RUNTIME_DIR");
+  const char *flatpak_id = g_getenv ("FLATPAK_ID");
+
+  if (runtime == NULL || *runtime == '\0')
+    return NULL;
+  if (flatpak_id != NULL && *flatpak_id != '\0' && g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS))
+    return g_build_filename (runtime, "app", flatpak_id, "bearer", BEARER_AGENT_SOCKET_NAME, NULL);
+  return g_build_filename (runtime, "bearer", BEARER_AGENT_SOCKET_NAME, NULL);
 }
 
 /**

@@ -753,12 +753,12 @@ static void
 listen_on_socket (BearerAgent *self)
 {
   g_autofree char *path = bearer_agent_socket_path ();
-  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *dir = path != NULL ? g_path_get_dirname (path) : NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GError) error = NULL;
   struct stat st;
 
-  if (strlen (path) >= 108 || g_mkdir_with_parents (dir, 0700) != 0)
+  if (path == NULL || strlen (path) >= 108 || g_mkdir_with_parents (dir, 0700) != 0)
     return;
   /* The bus name is ours: a socket there is a dead agent's. */
   g_unlink (path);

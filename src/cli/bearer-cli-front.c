@@ -172,7 +172,7 @@ socket_call (const char  *method,
   int fd;
 
   *signum = 0;
-  if (strlen (path) >= sizeof address.sun_path)
+  if (path == NULL || strlen (path) >= sizeof address.sun_path)
     return AGENT_UNAVAILABLE;
   memcpy (address.sun_path, path, strlen (path) + 1);
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

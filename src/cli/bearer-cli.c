@@ -58,8 +58,6 @@ static const char *usage_text =
      "      --json-body               Send the request body as JSON\n"
      "      --ca-file FILE            Also trust the certificates in FILE\n"
      "      --allow-http              Allow plain http:// to a host that is not local\n"
-     "      --keep-alive              Keep Signed In: the token agent refreshes the\n"
-     "                                token before it expires, window or not\n"
      "      --preset PRESET           The token URL, grant, client authentication and\n"
      "                                scope of a preset of the window, from its input:\n"
      "        processmaker --instance INSTANCE\n"
@@ -74,28 +72,19 @@ static const char *usage_text =
      "        google\n"
      "        gitlab [--instance URL]\n"
      "                                https://gitlab.com unless given\n"
-     "  set NAME [OPTION…]            Change a profile’s settings:\n"
-     "      --keep-alive, --no-keep-alive\n"
-     "      --auto-refresh, --no-auto-refresh\n"
-     "      --refresh-margin SECONDS, --token-url URL, --client-id ID, --scope SCOPE,\n"
-     "      --audience AUDIENCE, --resource RESOURCE, --username USER, --auth MODE,\n"
-     "      --rename NEW-NAME\n"
      "  remove NAME                   Remove a profile and its secrets\n"
      "  set-secret NAME client-secret|refresh-token|password\n"
      "                                Read a secret from standard input and keep it\n"
      "                                in the keyring (never give it as an argument)\n"
-     "  token NAME [--min-valid SECONDS] [--format FORMAT]\n"
+     "  token NAME [--min-valid SECONDS] [--header|--json|--export]\n"
      "                                Print the access token, refreshing it first when\n"
-     "                                less than SECONDS (default 60) are left; FORMAT:\n"
-     "                                bare (default), header, json, env or\n"
-     "                                exec-credential (kubectl); --header, --json and\n"
-     "                                --export are the same as header, json and env\n"
+     "                                less than SECONDS (default 60) are left\n"
      "  login NAME [--device] [--no-browser] [--timeout SECONDS]\n"
      "                                Sign in: open the browser (the address is also\n"
      "                                printed), wait for it to come back (default 300\n"
      "                                seconds), and keep the tokens in the keyring;\n"
      "                                --device shows a code to enter on any device\n"
-     "  refresh NAME [--format FORMAT]\n"
+     "  refresh NAME [--header|--json|--export]\n"
      "                                Refresh now, whatever is left\n"
      "  curl NAME -- CURL-ARGUMENT…   Run curl with the Authorization header added\n"
      "                                (passed through a pipe, not the command line)\n"
@@ -105,14 +94,7 @@ static const char *usage_text =
      "                                Node.js axios script; the secrets are\n"
      "                                placeholders unless --with-secrets reads them\n"
      "                                from the keyring\n"
-     "  git-credential NAME get|store|erase [--username USER]\n"
-     "                                A git credential helper: the access token as the\n"
-     "                                password (user oauth2) or, for git 2.46 and\n"
-     "                                later, as a Bearer credential\n"
      "  help [COMMAND]                This text, or one command’s line of it\n"
-     "\n"
-     "bearer-cli asks the token agent (bearer-agent, started through D-Bus) first\n"
-     "and does the work itself when there is none; BEARER_NO_AGENT=1 always does.\n"
      "\n"
      "Exit status:\n"
      "  0  success\n"
@@ -130,6 +112,35 @@ static const char *usage_text =
      "  bearer-cli add dev --issuer https://id.example.com --client-id cli --auth none\n"
      "  bearer-cli login dev\n"
      "  curl -H \"$(bearer-cli token prod --header)\" https://acme.processmaker.net/api/1.0/users\n");
+
+/* What came with the token agent, in a text of its own so that the
+ * translations of the text above stay whole until this one is translated. */
+static const char *usage_more_text =
+  /* Translators: the end of “bearer-cli --help”, after the text above.
+   * Translate the descriptions only: commands, options, their arguments and
+   * the formats are typed as they are. Keep the descriptions lined up in
+   * their column as in English, wrap at 80 columns, and keep the blank
+   * lines. */
+  N_("More commands and options:\n"
+     "  add NAME … --keep-alive       Keep Signed In: the token agent refreshes the\n"
+     "                                token before it expires, window or not\n"
+     "  set NAME [OPTION…]            Change a profile’s settings:\n"
+     "      --keep-alive, --no-keep-alive\n"
+     "      --auto-refresh, --no-auto-refresh\n"
+     "      --refresh-margin SECONDS, --token-url URL, --client-id ID, --scope SCOPE,\n"
+     "      --audience AUDIENCE, --resource RESOURCE, --username USER, --auth MODE,\n"
+     "      --rename NEW-NAME\n"
+     "  token|refresh NAME --format FORMAT\n"
+     "                                bare (token’s default), header, json, env or\n"
+     "                                exec-credential (kubectl); --header, --json and\n"
+     "                                --export are the same as header, json and env\n"
+     "  git-credential NAME get|store|erase [--username USER]\n"
+     "                                A git credential helper: the access token as the\n"
+     "                                password (user oauth2) or, for git 2.46 and\n"
+     "                                later, as a Bearer credential\n"
+     "\n"
+     "bearer-cli asks the token agent (bearer-agent, started through D-Bus) first\n"
+     "and does the work itself when there is none; BEARER_NO_AGENT=1 always does.\n");
 
 void
 bearer_cli_waited_cb (GObject      *source,
@@ -399,6 +410,7 @@ command_help (int    argc,
   if (argc < 2)
     {
       g_print ("%s", _(usage_text));
+      g_print ("\n%s", _(usage_more_text));
       return EXIT_OK;
     }
   if (argc > 2)
