@@ -1,20 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
-# check-install.sh BUILD_DIR SOURCE_DIR PREFIX BINDIR DATADIR LOCALEDIR APP_ID
+# check-install.sh BUILD_DIR SOURCE_DIR PREFIX BINDIR DATADIR LOCALEDIR APP_ID LIBEXECDIR
 #
 # Installs the build into a temporary DESTDIR (meson install --no-rebuild)
 # and checks, as TAP, that every file a distribution expects is there under
 # the prefix, that nothing else is installed, and that the installed desktop
 # file, metainfo, schema and D-Bus service are right for APP_ID.
-# BINDIR, DATADIR and LOCALEDIR are meson's options: relative to PREFIX, or
+# BINDIR, DATADIR, LOCALEDIR and LIBEXECDIR are meson's options: relative to PREFIX, or
 # absolute.
 set -u
 LC_ALL=C
 export LC_ALL
 
-if [ $# -ne 7 ]; then
-	echo "usage: $0 BUILD_DIR SOURCE_DIR PREFIX BINDIR DATADIR LOCALEDIR APP_ID" >&2
+if [ $# -ne 8 ]; then
+	echo "usage: $0 BUILD_DIR SOURCE_DIR PREFIX BINDIR DATADIR LOCALEDIR APP_ID LIBEXECDIR" >&2
 	exit 2
 fi
 build_dir=$1
@@ -31,6 +31,7 @@ under_prefix() {
 bindir=$(under_prefix "$4")
 datadir=$(under_prefix "$5")
 localedir=$(under_prefix "$6")
+libexecdir=$(under_prefix "$8")
 schema_id=io.github.bearerapp.Bearer
 
 dest=$(mktemp -d "${TMPDIR:-/tmp}/bearer-install.XXXXXX") || exit 1
@@ -76,12 +77,20 @@ service=$datadir/dbus-1/services/$app_id.service
 icon=$datadir/icons/hicolor/scalable/apps/$app_id.svg
 symbolic=$datadir/icons/hicolor/symbolic/apps/$app_id-symbolic.svg
 schema=$datadir/glib-2.0/schemas/$schema_id.gschema.xml
+agent_service=$datadir/dbus-1/services/$app_id.Agent.service
+agent_unit=$prefix/lib/systemd/user/$app_id.Agent.service
+agent_interface=$datadir/dbus-1/interfaces/io.github.bearerapp.Bearer.Agent1.xml
 
-for f in "$bindir/bearer" "$bindir/bearer-cli"; do
+for f in "$bindir/bearer" "$bindir/bearer-cli" "$bindir/bearer-agent"; do
 	expect "$f"
 	check "$f is an executable" test -f "$root$f" -a -x "$root$f"
 done
-for f in "$desktop" "$metainfo" "$service" "$icon" "$symbolic" "$schema"; do
+# bearer-cli's whole program, which its front (bin/bearer-cli) runs.
+expect "$libexecdir/bearer-cli-full"
+check "$libexecdir/bearer-cli-full is an executable" test -f "$root$libexecdir/bearer-cli-full" -a -x "$root$libexecdir/bearer-cli-full"
+
+for f in "$desktop" "$metainfo" "$service" "$icon" "$symbolic" "$schema" \
+	"$agent_service" "$agent_unit" "$agent_interface"; do
 	expect "$f"
 	check "$f" test -s "$root$f"
 done
@@ -120,6 +129,16 @@ if [ -f "$root$service" ]; then
 	check "D-Bus service: Name=$app_id" has_line "$root$service" "Name=$app_id"
 	check "D-Bus service: Exec=$bindir/bearer --gapplication-service" \
 		has_line "$root$service" "Exec=$bindir/bearer --gapplication-service"
+fi
+if [ -f "$root$agent_service" ]; then
+	check "agent D-Bus service: Name=$app_id.Agent" has_line "$root$agent_service" "Name=$app_id.Agent"
+	check "agent D-Bus service: Exec=$bindir/bearer-agent" has_line "$root$agent_service" "Exec=$bindir/bearer-agent"
+	check "agent D-Bus service: SystemdService=$app_id.Agent.service" \
+		has_line "$root$agent_service" "SystemdService=$app_id.Agent.service"
+fi
+if [ -f "$root$agent_unit" ]; then
+	check "agent user unit: BusName=$app_id.Agent" has_line "$root$agent_unit" "BusName=$app_id.Agent"
+	check "agent user unit: ExecStart=$bindir/bearer-agent" has_line "$root$agent_unit" "ExecStart=$bindir/bearer-agent"
 fi
 if [ -f "$root$metainfo" ]; then
 	check "metainfo: <id>$app_id</id>" grep -qF "<id>$app_id</id>" "$root$metainfo"

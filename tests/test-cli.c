@@ -1110,8 +1110,13 @@ test_token_formats (void)
   g_assert_cmpstr (json_object_get_string_member (object, "profile"), ==, "prod");
   g_assert_cmpstr (json_object_get_string_member (object, "access_token"), ==, token);
   g_assert_cmpstr (json_object_get_string_member (object, "token_type"), ==, "Bearer");
-  g_assert_cmpint (json_object_get_int_member (object, "expires_at"), ==,
-                   bearer_secrets_get_expires_at (secrets));
+  /* RFC 6749's names, and expires_at as RFC 3339 (UTC). */
+  {
+    g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc (bearer_secrets_get_expires_at (secrets));
+    g_autofree char *rfc3339 = g_date_time_format (at, "%Y-%m-%dT%H:%M:%SZ");
+
+    g_assert_cmpstr (json_object_get_string_member (object, "expires_at"), ==, rfc3339);
+  }
   g_assert_cmpint (json_object_get_int_member (object, "expires_in"), >, 31536000 - 120);
   g_assert_cmpint (json_object_get_int_member (object, "expires_in"), <=,
                    bearer_secrets_get_expires_at (secrets) - now);

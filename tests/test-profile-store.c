@@ -274,6 +274,7 @@ test_round_trip (void)
   bearer_profile_set_ca_file (profile, "/etc/ssl/private ca/ca.pem");
   bearer_profile_set_allow_insecure_http (profile, TRUE);
   bearer_profile_set_auto_refresh (profile, FALSE);
+  bearer_profile_set_keep_alive (profile, TRUE);
   bearer_profile_set_refresh_margin (profile, 300);
   bearer_profile_add_parameter (profile, BEARER_PARAM_HEADER, "X-Tenant", "acme");
   bearer_profile_add_parameter (profile, BEARER_PARAM_BODY, "extra", "a&b=c ü\"");
@@ -304,6 +305,7 @@ test_round_trip (void)
   g_assert_cmpstr (json_object_get_string_member (object, "ca_file"), ==, "/etc/ssl/private ca/ca.pem");
   g_assert_true (json_object_get_boolean_member (object, "allow_insecure_http"));
   g_assert_false (json_object_get_boolean_member (object, "auto_refresh"));
+  g_assert_true (json_object_get_boolean_member (object, "keep_alive"));
   g_assert_cmpint (json_object_get_int_member (object, "refresh_margin"), ==, 300);
   params = json_object_get_array_member (object, "parameters");
   g_assert_cmpuint (json_array_get_length (params), ==, 3);
@@ -337,6 +339,7 @@ test_round_trip (void)
   g_assert_cmpstr (bearer_profile_get_ca_file (read), ==, "/etc/ssl/private ca/ca.pem");
   g_assert_true (bearer_profile_get_allow_insecure_http (read));
   g_assert_false (bearer_profile_get_auto_refresh (read));
+  g_assert_true (bearer_profile_get_keep_alive (read));
   g_assert_cmpuint (bearer_profile_get_refresh_margin (read), ==, 300);
 
   g_assert_cmpuint (bearer_profile_get_n_parameters (read), ==, 3);
@@ -366,6 +369,7 @@ test_round_trip (void)
   g_assert_cmpint (bearer_profile_get_body_encoding (read), ==, BEARER_BODY_FORM);
   g_assert_false (bearer_profile_get_allow_insecure_http (read));
   g_assert_true (bearer_profile_get_auto_refresh (read));
+  g_assert_false (bearer_profile_get_keep_alive (read));
   g_assert_cmpuint (bearer_profile_get_refresh_margin (read), ==, BEARER_PROFILE_DEFAULT_REFRESH_MARGIN);
   g_assert_cmpuint (bearer_profile_get_n_parameters (read), ==, 0);
 
@@ -1445,6 +1449,7 @@ static const char * const wrong_types[] = {
   "{\"id\": \"w34\", \"name\": \"w34\", \"parameters\": [{\"in\": \"body\"}]}",
   "{\"id\": \"w35\", \"name\": \"w35\", \"parameters\": [{\"name\": null}]}",
   "{\"id\": \"w36\", \"name\": \"w36\", \"parameters\": [null]}",
+  "{\"id\": \"w37\", \"name\": \"w37\", \"keep_alive\": \"yes\"}",
   "5",
   "\"text\"",
   "null",

@@ -6,22 +6,13 @@
 
 #include <glib/gi18n.h>
 
+#include "bearer-cli-output.h"
 #include "bearer-connection-list.h"
 #include "bearer-error.h"
 #include "bearer-profile-secrets.h"
 #include "bearer-redact.h"
 
 G_BEGIN_DECLS
-
-/* Exit codes, as documented in --help and the README. */
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILURE_OTHER = 1,
-  EXIT_USAGE = 2,
-  EXIT_SERVER = 3,
-  EXIT_SIGN_IN = 4,
-  EXIT_KEYRING = 5,
-};
 
 /* Runs the main loop until an async call started with bearer_cli_waited_cb
  * ends. */
@@ -37,7 +28,6 @@ void                  bearer_cli_waited_cb         (GObject              *source
 GAsyncResult         *bearer_cli_wait_for          (Waiter               *waiter);
 void                  bearer_cli_waiter_clear      (Waiter               *waiter);
 
-void                  bearer_cli_print_error       (const char           *message);
 int                   bearer_cli_exit_code_for     (const GError         *error);
 int                   bearer_cli_fail_for          (const char           *profile_name,
                                                     const GError         *error);
@@ -60,6 +50,31 @@ char                 *bearer_cli_describe_state    (BearerSecrets        *secret
 void                  bearer_cli_print_store_failure (BearerProfile      *profile,
                                                     BearerRefreshResult  *result);
 
+/* A token for a command: through the agent or the refresh transaction. */
+typedef struct {
+  char *name;                   /* the profile's name */
+  BearerSecrets *secrets;       /* the access token part */
+  gboolean from_server;
+  gboolean rotated;
+  gboolean stored;
+} BearerCliToken;
+
+void                  bearer_cli_token_clear       (BearerCliToken       *token);
+int                   bearer_cli_get_token         (const char           *name,
+                                                    gboolean              force,
+                                                    guint                 min_valid,
+                                                    BearerCliToken       *token);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BearerCliToken, bearer_cli_token_clear)
+
+/* The token agent, its errors as GErrors (bearer-cli.c). */
+AgentOutcome          bearer_cli_agent_call        (const char           *method,
+                                                    GVariant             *args,
+                                                    const GVariantType   *reply_type,
+                                                    GVariant            **reply,
+                                                    GError              **error,
+                                                    int                  *signum);
+
 /* The commands: each takes its own argv (argv[0] is the command's name)
  * and returns the exit status. */
 int                   bearer_cli_list              (int                   argc,
@@ -79,6 +94,10 @@ int                   bearer_cli_curl              (int                   argc,
 int                   bearer_cli_snippet           (int                   argc,
                                                     char                **argv);
 int                   bearer_cli_login             (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_set                (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_git_credential    (int                   argc,
                                                     char                **argv);
 
 G_END_DECLS

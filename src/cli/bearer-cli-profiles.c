@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "bearer-agent-protocol.h"
 #include "bearer-cli-private.h"
 #include "bearer-discovery.h"
 #include "bearer-enum-types.h"
@@ -97,6 +98,159 @@ print_row (const char *name,
   g_print ("%s", line->str);
 }
 
+static void
+print_heading (void)
+{
+  /* Translators: the column headings of “bearer-cli list”, in capitals; the
+   * columns are 24 and 20 characters wide (a longer heading shifts the rows). */
+  print_row (_("NAME"),
+             /* Translators: the heading of the column of grant types in “bearer-cli
+              * list” (refresh_token, password…), in capitals, at most 20 characters. */
+             _("GRANT"),
+             /* Translators: the heading of the column of access token states in
+              * “bearer-cli list” (“valid for 59 min”, “expired”…), in capitals. */
+             _("TOKEN"));
+}
+
+static void
+print_unreadable (guint       unreadable,
+                  const char *path)
+{
+  g_autofree char *note = NULL;
+
+  if (unreadable == 0)
+    return;
+  note =
+    /* Translators: %u is a number of profiles (1 or more), %s the profiles
+     * file’s full name. */
+    g_strdup_printf (ngettext ("%u profile in “%s” cannot be read by this version of Bearer "
+                               "(edited by hand, or written by a newer version); it is kept "
+                               "as it is and not listed",
+                               "%u profiles in “%s” cannot be read by this version of Bearer "
+                               "(edited by hand, or written by a newer version); they are kept "
+                               "as they are and not listed", unreadable),
+                     unreadable, path);
+  bearer_cli_print_error (note);
+}
+
+/* A connection now kept signed in: the agent (started if it is not
+ * running) reads profiles.json again and keeps it alive from now on. */
+static void
+wake_agent (void)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  int signum;
+
+  if (bearer_cli_agent_call ("ListConnections", g_variant_new ("()"), NULL, &reply, &error, &signum) ==
+      AGENT_UNAVAILABLE)
+    g_debug ("No token agent to keep the connection signed in yet");
+}
+
+/* list through the agent: -1 when the agent cannot do it (or when tokens
+ * the keyring refused are waiting: moving them in is done here, and said). */
+static int
+list_from_agent (void)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) connections = NULL;
+  g_autoptr(GVariant) info = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean keyring_failed = FALSE;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint32 unreadable = 0;
+  const char *path = "";
+  int exit_code = EXIT_OK;
+  AgentOutcome outcome;
+  GVariantIter iter;
+  GVariant *item;
+  int signum;
+
+  outcome = bearer_cli_agent_call ("ListConnections", g_variant_new ("()"), G_VARIANT_TYPE ("(aa{sv}a{sv})"),
+                                   &reply, &error, &signum);
+  if (outcome == AGENT_UNAVAILABLE)
+    return -1;
+  if (outcome == AGENT_INTERRUPTED)
+    return bearer_cli_agent_interrupted (signum);
+  if (error != NULL)
+    return -1;
+
+  connections = g_variant_get_child_value (reply, 0);
+  info = g_variant_get_child_value (reply, 1);
+  g_variant_iter_init (&iter, connections);
+  while ((item = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      gboolean pending = FALSE;
+
+      g_variant_lookup (item, "pending", "b", &pending);
+      g_variant_unref (item);
+      if (pending)
+        return -1;
+    }
+
+  g_variant_lookup (info, "n-unreadable", "u", &unreadable);
+  g_variant_lookup (info, "profiles-path", "&s", &path);
+  print_unreadable (unreadable, path);
+  if (g_variant_n_children (connections) == 0)
+    {
+      g_print ("%s\n", _("No profiles yet. Add one with “bearer-cli add NAME --token-url URL --client-id ID”."));
+      return EXIT_OK;
+    }
+
+  print_heading ();
+  g_variant_iter_init (&iter, connections);
+  while ((item = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      const char *name = "", *grant = "", *keyring_error = NULL, *keyring_code = NULL;
+      gboolean has_access = FALSE, has_refresh = FALSE, sign_in = FALSE;
+      gint64 expires_at = 0;
+      g_autofree char *state = NULL;
+      g_autofree char *printable = NULL;
+
+      g_variant_lookup (item, "name", "&s", &name);
+      g_variant_lookup (item, "grant", "&s", &grant);
+      g_variant_lookup (item, "expires-at", "x", &expires_at);
+      g_variant_lookup (item, "has-access-token", "b", &has_access);
+      g_variant_lookup (item, "has-refresh-token", "b", &has_refresh);
+      g_variant_lookup (item, "needs-sign-in", "b", &sign_in);
+      g_variant_lookup (item, "keyring-error", "&s", &keyring_error);
+      g_variant_lookup (item, "keyring-error-code", "&s", &keyring_code);
+
+      if (keyring_error == NULL)
+        {
+          g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+
+          /* Only what the state needs: never a token. */
+          if (has_access)
+            bearer_secrets_set_access_token (secrets, "-", NULL, expires_at, NULL);
+          if (has_refresh)
+            bearer_secrets_set_refresh_token (secrets, "-");
+          bearer_secrets_set_needs_sign_in (secrets, sign_in);
+          state = bearer_cli_describe_state (secrets, now);
+        }
+      else
+        {
+          g_autoptr(GError) failure = bearer_agent_error_from_code (keyring_code != NULL ? keyring_code : "",
+                                                                    keyring_error);
+
+          if (!keyring_failed)
+            {
+              bearer_cli_print_error (keyring_error);
+              exit_code = failure != NULL ? bearer_cli_exit_code_for (failure) : EXIT_KEYRING;
+              keyring_failed = failure != NULL && failure->domain == BEARER_KEYRING_ERROR &&
+                               failure->code != BEARER_KEYRING_ERROR_CORRUPT;
+            }
+          /* Translators: the state of an access token in “bearer-cli list”. */
+          state = g_strdup (_("unknown (keyring unavailable)"));
+        }
+
+      printable = printable_name (name);
+      print_row (printable, grant, state);
+      g_variant_unref (item);
+    }
+  return exit_code;
+}
+
 /* bearer-cli list */
 int
 bearer_cli_list (int    argc,
@@ -112,6 +266,10 @@ bearer_cli_list (int    argc,
   if (argc > 1)
     return bearer_cli_usage_error (_("“list” takes no arguments"));
 
+  if ((exit_code = list_from_agent ()) >= 0)
+    return exit_code;
+  exit_code = EXIT_OK;
+
   /* Every profile's keyring item, in one search. */
   if (!(list = bearer_cli_open_connections (TRUE, &exit_code)))
     return exit_code;
@@ -119,36 +277,14 @@ bearer_cli_list (int    argc,
   store = bearer_connection_list_get_store (list);
   n = g_list_model_get_n_items (G_LIST_MODEL (list));
   unreadable = bearer_profile_store_get_n_unreadable (store);
-  if (unreadable > 0)
-    {
-      g_autofree char *note =
-        /* Translators: %u is a number of profiles (1 or more), %s the profiles
-         * file’s full name. */
-        g_strdup_printf (ngettext ("%u profile in “%s” cannot be read by this version of Bearer "
-                                   "(edited by hand, or written by a newer version); it is kept "
-                                   "as it is and not listed",
-                                   "%u profiles in “%s” cannot be read by this version of Bearer "
-                                   "(edited by hand, or written by a newer version); they are kept "
-                                   "as they are and not listed", unreadable),
-                         unreadable, bearer_profile_store_get_path (store));
-
-      bearer_cli_print_error (note);
-    }
+  print_unreadable (unreadable, bearer_profile_store_get_path (store));
   if (n == 0)
     {
       g_print ("%s\n", _("No profiles yet. Add one with “bearer-cli add NAME --token-url URL --client-id ID”."));
       return EXIT_OK;
     }
 
-  /* Translators: the column headings of “bearer-cli list”, in capitals; the
-   * columns are 24 and 20 characters wide (a longer heading shifts the rows). */
-  print_row (_("NAME"),
-             /* Translators: the heading of the column of grant types in “bearer-cli
-              * list” (refresh_token, password…), in capitals, at most 20 characters. */
-             _("GRANT"),
-             /* Translators: the heading of the column of access token states in
-              * “bearer-cli list” (“valid for 59 min”, “expired”…), in capitals. */
-             _("TOKEN"));
+  print_heading ();
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(BearerConnection) connection = g_list_model_get_item (G_LIST_MODEL (list), i);
@@ -298,6 +434,7 @@ bearer_cli_add (int    argc,
   g_autofree char *preset_issuer = NULL;
   gboolean json_body = FALSE;
   gboolean allow_http = FALSE;
+  gboolean keep_alive = FALSE;
   GOptionEntry entries[] = {
     { "token-url", 0, 0, G_OPTION_ARG_STRING, &token_url, NULL, "URL" },
     { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, NULL, "ID" },
@@ -321,6 +458,7 @@ bearer_cli_add (int    argc,
     { "issuer", 0, 0, G_OPTION_ARG_STRING, &issuer, NULL, "URL" },
     { "json-body", 0, 0, G_OPTION_ARG_NONE, &json_body, NULL, NULL },
     { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
+    { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -472,6 +610,7 @@ bearer_cli_add (int    argc,
   bearer_profile_set_pkce_method (profile, pkce_method);
   bearer_profile_set_device_authorization_url (profile, device_url);
   bearer_profile_set_issuer (profile, preset_issuer);
+  bearer_profile_set_keep_alive (profile, keep_alive);
 
   if (issuer != NULL)
     {
@@ -505,6 +644,9 @@ bearer_cli_add (int    argc,
       bearer_cli_print_error (error->message);
       return EXIT_FAILURE_OTHER;
     }
+
+  if (keep_alive)
+    wake_agent ();
 
   if (bearer_grant_type_is_sign_in (grant_type) && client_auth == BEARER_CLIENT_AUTH_NONE)
     /* Translators: after “bearer-cli add” for a public client that signs in.
@@ -577,3 +719,136 @@ bearer_cli_remove (int    argc,
   return EXIT_OK;
 }
 
+
+static void
+save_failed_cb (BearerConnection *connection,
+                const GError     *error,
+                GError          **out)
+{
+  if (*out == NULL)
+    *out = g_error_copy (error);
+}
+
+/* bearer-cli set NAME [--keep-alive|--no-keep-alive] [--auto-refresh|--no-auto-refresh]
+ *                     [--refresh-margin SECONDS] [--token-url URL] [--client-id ID]
+ *                     [--scope SCOPE] [--audience A] [--resource R] [--username USER]
+ *                     [--auth MODE] [--rename NEW-NAME] */
+int
+bearer_cli_set (int    argc,
+                char **argv)
+{
+  gboolean keep_alive = FALSE, no_keep_alive = FALSE, auto_refresh = FALSE, no_auto_refresh = FALSE;
+  gint margin = -1;
+  g_autofree char *token_url = NULL;
+  g_autofree char *client_id = NULL;
+  g_autofree char *scope = NULL;
+  g_autofree char *audience = NULL;
+  g_autofree char *resource = NULL;
+  g_autofree char *username = NULL;
+  g_autofree char *auth = NULL;
+  g_autofree char *rename = NULL;
+  GOptionEntry entries[] = {
+    { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
+    { "no-keep-alive", 0, 0, G_OPTION_ARG_NONE, &no_keep_alive, NULL, NULL },
+    { "auto-refresh", 0, 0, G_OPTION_ARG_NONE, &auto_refresh, NULL, NULL },
+    { "no-auto-refresh", 0, 0, G_OPTION_ARG_NONE, &no_auto_refresh, NULL, NULL },
+    { "refresh-margin", 0, 0, G_OPTION_ARG_INT, &margin, NULL, "SECONDS" },
+    { "token-url", 0, 0, G_OPTION_ARG_STRING, &token_url, NULL, "URL" },
+    { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, NULL, "ID" },
+    { "scope", 0, 0, G_OPTION_ARG_STRING, &scope, NULL, "SCOPE" },
+    { "audience", 0, 0, G_OPTION_ARG_STRING, &audience, NULL, "AUDIENCE" },
+    { "resource", 0, 0, G_OPTION_ARG_STRING, &resource, NULL, "RESOURCE" },
+    { "username", 0, 0, G_OPTION_ARG_STRING, &username, NULL, "USER" },
+    { "auth", 0, 0, G_OPTION_ARG_STRING, &auth, NULL, "MODE" },
+    { "rename", 0, 0, G_OPTION_ARG_STRING, &rename, NULL, "NAME" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) save_error = NULL;
+  BearerClientAuth client_auth = BEARER_CLIENT_AUTH_BASIC;
+  BearerConnection *connection;
+  BearerProfile *profile;
+  Waiter waiter;
+  gboolean saved;
+  int exit_code = EXIT_OK;
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_help_enabled (context, FALSE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return bearer_cli_usage_error (error->message);
+  if (argc != 2)
+    return bearer_cli_usage_error (_("“set” takes one profile name"));
+  if (keep_alive && no_keep_alive)
+    return bearer_cli_usage_error (_("Choose one of --keep-alive and --no-keep-alive"));
+  if (auto_refresh && no_auto_refresh)
+    return bearer_cli_usage_error (_("Choose one of --auto-refresh and --no-auto-refresh"));
+  if (margin != -1 && (margin < 0 || margin > 24 * 3600))
+    return bearer_cli_usage_error (_("--refresh-margin is a number of seconds, at most 86400"));
+  if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
+    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none"));
+  if (rename != NULL && !bearer_profile_check_name (rename, &error))
+    return bearer_cli_usage_error (error->message);
+
+  if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
+      !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
+    return exit_code;
+  profile = bearer_connection_get_profile (connection);
+  if (token_url != NULL &&
+      !token_url_usable (token_url, bearer_profile_get_allow_insecure_http (profile)))
+    return EXIT_USAGE;
+  if (rename != NULL && g_strcmp0 (rename, bearer_profile_get_name (profile)) != 0 &&
+      bearer_connection_list_find (list, rename) != NULL)
+    {
+      g_autofree char *message =
+        /* Translators: %s is a profile name. */
+        g_strdup_printf (_("There is already a profile called “%s”"), rename);
+      return bearer_cli_usage_error (message);
+    }
+
+  if (keep_alive || no_keep_alive)
+    bearer_profile_set_keep_alive (profile, keep_alive);
+  if (auto_refresh || no_auto_refresh)
+    bearer_profile_set_auto_refresh (profile, auto_refresh);
+  if (margin != -1)
+    bearer_profile_set_refresh_margin (profile, (guint) margin);
+  if (token_url != NULL)
+    bearer_profile_set_token_url (profile, token_url);
+  if (client_id != NULL)
+    bearer_profile_set_client_id (profile, client_id);
+  if (scope != NULL)
+    bearer_profile_set_scope (profile, scope);
+  if (audience != NULL)
+    bearer_profile_set_audience (profile, audience);
+  if (resource != NULL)
+    bearer_profile_set_resource (profile, resource);
+  if (username != NULL)
+    bearer_profile_set_username (profile, username);
+  if (auth != NULL)
+    bearer_profile_set_client_auth (profile, client_auth);
+  if (rename != NULL)
+    bearer_profile_set_name (profile, rename);
+
+  /* Written now, under profiles.json's lock, over the file as it is. */
+  g_signal_connect (connection, "profile-save-failed", G_CALLBACK (save_failed_cb), &save_error);
+  waiter = bearer_cli_waiter_init ();
+  bearer_connection_flush_async (connection, bearer_cli_waited_cb, &waiter);
+  saved = bearer_connection_flush_finish (connection, bearer_cli_wait_for (&waiter), &error);
+  bearer_cli_waiter_clear (&waiter);
+  g_signal_handlers_disconnect_by_func (connection, save_failed_cb, &save_error);
+  if (!saved || save_error != NULL)
+    {
+      const GError *failure = save_error != NULL ? save_error : error;
+
+      bearer_cli_print_error (failure->message);
+      return bearer_cli_exit_code_for (failure);
+    }
+
+  if (bearer_profile_get_keep_alive (profile))
+    wake_agent ();
+
+  /* Translators: after “bearer-cli set”; %s is the profile name. */
+  g_print (_("Saved “%s”.\n"), bearer_profile_get_name (profile));
+  return EXIT_OK;
+}

@@ -19,119 +19,6 @@
 #include "bearer-client.h"
 
 
-typedef enum {
-  OUTPUT_TOKEN,
-  OUTPUT_HEADER,
-  OUTPUT_JSON,
-  OUTPUT_EXPORT,
-  OUTPUT_STATUS,
-} Output;
-
-static void
-print_token (BearerProfile *profile,
-             BearerSecrets *secrets,
-             Output         output,
-             gboolean       refreshed,
-             gboolean       rotated,
-             gboolean       stored)
-{
-  const char *token = bearer_secrets_get_access_token (secrets);
-  const char *type = bearer_secrets_get_token_type (secrets);
-  gint64 expires_at = bearer_secrets_get_expires_at (secrets);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-
-  switch (output)
-    {
-    case OUTPUT_TOKEN:
-      g_print ("%s\n", token);
-      break;
-    case OUTPUT_HEADER:
-      {
-        /* Standard output, on purpose: --header is for $(…) in scripts. */
-        char *header = g_strdup_printf ("Authorization: %s %s", type, token);
-
-        g_print ("%s\n", header);
-        bearer_secret_free (header);
-      }
-      break;
-    case OUTPUT_EXPORT:
-      {
-        g_autofree char *quoted = g_shell_quote (token);
-        g_autofree char *quoted_type = g_shell_quote (type);
-
-        g_print ("export BEARER_ACCESS_TOKEN=%s\n", quoted);
-        g_print ("export BEARER_TOKEN_TYPE=%s\n", quoted_type);
-        g_print ("export BEARER_EXPIRES_AT=%" G_GINT64_FORMAT "\n", expires_at);
-      }
-      break;
-    case OUTPUT_JSON:
-      {
-        g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-        g_autoptr(JsonGenerator) generator = json_generator_new ();
-        g_autoptr(JsonNode) root = NULL;
-        g_autofree char *text = NULL;
-
-        json_builder_begin_object (builder);
-        json_builder_set_member_name (builder, "profile");
-        json_builder_add_string_value (builder, bearer_profile_get_name (profile));
-        json_builder_set_member_name (builder, "access_token");
-        json_builder_add_string_value (builder, token);
-        json_builder_set_member_name (builder, "token_type");
-        json_builder_add_string_value (builder, type);
-        json_builder_set_member_name (builder, "expires_at");
-        if (expires_at > 0)
-          json_builder_add_int_value (builder, expires_at);
-        else
-          json_builder_add_null_value (builder);
-        json_builder_set_member_name (builder, "expires_in");
-        if (expires_at > 0)
-          json_builder_add_int_value (builder, MAX (expires_at - now, 0));
-        else
-          json_builder_add_null_value (builder);
-        json_builder_set_member_name (builder, "scope");
-        if (bearer_secrets_get_scope (secrets) != NULL)
-          json_builder_add_string_value (builder, bearer_secrets_get_scope (secrets));
-        else
-          json_builder_add_null_value (builder);
-        json_builder_set_member_name (builder, "refreshed");
-        json_builder_add_boolean_value (builder, refreshed);
-        json_builder_end_object (builder);
-
-        root = json_builder_get_root (builder);
-        json_generator_set_root (generator, root);
-        text = json_generator_to_data (generator, NULL);
-        g_print ("%s\n", text);
-        explicit_bzero (text, strlen (text));
-      }
-      break;
-    case OUTPUT_STATUS:
-    default:
-      {
-        g_autofree char *state = bearer_cli_describe_state (secrets, now);
-
-        if (rotated && stored)
-          /* Translators: after “bearer-cli refresh”, when the server replaced the
-           * refresh token. The first %s is the profile name, the second the
-           * token’s state (“valid for 59 min”, “valid (expiry unknown)”). */
-          g_print (_("Refreshed “%s”: %s; the refresh token rotated and the new one is "
-                     "stored.\n"), bearer_profile_get_name (profile), state);
-        else if (rotated)
-          /* Translators: after “bearer-cli refresh”, when the server replaced the
-           * refresh token and the keyring refused the new one (the reason follows on
-           * standard error). The first %s is the profile name, the second the
-           * token’s state (“valid for 59 min”). */
-          g_print (_("Refreshed “%s”: %s; the refresh token rotated, and the keyring did not "
-                     "take the new one.\n"), bearer_profile_get_name (profile), state);
-        else
-          /* Translators: after “bearer-cli refresh”. The first %s is the profile
-           * name, the second the token’s state (“valid for 59 min”, “valid (expiry
-           * unknown)”). */
-          g_print (_("Refreshed “%s”: %s.\n"), bearer_profile_get_name (profile), state);
-      }
-      break;
-    }
-}
-
 /* ---- Interruptions ------------------------------------------------------
  *
  * Ctrl+C (SIGINT), SIGTERM and SIGHUP during a refresh: until the request has
@@ -184,38 +71,14 @@ void
 bearer_cli_print_store_failure (BearerProfile       *profile,
                                 BearerRefreshResult *result)
 {
-  const GError *store_error = bearer_refresh_result_get_store_error (result);
-  const char *name = bearer_profile_get_name (profile);
-  g_autofree char *message = NULL;
+  const GError *keep_aside_error = bearer_refresh_result_get_keep_aside_error (result);
 
-  bearer_cli_print_error (store_error->message);
-  if (!bearer_refresh_result_get_from_server (result))
-    return;
-
-  if (bearer_refresh_result_get_kept_aside (result))
-    {
-      message =
-        /* Translators: after a refresh whose new tokens the keyring refused; %s is
-         * the profile name. The folder is the session’s runtime directory, which
-         * lives in memory and is emptied at log-out. */
-        g_strdup_printf (_("The new tokens of “%s” are kept in a private temporary folder until "
-                           "the keyring takes them: the next bearer-cli command for this profile "
-                           "moves them in, once the keyring is unlocked"), name);
-      bearer_cli_print_error (message);
-      return;
-    }
-
-  message =
-    /* Translators: the first %s is the profile name, the second the reason. */
-    g_strdup_printf (_("The new tokens of “%s” could not be kept anywhere either: %s"), name,
-                     bearer_refresh_result_get_keep_aside_error (result)->message);
-  bearer_cli_print_error (message);
-  /* The only copy left: hand it to a person, never to a log. */
-  if (isatty (STDERR_FILENO))
-    /* Translators: the first %s is the profile name, in a command typed as
-     * it is; the second, on a line of its own, is the refresh token. */
-    g_printerr (_("New refresh token (store it with “bearer-cli set-secret %s refresh-token”):\n%s\n"),
-                name, bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)));
+  bearer_cli_print_store_failure_parts (bearer_profile_get_name (profile),
+                                        bearer_refresh_result_get_store_error (result)->message,
+                                        bearer_refresh_result_get_from_server (result),
+                                        bearer_refresh_result_get_kept_aside (result),
+                                        keep_aside_error != NULL ? keep_aside_error->message : NULL,
+                                        bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)));
 }
 
 /* Runs the refresh transaction for a command, with interruptions handled
@@ -294,42 +157,132 @@ refresh_profile (BearerConnection     *connection,
   return code;
 }
 
-static int
-run_refresh (BearerConnection   *connection,
-             BearerRefreshFlags  flags,
-             guint               min_valid,
-             Output              output)
+void
+bearer_cli_token_clear (BearerCliToken *token)
 {
-  g_autoptr(BearerRefreshResult) result = NULL;
-  BearerTokenResponse *response;
-  gboolean rotated = FALSE;
-  int code;
+  g_clear_pointer (&token->name, g_free);
+  g_clear_pointer (&token->secrets, bearer_secrets_unref);
+}
 
-  code = refresh_profile (connection, flags, min_valid, &result);
+/* Through the agent: the exit status, or -1 when the agent cannot do it. */
+static int
+token_from_agent (const char     *name,
+                  gboolean        force,
+                  guint           min_valid,
+                  BearerCliToken *token)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *profile_name = name, *access_token = NULL, *type = NULL, *scope = NULL;
+  const char *store_error = NULL, *keep_aside_error = NULL;
+  gboolean pending_moved = FALSE, kept_aside = FALSE;
+  gint64 expires_at = 0;
+  AgentOutcome outcome;
+  int signum;
+
+  if (force)
+    outcome = bearer_cli_agent_call ("Refresh", g_variant_new ("(s)", name), G_VARIANT_TYPE ("(a{sv})"),
+                                     &reply, &error, &signum);
+  else
+    outcome = bearer_cli_agent_call ("GetToken", g_variant_new ("(su)", name, min_valid),
+                                     G_VARIANT_TYPE ("(a{sv})"), &reply, &error, &signum);
+  if (outcome == AGENT_UNAVAILABLE)
+    return -1;
+  if (outcome == AGENT_INTERRUPTED)
+    return bearer_cli_agent_interrupted (signum);
+  if (error != NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        return bearer_cli_no_such_profile (name);
+      return bearer_cli_fail_for (name, error);
+    }
+
+  answer = g_variant_get_child_value (reply, 0);
+  g_variant_lookup (answer, "profile-name", "&s", &profile_name);
+  g_variant_lookup (answer, "access-token", "&s", &access_token);
+  g_variant_lookup (answer, "token-type", "&s", &type);
+  g_variant_lookup (answer, "scope", "&s", &scope);
+  g_variant_lookup (answer, "expires-at", "x", &expires_at);
+  g_variant_lookup (answer, "from-server", "b", &token->from_server);
+  g_variant_lookup (answer, "rotated", "b", &token->rotated);
+  g_variant_lookup (answer, "pending-moved", "b", &pending_moved);
+  g_variant_lookup (answer, "store-error", "&s", &store_error);
+  g_variant_lookup (answer, "kept-aside", "b", &kept_aside);
+  g_variant_lookup (answer, "keep-aside-error", "&s", &keep_aside_error);
+  if (access_token == NULL)
+    return -1;
+
+  token->name = g_strdup (profile_name);
+  token->secrets = bearer_secrets_new ();
+  bearer_secrets_set_access_token (token->secrets, access_token, type, expires_at, scope);
+  token->stored = store_error == NULL;
+
+  if (pending_moved)
+    bearer_cli_report_pending_moved_name (profile_name);
+  if (store_error != NULL)
+    {
+      bearer_cli_print_store_failure_parts (profile_name, store_error, token->from_server, kept_aside,
+                                            keep_aside_error, NULL);
+      return EXIT_KEYRING;
+    }
+  return EXIT_OK;
+}
+
+/* Here, through the refresh transaction. */
+static int
+token_here (const char     *name,
+            gboolean        force,
+            guint           min_valid,
+            BearerCliToken *token)
+{
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(BearerRefreshResult) result = NULL;
+  BearerConnection *connection;
+  BearerTokenResponse *response;
+  int code = EXIT_OK;
+
+  if (!(list = bearer_cli_open_connections (FALSE, &code)) ||
+      !(connection = bearer_cli_find_connection (list, name, &code)))
+    return code;
+
+  code = refresh_profile (connection, force ? BEARER_REFRESH_FORCE : BEARER_REFRESH_NONE, min_valid, &result);
   if (result == NULL)
     return code;
 
   response = bearer_refresh_result_get_response (result);
-  if (response != NULL)
-    rotated = bearer_token_response_get_refresh_token_rotated (response);
-
-  print_token (bearer_connection_get_profile (connection), bearer_refresh_result_get_secrets (result), output,
-               bearer_refresh_result_get_from_server (result), rotated,
-               bearer_refresh_result_get_store_error (result) == NULL);
+  token->name = g_strdup (bearer_profile_get_name (bearer_connection_get_profile (connection)));
+  token->secrets = bearer_secrets_ref (bearer_refresh_result_get_secrets (result));
+  token->from_server = bearer_refresh_result_get_from_server (result);
+  token->rotated = response != NULL && bearer_token_response_get_refresh_token_rotated (response);
+  token->stored = bearer_refresh_result_get_store_error (result) == NULL;
   return code;
 }
 
-static gboolean
-parse_output (gboolean header,
-              gboolean json,
-              gboolean export,
-              Output   fallback,
-              Output  *output)
+/**
+ * bearer_cli_get_token:
+ * @force: refresh whatever is left
+ * @token: (out caller-allocates): the token, when there is one to use
+ *   (also with EXIT_KEYRING: the keyring refused to store it)
+ *
+ * Asks the agent, else does the work here. Failures are printed.
+ *
+ * Returns: the exit status
+ */
+int
+bearer_cli_get_token (const char     *name,
+                      gboolean        force,
+                      guint           min_valid,
+                      BearerCliToken *token)
 {
-  if (header + json + export > 1)
-    return FALSE;
-  *output = header ? OUTPUT_HEADER : json ? OUTPUT_JSON : export ? OUTPUT_EXPORT : fallback;
-  return TRUE;
+  int code;
+
+  memset (token, 0, sizeof *token);
+  code = token_from_agent (name, force, min_valid, token);
+  if (code >= 0)
+    return code;
+  bearer_cli_token_clear (token);
+  return token_here (name, force, min_valid, token);
 }
 
 static int
@@ -339,19 +292,20 @@ command_token (int      argc,
 {
   gint min_valid = 60;
   gboolean header = FALSE, json = FALSE, export = FALSE;
+  g_autofree char *format = NULL;
   GOptionEntry entries[] = {
     { "min-valid", 0, 0, G_OPTION_ARG_INT, &min_valid, NULL, "SECONDS" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format, NULL, "FORMAT" },
     { "header", 0, 0, G_OPTION_ARG_NONE, &header, NULL, NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, NULL, NULL },
     { "export", 0, 0, G_OPTION_ARG_NONE, &export, NULL, NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr(BearerConnectionList) list = NULL;
   g_autoptr(GError) error = NULL;
-  BearerConnection *connection;
-  Output output;
-  int exit_code = EXIT_OK;
+  g_auto(BearerCliToken) token = { NULL, };
+  BearerCliOutput output = force ? OUTPUT_STATUS : OUTPUT_BARE;
+  int code;
 
   /* refresh takes no --min-valid */
   g_option_context_add_main_entries (context, force ? entries + 1 : entries, GETTEXT_PACKAGE);
@@ -363,18 +317,40 @@ command_token (int      argc,
                                    : _("“token” takes one profile name"));
   if (min_valid < 0)
     return bearer_cli_usage_error (_("--min-valid is a number of seconds"));
-  if (!parse_output (header, json, export, force ? OUTPUT_STATUS : OUTPUT_TOKEN, &output))
-    return bearer_cli_usage_error (_("Choose one of --header, --json and --export"));
+  if (header + json + export > 1 || (format != NULL && header + json + export > 0))
+    return bearer_cli_usage_error (format == NULL ? _("Choose one of --header, --json and --export")
+                                   : _("Choose one of --format, --header, --json and --export"));
+  if (format != NULL && !bearer_cli_output_from_format (format, &output))
+    return bearer_cli_usage_error (_("--format is one of bare, header, json, env, exec-credential"));
+  if (header)
+    output = OUTPUT_HEADER;
+  else if (json)
+    output = OUTPUT_JSON;
+  else if (export)
+    output = OUTPUT_ENV;
 
-  if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
-                                            !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
-    return exit_code;
+  if (output == OUTPUT_EXEC_CREDENTIAL)
+    {
+      gboolean interactive;
 
-  return run_refresh (connection, force ? BEARER_REFRESH_FORCE : BEARER_REFRESH_NONE,
-                      (guint) min_valid, output);
+      /* kubectl without a terminal: a locked keyring is an error, never a
+       * prompt. */
+      bearer_cli_exec_info (&interactive);
+      if (!interactive)
+        bearer_secrets_set_may_prompt (FALSE);
+    }
+
+  code = bearer_cli_get_token (argv[1], force, (guint) min_valid, &token);
+  if (token.secrets != NULL)
+    bearer_cli_print_token (token.name, bearer_secrets_get_access_token (token.secrets),
+                            bearer_secrets_get_token_type (token.secrets),
+                            bearer_secrets_get_expires_at (token.secrets),
+                            bearer_secrets_get_scope (token.secrets), output, token.from_server, token.rotated,
+                            token.stored);
+  return code;
 }
 
-/* bearer-cli token NAME [--min-valid SECONDS] [--header|--json|--export] */
+/* bearer-cli token NAME [--min-valid SECONDS] [--format FORMAT|--header|--json|--export] */
 int
 bearer_cli_token (int    argc,
                   char **argv)
@@ -382,7 +358,7 @@ bearer_cli_token (int    argc,
   return command_token (argc, argv, FALSE);
 }
 
-/* bearer-cli refresh NAME [--header|--json|--export] */
+/* bearer-cli refresh NAME [--format FORMAT|--header|--json|--export] */
 int
 bearer_cli_refresh (int    argc,
                     char **argv)
@@ -511,9 +487,7 @@ int
 bearer_cli_curl (int    argc,
                  char **argv)
 {
-  g_autoptr(BearerConnectionList) list = NULL;
-  BearerConnection *connection;
-  g_autoptr(BearerRefreshResult) result = NULL;
+  g_auto(BearerCliToken) token = { NULL, };
   g_autoptr(GPtrArray) curl_argv = NULL;
   char *header = NULL;
   BearerSecrets *secrets;
@@ -527,16 +501,12 @@ bearer_cli_curl (int    argc,
   if (argc > 2 && g_str_equal (argv[2], "--"))
     first = 3;
 
-  if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
-                                            !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
-    return exit_code;
-
   /* Curl runs with the token even when the keyring did not take it. */
-  exit_code = refresh_profile (connection, BEARER_REFRESH_NONE, 60, &result);
-  if (result == NULL)
+  exit_code = bearer_cli_get_token (argv[1], FALSE, 60, &token);
+  if (token.secrets == NULL)
     return exit_code;
 
-  secrets = bearer_refresh_result_get_secrets (result);
+  secrets = token.secrets;
   header = g_strdup_printf ("Authorization: %s %s\n", bearer_secrets_get_token_type (secrets),
                             bearer_secrets_get_access_token (secrets));
 

@@ -20,6 +20,7 @@
 #include <locale.h>
 #include <stdio.h>
 
+#include "bearer-agent-protocol.h"
 #include "bearer-cli-private.h"
 
 static const char *usage_text =
@@ -112,6 +113,35 @@ static const char *usage_text =
      "  bearer-cli login dev\n"
      "  curl -H \"$(bearer-cli token prod --header)\" https://acme.processmaker.net/api/1.0/users\n");
 
+/* What came with the token agent, in a text of its own so that the
+ * translations of the text above stay whole until this one is translated. */
+static const char *usage_more_text =
+  /* Translators: the end of “bearer-cli --help”, after the text above.
+   * Translate the descriptions only: commands, options, their arguments and
+   * the formats are typed as they are. Keep the descriptions lined up in
+   * their column as in English, wrap at 80 columns, and keep the blank
+   * lines. */
+  N_("More commands and options:\n"
+     "  add NAME … --keep-alive       Keep Signed In: the token agent refreshes the\n"
+     "                                token before it expires, window or not\n"
+     "  set NAME [OPTION…]            Change a profile’s settings:\n"
+     "      --keep-alive, --no-keep-alive\n"
+     "      --auto-refresh, --no-auto-refresh\n"
+     "      --refresh-margin SECONDS, --token-url URL, --client-id ID, --scope SCOPE,\n"
+     "      --audience AUDIENCE, --resource RESOURCE, --username USER, --auth MODE,\n"
+     "      --rename NEW-NAME\n"
+     "  token|refresh NAME --format FORMAT\n"
+     "                                bare (token’s default), header, json, env or\n"
+     "                                exec-credential (kubectl); --header, --json and\n"
+     "                                --export are the same as header, json and env\n"
+     "  git-credential NAME get|store|erase [--username USER]\n"
+     "                                A git credential helper: the access token as the\n"
+     "                                password (user oauth2) or, for git 2.46 and\n"
+     "                                later, as a Bearer credential\n"
+     "\n"
+     "bearer-cli asks the token agent (bearer-agent, started through D-Bus) first\n"
+     "and does the work itself when there is none; BEARER_NO_AGENT=1 always does.\n");
+
 void
 bearer_cli_waited_cb (GObject      *source,
                       GAsyncResult *result,
@@ -145,16 +175,6 @@ bearer_cli_waiter_init (void)
   return waiter;
 }
 
-void
-bearer_cli_print_error (const char *message)
-{
-  g_autofree char *line = g_strdup (message);
-
-  /* One line: server words are already cleaned, but be sure. */
-  g_strdelimit (line, "\r\n", ' ');
-  g_printerr ("bearer-cli: %s\n", line);
-}
-
 int
 bearer_cli_exit_code_for (const GError *error)
 {
@@ -173,15 +193,7 @@ bearer_cli_fail_for (const char   *profile_name,
 {
   bearer_cli_print_error (error->message);
   if (bearer_error_is_dead_refresh_token (error))
-    {
-      g_autofree char *advice =
-        /* Translators: %s is the profile name, or NAME (as in “bearer-cli
-         * --help”) when it is not known; the command is typed as it is. */
-        g_strdup_printf (_("Sign in again: get a new refresh token and store it with "
-                           "“bearer-cli set-secret %s refresh-token”"),
-                         profile_name != NULL ? profile_name : "NAME");
-      bearer_cli_print_error (advice);
-    }
+    bearer_cli_print_sign_in_advice (profile_name);
   return bearer_cli_exit_code_for (error);
 }
 
@@ -197,6 +209,33 @@ bearer_cli_usage_error (const char *message)
   bearer_cli_print_error (message);
   bearer_cli_print_error (_("Try “bearer-cli --help”."));
   return EXIT_USAGE;
+}
+
+/* bearer_cli_agent_call_raw(), with the agent's error as the GError the
+ * work reported: NoSuchConnection is G_IO_ERROR_NOT_FOUND. An error name
+ * that is none of the agent's means "do the work here". */
+AgentOutcome
+bearer_cli_agent_call (const char          *method,
+                       GVariant            *args,
+                       const GVariantType  *reply_type,
+                       GVariant           **reply,
+                       GError             **error,
+                       int                 *signum)
+{
+  g_autofree char *name = NULL;
+  g_autofree char *message = NULL;
+  AgentOutcome outcome;
+
+  outcome = bearer_cli_agent_call_raw (method, args, reply_type, reply, &name, &message, signum);
+  if (outcome != AGENT_ANSWERED || name == NULL)
+    return outcome;
+  if (g_str_equal (name, BEARER_AGENT_ERROR_NO_SUCH_CONNECTION))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, message);
+      return AGENT_ANSWERED;
+    }
+  *error = bearer_agent_error_from_remote (name, message);
+  return *error != NULL ? AGENT_ANSWERED : AGENT_UNAVAILABLE;
 }
 
 static void
@@ -244,12 +283,7 @@ bearer_cli_find_connection (BearerConnectionList *list,
   BearerConnection *connection = bearer_connection_list_find (list, name);
 
   if (connection == NULL)
-    {
-      g_autofree char *message = g_strdup_printf (_("No profile is called “%s” (see “bearer-cli list”)"),
-                                                  name);
-      bearer_cli_print_error (message);
-      *exit_code = EXIT_FAILURE_OTHER;
-    }
+    *exit_code = bearer_cli_no_such_profile (name);
   return connection;
 }
 
@@ -272,15 +306,9 @@ void
 bearer_cli_report_pending_moved (BearerProfile *profile,
                                  gboolean       had_pending)
 {
-  g_autofree char *message = NULL;
-
   if (!had_pending || bearer_profile_has_pending_tokens (profile))
     return;
-
-  /* Translators: %s is the profile name. */
-  message = g_strdup_printf (_("The new tokens of “%s” that the keyring had refused earlier are "
-                               "now stored in it"), bearer_profile_get_name (profile));
-  bearer_cli_print_error (message);
+  bearer_cli_report_pending_moved_name (bearer_profile_get_name (profile));
 }
 
 static void
@@ -308,70 +336,15 @@ bearer_cli_move_pending_tokens (BearerProfile  *profile,
 
 
 /* The state of a token, in a few words: the TOKEN column of list, and
- * after a refresh. */
+ * after a refresh (bearer-cli-output.c says it). */
 char *
 bearer_cli_describe_state (BearerSecrets *secrets,
                            gint64         now)
 {
-  gint64 expires_at;
-  gint64 left;
-
-  if (bearer_secrets_get_needs_sign_in (secrets))
-    /* Translators: the state of a profile’s access token, in the TOKEN column
-     * of “bearer-cli list” and after “bearer-cli refresh”: the server refused
-     * the refresh token. */
-    return g_strdup (_("sign in again"));
-  if (bearer_secrets_get_access_token (secrets) == NULL)
-    return g_strdup (bearer_secrets_get_refresh_token (secrets) != NULL
-                     /* Translators: the state of an access token: none was fetched
-                      * yet, but a refresh token is stored to fetch one. */
-                     ? _("none yet (refresh token stored)")
-                     /* Translators: the state of an access token: there is none, and
-                      * no refresh token either. */
-                     : _("none"));
-
-  expires_at = bearer_secrets_get_expires_at (secrets);
-  if (expires_at == 0)
-    /* Translators: the state of an access token. */
-    return g_strdup (_("valid (expiry unknown)"));
-  if (expires_at <= now)
-    /* Translators: the state of an access token. */
-    return g_strdup (_("expired"));
-  left = expires_at - now;
-  if (left < 120)
-    {
-      int seconds = (int) left;
-
-      /* Translators: the state of an access token in “bearer-cli list” and after
-       * a refresh, with the time left (1 to 119); “s” is the abbreviation of
-       * seconds. English uses the same abbreviation for one and many. */
-      return g_strdup_printf (ngettext ("valid for %d s", "valid for %d s", seconds), seconds);
-    }
-  if (left < 2 * 3600)
-    {
-      int minutes = (int) (left / 60);
-
-      /* Translators: the state of an access token in “bearer-cli list” and after
-       * a refresh, with the time left (2 to 119); “min” is the abbreviation of
-       * minutes. English uses the same abbreviation for one and many. */
-      return g_strdup_printf (ngettext ("valid for %d min", "valid for %d min", minutes), minutes);
-    }
-  if (left < 2 * 86400)
-    {
-      int hours = (int) (left / 3600);
-
-      /* Translators: the state of an access token in “bearer-cli list” and after
-       * a refresh, with the time left (2 to 47); “h” is the abbreviation of hours.
-       * English uses the same abbreviation for one and many. */
-      return g_strdup_printf (ngettext ("valid for %d h", "valid for %d h", hours), hours);
-    }
-  {
-    int days = (int) (left / 86400);
-
-    /* Translators: the state of an access token in “bearer-cli list” and after
-     * a refresh, with the time left; the number of days is 2 or more. */
-    return g_strdup_printf (ngettext ("valid for %d day", "valid for %d days", days), days);
-  }
+  return bearer_cli_describe_token_state (bearer_secrets_get_needs_sign_in (secrets),
+                                          bearer_secrets_get_access_token (secrets) != NULL,
+                                          bearer_secrets_get_refresh_token (secrets) != NULL,
+                                          bearer_secrets_get_expires_at (secrets), now);
 }
 
 /* ---- The commands --------------------------------------------------------
@@ -396,6 +369,8 @@ static const Command commands[] = {
   { "list", bearer_cli_list, N_("Profiles, their grant and their token’s state") },
   /* Translators: the one-line help of “bearer-cli add”. */
   { "add", bearer_cli_add, N_("Add a profile, by its token URL or from a preset") },
+  /* Translators: the one-line help of “bearer-cli set”. */
+  { "set", bearer_cli_set, N_("Change a profile’s settings, such as Keep Signed In") },
   /* Translators: the one-line help of “bearer-cli remove”. */
   { "remove", bearer_cli_remove, N_("Remove a profile and its secrets") },
   /* Translators: the one-line help of “bearer-cli set-secret”. */
@@ -408,6 +383,8 @@ static const Command commands[] = {
   { "curl", bearer_cli_curl, N_("Run curl with the Authorization header added") },
   /* Translators: the one-line help of “bearer-cli snippet”. */
   { "snippet", bearer_cli_snippet, N_("Print the token request as a cURL command, a Python or a Node.js script") },
+  /* Translators: the one-line help of “bearer-cli git-credential”. */
+  { "git-credential", bearer_cli_git_credential, N_("Hand the access token to git as a credential helper") },
   /* Translators: the one-line help of “bearer-cli login”. */
   { "login", bearer_cli_login, N_("Sign in through the browser or with a device code, and keep the tokens") },
   /* Translators: the one-line help of “bearer-cli help”. */
@@ -433,6 +410,7 @@ command_help (int    argc,
   if (argc < 2)
     {
       g_print ("%s", _(usage_text));
+      g_print ("\n%s", _(usage_more_text));
       return EXIT_OK;
     }
   if (argc > 2)
@@ -471,6 +449,12 @@ main (int   argc,
   if (g_str_equal (argv[1], "--version"))
     {
       g_print ("bearer-cli %s\n", PACKAGE_VERSION);
+      return EXIT_OK;
+    }
+  /* The token agent's bus name, for scripts (bench/refresh-vs-curl.sh). */
+  if (g_str_equal (argv[1], "--agent-name"))
+    {
+      g_print ("%s\n", BEARER_AGENT_BUS_NAME);
       return EXIT_OK;
     }
 

@@ -43,6 +43,7 @@ enum {
   PROP_AUTO_REFRESH,
   PROP_REFRESH_MARGIN,
   PROP_PKCE_METHOD,
+  PROP_KEEP_ALIVE,
   N_PROPS
 };
 
@@ -70,6 +71,7 @@ static const char * const json_names[N_PROPS] = {
   [PROP_AUTO_REFRESH] = "auto_refresh",
   [PROP_REFRESH_MARGIN] = "refresh_margin",
   [PROP_PKCE_METHOD] = "pkce_method",
+  [PROP_KEEP_ALIVE] = "keep_alive",
 };
 
 struct _BearerProfile
@@ -82,6 +84,7 @@ struct _BearerProfile
   BearerBodyEncoding body_encoding;
   gboolean allow_insecure_http;
   gboolean auto_refresh;
+  gboolean keep_alive;          /* Keep Signed In: the token agent refreshes it, window or not */
   guint refresh_margin;
   BearerPkceMethod pkce_method;
   GArray *params;               /* of Param */
@@ -159,6 +162,9 @@ bearer_profile_get_property (GObject    *object,
       break;
     case PROP_PKCE_METHOD:
       g_value_set_enum (value, self->pkce_method);
+      break;
+    case PROP_KEEP_ALIVE:
+      g_value_set_boolean (value, self->keep_alive);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -240,6 +246,9 @@ bearer_profile_set_property (GObject      *object,
     case PROP_PKCE_METHOD:
       SET_SCALAR (self, pkce_method, prop_id, (BearerPkceMethod) g_value_get_enum (value));
       break;
+    case PROP_KEEP_ALIVE:
+      SET_SCALAR (self, keep_alive, prop_id, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -282,6 +291,8 @@ bearer_profile_class_init (BearerProfileClass *klass)
   properties[PROP_PKCE_METHOD] =
     g_param_spec_enum ("pkce-method", NULL, NULL, BEARER_TYPE_PKCE_METHOD,
                        BEARER_PKCE_S256, flags);
+  properties[PROP_KEEP_ALIVE] =
+    g_param_spec_boolean ("keep-alive", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -572,7 +583,8 @@ bearer_profile_new_from_json (JsonObject  *object,
       !read_enum (object, PROP_BODY_ENCODING, BEARER_TYPE_BODY_ENCODING, &encoding, error) ||
       !read_enum (object, PROP_PKCE_METHOD, BEARER_TYPE_PKCE_METHOD, &pkce, error) ||
       !read_boolean (object, PROP_ALLOW_INSECURE_HTTP, &self->allow_insecure_http, error) ||
-      !read_boolean (object, PROP_AUTO_REFRESH, &self->auto_refresh, error))
+      !read_boolean (object, PROP_AUTO_REFRESH, &self->auto_refresh, error) ||
+      !read_boolean (object, PROP_KEEP_ALIVE, &self->keep_alive, error))
     return NULL;
   self->grant_type = grant;
   self->client_auth = auth;
@@ -626,6 +638,7 @@ bearer_profile_to_json (BearerProfile *self)
   json_object_set_int_member (object, "refresh_margin", self->refresh_margin);
   json_object_set_string_member (object, "pkce_method",
                                  bearer_enum_to_nick (BEARER_TYPE_PKCE_METHOD, self->pkce_method));
+  json_object_set_boolean_member (object, "keep_alive", self->keep_alive);
 
   params = json_array_new ();
   for (guint i = 0; i < self->params->len; i++)
@@ -709,6 +722,7 @@ bearer_profile_update_from (BearerProfile *self,
   SET_SCALAR (self, auto_refresh, PROP_AUTO_REFRESH, other->auto_refresh);
   SET_SCALAR (self, refresh_margin, PROP_REFRESH_MARGIN, other->refresh_margin);
   SET_SCALAR (self, pkce_method, PROP_PKCE_METHOD, other->pkce_method);
+  SET_SCALAR (self, keep_alive, PROP_KEEP_ALIVE, other->keep_alive);
 
   g_array_set_size (self->params, 0);
   for (guint i = 0; i < other->params->len; i++)
@@ -857,6 +871,27 @@ bearer_profile_set_auto_refresh (BearerProfile *self,
 {
   g_return_if_fail (BEARER_IS_PROFILE (self));
   SET_SCALAR (self, auto_refresh, PROP_AUTO_REFRESH, !!auto_refresh);
+}
+
+/**
+ * bearer_profile_get_keep_alive:
+ *
+ * Returns: whether the token agent keeps this connection's token alive
+ *   (Keep Signed In), refreshing it before expiry with no window open
+ */
+gboolean
+bearer_profile_get_keep_alive (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), FALSE);
+  return self->keep_alive;
+}
+
+void
+bearer_profile_set_keep_alive (BearerProfile *self,
+                               gboolean       keep_alive)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, keep_alive, PROP_KEEP_ALIVE, !!keep_alive);
 }
 
 guint

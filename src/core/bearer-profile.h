@@ -93,6 +93,9 @@ void                bearer_profile_set_allow_insecure_http (BearerProfile     *s
 gboolean            bearer_profile_get_auto_refresh      (BearerProfile       *self);
 void                bearer_profile_set_auto_refresh      (BearerProfile       *self,
                                                           gboolean             auto_refresh);
+gboolean            bearer_profile_get_keep_alive        (BearerProfile       *self);
+void                bearer_profile_set_keep_alive        (BearerProfile       *self,
+                                                          gboolean             keep_alive);
 guint               bearer_profile_get_refresh_margin    (BearerProfile       *self);
 void                bearer_profile_set_refresh_margin    (BearerProfile       *self,
                                                           guint                seconds);

@@ -9,7 +9,7 @@
  *    sooner than BEARER_SCHEDULER_MIN_DELAY. A token already expired, of
  *    unknown expiry, or refused (sign in again) is left alone: opening
  *    Bearer never sends a burst of requests;
- *  - only connections with auto-refresh on, and what they need to refresh
+ *  - only connections with auto-refresh or Keep Signed In on, and what they need to refresh
  *    (a refresh token for the refresh_token grant), are refreshed;
  *  - a refresh that failed for another reason than a refused refresh token
  *    is tried again BEARER_SCHEDULER_RETRY_DELAY later;
@@ -83,7 +83,8 @@ can_refresh (BearerConnection *connection)
   BearerProfile *profile = bearer_connection_get_profile (connection);
   BearerGrantType grant = bearer_profile_get_grant_type (profile);
 
-  if (!bearer_profile_get_auto_refresh (profile))
+  /* Keep Signed In (the token agent's reason to exist) refreshes too. */
+  if (!bearer_profile_get_auto_refresh (profile) && !bearer_profile_get_keep_alive (profile))
     return FALSE;
   if ((grant == BEARER_GRANT_REFRESH_TOKEN || bearer_grant_type_is_sign_in (grant)) &&
       !bearer_connection_get_has_refresh_token (connection))

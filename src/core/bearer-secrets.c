@@ -556,6 +556,27 @@ return_bundle (GTask      *task,
     g_task_return_pointer (task, secrets, (GDestroyNotify) bearer_secrets_unref);
 }
 
+static gboolean may_prompt = TRUE;
+
+/**
+ * bearer_secrets_set_may_prompt:
+ * @prompt: whether a locked keyring may be unlocked through the system's
+ *   prompt (the default); without it, a locked keyring is
+ *   %BEARER_KEYRING_ERROR_LOCKED at once (kubectl's non-interactive exec
+ *   credentials)
+ */
+void
+bearer_secrets_set_may_prompt (gboolean prompt)
+{
+  may_prompt = !!prompt;
+}
+
+static SecretSearchFlags
+unlock_flag (void)
+{
+  return may_prompt ? SECRET_SEARCH_UNLOCK : SECRET_SEARCH_NONE;
+}
+
 /* The usual case, in the fewest D-Bus round trips: the item is there and
  * unlocked. Nothing found may also mean "locked, and the prompt was
  * dismissed": only then ask again with a search that tells the two apart.
@@ -585,7 +606,7 @@ lookup_cb (GObject      *source,
 
       attributes = attributes_for (((Lookup *) g_task_get_task_data (task))->profile_id);
       secret_password_searchv (bearer_secrets_get_schema (), attributes,
-                               SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                               unlock_flag () | SECRET_SEARCH_LOAD_SECRETS,
                                cancellable, search_cb, g_steal_pointer (&task));
       return;
     }
@@ -954,7 +975,7 @@ bearer_secrets_delete_async (const char          *profile_id,
    * Secret Service cannot be reached. */
   attributes = attributes_for (d->profile_id);
   secret_password_searchv (bearer_secrets_get_schema (), attributes,
-                           SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK,
+                           SECRET_SEARCH_ALL | unlock_flag (),
                            cancellable, delete_search_cb, task);
 }
 
@@ -1122,7 +1143,7 @@ bearer_secrets_lookup_all_async (GCancellable        *cancellable,
   /* Through libsecret's backend, as every other call: inside a Flatpak
    * the desktop's Secret Service cannot be reached. */
   secret_password_searchv (bearer_secrets_get_schema (), attributes,
-                           SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                           SECRET_SEARCH_ALL | unlock_flag () | SECRET_SEARCH_LOAD_SECRETS,
                            cancellable, lookup_all_cb, task);
 }
 

@@ -97,4 +97,6 @@ gboolean            bearer_secrets_delete_finish     (GAsyncResult        *resul
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BearerSecrets, bearer_secrets_unref)
 
+void                bearer_secrets_set_may_prompt    (gboolean             prompt);
+
 G_END_DECLS

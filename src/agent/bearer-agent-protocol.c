@@ -1,0 +1,172 @@
+/* bearer-agent-protocol.c: what bearer-agent and its callers agree on
+ *
+ * Errors cross the bus with their GError domain and code in the D-Bus
+ * error name (see data/io.github.bearerapp.Bearer.Agent1.xml), so that a
+ * caller rebuilds the very error the refresh transaction reported, and
+ * prints the same words and exits with the same status as if it had done
+ * the work itself.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "bearer-agent-protocol.h"
+#include "bearer-error-private.h"
+#include "bearer-jwt.h"
+#include "bearer-profile-store.h"
+#include "bearer-secrets.h"
+#include "bearer-sign-in.h"
+
+/* The domains a caller may get back: registered (the extended ones with
+ * their private data) before a quark string is looked up. */
+static void
+ensure_domains (void)
+{
+  (void) BEARER_ERROR;
+  (void) BEARER_KEYRING_ERROR;
+  (void) BEARER_PROFILE_STORE_ERROR;
+  (void) BEARER_SIGN_IN_ERROR;
+  (void) BEARER_JWT_ERROR;
+  (void) G_IO_ERROR;
+}
+
+static void
+append_escaped (GString    *out,
+                const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (g_ascii_isalnum (*p))
+        g_string_append_c (out, *p);
+      else
+        g_string_append_printf (out, "_%02x", (guchar) *p);
+    }
+}
+
+static char *
+unescape (const char *text,
+          gsize       length)
+{
+  GString *out = g_string_new (NULL);
+
+  for (gsize i = 0; i < length; i++)
+    {
+      if (text[i] == '_' && i + 2 < length && g_ascii_isxdigit (text[i + 1]) &&
+          g_ascii_isxdigit (text[i + 2]))
+        {
+          g_string_append_c (out, (char) (g_ascii_xdigit_value (text[i + 1]) * 16 +
+                                          g_ascii_xdigit_value (text[i + 2])));
+          i += 2;
+        }
+      else if (g_ascii_isalnum (text[i]))
+        g_string_append_c (out, text[i]);
+      else
+        {
+          g_string_free (out, TRUE);
+          return NULL;
+        }
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * bearer_agent_error_code:
+ *
+ * Returns: (transfer full): "Q<domain>.C<code>" for @error
+ */
+char *
+bearer_agent_error_code (const GError *error)
+{
+  GString *out = g_string_new ("Q");
+
+  append_escaped (out, g_quark_to_string (error->domain));
+  g_string_append_printf (out, ".C%d", error->code);
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * bearer_agent_error_from_code:
+ * @code: "Q<domain>.C<code>", as bearer_agent_error_code() writes it
+ *
+ * Returns: (transfer full) (nullable): the error, or %NULL when @code is
+ *   not one
+ */
+GError *
+bearer_agent_error_from_code (const char *code,
+                              const char *message)
+{
+  const char *dot;
+  g_autofree char *domain = NULL;
+  char *end;
+  gint64 number;
+  GQuark quark;
+
+  ensure_domains ();
+  if (code[0] != 'Q' || (dot = strstr (code, ".C")) == NULL)
+    return NULL;
+  domain = unescape (code + 1, (gsize) (dot - code - 1));
+  if (domain == NULL)
+    return NULL;
+  number = g_ascii_strtoll (dot + 2, &end, 10);
+  if (*end != '\0' || end == dot + 2 || number < G_MININT || number > G_MAXINT)
+    return NULL;
+  quark = g_quark_try_string (domain);
+  if (quark == 0)
+    quark = g_quark_from_string (domain);
+  return g_error_new_literal (quark, (int) number, message != NULL ? message : "");
+}
+
+/**
+ * bearer_agent_error_name:
+ *
+ * Returns: (transfer full): the D-Bus error name that carries @error
+ */
+char *
+bearer_agent_error_name (const GError *error)
+{
+  g_autofree char *code = bearer_agent_error_code (error);
+
+  return g_strconcat (BEARER_AGENT_ERROR_PREFIX,
+                      bearer_error_is_dead_refresh_token (error) ? "SignIn." : "Failed.",
+                      code, NULL);
+}
+
+/**
+ * bearer_agent_error_from_remote:
+ * @name: a D-Bus error name
+ * @message: its message
+ *
+ * Returns: (transfer full) (nullable): the error the agent meant, or
+ *   %NULL when @name is not one of bearer_agent_error_name()'s
+ */
+GError *
+bearer_agent_error_from_remote (const char *name,
+                                const char *message)
+{
+  const char *rest;
+  gboolean dead;
+  GError *error;
+
+  if (!g_str_has_prefix (name, BEARER_AGENT_ERROR_PREFIX))
+    return NULL;
+  rest = name + strlen (BEARER_AGENT_ERROR_PREFIX);
+  if (g_str_has_prefix (rest, "SignIn."))
+    {
+      dead = TRUE;
+      rest += strlen ("SignIn.");
+    }
+  else if (g_str_has_prefix (rest, "Failed."))
+    {
+      dead = FALSE;
+      rest += strlen ("Failed.");
+    }
+  else
+    return NULL;
+
+  error = bearer_agent_error_from_code (rest, message);
+  if (error != NULL && dead && error->domain == BEARER_ERROR)
+    bearer_error_set_dead_refresh_token (error, TRUE);
+  return error;
+}
