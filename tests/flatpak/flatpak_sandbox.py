@@ -161,6 +161,9 @@ def stage(manifest, source_dir, build_dir, dest_dir, log):
         run("meson", "setup", build_dir, source_dir, "--prefix=/app", "--libdir=lib", *manifest.config_opts)
     else:
         run("meson", "configure", build_dir, "--prefix=/app", "--libdir=lib", *manifest.config_opts)
+    # Regenerated first: a build folder set up before a target was added
+    # would not list it yet.
+    run("ninja", "-C", build_dir, "build.ninja")
     # Only what is installed (the tests and benchmarks are not).
     targets = json.loads(subprocess.run(["meson", "introspect", build_dir, "--targets"], check=True,
                                         capture_output=True, text=True).stdout)
