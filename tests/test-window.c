@@ -1920,6 +1920,33 @@ test_sign_in_device (Fixture       *f,
   token_server_free (ts);
 }
 
+/* A sign-in the profile is not ready for: said, with the focus on what is
+ * missing, and no browser opened. */
+static void
+test_sign_in_missing (Fixture       *f,
+                      gconstpointer  data)
+{
+  GtkWidget *focus;
+
+  bearer_profile_set_grant_type (f->profile, BEARER_GRANT_AUTHORIZATION_CODE);
+  bearer_profile_set_client_auth (f->profile, BEARER_CLIENT_AUTH_NONE);
+  fixture_show_page (f);
+  wait_until ((Condition) bearer_connection_get_secrets_loaded, f->connection, "the keyring");
+
+  browser_reset ();
+  bearer_profile_page_get_token (f->page);
+  wait_until (not_running, f->page, "the sign-in to end");
+  g_assert_cmpstr (bearer_error_banner_get_title (PAGE_CHILD (f->page, "banner")), ==, "Something is missing");
+  g_assert_cmpstr (bearer_error_banner_get_message (PAGE_CHILD (f->page, "banner")), ==,
+                   "“prod” has no authorization URL: signing in with the browser needs one");
+  g_assert_cmpstr (shown (f->page), ==, "form");
+  spin (400);
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, PAGE_CHILD (f->page, "authorization_url_row")));
+  g_assert_false (browser_was_opened (NULL));
+}
+
 static gboolean
 discovery_done (gpointer data)
 {
@@ -2613,6 +2640,7 @@ main (int   argc,
   ADD ("/bearer/window/sign-in/cancel", test_sign_in_cancel);
   ADD ("/bearer/window/sign-in/device", test_sign_in_device);
   ADD ("/bearer/window/sign-in/again", test_sign_in_again);
+  ADD ("/bearer/window/sign-in/missing", test_sign_in_missing);
   ADD ("/bearer/window/form/discover", test_discover);
   ADD ("/bearer/window/window/empty-then-profile", test_window);
   ADD ("/bearer/window/window/duplicate-rename-delete", test_duplicate_rename_delete);

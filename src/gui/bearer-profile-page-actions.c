@@ -251,7 +251,21 @@ show_problem (BearerProfilePage *self,
     bearer_profile_page_focus_later (self, GTK_WIDGET (self->url_row));
 
   else if (g_error_matches (error, BEARER_SIGN_IN_ERROR, BEARER_SIGN_IN_ERROR_SETUP))
-    bearer_profile_page_focus_later (self, GTK_WIDGET (self->client_id_row));
+    {
+      /* The profile lacks an address or the client ID: the first such row. */
+      AdwEntryRow *rows[] = {
+        self->authorization_url_row, self->device_url_row, self->client_id_row, self->redirect_row,
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+        if (gtk_widget_get_visible (GTK_WIDGET (rows[i])) &&
+            (*gtk_editable_get_text (GTK_EDITABLE (rows[i])) == '\0' ||
+             gtk_widget_has_css_class (GTK_WIDGET (rows[i]), "error")))
+          {
+            bearer_profile_page_focus_later (self, GTK_WIDGET (rows[i]));
+            break;
+          }
+    }
 
   self->banner_shows_save_error = FALSE;
   bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, title, error->message,
