@@ -800,6 +800,44 @@ test_add_token_url (void)
     }
 }
 
+/* --grant wins over what --authorize-url or --issuer would make of a
+ * profile given none: it was read before the options were parsed, so every
+ * --authorize-url turned the grant into authorization_code. */
+static void
+test_add_grant_given (void)
+{
+  g_autoptr(Cli) cli = NULL;
+  const struct {
+    const char *grant;          /* NULL: none given */
+    const char *stored;
+  } cases[] = {
+    { "device_code", "device_code" },
+    { "client_credentials", "client_credentials" },
+    { "refresh_token", "refresh_token" },
+    { NULL, "authorization_code" },
+  };
+
+  if (!require_cli ())
+    return;
+
+  cli = cli_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonObject) object = NULL;
+      g_autofree char *name = g_strdup_printf ("grant%u", i);
+
+      g_test_message ("add --authorize-url URL%s%s", cases[i].grant != NULL ? " --grant " : "",
+                      cases[i].grant != NULL ? cases[i].grant : "");
+      cli_expect (cli, 0, NULL, NULL, NULL, "add", name, "--token-url", "https://id.example/token",
+                  "--authorize-url", "https://id.example/authorize",
+                  "--device-authorization-url", "https://id.example/device", "--client-id", "c",
+                  cases[i].grant != NULL ? "--grant" : NULL, cases[i].grant, NULL);
+      object = profile_on_disk (cli, name);
+      g_assert_nonnull (object);
+      g_assert_cmpstr (json_object_get_string_member (object, "grant_type"), ==, cases[i].stored);
+    }
+}
+
 static void
 test_add_processmaker_url (void)
 {
@@ -2182,6 +2220,7 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/add/processmaker", test_add_processmaker);
   g_test_add_func ("/bearer/cli/add/token-url", test_add_token_url);
   g_test_add_func ("/bearer/cli/add/processmaker-url", test_add_processmaker_url);
+  g_test_add_func ("/bearer/cli/add/grant-given", test_add_grant_given);
   g_test_add_func ("/bearer/cli/add/preset-parity", test_add_preset_parity);
   g_test_add_func ("/bearer/cli/add/preset-usage", test_add_preset_usage);
   g_test_add_func ("/bearer/cli/stored-url-password", test_stored_url_password);

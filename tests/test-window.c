@@ -32,6 +32,7 @@
 #include "bearer-profile-row.h"
 #include "bearer-refresh.h"
 #include "bearer-scheduler.h"
+#include "bearer-sign-in-view.h"
 #include "bearer-test-cli.h"
 #include "bearer-token-view.h"
 #include "bearer-window.h"
@@ -107,6 +108,12 @@ clipboard_read_cb (GObject      *source,
 }
 
 static gboolean
+is_true (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static gboolean
 is_set (gpointer data)
 {
   return *(gpointer *) data != NULL;
@@ -140,18 +147,239 @@ make_jwt (const char *payload)
   return g_strconcat (h, ".", p, ".c2lnbmF0dXJl", NULL);
 }
 
+/* ---- the default web browser --------------------------------------------- */
+
+/* The window opens the browser through GTK (gtk_show_uri_full(), then
+ * GIO's default handler of the address's scheme). The test registers its
+ * own default browser for http and https, in XDG directories of its own
+ * (set before GTK starts): a script that writes down each address it is
+ * given. The test then plays the user's browser itself. */
+static char *browser_dir;
+
+static char *
+browser_log_path (void)
+{
+  return g_build_filename (browser_dir, "launched", NULL);
+}
+
+static void
+write_file (const char *path,
+            const char *contents,
+            int         mode)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+}
+
+static void
+browser_install (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *applications = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *script_text = NULL;
+  g_autofree char *desktop = NULL;
+  g_autofree char *desktop_text = NULL;
+  g_autofree char *mimeapps = NULL;
+  g_autofree char *log = NULL;
+
+  browser_dir = g_dir_make_tmp ("bearer-test-browser-XXXXXX", &error);
+  g_assert_no_error (error);
+  applications = g_build_filename (browser_dir, "data", "applications", NULL);
+  config = g_build_filename (browser_dir, "config", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (applications, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
+
+  log = browser_log_path ();
+  script = g_build_filename (browser_dir, "browser.sh", NULL);
+  script_text = g_strdup_printf ("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> '%s'\n", log);
+  write_file (script, script_text, 0700);
+
+  desktop = g_build_filename (applications, "bearer-test-browser.desktop", NULL);
+  desktop_text = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Bearer Test Browser\n"
+                                  "Exec=%s %%u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n"
+                                  "NoDisplay=true\n", script);
+  write_file (desktop, desktop_text, 0600);
+  mimeapps = g_build_filename (config, "mimeapps.list", NULL);
+  write_file (mimeapps, "[Default Applications]\n"
+                        "x-scheme-handler/http=bearer-test-browser.desktop\n"
+                        "x-scheme-handler/https=bearer-test-browser.desktop\n", 0600);
+
+  g_setenv ("XDG_DATA_HOME", g_build_filename (browser_dir, "data", NULL), TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+}
+
+/* Forgets the addresses opened so far. */
+static void
+browser_reset (void)
+{
+  g_autofree char *log = browser_log_path ();
+
+  g_unlink (log);
+}
+
+static gboolean
+browser_was_opened (gpointer data)
+{
+  g_autofree char *log = browser_log_path ();
+
+  return g_file_test (log, G_FILE_TEST_EXISTS);
+}
+
+/* The address the browser was opened with, once it was; then forgets it. */
+static char *
+browser_wait (void)
+{
+  g_autofree char *log = browser_log_path ();
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  /* The script may still be writing: wait for the whole line. */
+  while (!g_file_get_contents (log, &contents, NULL, NULL) || !g_str_has_suffix (contents, "\n"))
+    {
+      g_clear_pointer (&contents, g_free);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Timed out waiting for the browser to be opened");
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+  browser_reset ();
+  /* One address: the browser was opened once. */
+  g_assert_true (strchr (contents, '\n') == contents + strlen (contents) - 1);
+  return g_strndup (contents, strlen (contents) - 1);
+}
+
+/* The browser going to @url: Bearer's loopback server answers once the
+ * tokens are stored. */
+typedef struct {
+  SoupSession *session;
+  SoupMessage *message;
+  gboolean done;
+  guint status;
+  char *page;
+} Browse;
+
+static void
+browsed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Browse *b = user_data;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
+  b->status = bytes != NULL ? soup_message_get_status (b->message) : 0;
+  b->page = bytes != NULL ? g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes))
+                          : g_strdup (error->message);
+  b->done = TRUE;
+}
+
+static Browse *
+browse_start (const char *url)
+{
+  Browse *b = g_new0 (Browse, 1);
+
+  b->session = soup_session_new ();
+  b->message = soup_message_new ("GET", url);
+  g_assert_nonnull (b->message);
+  soup_session_send_and_read_async (b->session, b->message, G_PRIORITY_DEFAULT, NULL, browsed_cb, b);
+  return b;
+}
+
+static void
+browse_free (Browse *b)
+{
+  g_object_unref (b->message);
+  g_object_unref (b->session);
+  g_free (b->page);
+  g_free (b);
+}
+
+/* GET @url; returns the status (0 when nothing answered), *page the page. */
+static guint
+browse (const char  *url,
+        char       **page)
+{
+  Browse *b = browse_start (url);
+  guint status;
+
+  wait_until (is_true, &b->done, "the browser's page");
+  status = b->status;
+  if (page != NULL)
+    *page = g_steal_pointer (&b->page);
+  browse_free (b);
+  return status;
+}
+
+static GHashTable *
+url_params (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+
+  g_assert_nonnull (uri);
+  return g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+}
+
 /* ---- a token endpoint ---------------------------------------------------- */
 
+/* An authorization server on 127.0.0.1: the token endpoint (/oauth/token),
+ * the device authorization endpoint (/device) and the discovery document
+ * (/.well-known/openid-configuration); anything else is 404. */
 typedef struct {
   SoupServer *server;
-  char *url;
-  guint requests;
-  gboolean hold;                /* keep replies back until released */
+  char *base;                   /* http://127.0.0.1:PORT */
+  char *url;                    /* the token endpoint */
+  guint requests;               /* to the token endpoint */
+  gboolean hold;                /* keep token replies back until released */
   GPtrArray *held;
   guint status;
   char *body;
+  GQueue replies;               /* of Reply: the next token replies, before status and body */
   char *last_body;
+  char *device_body;            /* the device authorization reply */
+  guint device_requests;
+  char *discovery_body;         /* the discovery document, or 404 */
 } TokenServer;
+
+typedef struct {
+  guint status;
+  char *body;
+} Reply;
+
+static void
+reply_free (Reply *reply)
+{
+  g_free (reply->body);
+  g_free (reply);
+}
+
+/* The next token reply is @status with @body, then what was set before. */
+static void
+token_server_push_reply (TokenServer *ts,
+                         guint        status,
+                         const char  *body)
+{
+  Reply *reply = g_new0 (Reply, 1);
+
+  reply->status = status;
+  reply->body = g_strdup (body);
+  g_queue_push_tail (&ts->replies, reply);
+}
+
+static void
+answer (SoupServerMessage *message,
+        guint              status,
+        const char        *body)
+{
+  soup_server_message_set_status (message, status, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
 
 static void
 server_cb (SoupServer        *server,
@@ -162,13 +390,35 @@ server_cb (SoupServer        *server,
 {
   TokenServer *ts = user_data;
   SoupMessageBody *request = soup_server_message_get_request_body (message);
+  Reply *reply;
+
+  if (g_str_equal (path, "/device") && ts->device_body != NULL)
+    {
+      ts->device_requests++;
+      answer (message, 200, ts->device_body);
+      return;
+    }
+  if (g_str_equal (path, "/.well-known/openid-configuration") && ts->discovery_body != NULL)
+    {
+      answer (message, 200, ts->discovery_body);
+      return;
+    }
+  if (!g_str_equal (path, "/oauth/token"))
+    {
+      soup_server_message_set_status (message, 404, NULL);
+      return;
+    }
 
   ts->requests++;
   g_free (ts->last_body);
   ts->last_body = g_strndup (request->data, request->length);
-  soup_server_message_set_status (message, ts->status, NULL);
-  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY,
-                                    ts->body, strlen (ts->body));
+  if ((reply = g_queue_pop_head (&ts->replies)) != NULL)
+    {
+      answer (message, reply->status, reply->body);
+      reply_free (reply);
+    }
+  else
+    answer (message, ts->status, ts->body);
   if (ts->hold)
     {
       soup_server_message_pause (message);
@@ -185,11 +435,13 @@ token_server_new (void)
 
   ts->server = soup_server_new (NULL, NULL);
   ts->held = g_ptr_array_new_with_free_func (g_object_unref);
-  soup_server_add_handler (ts->server, "/oauth/token", server_cb, ts, NULL);
+  g_queue_init (&ts->replies);
+  soup_server_add_handler (ts->server, NULL, server_cb, ts, NULL);
   soup_server_listen_local (ts->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
   g_assert_no_error (error);
   uris = soup_server_get_uris (ts->server);
-  ts->url = g_strdup_printf ("http://127.0.0.1:%d/oauth/token", g_uri_get_port (uris->data));
+  ts->base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  ts->url = g_strconcat (ts->base, "/oauth/token", NULL);
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   return ts;
 }
@@ -210,9 +462,13 @@ token_server_free (TokenServer *ts)
   soup_server_disconnect (ts->server);
   g_object_unref (ts->server);
   g_ptr_array_unref (ts->held);
+  g_queue_clear_full (&ts->replies, (GDestroyNotify) reply_free);
+  g_free (ts->base);
   g_free (ts->url);
   g_free (ts->body);
   g_free (ts->last_body);
+  g_free (ts->device_body);
+  g_free (ts->discovery_body);
   g_free (ts);
 }
 
@@ -238,12 +494,6 @@ list_loaded_cb (GObject      *source,
   bearer_connection_list_load_finish (BEARER_CONNECTION_LIST (source), result, &error);
   g_assert_no_error (error);
   *(gboolean *) user_data = TRUE;
-}
-
-static gboolean
-is_true (gpointer data)
-{
-  return *(gboolean *) data;
 }
 
 static void
@@ -424,6 +674,107 @@ test_form_rows (Fixture       *f,
   g_assert_cmpint (bearer_profile_get_client_auth (draft), ==, BEARER_CLIENT_AUTH_NONE);
   adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_POST);
   g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
+}
+
+/* The two sign-in grants are in the list, with the rows they need, and a
+ * profile of either keeps its grant whatever is edited: the list once
+ * offered three grants and showed these as Refresh Token. */
+static void
+test_sign_in_grant_rows (Fixture       *f,
+                         gconstpointer  data)
+{
+  const struct {
+    BearerGrantType grant;
+    gboolean authorization, device, refresh_token;
+  } grants[] = {
+    { BEARER_GRANT_AUTHORIZATION_CODE, TRUE, FALSE, TRUE },
+    { BEARER_GRANT_DEVICE_CODE, FALSE, TRUE, TRUE },
+    { BEARER_GRANT_CLIENT_CREDENTIALS, FALSE, FALSE, FALSE },
+    { BEARER_GRANT_REFRESH_TOKEN, FALSE, FALSE, TRUE },
+  };
+  g_autoptr(BearerProfileStore) other = bearer_profile_store_new (bearer_profile_store_get_path (f->store));
+  g_autoptr(GError) error = NULL;
+  GtkWidget *row = g_object_ref_sink (bearer_profile_row_new (f->connection, NULL));
+  AdwComboRow *grant_row;
+
+  bearer_profile_set_grant_type (f->profile, BEARER_GRANT_DEVICE_CODE);
+  bearer_profile_set_device_authorization_url (f->profile, "https://id.example/device");
+  fixture_show_page (f);
+  grant_row = PAGE_CHILD (f->page, "grant_row");
+
+  /* The sidebar and the list name the grant. */
+  wait_until ((Condition) bearer_connection_get_secrets_loaded, f->connection, "the keyring");
+  g_assert_cmpstr (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)), ==, "Device Code · No token yet");
+  g_assert_cmpuint (adw_combo_row_get_selected (grant_row), ==, BEARER_GRANT_DEVICE_CODE);
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "device_url_row")));
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "device_url_row")), ==,
+                   "https://id.example/device");
+
+  /* Editing another field saves the grant as it is. */
+  set_text (f->page, "scope_row", "openid offline_access");
+  wait_until (connection_saved, f->connection, "the edit to be saved");
+  bearer_profile_store_load (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bearer_profile_get_grant_type (bearer_profile_store_find (other, "prod")), ==,
+                   BEARER_GRANT_DEVICE_CODE);
+
+  /* Each grant's rows. */
+  for (guint i = 0; i < G_N_ELEMENTS (grants); i++)
+    {
+      adw_combo_row_set_selected (grant_row, grants[i].grant);
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (f->window));
+      g_assert_cmpint (bearer_profile_get_grant_type (f->profile), ==, grants[i].grant);
+      g_assert_cmpint (gtk_widget_get_visible (PAGE_CHILD (f->page, "authorization_url_row")), ==,
+                       grants[i].authorization);
+      g_assert_cmpint (gtk_widget_get_visible (PAGE_CHILD (f->page, "redirect_row")), ==,
+                       grants[i].authorization);
+      g_assert_cmpint (gtk_widget_get_visible (PAGE_CHILD (f->page, "pkce_row")), ==,
+                       grants[i].authorization);
+      g_assert_cmpint (gtk_widget_get_visible (PAGE_CHILD (f->page, "device_url_row")), ==,
+                       grants[i].device);
+      g_assert_cmpint (gtk_widget_get_visible (PAGE_CHILD (f->page, "issuer_row")), ==,
+                       grants[i].authorization || grants[i].device);
+      g_assert_cmpint (gtk_widget_get_visible (PAGE_CHILD (f->page, "refresh_token_row")), ==,
+                       grants[i].refresh_token);
+    }
+
+  /* The sign-in rows are the profile's. */
+  adw_combo_row_set_selected (grant_row, BEARER_GRANT_AUTHORIZATION_CODE);
+  g_assert_cmpstr (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)), ==,
+                   "Authorization Code · No token yet");
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "redirect_hint")));
+  set_text (f->page, "redirect_row", "http://127.0.0.1:8400/callback");
+  g_assert_cmpstr (bearer_profile_get_redirect_uri (f->profile), ==, "http://127.0.0.1:8400/callback");
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "redirect_hint")));
+  g_assert_false (gtk_widget_has_css_class (PAGE_CHILD (f->page, "redirect_row"), "error"));
+  set_text (f->page, "redirect_row", "myapp://callback#x");
+  g_assert_true (gtk_widget_has_css_class (PAGE_CHILD (f->page, "redirect_row"), "error"));
+  set_text (f->page, "redirect_row", "");
+  g_assert_null (bearer_profile_get_redirect_uri (f->profile));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "redirect_hint")));
+  set_text (f->page, "authorization_url_row", "not a url");
+  g_assert_true (gtk_widget_has_css_class (PAGE_CHILD (f->page, "authorization_url_row"), "error"));
+  set_text (f->page, "authorization_url_row", "https://id.example/authorize");
+  g_assert_cmpstr (bearer_profile_get_authorization_url (f->profile), ==, "https://id.example/authorize");
+  g_assert_false (gtk_widget_has_css_class (PAGE_CHILD (f->page, "authorization_url_row"), "error"));
+  set_text (f->page, "issuer_row", "https://id.example");
+  g_assert_cmpstr (bearer_profile_get_issuer (f->profile), ==, "https://id.example");
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "pkce_row"), BEARER_PKCE_PLAIN);
+  g_assert_cmpint (bearer_profile_get_pkce_method (f->profile), ==, BEARER_PKCE_PLAIN);
+  bearer_profile_set_pkce_method (f->profile, BEARER_PKCE_NONE);
+  g_assert_cmpuint (adw_combo_row_get_selected (PAGE_CHILD (f->page, "pkce_row")), ==, BEARER_PKCE_NONE);
+
+  wait_until (connection_saved, f->connection, "the edits to be saved");
+  bearer_profile_store_load (other, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (bearer_profile_get_grant_type (bearer_profile_store_find (other, "prod")), ==,
+                   BEARER_GRANT_AUTHORIZATION_CODE);
+  g_assert_cmpint (bearer_profile_get_pkce_method (bearer_profile_store_find (other, "prod")), ==,
+                   BEARER_PKCE_NONE);
+  g_assert_cmpstr (bearer_profile_get_authorization_url (bearer_profile_store_find (other, "prod")), ==,
+                   "https://id.example/authorize");
+
+  g_assert_finalize_object (row);
 }
 
 static void
@@ -1160,6 +1511,542 @@ test_server_error (Fixture       *f,
   token_server_free (ts);
 }
 
+/* ---- signing in ----------------------------------------------------------- */
+
+#define SIGN_IN_REPLY_FORMAT "{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"at-signed-in\"," \
+                             "\"refresh_token\":\"rt-signed-in\",\"scope\":\"openid\",\"id_token\":\"%s\"}"
+
+static const char *
+status_text (BearerProfilePage *page)
+{
+  return gtk_label_get_text (PAGE_CHILD (page, "status_label"));
+}
+
+static const char *
+button_label (BearerProfilePage *page)
+{
+  return gtk_button_get_label (PAGE_CHILD (page, "get_button"));
+}
+
+static const char *
+shown (BearerProfilePage *page)
+{
+  return gtk_stack_get_visible_child_name (PAGE_CHILD (page, "content_stack"));
+}
+
+static gpointer
+view_child (BearerProfilePage *page,
+            const char        *name)
+{
+  return child (PAGE_CHILD (page, "sign_in_view"), BEARER_TYPE_SIGN_IN_VIEW, name);
+}
+
+static gboolean
+view_shows_device (gpointer data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (view_child (data, "stack")), "device") == 0;
+}
+
+/* A profile that signs in through the browser, at @ts, public client. */
+static void
+set_up_browser_profile (Fixture     *f,
+                        TokenServer *ts)
+{
+  g_autofree char *authorize = g_strconcat (ts->base, "/authorize?prompt=consent", NULL);
+
+  bearer_profile_set_grant_type (f->profile, BEARER_GRANT_AUTHORIZATION_CODE);
+  bearer_profile_set_token_url (f->profile, ts->url);
+  bearer_profile_set_authorization_url (f->profile, authorize);
+  bearer_profile_set_client_auth (f->profile, BEARER_CLIENT_AUTH_NONE);
+  bearer_profile_set_scope (f->profile, "openid");
+}
+
+/* The redirect the browser comes back with after the user signed in at
+ * @authorization_url: its own redirect_uri, the code and the state. */
+static char *
+redirect_for (const char *authorization_url,
+              const char *code)
+{
+  g_autoptr(GHashTable) params = url_params (authorization_url);
+  g_autofree char *state = g_uri_escape_string (g_hash_table_lookup (params, "state"), NULL, FALSE);
+
+  return g_strdup_printf ("%s?code=%s&state=%s", (char *) g_hash_table_lookup (params, "redirect_uri"),
+                          code, state);
+}
+
+/* Sign In with Browser, from the button to the token: the browser opens at
+ * the authorization URL through the system's default browser, the page
+ * shows the link (Copy Link) while it waits, the browser comes back to the
+ * loopback redirect, the code is exchanged, and the token view shows the
+ * token and the decoded ID token; from then on the same button refreshes. */
+static void
+test_sign_in_browser (Fixture       *f,
+                      gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  g_autofree char *id_token = make_jwt ("{\"sub\":\"alice\",\"iss\":\"https://id.example\",\"aud\":\"3\"}");
+  g_autofree char *uri = NULL;
+  g_autofree char *redirect = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *clipboard = NULL;
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  BearerTokenView *view;
+  GtkWidget *id_token_row, *row;
+
+  ts->status = 200;
+  ts->body = g_strdup_printf (SIGN_IN_REPLY_FORMAT, id_token);
+  set_up_browser_profile (f, ts);
+  fixture_show_page (f);
+  view = PAGE_CHILD (f->page, "token_view");
+  wait_until ((Condition) bearer_connection_get_secrets_loaded, f->connection, "the keyring");
+  g_assert_cmpstr (button_label (f->page), ==, "Sign In with Browser");
+  g_assert_cmpstr (shown (f->page), ==, "form");
+
+  browser_reset ();
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.get-token", NULL);
+  g_assert_true (bearer_profile_page_get_running (f->page));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "cancel_button")));
+
+  /* The system's browser opens the authorization URL. */
+  uri = browser_wait ();
+  g_assert_true (g_str_has_prefix (uri, ts->base));
+  params = url_params (uri);
+  g_assert_cmpstr (g_hash_table_lookup (params, "prompt"), ==, "consent");
+  g_assert_cmpstr (g_hash_table_lookup (params, "client_id"), ==, "3");
+  g_assert_cmpstr (g_hash_table_lookup (params, "code_challenge_method"), ==, "S256");
+  g_assert_true (g_str_has_prefix (g_hash_table_lookup (params, "redirect_uri"), "http://127.0.0.1:"));
+
+  /* While it waits: what is happening, the link, Copy Link, Cancel. */
+  g_assert_cmpstr (shown (f->page), ==, "sign-in");
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (view_child (f->page, "stack")), ==, "browser");
+  g_assert_cmpstr (status_text (f->page), ==, "Waiting for the browser…");
+  g_assert_cmpstr (gtk_label_get_text (view_child (f->page, "link_label")), ==, uri);
+  g_assert_true (gtk_widget_get_visible (view_child (f->page, "waiting_box")));
+  g_assert_false (gtk_widget_get_visible (view_child (f->page, "paste_box")));
+  g_assert_true (gtk_widget_activate_action (PAGE_CHILD (f->page, "sign_in_view"), "sign-in.copy-link", NULL));
+  clipboard = read_clipboard (GTK_WIDGET (f->page));
+  g_assert_cmpstr (clipboard, ==, uri);
+  g_assert_false (gtk_widget_get_sensitive (PAGE_CHILD (f->page, "get_button")));
+  g_assert_cmpuint (ts->requests, ==, 0);
+
+  /* The user signed in: the browser comes back, its page says so once the
+   * tokens are stored. */
+  redirect = redirect_for (uri, "the-code");
+  g_assert_cmpuint (browse (redirect, &page), ==, 200);
+  g_assert_nonnull (strstr (page, "Signed in to “prod”"));
+  wait_until (not_running, f->page, "the sign-in to end");
+  g_assert_cmpstr (status_text (f->page), ==, "Signed in");
+  g_assert_cmpstr (shown (f->page), ==, "form");
+  g_assert_false (bearer_error_banner_get_revealed (PAGE_CHILD (f->page, "banner")));
+  g_assert_cmpuint (ts->requests, ==, 1);
+  g_assert_true (g_str_has_prefix (ts->last_body, "grant_type=authorization_code&code=the-code&redirect_uri="));
+  g_assert_nonnull (strstr (ts->last_body, "&code_verifier="));
+
+  /* The token, and the ID token decoded, marked not verified. */
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view)));
+  g_assert_cmpstr (gtk_label_get_text (child (view, BEARER_TYPE_TOKEN_VIEW, "access_token_label")), ==,
+                   "at-signed-in");
+  id_token_row = child (view, BEARER_TYPE_TOKEN_VIEW, "id_token_row");
+  g_assert_true (gtk_widget_get_visible (id_token_row));
+  g_assert_nonnull (strstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (id_token_row)), "not verified"));
+  row = find_row_titled (id_token_row, "sub");
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==, "alice");
+  g_assert_false (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "claims_row")));
+
+  /* Stored in the keyring; the refresh token is in the form. */
+  secrets = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "rt-signed-in");
+  g_assert_cmpstr (bearer_secrets_get_access_token (secrets), ==, "at-signed-in");
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "refresh_token_row")), ==, "rt-signed-in");
+
+  /* From now on the button refreshes, with the refresh token the sign-in
+   * brought; a reply without an ID token shows none. */
+  g_assert_cmpstr (button_label (f->page), ==, "Get New Access Token");
+  g_free (ts->body);
+  ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"at-2\"}");
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.get-token", NULL);
+  wait_until (not_running, f->page, "the refresh");
+  g_assert_cmpuint (ts->requests, ==, 2);
+  g_assert_true (g_str_has_prefix (ts->last_body, "grant_type=refresh_token&refresh_token=rt-signed-in&"));
+  g_assert_cmpstr (gtk_label_get_text (child (view, BEARER_TYPE_TOKEN_VIEW, "access_token_label")), ==, "at-2");
+  g_assert_false (gtk_widget_get_visible (id_token_row));
+  g_assert_false (browser_was_opened (NULL));
+
+  token_server_free (ts);
+}
+
+/* A callback URL that is not loopback: nobody listens; the user pastes the
+ * address the browser ended on. One from another sign-in is refused under
+ * the field and the sign-in goes on waiting; the right one signs in. */
+static void
+test_sign_in_pasted_redirect (Fixture       *f,
+                              gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  AdwEntryRow *paste_row;
+  g_autofree char *uri = NULL;
+  g_autofree char *redirect = NULL;
+
+  ts->status = 200;
+  ts->body = g_strdup_printf (SIGN_IN_REPLY_FORMAT, "not-a-jwt");
+  set_up_browser_profile (f, ts);
+  bearer_profile_set_redirect_uri (f->profile, "https://app.example/oauth/callback");
+  fixture_show_page (f);
+  wait_until ((Condition) bearer_connection_get_secrets_loaded, f->connection, "the keyring");
+
+  browser_reset ();
+  bearer_profile_page_get_token (f->page);
+  uri = browser_wait ();
+  g_assert_cmpstr (shown (f->page), ==, "sign-in");
+  g_assert_false (gtk_widget_get_visible (view_child (f->page, "waiting_box")));
+  g_assert_true (gtk_widget_get_visible (view_child (f->page, "paste_box")));
+  paste_row = view_child (f->page, "paste_row");
+
+  /* Another sign-in's answer (or a stale one): said, and nothing ends. */
+  gtk_editable_set_text (GTK_EDITABLE (paste_row), "https://app.example/oauth/callback?code=x&state=not-this-one");
+  g_signal_emit_by_name (paste_row, "apply");
+  g_assert_true (gtk_widget_get_visible (view_child (f->page, "paste_error_label")));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (paste_row), "error"));
+  spin (100);
+  g_assert_true (bearer_profile_page_get_running (f->page));
+  g_assert_cmpuint (ts->requests, ==, 0);
+
+  /* Not an address at all. */
+  gtk_editable_set_text (GTK_EDITABLE (paste_row), "   the code was 1234");
+  g_signal_emit_by_name (paste_row, "entry-activated");
+  g_assert_cmpstr (gtk_label_get_text (view_child (f->page, "paste_error_label")), ==,
+                   "That is not a web address: paste the whole address the browser ended on");
+  g_assert_true (bearer_profile_page_get_running (f->page));
+
+  /* The right one. */
+  redirect = redirect_for (uri, "pasted-code");
+  gtk_editable_set_text (GTK_EDITABLE (paste_row), redirect);
+  g_signal_emit_by_name (paste_row, "apply");
+  g_assert_false (gtk_widget_get_visible (view_child (f->page, "paste_error_label")));
+  wait_until (not_running, f->page, "the sign-in to end");
+  g_assert_cmpstr (status_text (f->page), ==, "Signed in");
+  g_assert_cmpuint (ts->requests, ==, 1);
+  g_assert_nonnull (strstr (ts->last_body, "code=pasted-code&redirect_uri=https%3A%2F%2Fapp.example%2Foauth%2Fcallback"));
+  /* An ID token that is no JWT is not shown. */
+  g_assert_false (gtk_widget_get_visible (child (PAGE_CHILD (f->page, "token_view"), BEARER_TYPE_TOKEN_VIEW,
+                                                 "id_token_row")));
+
+  token_server_free (ts);
+}
+
+/* Cancel while the browser is out: the form is back at once and quietly,
+ * the loopback server is gone (a late browser reaches nobody), nothing was
+ * asked of the token endpoint, and the next sign-in is a new one. */
+static void
+test_sign_in_cancel (Fixture       *f,
+                     gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  g_autofree char *uri = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *redirect = NULL;
+  g_autoptr(GHashTable) first = NULL;
+  g_autoptr(GHashTable) second = NULL;
+
+  ts->status = 200;
+  ts->body = g_strdup_printf (SIGN_IN_REPLY_FORMAT, "x");
+  set_up_browser_profile (f, ts);
+  fixture_show_page (f);
+  wait_until ((Condition) bearer_connection_get_secrets_loaded, f->connection, "the keyring");
+
+  browser_reset ();
+  bearer_profile_page_get_token (f->page);
+  uri = browser_wait ();
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.cancel", NULL);
+  g_assert_false (bearer_profile_page_get_running (f->page));
+  g_assert_cmpstr (status_text (f->page), ==, "Cancelled");
+  g_assert_cmpstr (shown (f->page), ==, "form");
+  g_assert_null (bearer_sign_in_view_get_sign_in (PAGE_CHILD (f->page, "sign_in_view")));
+  g_assert_false (bearer_error_banner_get_revealed (PAGE_CHILD (f->page, "banner")));
+  g_assert_cmpstr (button_label (f->page), ==, "Sign In with Browser");
+
+  spin (200);
+  redirect = redirect_for (uri, "late-code");
+  g_assert_cmpuint (browse (redirect, NULL), ==, 0);
+  g_assert_cmpuint (ts->requests, ==, 0);
+  g_assert_cmpstr (status_text (f->page), ==, "Cancelled");
+  g_assert_null (bearer_connection_get_access_token (f->connection));
+
+  /* Again: a new state, a new verifier. */
+  bearer_profile_page_get_token (f->page);
+  again = browser_wait ();
+  first = url_params (uri);
+  second = url_params (again);
+  g_assert_cmpstr (g_hash_table_lookup (first, "state"), !=, g_hash_table_lookup (second, "state"));
+  g_assert_cmpstr (g_hash_table_lookup (first, "code_challenge"), !=, g_hash_table_lookup (second, "code_challenge"));
+  /* Closing the window gives it up too. */
+  gtk_window_destroy (f->window);
+
+  f->window = NULL;
+  wait_until (page_gone, f, "the page to be finalized");
+  g_free (redirect);
+  redirect = redirect_for (again, "late-code");
+  spin (200);
+  g_assert_cmpuint (browse (redirect, NULL), ==, 0);
+  g_assert_cmpuint (ts->requests, ==, 0);
+
+  token_server_free (ts);
+}
+
+/* Whether the pixel at (@x, @y) of @texture is black. */
+static gboolean
+pixel_is_dark (GdkTexture *texture,
+               int         x,
+               int         y)
+{
+  int width = gdk_texture_get_width (texture);
+  g_autofree guint8 *pixels = g_malloc (width * 4 * gdk_texture_get_height (texture));
+  guint8 *pixel;
+
+  gdk_texture_download (texture, pixels, width * 4);
+  pixel = pixels + y * width * 4 + x * 4;
+  return pixel[0] < 0x40 && pixel[1] < 0x40 && pixel[2] < 0x40;
+}
+
+/* Sign In with a Code: the code in large type, Copy Code, Open in Browser
+ * (the complete verification address, opened only when asked), a QR code
+ * of it, a countdown; the poll that brings the tokens after the user
+ * approved; then a refused code says so. */
+static void
+test_sign_in_device (Fixture       *f,
+                     gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  g_autofree char *device_url = g_strconcat (ts->base, "/device", NULL);
+  g_autofree char *complete = g_strconcat (ts->base, "/activate?user_code=WDJB-MJHT", NULL);
+  g_autofree char *clipboard = NULL;
+  g_autofree char *opened = NULL;
+  g_autofree char *description = NULL;
+  GtkPicture *qr;
+  GdkPaintable *paintable;
+  const char *countdown;
+  int size;
+  guint modules;
+
+  ts->device_body = g_strdup_printf ("{\"device_code\":\"dev-code-1\",\"user_code\":\"WDJB-MJHT\","
+                                     "\"verification_uri\":\"%s/activate\",\"verification_uri_complete\":\"%s\","
+                                     "\"expires_in\":600,\"interval\":1}", ts->base, complete);
+  ts->status = 200;
+  ts->body = g_strdup ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"at-device\","
+                       "\"refresh_token\":\"rt-device\"}");
+  token_server_push_reply (ts, 400, "{\"error\":\"authorization_pending\"}");
+  bearer_profile_set_grant_type (f->profile, BEARER_GRANT_DEVICE_CODE);
+  bearer_profile_set_token_url (f->profile, ts->url);
+  bearer_profile_set_device_authorization_url (f->profile, device_url);
+  bearer_profile_set_client_auth (f->profile, BEARER_CLIENT_AUTH_NONE);
+  fixture_show_page (f);
+  wait_until ((Condition) bearer_connection_get_secrets_loaded, f->connection, "the keyring");
+  g_assert_cmpstr (button_label (f->page), ==, "Sign In with a Code");
+
+  browser_reset ();
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.get-token", NULL);
+  wait_until (view_shows_device, f->page, "the device page");
+  g_assert_cmpstr (shown (f->page), ==, "sign-in");
+  g_assert_cmpuint (ts->device_requests, ==, 1);
+  g_assert_cmpstr (status_text (f->page), ==, "Waiting for the code to be entered…");
+
+  /* The code, where to type it, and how long it lasts. */
+  g_assert_cmpstr (gtk_label_get_text (view_child (f->page, "user_code_label")), ==, "WDJB-MJHT");
+  g_assert_true (gtk_widget_has_css_class (view_child (f->page, "user_code_label"), "bearer-user-code"));
+  description = g_strdup_printf ("On any device, open %s/activate and enter this code:", ts->base);
+  g_assert_cmpstr (adw_status_page_get_description (view_child (f->page, "device_page")), ==, description);
+  countdown = bearer_sign_in_view_get_countdown (PAGE_CHILD (f->page, "sign_in_view"));
+  g_assert_true (g_str_equal (countdown, "The code expires in 10:00") ||
+                 g_str_has_prefix (countdown, "The code expires in 9:5"));
+
+  /* The QR code: the complete address, each module 5 pixels, a quiet zone
+   * of 4 modules; a finder pattern's dark corner just inside it. */
+  qr = view_child (f->page, "qr_picture");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (qr)));
+  paintable = gtk_picture_get_paintable (qr);
+  g_assert_true (GDK_IS_TEXTURE (paintable));
+  {
+    g_autoptr(GdkTexture) expected = bearer_qr_code_texture_new (complete, BEARER_QR_CODE_SCALE, &modules);
+
+    size = gdk_texture_get_width (GDK_TEXTURE (paintable));
+    g_assert_cmpint (size, ==, gdk_texture_get_height (GDK_TEXTURE (paintable)));
+    g_assert_cmpint (size, ==, (int) (modules + 2 * BEARER_QR_CODE_QUIET) * BEARER_QR_CODE_SCALE);
+    g_assert_cmpint (gdk_texture_get_width (expected), ==, size);
+  }
+  g_assert_cmpuint ((modules - 17) % 4, ==, 0);   /* a QR code's size: 21, 25, 29… */
+  g_assert_false (pixel_is_dark (GDK_TEXTURE (paintable), 0, 0));
+  g_assert_true (pixel_is_dark (GDK_TEXTURE (paintable), BEARER_QR_CODE_QUIET * BEARER_QR_CODE_SCALE,
+                                BEARER_QR_CODE_QUIET * BEARER_QR_CODE_SCALE));
+  g_assert_true (pixel_is_dark (GDK_TEXTURE (paintable), size - 1 - BEARER_QR_CODE_QUIET * BEARER_QR_CODE_SCALE,
+                                BEARER_QR_CODE_QUIET * BEARER_QR_CODE_SCALE));
+  g_assert_true (pixel_is_dark (GDK_TEXTURE (paintable), BEARER_QR_CODE_QUIET * BEARER_QR_CODE_SCALE,
+                                size - 1 - BEARER_QR_CODE_QUIET * BEARER_QR_CODE_SCALE));
+  g_assert_false (pixel_is_dark (GDK_TEXTURE (paintable), size - 1, size - 1));
+
+  /* No browser was opened unasked; Copy Code and Open in Browser. */
+  g_assert_false (browser_was_opened (NULL));
+  g_assert_true (gtk_widget_activate_action (PAGE_CHILD (f->page, "sign_in_view"), "sign-in.copy-code", NULL));
+  clipboard = read_clipboard (GTK_WIDGET (f->page));
+  g_assert_cmpstr (clipboard, ==, "WDJB-MJHT");
+  g_assert_true (gtk_widget_activate_action (PAGE_CHILD (f->page, "sign_in_view"), "sign-in.open-browser", NULL));
+  opened = browser_wait ();
+  g_assert_cmpstr (opened, ==, complete);
+
+  /* authorization_pending, then the tokens. */
+  wait_until (not_running, f->page, "the sign-in to end");
+  g_assert_cmpstr (status_text (f->page), ==, "Signed in");
+  g_assert_cmpstr (shown (f->page), ==, "form");
+  g_assert_cmpuint (ts->requests, ==, 2);
+  g_assert_nonnull (strstr (ts->last_body, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"
+                                           "&device_code=dev-code-1"));
+  g_assert_cmpstr (bearer_connection_get_access_token (f->connection), ==, "at-device");
+  g_assert_cmpstr (button_label (f->page), ==, "Get New Access Token");
+
+  /* A second sign-in (the refresh token cleared), which the user refuses. */
+  set_text (f->page, "refresh_token_row", "");
+  g_assert_cmpstr (button_label (f->page), ==, "Sign In with a Code");
+  token_server_push_reply (ts, 400, "{\"error\":\"access_denied\",\"error_description\":\"The user said no\"}");
+  bearer_profile_page_get_token (f->page);
+  wait_until (not_running, f->page, "the refusal");
+  g_assert_cmpstr (shown (f->page), ==, "form");
+  g_assert_cmpstr (bearer_error_banner_get_title (PAGE_CHILD (f->page, "banner")), ==, "The sign-in was refused");
+  g_assert_nonnull (strstr (bearer_error_banner_get_message (PAGE_CHILD (f->page, "banner")), "The user said no"));
+  g_assert_cmpstr (button_label (f->page), ==, "Sign In with a Code");
+  /* The earlier token is kept. */
+  g_assert_cmpstr (bearer_connection_get_access_token (f->connection), ==, "at-device");
+
+  token_server_free (ts);
+}
+
+/* A sign-in the profile is not ready for: said, with the focus on what is
+ * missing, and no browser opened. */
+static void
+test_sign_in_missing (Fixture       *f,
+                      gconstpointer  data)
+{
+  GtkWidget *focus;
+
+  bearer_profile_set_grant_type (f->profile, BEARER_GRANT_AUTHORIZATION_CODE);
+  bearer_profile_set_client_auth (f->profile, BEARER_CLIENT_AUTH_NONE);
+  fixture_show_page (f);
+  wait_until ((Condition) bearer_connection_get_secrets_loaded, f->connection, "the keyring");
+
+  browser_reset ();
+  bearer_profile_page_get_token (f->page);
+  wait_until (not_running, f->page, "the sign-in to end");
+  g_assert_cmpstr (bearer_error_banner_get_title (PAGE_CHILD (f->page, "banner")), ==, "Something is missing");
+  g_assert_cmpstr (bearer_error_banner_get_message (PAGE_CHILD (f->page, "banner")), ==,
+                   "“prod” has no authorization URL: signing in with the browser needs one");
+  g_assert_cmpstr (shown (f->page), ==, "form");
+  spin (400);
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_nonnull (focus);
+  g_assert_true (gtk_widget_is_ancestor (focus, PAGE_CHILD (f->page, "authorization_url_row")));
+  g_assert_false (browser_was_opened (NULL));
+}
+
+static gboolean
+discovery_done (gpointer data)
+{
+  return gtk_widget_get_sensitive (PAGE_CHILD (data, "discover_button"));
+}
+
+/* Discover fills the endpoints from the issuer, and warns when the server
+ * does not list PKCE S256; an issuer that answers nothing is said. */
+static void
+test_discover (Fixture       *f,
+               gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  g_autofree char *authorize = g_strconcat (ts->base, "/authorize", NULL);
+  g_autofree char *device = g_strconcat (ts->base, "/device", NULL);
+  g_autofree char *nowhere = g_strconcat (ts->base, "/nowhere", NULL);
+  BearerErrorBanner *banner;
+
+  ts->discovery_body = g_strdup_printf ("{\"issuer\":\"%s\",\"authorization_endpoint\":\"%s/authorize\","
+                                        "\"token_endpoint\":\"%s/oauth/token\","
+                                        "\"device_authorization_endpoint\":\"%s/device\","
+                                        "\"code_challenge_methods_supported\":[\"plain\"]}",
+                                        ts->base, ts->base, ts->base, ts->base);
+  bearer_profile_set_grant_type (f->profile, BEARER_GRANT_AUTHORIZATION_CODE);
+  fixture_show_page (f);
+  banner = PAGE_CHILD (f->page, "banner");
+
+  /* Nothing to ask yet. */
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "issuer_row")));
+  g_assert_false (gtk_widget_get_sensitive (PAGE_CHILD (f->page, "discover_button")));
+
+  set_text (f->page, "issuer_row", ts->base);
+  g_assert_true (gtk_widget_get_sensitive (PAGE_CHILD (f->page, "discover_button")));
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.discover", NULL);
+  g_assert_false (gtk_widget_get_sensitive (PAGE_CHILD (f->page, "discover_button")));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "discover_spinner")));
+  wait_until (discovery_done, f->page, "the discovery");
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "discover_spinner")));
+
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "authorization_url_row")), ==, authorize);
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "url_row")), ==, ts->url);
+  g_assert_cmpstr (bearer_profile_get_device_authorization_url (f->profile), ==, device);
+  g_assert_true (bearer_error_banner_get_revealed (banner));
+  g_assert_nonnull (strstr (bearer_error_banner_get_message (banner), "does not list PKCE with S256"));
+
+  /* Saved like anything typed. */
+  wait_until (connection_saved, f->connection, "the endpoints to be saved");
+  g_assert_cmpstr (bearer_profile_get_authorization_url (bearer_profile_store_find (f->store, "prod")), ==,
+                   authorize);
+
+  /* An issuer with no discovery document. */
+  set_text (f->page, "issuer_row", nowhere);
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.discover", NULL);
+  wait_until (discovery_done, f->page, "the discovery");
+  g_assert_cmpstr (bearer_error_banner_get_title (banner), ==, "The issuer could not be asked");
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "authorization_url_row")), ==, authorize);
+
+  token_server_free (ts);
+}
+
+/* A signed-in connection whose refresh token the server refuses: the
+ * banner says to sign in again, the button reads Sign In with Browser and
+ * takes the focus. */
+static void
+test_sign_in_again (Fixture       *f,
+                    gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  g_autoptr(BearerSecrets) stored = bearer_secrets_new ();
+  GtkWidget *focus;
+
+  ts->status = 400;
+  ts->body = g_strdup ("{\"error\":\"invalid_grant\",\"error_description\":\"grant request is invalid\"}");
+  set_up_browser_profile (f, ts);
+  bearer_secrets_set_refresh_token (stored, "rt-old");
+  store_secrets (f->profile, stored);
+  bearer_connection_reload_secrets (f->connection);
+  fixture_show_page (f);
+  wait_until ((Condition) bearer_connection_get_has_refresh_token, f->connection, "the stored refresh token");
+  g_assert_cmpstr (button_label (f->page), ==, "Get New Access Token");
+
+  bearer_profile_page_get_token (f->page);
+  wait_until (not_running, f->page, "the refusal");
+  g_assert_cmpuint (ts->requests, ==, 1);
+  g_assert_cmpstr (bearer_error_banner_get_title (PAGE_CHILD (f->page, "banner")), ==, "Sign in again");
+  g_assert_cmpstr (button_label (f->page), ==, "Sign In with Browser");
+  spin (400);
+  focus = gtk_root_get_focus (GTK_ROOT (f->window));
+  g_assert_true (focus == PAGE_CHILD (f->page, "get_button"));
+
+  /* The same button now signs in. */
+  browser_reset ();
+  bearer_profile_page_get_token (f->page);
+  g_free (browser_wait ());
+  g_assert_cmpstr (shown (f->page), ==, "sign-in");
+  bearer_profile_page_cancel (f->page);
+
+  token_server_free (ts);
+}
+
 /* ---- the window ---------------------------------------------------------- */
 
 static gboolean
@@ -1693,6 +2580,7 @@ test_finalize (void)
     g_object_ref_sink (g_object_new (BEARER_TYPE_ERROR_BANNER, NULL)),
     g_object_ref_sink (bearer_parameter_row_new (BEARER_PARAM_HEADER, "X-Tenant", "acme")),
     g_object_ref_sink (bearer_token_view_new ()),
+    g_object_ref_sink (bearer_sign_in_view_new ()),
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (widgets); i++)
@@ -1712,6 +2600,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
   setlocale (LC_ALL, "C.UTF-8");
   g_setenv ("LANGUAGE", "", TRUE);
 
@@ -1723,6 +2613,9 @@ main (int   argc,
       return g_test_run ();
     }
 
+  /* Before GTK and GIO read the XDG folders. */
+  browser_install ();
+
   /* Without a display here, gtk_test_init() aborts: a failure, as it should be. */
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
@@ -1732,6 +2625,7 @@ main (int   argc,
 
   ADD ("/bearer/window/form/rows-per-grant", test_form_rows);
   ADD ("/bearer/window/form/url-validation", test_url_validation);
+  ADD ("/bearer/window/form/sign-in-grants", test_sign_in_grant_rows);
   ADD ("/bearer/window/form/saves-without-save-button", test_saves_without_save_button);
   ADD ("/bearer/window/form/secrets-saved-under-lock", test_secrets_saved_under_lock);
   ADD ("/bearer/window/background-refresh", test_background_refresh);
@@ -1741,6 +2635,13 @@ main (int   argc,
   ADD ("/bearer/window/get-token/page-gone-mid-request", test_page_gone_mid_request);
   ADD ("/bearer/window/get-token/dead-refresh-token", test_dead_refresh_token);
   ADD ("/bearer/window/get-token/server-error", test_server_error);
+  ADD ("/bearer/window/sign-in/browser", test_sign_in_browser);
+  ADD ("/bearer/window/sign-in/pasted-redirect", test_sign_in_pasted_redirect);
+  ADD ("/bearer/window/sign-in/cancel", test_sign_in_cancel);
+  ADD ("/bearer/window/sign-in/device", test_sign_in_device);
+  ADD ("/bearer/window/sign-in/again", test_sign_in_again);
+  ADD ("/bearer/window/sign-in/missing", test_sign_in_missing);
+  ADD ("/bearer/window/form/discover", test_discover);
   ADD ("/bearer/window/window/empty-then-profile", test_window);
   ADD ("/bearer/window/window/duplicate-rename-delete", test_duplicate_rename_delete);
   ADD ("/bearer/window/get-token/auto-refresh", test_auto_refresh);
@@ -1750,5 +2651,8 @@ main (int   argc,
   g_test_add_func ("/bearer/window/token-view/countdown-ticks", test_countdown_ticks);
   g_test_add_func ("/bearer/window/finalize/widgets", test_finalize);
 
-  return g_test_run ();
+  status = g_test_run ();
+  bearer_test_remove_tree (browser_dir);
+  g_free (browser_dir);
+  return status;
 }

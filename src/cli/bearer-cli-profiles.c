@@ -470,13 +470,14 @@ bearer_cli_add (int    argc,
   BearerGrantType grant_type = BEARER_GRANT_REFRESH_TOKEN;
   BearerClientAuth client_auth = BEARER_CLIENT_AUTH_BASIC;
   int pkce_method = BEARER_PKCE_S256;
-  gboolean grant_given = grant != NULL;
+  gboolean grant_given;
   int exit_code = EXIT_OK;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_help_enabled (context, FALSE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return bearer_cli_usage_error (error->message);
+  grant_given = grant != NULL;
   if (argc != 2)
     return bearer_cli_usage_error (_("“add” takes one profile name"));
   /* GOption checks the options, not this: an empty or blank name, one that

@@ -8,6 +8,19 @@
  * it: until its request has reached the server it stops at once; after
  * that the answer is still read and stored, and the status says so.
  *
+ * A connection that signs in (the authorization code with PKCE, the device
+ * grant) and has no refresh token yet, or whose refresh token the server
+ * refused, signs in instead: the same button reads Sign In with Browser or
+ * Sign In with a Code, and the same action runs
+ * bearer_connection_sign_in_async() with a BearerSignIn. While the sign-in
+ * waits for the user, the page shows it (BearerSignInView: the link, or the
+ * code and its QR code) instead of the form; Cancel works as for a refresh
+ * (a code exchange or a poll that reached the server is still stored).
+ *
+ * Discover (page.discover) fills the endpoints from the issuer
+ * (bearer_discovery_fetch_async(), bearer_discovery_apply()) and says what
+ * the server does not support (PKCE S256 first).
+ *
  * The scheduler's refreshes show here too: the connection's state turns to
  * "refreshing" without the page having asked, and what changed meanwhile
  * (an answer from the server, a token another Bearer stored, an error)
@@ -22,6 +35,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bearer-discovery.h"
 #include "bearer-enum-types.h"
 #include "bearer-error.h"
 #include "bearer-profile-page-private.h"
@@ -80,10 +94,40 @@ bearer_keyring_error_title (const GError *error)
 }
 
 static const char *
+sign_in_error_title (const GError *error)
+{
+  switch ((BearerSignInError) error->code)
+    {
+    case BEARER_SIGN_IN_ERROR_DENIED:
+      return _("The sign-in was refused");
+    case BEARER_SIGN_IN_ERROR_EXPIRED:
+      return _("The code expired");
+    case BEARER_SIGN_IN_ERROR_TIMED_OUT:
+      return _("The browser did not come back in time");
+    case BEARER_SIGN_IN_ERROR_STATE_MISMATCH:
+      return _("The browser’s answer is not this sign-in’s");
+    case BEARER_SIGN_IN_ERROR_NO_CODE:
+      return _("The server sent no code");
+    case BEARER_SIGN_IN_ERROR_SERVER:
+      return _("The server refused the sign-in");
+    case BEARER_SIGN_IN_ERROR_INVALID_REDIRECT:
+      return _("That is not the address the browser ended on");
+    case BEARER_SIGN_IN_ERROR_LOOPBACK:
+      return _("Bearer could not wait for the browser");
+    case BEARER_SIGN_IN_ERROR_SETUP:
+      return _("Something is missing");
+    default:
+      return _("Could not sign in");
+    }
+}
+
+static const char *
 error_title (const GError *error)
 {
   if (error->domain == BEARER_KEYRING_ERROR)
     return bearer_keyring_error_title (error);
+  if (error->domain == BEARER_SIGN_IN_ERROR)
+    return sign_in_error_title (error);
   if (error->domain != BEARER_ERROR)
     return _("Could not get a token");
 
@@ -133,10 +177,13 @@ error_title (const GError *error)
 }
 
 /* The exchange, with placeholders for every secret. The core does not keep
- * the raw reply of a failed request, so the answer is what it parsed. */
+ * the raw reply of a failed request, so the answer is what it parsed. A
+ * sign-in's request is not the refresh the preview renders: only the
+ * answer, then. */
 static char *
 describe_exchange (BearerProfilePage *self,
-                   const GError      *error)
+                   const GError      *error,
+                   gboolean           sign_in)
 {
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *command = NULL;
@@ -154,8 +201,9 @@ describe_exchange (BearerProfilePage *self,
     return NULL;
 
   /* No command when the core would not send the request at all. */
-  command = bearer_request_preview (bearer_connection_get_profile (self->connection), NULL,
-                                    BEARER_SNIPPET_CURL, NULL);
+  if (!sign_in)
+    command = bearer_request_preview (bearer_connection_get_profile (self->connection), NULL,
+                                      BEARER_SNIPPET_CURL, NULL);
   if (command != NULL)
     g_string_append_printf (text, "%s\n%s\n", _("The request, secrets replaced:"), command);
   g_string_append_printf (text, "%s\n", _("The answer:"));
@@ -170,14 +218,27 @@ describe_exchange (BearerProfilePage *self,
   return bearer_redact (text->str, NULL);
 }
 
-void
-bearer_profile_page_show_error (BearerProfilePage *self,
-                                const GError      *error)
+static gboolean
+signs_in (BearerProfilePage *self)
 {
-  g_autofree char *details = describe_exchange (self, error);
+  return bearer_grant_type_is_sign_in (bearer_profile_get_grant_type (bearer_connection_get_profile (self->connection)));
+}
+
+static void
+show_problem (BearerProfilePage *self,
+              const GError      *error,
+              gboolean           sign_in)
+{
+  g_autofree char *details = describe_exchange (self, error, sign_in);
   const char *title = error_title (error);
 
-  if (bearer_error_is_dead_refresh_token (error))
+  if (bearer_error_is_dead_refresh_token (error) && signs_in (self))
+    {
+      /* The button now signs in again; the focus goes there. */
+      title = _("Sign in again");
+      bearer_profile_page_focus_later (self, self->get_button);
+    }
+  else if (bearer_error_is_dead_refresh_token (error))
     {
       title = g_error_matches (error, BEARER_ERROR, BEARER_ERROR_MISSING_PARAMETER)
               ? _("Paste a refresh token first")
@@ -189,10 +250,34 @@ bearer_profile_page_show_error (BearerProfilePage *self,
            g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
     bearer_profile_page_focus_later (self, GTK_WIDGET (self->url_row));
 
+  else if (g_error_matches (error, BEARER_SIGN_IN_ERROR, BEARER_SIGN_IN_ERROR_SETUP))
+    {
+      /* The profile lacks an address or the client ID: the first such row. */
+      AdwEntryRow *rows[] = {
+        self->authorization_url_row, self->device_url_row, self->client_id_row, self->redirect_row,
+      };
+
+      for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
+        if (gtk_widget_get_visible (GTK_WIDGET (rows[i])) &&
+            (*gtk_editable_get_text (GTK_EDITABLE (rows[i])) == '\0' ||
+             gtk_widget_has_css_class (GTK_WIDGET (rows[i]), "error")))
+          {
+            bearer_profile_page_focus_later (self, GTK_WIDGET (rows[i]));
+            break;
+          }
+    }
+
   self->banner_shows_save_error = FALSE;
   bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, title, error->message,
                             bearer_error_get_http_status (error), bearer_error_get_uri (error),
                             details);
+}
+
+void
+bearer_profile_page_show_error (BearerProfilePage *self,
+                                const GError      *error)
+{
+  show_problem (self, error, FALSE);
 }
 
 static void
@@ -220,24 +305,69 @@ show_store_failure (BearerProfilePage   *self,
 
 /* ---- running ------------------------------------------------------------- */
 
-/* Get New Access Token, until it ends or Cancel detaches it. */
+/* Get New Access Token or a sign-in, until it ends or Cancel detaches it. */
 struct _BearerPageRefresh {
   BearerProfilePage *self;
   GCancellable *cancellable;
+  BearerSignIn *sign_in;        /* (nullable): a sign-in, not a refresh */
   gboolean detached;
 };
+
+/**
+ * bearer_profile_page_needs_sign_in:
+ *
+ * Returns: whether Get New Access Token signs in: a connection that signs
+ *   in (browser, device code) with no refresh token yet, or one the server
+ *   refused
+ */
+gboolean
+bearer_profile_page_needs_sign_in (BearerProfilePage *self)
+{
+  if (!signs_in (self))
+    return FALSE;
+  return !bearer_connection_get_has_refresh_token (self->connection) ||
+         bearer_connection_get_state (self->connection) == BEARER_TOKEN_STATE_SIGN_IN;
+}
+
+/* The main button says what it will do. */
+static void
+update_get_button (BearerProfilePage *self)
+{
+  BearerGrantType grant = bearer_profile_get_grant_type (bearer_connection_get_profile (self->connection));
+  const char *label = _("Get New Access Token");
+  const char *tooltip = _("Ask the server for a new access token (Ctrl+Return)");
+
+  if (bearer_profile_page_needs_sign_in (self) && grant == BEARER_GRANT_DEVICE_CODE)
+    {
+      label = _("Sign In with a Code");
+      tooltip = _("Get a code to sign in with on any device (Ctrl+Return)");
+    }
+  else if (bearer_profile_page_needs_sign_in (self))
+    {
+      label = _("Sign In with Browser");
+      tooltip = _("Sign in through your web browser to get the first tokens (Ctrl+Return)");
+    }
+  if (g_strcmp0 (gtk_button_get_label (GTK_BUTTON (self->get_button)), label) != 0)
+    gtk_button_set_label (GTK_BUTTON (self->get_button), label);
+  gtk_widget_set_tooltip_text (self->get_button, tooltip);
+}
 
 static void
 update_running (BearerProfilePage *self)
 {
   gboolean own = self->refresh != NULL;
   gboolean busy = own || self->automatic;
+  BearerProfile *profile = bearer_connection_get_profile (self->connection);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.get-token", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.cancel", own);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "page.discover",
+                                 !own && self->discovery == NULL && bearer_profile_get_issuer (profile) != NULL);
   gtk_widget_set_visible (self->cancel_button, own);
   gtk_widget_set_visible (GTK_WIDGET (self->spinner), busy);
   gtk_spinner_set_spinning (self->spinner, busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->discover_spinner), self->discovery != NULL);
+  gtk_spinner_set_spinning (self->discover_spinner, self->discovery != NULL);
 }
 
 static void
@@ -245,9 +375,20 @@ page_refresh_free (BearerPageRefresh *r)
 {
   if (r->self->refresh == r)
     r->self->refresh = NULL;
+  if (r->sign_in != NULL)
+    g_signal_handlers_disconnect_by_data (r->sign_in, r->self);
   g_object_unref (r->self);
   g_object_unref (r->cancellable);
+  g_clear_object (&r->sign_in);
   g_free (r);
+}
+
+/* The form again, once a sign-in no longer waits for the user. */
+static void
+show_form (BearerProfilePage *self)
+{
+  gtk_stack_set_visible_child_name (self->content_stack, "form");
+  bearer_sign_in_view_set_sign_in (self->sign_in_view, NULL);
 }
 
 static void
@@ -306,6 +447,31 @@ detached_refresh_finished (BearerProfilePage   *self,
 }
 
 static void
+signed_in_finished (BearerProfilePage   *self,
+                    BearerRefreshResult *result,
+                    const GError        *error)
+{
+  if (result == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          bearer_profile_page_set_status (self, _("Cancelled"));
+          return;
+        }
+      bearer_profile_page_set_status (self, NULL);
+      show_problem (self, error, TRUE);
+      return;
+    }
+
+  if (bearer_refresh_result_get_store_error (result) != NULL)
+    show_store_failure (self, result);
+  else
+    bearer_error_banner_hide (self->banner);
+  bearer_profile_page_set_status (self, _("Signed in"));
+  bearer_token_view_focus_copy (self->token_view);
+}
+
+static void
 refreshed_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -331,11 +497,98 @@ refreshed_cb (GObject      *source,
   page_refresh_free (r);
 }
 
+static void
+signed_in_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  BearerPageRefresh *r = user_data;
+  BearerProfilePage *self = r->self;
+  g_autoptr(BearerRefreshResult) signed_in = NULL;
+  g_autoptr(GError) error = NULL;
+
+  signed_in = bearer_connection_sign_in_finish (BEARER_CONNECTION (source), result, &error);
+  if (r->detached)
+    self->detached--;
+  if (self->disposed)
+    ;
+  else if (r->detached)
+    detached_refresh_finished (self, signed_in, error);
+  else
+    {
+      self->refresh = NULL;
+      show_form (self);
+      update_running (self);
+      signed_in_finished (self, signed_in, error);
+    }
+  page_refresh_free (r);
+}
+
+/* What the sign-in waits for shows instead of the form. */
+static void
+sign_in_state_changed_cb (BearerProfilePage *self,
+                          GParamSpec        *pspec,
+                          BearerSignIn      *sign_in)
+{
+  if (self->refresh == NULL || self->refresh->sign_in != sign_in || self->disposed)
+    return;
+
+  switch (bearer_sign_in_get_state (sign_in))
+    {
+    case BEARER_SIGN_IN_STATE_WAITING_FOR_BROWSER:
+      bearer_profile_page_set_status (self, _("Waiting for the browser…"));
+      gtk_stack_set_visible_child_name (self->content_stack, "sign-in");
+      break;
+    case BEARER_SIGN_IN_STATE_WAITING_FOR_USER:
+      bearer_profile_page_set_status (self, _("Waiting for the code to be entered…"));
+      gtk_stack_set_visible_child_name (self->content_stack, "sign-in");
+      break;
+    case BEARER_SIGN_IN_STATE_EXCHANGING:
+      bearer_profile_page_set_status (self, _("Getting the tokens…"));
+      show_form (self);
+      break;
+    case BEARER_SIGN_IN_STATE_IDLE:
+    case BEARER_SIGN_IN_STATE_STARTING:
+    case BEARER_SIGN_IN_STATE_DONE:
+    case BEARER_SIGN_IN_STATE_FAILED:
+    default:
+      break;
+    }
+}
+
+/* Signs in through the browser or with a device code: the connection
+ * writes what was typed, then runs the sign-in and stores its tokens. */
+static void
+start_sign_in (BearerProfilePage *self)
+{
+  BearerProfile *profile = bearer_connection_get_profile (self->connection);
+  gboolean device = bearer_profile_get_grant_type (profile) == BEARER_GRANT_DEVICE_CODE;
+  BearerPageRefresh *r;
+
+  r = g_new0 (BearerPageRefresh, 1);
+  r->self = g_object_ref (self);
+  r->cancellable = g_cancellable_new ();
+  r->sign_in = bearer_sign_in_new (profile, device ? BEARER_SIGN_IN_DEVICE : BEARER_SIGN_IN_BROWSER);
+  self->refresh = r;
+  /* The view first: it opens the browser when the sign-in waits for it. */
+  bearer_sign_in_view_set_sign_in (self->sign_in_view, r->sign_in);
+  g_signal_connect_swapped (r->sign_in, "notify::state", G_CALLBACK (sign_in_state_changed_cb), self);
+  update_running (self);
+  bearer_profile_page_set_status (self, device ? _("Asking the server for a code…")
+                                               : _("Preparing the sign-in…"));
+  if (!self->banner_shows_save_error)
+    bearer_error_banner_hide (self->banner);
+
+  bearer_connection_sign_in_async (self->connection, r->sign_in, r->cancellable, signed_in_cb, r);
+}
+
 /**
  * bearer_profile_page_get_token:
  *
  * Get New Access Token: the connection writes what was typed and asks the
- * server (forced). Does nothing while a refresh runs.
+ * server (forced); or, for a connection that must sign in first, Sign In
+ * with Browser or with a Code. Does nothing while a refresh or a sign-in
+ * runs.
  */
 void
 bearer_profile_page_get_token (BearerProfilePage *self)
@@ -347,6 +600,11 @@ bearer_profile_page_get_token (BearerProfilePage *self)
   /* One request at a time: a second click never sends a second request. */
   if (self->refresh != NULL || self->automatic || self->disposed)
     return;
+  if (bearer_profile_page_needs_sign_in (self))
+    {
+      start_sign_in (self);
+      return;
+    }
 
   r = g_new0 (BearerPageRefresh, 1);
   r->self = g_object_ref (self);
@@ -382,9 +640,23 @@ bearer_profile_page_cancel (BearerProfilePage *self)
   g_cancellable_cancel (r->cancellable);
   if (!self->disposed)
     {
+      if (r->sign_in != NULL)
+        show_form (self);
       update_running (self);
       bearer_profile_page_set_status (self, _("Cancelled"));
     }
+}
+
+/* A sign-in waits for the user of this window: when the page leaves the
+ * window (closed, its connection deleted), it is given up, so that no
+ * loopback server or polling outlives the window (and the application,
+ * which a sign-in holds, can quit). A code exchange or a poll that reached
+ * the server still ends, and its tokens are stored. */
+void
+bearer_profile_page_cancel_sign_in (BearerProfilePage *self)
+{
+  if (self->refresh != NULL && self->refresh->sign_in != NULL)
+    bearer_profile_page_cancel (self);
 }
 
 /**
@@ -471,6 +743,69 @@ state_changed_cb (BearerProfilePage *self)
     }
   else if (!refreshing && self->automatic)
     automatic_ended (self);
+}
+
+/* ---- Discover ------------------------------------------------------------ */
+
+static void
+discovered_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(BearerProfilePage) self = user_data;
+  g_autoptr(BearerDiscovery) discovery = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) warnings = NULL;
+  BearerProfile *profile;
+
+  discovery = bearer_discovery_fetch_finish (result, &error);
+  if (self->disposed || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->discovery);
+  update_running (self);
+  self->banner_shows_save_error = FALSE;
+
+  if (discovery == NULL)
+    {
+      bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, _("The issuer could not be asked"),
+                                error->message, bearer_error_get_http_status (error),
+                                bearer_error_get_uri (error), NULL);
+      bearer_profile_page_focus_later (self, GTK_WIDGET (self->issuer_row));
+      return;
+    }
+
+  profile = bearer_connection_get_profile (self->connection);
+  bearer_discovery_apply (discovery, profile);
+  warnings = bearer_discovery_dup_warnings (discovery, profile);
+  if (warnings != NULL && warnings[0] != NULL)
+    {
+      g_autofree char *text = g_strjoinv ("\n", warnings);
+
+      bearer_error_banner_show (self->banner, BEARER_BANNER_WARNING,
+                                _("The server’s addresses are filled in, but it may not support this sign-in"),
+                                text, 0, NULL, NULL);
+    }
+  else
+    bearer_error_banner_hide (self->banner);
+  bearer_profile_page_show_toast (self, _("Filled in the server’s addresses"));
+}
+
+/* page.discover: the endpoints from the issuer's discovery document. */
+static void
+discover_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  BearerProfilePage *self = BEARER_PROFILE_PAGE (widget);
+  BearerProfile *profile = bearer_connection_get_profile (self->connection);
+
+  if (self->discovery != NULL || self->refresh != NULL || bearer_profile_get_issuer (profile) == NULL)
+    return;
+  self->discovery = g_cancellable_new ();
+  update_running (self);
+  bearer_discovery_fetch_async (bearer_profile_get_issuer (profile), bearer_profile_get_ca_file (profile),
+                                bearer_profile_get_allow_insecure_http (profile), self->discovery,
+                                discovered_cb, g_object_ref (self));
 }
 
 /* ---- copying the request as cURL, Python or Node.js ---------------------- */
@@ -581,6 +916,7 @@ bearer_profile_page_class_init_actions (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "page.get-token", NULL, get_token_activated);
   gtk_widget_class_install_action (widget_class, "page.cancel", NULL, cancel_activated);
+  gtk_widget_class_install_action (widget_class, "page.discover", NULL, discover_activated);
   gtk_widget_class_install_action (widget_class, "page.copy-snippet", "s", copy_snippet_activated);
   gtk_widget_class_install_action (widget_class, "page.copy-snippet-secrets", "s",
                                    copy_snippet_secrets_activated);
@@ -589,6 +925,8 @@ bearer_profile_page_class_init_actions (GtkWidgetClass *widget_class)
 void
 bearer_profile_page_init_actions (BearerProfilePage *self)
 {
+  BearerProfile *profile = bearer_connection_get_profile (self->connection);
+
   g_signal_connect_object (self->connection, "notify::state", G_CALLBACK (state_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->connection, "notify::response", G_CALLBACK (automatic_answered_cb), self,
@@ -599,13 +937,24 @@ bearer_profile_page_init_actions (BearerProfilePage *self)
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->connection, "notify::error", G_CALLBACK (automatic_failed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "notify::state", G_CALLBACK (update_get_button), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->connection, "notify::has-refresh-token", G_CALLBACK (update_get_button),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::grant-type", G_CALLBACK (update_get_button), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::issuer", G_CALLBACK (update_running), self,
+                           G_CONNECT_SWAPPED);
   state_changed_cb (self);
   update_running (self);
+  update_get_button (self);
 }
 
 void
 bearer_profile_page_dispose_actions (BearerProfilePage *self)
 {
   bearer_profile_page_cancel (self);
+  g_cancellable_cancel (self->discovery);
+  g_clear_object (&self->discovery);
   g_clear_handle_id (&self->focus_id, g_source_remove);
 }

@@ -3,8 +3,9 @@
  * bearer-profile-page.c: the form, bound to the connection's profile and
  *   secrets, and what saving them says;
  * bearer-profile-page-actions.c: what the page does (Get New Access Token,
- *   Cancel, the copy menu) and how a refresh's outcome is told (status,
- *   banner), the scheduler's included.
+ *   signing in through the browser or with a code, Discover, Cancel, the
+ *   copy menu) and how the outcome is told (status, banner), the
+ *   scheduler's refreshes included.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,6 +13,7 @@
 
 #include "bearer-error-banner.h"
 #include "bearer-profile-page.h"
+#include "bearer-sign-in-view.h"
 #include "bearer-token-view.h"
 
 G_BEGIN_DECLS
@@ -23,10 +25,19 @@ struct _BearerProfilePage
   GtkWidget parent_instance;
 
   BearerErrorBanner *banner;
+  GtkStack *content_stack;
   AdwPreferencesPage *preferences;
+  BearerSignInView *sign_in_view;
   BearerTokenView *token_view;
   AdwEntryRow *name_row;
   AdwComboRow *grant_row;
+  AdwEntryRow *issuer_row;
+  GtkWidget *discover_button;
+  GtkSpinner *discover_spinner;
+  AdwEntryRow *authorization_url_row;
+  AdwEntryRow *redirect_row;
+  GtkWidget *redirect_hint;
+  AdwEntryRow *device_url_row;
   AdwEntryRow *url_row;
   AdwEntryRow *refresh_token_row;
   AdwEntryRow *username_row;
@@ -36,6 +47,7 @@ struct _BearerProfilePage
   AdwEntryRow *scope_row;
   AdwComboRow *client_auth_row;
   AdwExpanderRow *advanced_row;
+  AdwComboRow *pkce_row;
   AdwEntryRow *audience_row;
   AdwEntryRow *resource_row;
   GtkSwitch *json_switch;
@@ -64,13 +76,16 @@ struct _BearerProfilePage
   GtkWidget *focus_row;               /* to focus once the banner is shown */
   guint focus_id;
 
-  /* Refreshes. */
-  BearerPageRefresh *refresh;         /* Get New Access Token, until it ends or is cancelled */
+  /* Refreshes and sign-ins. */
+  BearerPageRefresh *refresh;         /* Get New Access Token or a sign-in, until it ends or is cancelled */
   guint detached;                     /* cancelled ones still running (their answer is stored) */
   gboolean automatic;                 /* the scheduler's refresh is under way */
   gboolean automatic_answered;        /* …and the server answered it */
   gboolean automatic_took_token;      /* …or it found a token another Bearer stored */
   gboolean automatic_failed;
+
+  /* Discover */
+  GCancellable *discovery;            /* while the issuer is asked */
 };
 
 /* bearer-profile-page-actions.c */
@@ -83,6 +98,8 @@ void        bearer_profile_page_show_error         (BearerProfilePage *self,
                                                     const GError      *error);
 void        bearer_profile_page_focus_later        (BearerProfilePage *self,
                                                     GtkWidget         *row);
+gboolean    bearer_profile_page_needs_sign_in      (BearerProfilePage *self);
+void        bearer_profile_page_cancel_sign_in     (BearerProfilePage *self);
 const char *bearer_keyring_error_title             (const GError      *error);
 
 /* bearer-profile-page.c */

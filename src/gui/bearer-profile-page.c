@@ -97,41 +97,6 @@ text_to_name (GBinding     *binding,
   return TRUE;
 }
 
-/* The grant combo offers three grants; a browser sign-in (authorization
- * code) is kept alive with its refresh token, so it shows as that. */
-static const BearerGrantType grant_rows[] = {
-  BEARER_GRANT_REFRESH_TOKEN, BEARER_GRANT_CLIENT_CREDENTIALS, BEARER_GRANT_PASSWORD,
-};
-
-static gboolean
-grant_to_row (GBinding     *binding,
-              const GValue *from,
-              GValue       *to,
-              gpointer      user_data)
-{
-  BearerGrantType grant = g_value_get_enum (from);
-
-  g_value_set_uint (to, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (grant_rows); i++)
-    if (grant_rows[i] == grant)
-      g_value_set_uint (to, i);
-  return TRUE;
-}
-
-static gboolean
-row_to_grant (GBinding     *binding,
-              const GValue *from,
-              GValue       *to,
-              gpointer      user_data)
-{
-  guint row = g_value_get_uint (from);
-
-  if (row >= G_N_ELEMENTS (grant_rows))
-    return FALSE;
-  g_value_set_enum (to, grant_rows[row]);
-  return TRUE;
-}
-
 static gboolean
 enum_to_position (GBinding     *binding,
                   const GValue *from,
@@ -176,7 +141,9 @@ json_to_encoding (GBinding     *binding,
   return TRUE;
 }
 
-/* Which rows a grant and a client authentication need. */
+/* Which rows a grant and a client authentication need. A profile that
+ * signs in keeps itself alive with the refresh token the sign-in brought,
+ * which shows (and can be pasted) in the refresh token row. */
 static gboolean
 grant_uses_refresh_token (GBinding     *binding,
                           const GValue *from,
@@ -185,7 +152,37 @@ grant_uses_refresh_token (GBinding     *binding,
 {
   BearerGrantType grant = g_value_get_enum (from);
 
-  g_value_set_boolean (to, grant == BEARER_GRANT_REFRESH_TOKEN || grant == BEARER_GRANT_AUTHORIZATION_CODE);
+  g_value_set_boolean (to, grant == BEARER_GRANT_REFRESH_TOKEN || bearer_grant_type_is_sign_in (grant));
+  return TRUE;
+}
+
+static gboolean
+grant_signs_in (GBinding     *binding,
+                const GValue *from,
+                GValue       *to,
+                gpointer      user_data)
+{
+  g_value_set_boolean (to, bearer_grant_type_is_sign_in (g_value_get_enum (from)));
+  return TRUE;
+}
+
+static gboolean
+grant_uses_browser (GBinding     *binding,
+                    const GValue *from,
+                    GValue       *to,
+                    gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) == BEARER_GRANT_AUTHORIZATION_CODE);
+  return TRUE;
+}
+
+static gboolean
+grant_uses_device_code (GBinding     *binding,
+                        const GValue *from,
+                        GValue       *to,
+                        gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) == BEARER_GRANT_DEVICE_CODE);
   return TRUE;
 }
 
@@ -231,6 +228,55 @@ is_set (GBinding     *binding,
   return TRUE;
 }
 
+static gboolean
+is_unset (GBinding     *binding,
+          const GValue *from,
+          GValue       *to,
+          gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_string (from) == NULL);
+  return TRUE;
+}
+
+/* The grant list: every grant, in the enumeration's order. */
+static char *
+grant_label (AdwEnumListItem *item,
+             gpointer         user_data)
+{
+  switch ((BearerGrantType) adw_enum_list_item_get_value (item))
+    {
+    case BEARER_GRANT_REFRESH_TOKEN:
+      return g_strdup (_("Refresh Token"));
+    case BEARER_GRANT_CLIENT_CREDENTIALS:
+      return g_strdup (_("Client Credentials"));
+    case BEARER_GRANT_PASSWORD:
+      return g_strdup (_("Password Credentials"));
+    case BEARER_GRANT_AUTHORIZATION_CODE:
+      return g_strdup (_("Authorization Code (With PKCE)"));
+    case BEARER_GRANT_DEVICE_CODE:
+      return g_strdup (_("Device Code"));
+    default:
+      return g_strdup (adw_enum_list_item_get_nick (item));
+    }
+}
+
+static char *
+pkce_label (AdwEnumListItem *item,
+            gpointer         user_data)
+{
+  switch ((BearerPkceMethod) adw_enum_list_item_get_value (item))
+    {
+    case BEARER_PKCE_S256:
+      return g_strdup (_("S256 (recommended)"));
+    case BEARER_PKCE_PLAIN:
+      return g_strdup (_("Plain, for servers without S256"));
+    case BEARER_PKCE_NONE:
+      return g_strdup (_("None, for servers that refuse PKCE"));
+    default:
+      return g_strdup (adw_enum_list_item_get_nick (item));
+    }
+}
+
 static char *
 client_auth_label (AdwEnumListItem *item,
                    gpointer         user_data)
@@ -260,32 +306,52 @@ bind_text (BearerProfilePage *self,
                              string_to_text, NULL, NULL, NULL);
 }
 
+/* An enumeration's values in a combo row, named by @label. */
+static AdwEnumListModel *
+set_enum_model (AdwComboRow *row,
+                GType        type,
+                GCallback    label)
+{
+  AdwEnumListModel *model = adw_enum_list_model_new (type);
+  GtkExpression *expression = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL, label, NULL, NULL);
+
+  adw_combo_row_set_expression (row, expression);
+  adw_combo_row_set_model (row, G_LIST_MODEL (model));
+  gtk_expression_unref (expression);
+  return model;
+}
+
 /* The form ↔ the profile: one binding per field, no callback. */
 static void
 bind_form (BearerProfilePage *self)
 {
-  AdwEnumListModel *client_auths = adw_enum_list_model_new (BEARER_TYPE_CLIENT_AUTH);
-  GtkExpression *label = gtk_cclosure_expression_new (G_TYPE_STRING, NULL, 0, NULL,
-                                                      G_CALLBACK (client_auth_label), NULL, NULL);
+  AdwEnumListModel *grants = set_enum_model (self->grant_row, BEARER_TYPE_GRANT_TYPE,
+                                             G_CALLBACK (grant_label));
+  AdwEnumListModel *client_auths = set_enum_model (self->client_auth_row, BEARER_TYPE_CLIENT_AUTH,
+                                                   G_CALLBACK (client_auth_label));
+  AdwEnumListModel *pkce_methods = set_enum_model (self->pkce_row, BEARER_TYPE_PKCE_METHOD,
+                                                   G_CALLBACK (pkce_label));
   GBindingGroup *b = self->bindings;
   const GBindingFlags both = G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE;
-
-  adw_combo_row_set_expression (self->client_auth_row, label);
-  adw_combo_row_set_model (self->client_auth_row, G_LIST_MODEL (client_auths));
-  gtk_expression_unref (label);
 
   g_binding_group_bind_full (b, "name", self->name_row, "text", both,
                              string_to_text, text_to_name, NULL, NULL);
   bind_text (self, "token-url", self->url_row);
+  bind_text (self, "issuer", self->issuer_row);
+  bind_text (self, "authorization-url", self->authorization_url_row);
+  bind_text (self, "redirect-uri", self->redirect_row);
+  bind_text (self, "device-authorization-url", self->device_url_row);
   bind_text (self, "username", self->username_row);
   bind_text (self, "client-id", self->client_id_row);
   bind_text (self, "scope", self->scope_row);
   bind_text (self, "audience", self->audience_row);
   bind_text (self, "resource", self->resource_row);
   g_binding_group_bind_full (b, "grant-type", self->grant_row, "selected", both,
-                             grant_to_row, row_to_grant, NULL, NULL);
+                             enum_to_position, position_to_enum, grants, g_object_unref);
   g_binding_group_bind_full (b, "client-auth", self->client_auth_row, "selected", both,
                              enum_to_position, position_to_enum, client_auths, g_object_unref);
+  g_binding_group_bind_full (b, "pkce-method", self->pkce_row, "selected", both,
+                             enum_to_position, position_to_enum, pkce_methods, g_object_unref);
   g_binding_group_bind_full (b, "body-encoding", self->json_switch, "active", both,
                              encoding_to_json, json_to_encoding, NULL, NULL);
   g_binding_group_bind (b, "allow-insecure-http", self->insecure_switch, "active", both);
@@ -305,20 +371,35 @@ bind_form (BearerProfilePage *self)
                              grant_uses_password, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->client_secret_row, "visible", G_BINDING_SYNC_CREATE,
                              client_has_secret, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "grant-type", self->issuer_row, "visible", G_BINDING_SYNC_CREATE,
+                             grant_signs_in, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "grant-type", self->authorization_url_row, "visible", G_BINDING_SYNC_CREATE,
+                             grant_uses_browser, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "grant-type", self->redirect_row, "visible", G_BINDING_SYNC_CREATE,
+                             grant_uses_browser, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "grant-type", self->pkce_row, "visible", G_BINDING_SYNC_CREATE,
+                             grant_uses_browser, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "grant-type", self->device_url_row, "visible", G_BINDING_SYNC_CREATE,
+                             grant_uses_device_code, NULL, NULL, NULL);
+  /* "automatic — 127.0.0.1, any port" while no callback URL is typed */
+  g_binding_group_bind_full (b, "redirect-uri", self->redirect_hint, "visible", G_BINDING_SYNC_CREATE,
+                             is_unset, NULL, NULL, NULL);
 
   g_binding_group_set_source (b, profile_of (self));
 }
 
 /* ---- checks as the user types -------------------------------------------- */
 
+/* The core's rules for every address Bearer sends a request to (the token,
+ * authorization, device authorization URLs and the issuer). */
 static void
-validate_url (BearerProfilePage *self)
+check_url_row (BearerProfilePage *self,
+               AdwEntryRow       *entry_row,
+               const char        *url)
 {
-  BearerProfile *profile = profile_of (self);
-  GtkWidget *row = GTK_WIDGET (self->url_row);
+  GtkWidget *row = GTK_WIDGET (entry_row);
 
-  switch (bearer_check_token_url (bearer_profile_get_token_url (profile),
-                                  bearer_profile_get_allow_insecure_http (profile)))
+  switch (bearer_check_token_url (url, bearer_profile_get_allow_insecure_http (profile_of (self))))
     {
     case BEARER_URL_INVALID:
       set_row_problem (row, "error",
@@ -335,6 +416,24 @@ validate_url (BearerProfilePage *self)
       set_row_problem (row, NULL, NULL);
       break;
     }
+}
+
+static void
+validate_url (BearerProfilePage *self)
+{
+  BearerProfile *profile = profile_of (self);
+  g_autoptr(GError) error = NULL;
+
+  check_url_row (self, self->url_row, bearer_profile_get_token_url (profile));
+  check_url_row (self, self->issuer_row, bearer_profile_get_issuer (profile));
+  check_url_row (self, self->authorization_url_row, bearer_profile_get_authorization_url (profile));
+  check_url_row (self, self->device_url_row, bearer_profile_get_device_authorization_url (profile));
+
+  /* The callback is where the browser comes back: any http(s) address. */
+  if (bearer_sign_in_check_redirect_uri (bearer_profile_get_redirect_uri (profile), &error))
+    set_row_problem (GTK_WIDGET (self->redirect_row), NULL, NULL);
+  else
+    set_row_problem (GTK_WIDGET (self->redirect_row), "error", error->message);
 }
 
 static void
@@ -400,8 +499,15 @@ secrets_loaded (BearerProfilePage *self)
       return;
     }
 
-  if (bearer_connection_get_state (self->connection) == BEARER_TOKEN_STATE_SIGN_IN &&
-      gtk_widget_get_visible (GTK_WIDGET (self->refresh_token_row)))
+  if (bearer_connection_get_state (self->connection) != BEARER_TOKEN_STATE_SIGN_IN ||
+      !gtk_widget_get_visible (GTK_WIDGET (self->refresh_token_row)))
+    return;
+  if (bearer_grant_type_is_sign_in (bearer_profile_get_grant_type (profile_of (self))))
+    bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, _("Sign in again"),
+                              _("The server refused this connection’s refresh token: sign in again "
+                                "to get new tokens."),
+                              0, NULL, NULL);
+  else
     bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR,
                               _("Sign in again: paste a new refresh token"),
                               _("The server refused this connection’s refresh token."),
@@ -672,6 +778,13 @@ bearer_profile_page_constructed (GObject *object)
   g_signal_connect_object (self->connection, "secrets-save-failed", G_CALLBACK (secrets_save_failed_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (profile, "notify::token-url", G_CALLBACK (validate_url), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::issuer", G_CALLBACK (validate_url), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::authorization-url", G_CALLBACK (validate_url), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::device-authorization-url", G_CALLBACK (validate_url), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::redirect-uri", G_CALLBACK (validate_url), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (profile, "notify::allow-insecure-http", G_CALLBACK (validate_url), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_swapped (self->name_row, "changed", G_CALLBACK (name_row_changed_cb), self);
@@ -694,9 +807,17 @@ bearer_profile_page_constructed (GObject *object)
    * reads the name twice ("Grant type Grant type"). */
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->grant_row), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->client_auth_row), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->pkce_row), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 
   secrets_loaded_cb (self);
   move_pending_tokens (self);
+}
+
+static void
+bearer_profile_page_unroot (GtkWidget *widget)
+{
+  bearer_profile_page_cancel_sign_in (BEARER_PROFILE_PAGE (widget));
+  GTK_WIDGET_CLASS (bearer_profile_page_parent_class)->unroot (widget);
 }
 
 static void
@@ -792,6 +913,7 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   object_class->finalize = bearer_profile_page_finalize;
   object_class->get_property = bearer_profile_page_get_property;
   object_class->set_property = bearer_profile_page_set_property;
+  widget_class->unroot = bearer_profile_page_unroot;
 
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL, BEARER_TYPE_CONNECTION,
@@ -799,15 +921,25 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   g_type_ensure (BEARER_TYPE_ERROR_BANNER);
+  g_type_ensure (BEARER_TYPE_SIGN_IN_VIEW);
   g_type_ensure (BEARER_TYPE_TOKEN_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "bearer-profile-page.ui");
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, banner);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, content_stack);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, preferences);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, sign_in_view);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, token_view);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, name_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, grant_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, issuer_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, discover_button);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, discover_spinner);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, authorization_url_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, redirect_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, redirect_hint);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, device_url_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, url_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, refresh_token_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, username_row);
@@ -817,6 +949,7 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, scope_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, client_auth_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, advanced_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, pkce_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, audience_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, resource_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, json_switch);
@@ -881,8 +1014,8 @@ void
 bearer_profile_page_focus_first_empty (BearerProfilePage *self)
 {
   AdwEntryRow *rows[] = {
-    self->url_row, self->refresh_token_row, self->username_row, self->password_row,
-    self->client_id_row, self->client_secret_row,
+    self->authorization_url_row, self->device_url_row, self->url_row, self->refresh_token_row,
+    self->username_row, self->password_row, self->client_id_row, self->client_secret_row,
   };
 
   g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));

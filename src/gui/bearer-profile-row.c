@@ -52,6 +52,8 @@ bearer_grant_type_get_label (BearerGrantType grant)
       return _("Password Credentials");
     case BEARER_GRANT_AUTHORIZATION_CODE:
       return _("Authorization Code");
+    case BEARER_GRANT_DEVICE_CODE:
+      return _("Device Code");
     default:
       return "";
     }

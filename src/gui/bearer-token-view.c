@@ -5,7 +5,9 @@
  * server (then with the raw reply, secrets masked, and whether the refresh
  * token rotated), followed through their notifications. The expiry counts
  * down every second while the view is mapped (only the visible page's view
- * is). The refresh token stays hidden until its row is expanded.
+ * is). The refresh token stays hidden until its row is expanded. The ID
+ * token of a sign-in (OpenID Connect), when the server's reply holds one,
+ * shows decoded and marked "not verified": Bearer checks no signature.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -31,12 +33,15 @@ struct _BearerTokenView
   AdwActionRow *scope_row;
   AdwExpanderRow *jwt_header_row;
   AdwExpanderRow *claims_row;
+  AdwExpanderRow *id_token_row;
   AdwExpanderRow *raw_row;
   GtkLabel *raw_label;
 
   BearerConnection *connection;  /* (nullable): the token shown, followed */
   GPtrArray *jwt_rows;          /* rows added to the two JWT expanders */
+  GPtrArray *id_token_rows;     /* rows added to the ID token's */
   char *access_token;
+  char *id_token;
   char *refresh_token;
   char *token_type;
   gint64 expires_at;
@@ -219,9 +224,9 @@ format_claim (const char *name,
 }
 
 static void
-add_members (BearerTokenView *self,
-             AdwExpanderRow  *expander,
-             JsonObject      *object)
+add_members (AdwExpanderRow *expander,
+             JsonObject     *object,
+             GPtrArray      *rows)
 {
   JsonObjectIter iter;
   const char *name;
@@ -242,21 +247,27 @@ add_members (BearerTokenView *self,
                                       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, value,
                                       -1);
       adw_expander_row_add_row (expander, row);
-      g_ptr_array_add (self->jwt_rows, g_object_ref (row));
+      g_ptr_array_add (rows, g_object_ref (row));
       g_object_set_data (G_OBJECT (row), "bearer-expander", expander);
     }
 }
 
 static void
-clear_jwt (BearerTokenView *self)
+clear_rows (GPtrArray *rows)
 {
-  for (guint i = 0; i < self->jwt_rows->len; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
-      GtkWidget *row = g_ptr_array_index (self->jwt_rows, i);
+      GtkWidget *row = g_ptr_array_index (rows, i);
 
       adw_expander_row_remove (g_object_get_data (G_OBJECT (row), "bearer-expander"), row);
     }
-  g_ptr_array_set_size (self->jwt_rows, 0);
+  g_ptr_array_set_size (rows, 0);
+}
+
+static void
+clear_jwt (BearerTokenView *self)
+{
+  clear_rows (self->jwt_rows);
 }
 
 static void
@@ -274,8 +285,27 @@ show_jwt (BearerTokenView *self,
   if (!is_jwt)
     return;
 
-  add_members (self, self->jwt_header_row, header);
-  add_members (self, self->claims_row, payload);
+  add_members (self->jwt_header_row, header, self->jwt_rows);
+  add_members (self->claims_row, payload, self->jwt_rows);
+}
+
+/* The sign-in's ID token, from the server's reply: its claims, unverified. */
+static void
+show_id_token (BearerTokenView     *self,
+               BearerTokenResponse *response)
+{
+  const char *id_token = response != NULL ? bearer_token_response_get_id_token (response) : NULL;
+  g_autoptr(JsonObject) payload = NULL;
+
+  if (g_strcmp0 (self->id_token, id_token) == 0)
+    return;
+  g_clear_pointer (&self->id_token, bearer_secret_free);
+  self->id_token = g_strdup (id_token);
+  clear_rows (self->id_token_rows);
+
+  if (id_token != NULL && bearer_jwt_decode (id_token, NULL, &payload, NULL))
+    add_members (self->id_token_row, payload, self->id_token_rows);
+  gtk_widget_set_visible (GTK_WIDGET (self->id_token_row), self->id_token_rows->len > 0);
 }
 
 /* ---- copying ------------------------------------------------------------- */
@@ -388,6 +418,7 @@ show_token (BearerTokenView     *self,
     note = _("Hidden; expand to reveal");
   adw_expander_row_set_subtitle (self->refresh_row, note);
 
+  show_id_token (self, response);
   if (response != NULL)
     raw = bearer_token_response_dup_redacted_body (response);
   gtk_label_set_text (self->raw_label, raw != NULL ? raw : "");
@@ -482,6 +513,7 @@ bearer_token_view_clear (BearerTokenView *self)
   gtk_label_set_text (self->refresh_token_label, "");
   gtk_label_set_text (self->raw_label, "");
   clear_jwt (self);
+  show_id_token (self, NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-header", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-token", FALSE);
 }
@@ -520,6 +552,8 @@ bearer_token_view_dispose (GObject *object)
     }
   if (self->jwt_rows != NULL)
     g_ptr_array_set_size (self->jwt_rows, 0);
+  if (self->id_token_rows != NULL)
+    g_ptr_array_set_size (self->id_token_rows, 0);
   gtk_widget_dispose_template (GTK_WIDGET (object), BEARER_TYPE_TOKEN_VIEW);
 
   G_OBJECT_CLASS (bearer_token_view_parent_class)->dispose (object);
@@ -531,6 +565,8 @@ bearer_token_view_finalize (GObject *object)
   BearerTokenView *self = BEARER_TOKEN_VIEW (object);
 
   g_clear_pointer (&self->jwt_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->id_token_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->id_token, bearer_secret_free);
   g_clear_pointer (&self->access_token, bearer_secret_free);
   g_clear_pointer (&self->refresh_token, bearer_secret_free);
   g_free (self->token_type);
@@ -560,6 +596,7 @@ bearer_token_view_class_init (BearerTokenViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, scope_row);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, jwt_header_row);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, claims_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, id_token_row);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, raw_row);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, raw_label);
   gtk_widget_class_bind_template_callback (widget_class, refresh_row_expanded_cb);
@@ -572,6 +609,7 @@ static void
 bearer_token_view_init (BearerTokenView *self)
 {
   self->jwt_rows = g_ptr_array_new_with_free_func (g_object_unref);
+  self->id_token_rows = g_ptr_array_new_with_free_func (g_object_unref);
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-header", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-token", FALSE);

@@ -9,13 +9,23 @@ token again (from the keyring); then a refused refresh token shows "Sign in
 again" and puts the focus on the refresh token; and a damaged profiles file
 is set aside and explained.
 
+Signing in, against oidc-provider (tests/e2e/oidc-server.mjs): a connection
+bearer-cli added; in the window, Discover from the issuer (no warning: the
+provider lists PKCE S256), Sign In with Browser, the scripted browser
+(tests/e2e/browser.mjs) registered as the session's default web browser, so
+that the window's real launch path opens it, the token and the ID token
+shown, Copy Bearer Header read back; then Sign In with a Code: the code and
+its QR code, Open in Browser, the approval, the token.
+
 Needs a display, a session bus with the accessibility bus and an unlocked
-keyring (tools/test-session). Prints TAP. With BEARER_SCREENSHOT_DIR set,
-saves empty.png, form.png, token.png and error.png there.
+keyring (tools/test-session), and for signing in Node.js with
+tests/e2e/node_modules. Prints TAP. With BEARER_SCREENSHOT_DIR set, saves
+empty.png, form.png, token.png, error.png, sign-in.png and device.png there.
 
     test-window-e2e.py BEARER_EXECUTABLE SCHEMA_DIR
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +33,7 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+E2E = os.path.join(os.path.dirname(HERE), "e2e")
 TESTS = []
 
 
@@ -95,6 +106,14 @@ def text_of(node):
     return text.getText(0, text.characterCount)
 
 
+def find_named(root, role, prefix, timeout=10.0):
+    """The first @role node whose name starts with @prefix."""
+    return wait_for("%s “%s…”" % (role, prefix),
+                    lambda: root.findChild(lambda n: n.roleName == role and (n.name or "").startswith(prefix),
+                                           retry=False, requireResult=False),
+                    timeout)
+
+
 def labels_under(node):
     return [text_of(n) for n in node.findChildren(lambda n: n.roleName == "label")]
 
@@ -143,9 +162,9 @@ def screenshot(name):
 
 
 class Bearer:
-    def __init__(self):
+    def __init__(self, env=None):
         self.started = time.monotonic()
-        self.process = subprocess.Popen([BEARER], env=PROCESS_ENV)
+        self.process = subprocess.Popen([BEARER], env=env or PROCESS_ENV)
         self.app = wait_for("Bearer on the accessibility bus",
                             lambda: tree.root.application("bearer"), 20)
         self.window = find(self.app, "frame", "Bearer", 20)
@@ -240,6 +259,193 @@ def refused_refresh_token_says_sign_in_again():
     bearer.quit()
 
 
+# ---- signing in, against oidc-provider ---------------------------------------
+
+def sign_in_missing():
+    """Why the sign-in tests cannot run, or None."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not os.path.exists(os.path.join(E2E, "node_modules", "oidc-provider", "package.json")):
+        return "tests/e2e/node_modules is missing (npm ci --prefix tests/e2e)"
+    if not os.environ.get("BEARER_CLI"):
+        return "BEARER_CLI does not name bearer-cli"
+    return None
+
+
+def start_provider():
+    """oidc-provider on 127.0.0.1, and the scripted default browser."""
+    if "issuer" in state:
+        return
+    server = subprocess.Popen(["node", os.path.join(E2E, "oidc-server.mjs")], cwd=E2E,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    state["provider"] = server
+    for line in server.stdout:
+        if line.startswith("ISSUER "):
+            state["issuer"] = line.split()[1]
+        if line.strip() == "READY":
+            break
+    assert "issuer" in state, "oidc-provider did not start"
+
+    # The session's default web browser, for http and https: a wrapper of
+    # tests/e2e/browser.mjs that writes down each address it is given and
+    # waits while the hold file exists (for a screenshot of the waiting
+    # page), then goes through the provider's login and consent pages.
+    work = state["browser_dir"] = tempfile.mkdtemp(prefix="bearer-e2e-browser-")
+    applications = os.path.join(work, "data", "applications")
+    os.makedirs(applications)
+    wrapper = os.path.join(work, "browser.sh")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\n"
+                "printf '%%s\\n' \"$1\" >> '%s'\n"
+                "while [ -e '%s' ]; do sleep 0.1; done\n"
+                "exec '%s' '%s' \"$1\"\n" % (os.path.join(work, "opened"), os.path.join(work, "hold"),
+                                            shutil.which("node"), os.path.join(E2E, "browser.mjs")))
+    os.chmod(wrapper, 0o700)
+    with open(os.path.join(applications, "bearer-test-browser.desktop"), "w") as f:
+        f.write("[Desktop Entry]\nType=Application\nName=Bearer Test Browser\nExec=%s %%u\n"
+                "MimeType=x-scheme-handler/http;x-scheme-handler/https;\nNoDisplay=true\n" % wrapper)
+
+
+def sign_in_env():
+    """A Bearer of its own (its own connections), with the scripted browser."""
+    config = tempfile.mkdtemp(prefix="bearer-e2e-config-")
+    with open(os.path.join(config, "mimeapps.list"), "w") as f:
+        f.write("[Default Applications]\n"
+                "x-scheme-handler/http=bearer-test-browser.desktop\n"
+                "x-scheme-handler/https=bearer-test-browser.desktop\n")
+    work = state["browser_dir"]
+    return dict(PROCESS_ENV, XDG_CONFIG_HOME=config, XDG_DATA_HOME=os.path.join(work, "data"),
+                BEARER_TEST_BROWSER_LOG=os.path.join(work, "browser.log"))
+
+
+def bearer_cli(env, *args):
+    result = subprocess.run([os.environ["BEARER_CLI"]] + list(args), env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, (args, result.returncode, result.stderr)
+    return result.stdout
+
+
+def browser_log():
+    try:
+        with open(os.path.join(state["browser_dir"], "browser.log")) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def opened_addresses():
+    try:
+        with open(os.path.join(state["browser_dir"], "opened")) as f:
+            return f.read().split()
+    except FileNotFoundError:
+        return []
+
+
+def clipboard():
+    return subprocess.run(["xclip", "-o", "-selection", "clipboard"], capture_output=True, text=True).stdout
+
+
+@test
+def sign_in_with_browser():
+    missing = sign_in_missing()
+    if missing:
+        if IN_SESSION:
+            raise AssertionError(missing)
+        return "SKIP " + missing
+    start_provider()
+    issuer = state["issuer"]
+    env = sign_in_env()
+    bearer_cli(env, "add", "OIDC Browser", "--grant", "authorization_code", "--token-url", issuer + "/token",
+               "--authorize-url", issuer + "/auth", "--client-id", "bearer-native", "--auth", "none",
+               "--scope", "openid api:read")
+
+    bearer = state["bearer"] = Bearer(env)
+    w = bearer.window
+    find(w, "list item", "OIDC Browser")
+
+    # Discover, from the real provider: it lists S256, so no warning.
+    set_text(w, "Issuer", issuer)
+    click(w, "Discover")
+    find(w, "label", "Filled in the server’s addresses")
+    assert text_of(find(w, "text", "Authorization URL")) == issuer + "/auth"
+    assert not w.findChild(lambda n: n.roleName == "label" and n.name.startswith("The server’s addresses are"),
+                           retry=False, requireResult=False)
+
+    # The browser opens (and waits, for the screenshot of the waiting page).
+    hold = os.path.join(state["browser_dir"], "hold")
+    open(hold, "w").close()
+    click(w, "Sign In with Browser")
+    address = wait_for("the browser to be opened", lambda: opened_addresses() and opened_addresses()[-1])
+    assert address.startswith(issuer + "/auth?"), address
+    assert "code_challenge_method=S256" in address, address
+    find(w, "label", "Continue in Your Browser")
+    find(w, "push button", "Copy Link")
+    find(w, "push button", "Cancel")
+    if SHOTS:
+        wait_for("the toast to go", lambda: not w.findChild(
+            lambda n: n.roleName == "label" and n.name == "Filled in the server’s addresses",
+            retry=False, requireResult=False))
+    screenshot("sign-in.png")
+    started = time.monotonic()
+    os.unlink(hold)
+
+    # The scripted browser signs in at the provider and comes back.
+    token = wait_for("the signed-in token", lambda: row_text(w, "Access token"), 30)
+    find(w, "label", "Signed in")
+    print("# the browser's sign-in (login and consent pages, the code exchange) took %.0f ms"
+          % ((time.monotonic() - started) * 1000))
+    wait_for("Bearer's page in the browser",
+             lambda: re.search(r"^DONE 200 .*Signed in to “OIDC Browser”", browser_log(), re.MULTILINE))
+    find_named(w, "list item", "ID token")
+    click(w, "Copy Bearer Header")
+    wait_for("the header on the clipboard", lambda: clipboard() == "Authorization: Bearer " + token)
+    find(w, "push button", "Get New Access Token")
+    bearer.quit()
+
+
+@test
+def sign_in_with_a_code():
+    missing = sign_in_missing()
+    if missing:
+        if IN_SESSION:
+            raise AssertionError(missing)
+        return "SKIP " + missing
+    start_provider()
+    issuer = state["issuer"]
+    env = sign_in_env()
+    bearer_cli(env, "add", "OIDC Device", "--issuer", issuer, "--grant", "device_code",
+               "--client-id", "bearer-native", "--auth", "none", "--scope", "openid api:read")
+
+    bearer = state["bearer"] = Bearer(env)
+    w = bearer.window
+    find(w, "list item", "OIDC Device")
+    click(w, "Sign In with a Code")
+
+    # The code in large type, a QR code, the countdown.
+    code = wait_for("the user code", lambda: w.findChild(
+        lambda n: n.roleName == "label" and re.fullmatch(r"[A-Z]{4}-[A-Z]{4}", n.name or ""),
+        retry=False, requireResult=False))
+    user_code = code.name
+    find(w, "image", "QR code of the address where the code is entered")
+    find(w, "push button", "Copy Code")
+    assert w.findChild(lambda n: n.roleName == "label" and n.name.startswith("The code expires in "),
+                       retry=False, requireResult=False)
+    assert opened_addresses() == [] or user_code not in opened_addresses()[-1]
+    screenshot("device.png")
+
+    # Open in Browser: the address with the code; the user approves there.
+    started = time.monotonic()
+    click(w, "Open in Browser")
+    wait_for("the browser to be opened", lambda: opened_addresses() and
+             opened_addresses()[-1] == issuer + "/device?user_code=" + user_code)
+    token = wait_for("the token the poll brings", lambda: row_text(w, "Access token"), 40)
+    find(w, "label", "Signed in")
+    print("# from Open in Browser to the token: %.0f ms (polling every 5 s)" % ((time.monotonic() - started) * 1000))
+    click(w, "Copy Bearer Header")
+    wait_for("the header on the clipboard", lambda: clipboard() == "Authorization: Bearer " + token)
+    bearer.quit()
+
+
 @test
 def damaged_profiles_file_is_explained():
     path = os.path.join(PROCESS_ENV["XDG_CONFIG_HOME"], "bearer", "profiles.json")
@@ -265,13 +471,21 @@ def main():
         for number, fn in enumerate(TESTS, 1):
             name = fn.__name__.replace("_", " ")
             try:
-                fn()
-                print("ok %d - %s" % (number, name))
+                skipped = fn()
+                if skipped:
+                    print("ok %d - %s # %s" % (number, name, skipped))
+                else:
+                    print("ok %d - %s" % (number, name))
             except Exception as error:  # report, and go on
                 failed = True
                 print("not ok %d - %s" % (number, name))
                 for line in repr(error).splitlines():
                     print("# " + line)
+                # The next test starts its own Bearer: not this one's again.
+                bearer = state.get("bearer")
+                if bearer is not None and bearer.process.poll() is None:
+                    bearer.process.terminate()
+                    bearer.process.wait(5)
             sys.stdout.flush()
     finally:
         bearer = state.get("bearer")
@@ -280,6 +494,12 @@ def main():
             bearer.process.wait(5)
         server.terminate()
         server.wait(5)
+        provider = state.get("provider")
+        if provider is not None:
+            provider.terminate()
+            provider.wait(5)
+        if "browser_dir" in state:
+            shutil.rmtree(state["browser_dir"], ignore_errors=True)
     sys.exit(1 if failed else 0)
 
 
