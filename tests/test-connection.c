@@ -540,6 +540,42 @@ test_list_follows_disk (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
 }
 
+/* The first load announces every connection at once: one items-changed,
+ * not one per connection (each costs a window's sidebar and selection a
+ * pass: a thousand of them took 140 ms before the first frame). */
+static void
+test_list_loads_at_once (void)
+{
+  g_autofree char *path = profiles_path ("at-once.json");
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(BearerConnectionList) list = NULL;
+  ItemsChanged changed = { 0 };
+  gboolean done = FALSE;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("at-once-%u", i);
+      g_autoptr(BearerProfile) profile = add_profile (path, name, NULL, BEARER_GRANT_CLIENT_CREDENTIALS);
+    }
+
+  store = bearer_profile_store_new (path);
+  list = bearer_connection_list_new (store);
+  g_signal_connect (list, "items-changed", G_CALLBACK (items_changed_cb), &changed);
+  bearer_connection_list_load_async (list, NULL, loaded_cb, &done);
+  wait_until (is_true, &done, "the list to load");
+  g_assert_cmpuint (changed.calls, ==, 1);
+  g_assert_cmpuint (changed.position, ==, 0);
+  g_assert_cmpuint (changed.removed, ==, 0);
+  g_assert_cmpuint (changed.added, ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(BearerConnection) connection = g_list_model_get_item (G_LIST_MODEL (list), i);
+      g_autofree char *name = g_strdup_printf ("at-once-%u", i);
+
+      g_assert_cmpstr (bearer_profile_get_name (bearer_connection_get_profile (connection)), ==, name);
+    }
+}
+
 /* A profile removed elsewhere while edited here is not brought back. */
 static void
 test_removed_not_resaved (void)
@@ -898,6 +934,7 @@ main (int   argc,
   g_test_add_func ("/bearer/connection/refresh", test_refresh);
   g_test_add_func ("/bearer/connection/save-debounced", test_save_debounced);
   g_test_add_func ("/bearer/connection-list/follows-disk", test_list_follows_disk);
+  g_test_add_func ("/bearer/connection-list/loads-at-once", test_list_loads_at_once);
   g_test_add_func ("/bearer/connection-list/removed-not-resaved", test_removed_not_resaved);
   g_test_add_func ("/bearer/connection-list/loads-secrets", test_list_loads_secrets);
   g_test_add_func ("/bearer/connection-list/remove-refused-keeps-connection",
