@@ -1184,7 +1184,10 @@ row_at (BearerWindow *window,
 {
   GtkListView *list = child (window, BEARER_TYPE_WINDOW, "list_view");
   GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (list));
-  g_autoptr(GObject) item = index < g_list_model_get_n_items (model) ? g_list_model_get_item (model, index) : NULL;
+  g_autoptr(GObject) item = NULL;
+
+  if (index < g_list_model_get_n_items (model))
+    item = g_list_model_get_item (model, index);
 
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (list)); row != NULL && item != NULL;
        row = gtk_widget_get_next_sibling (row))
@@ -1209,7 +1212,8 @@ n_rows (BearerWindow *window)
     {
       GtkWidget *content = gtk_widget_get_first_child (row);
 
-      if (BEARER_IS_PROFILE_ROW (content) && bearer_profile_row_get_connection (BEARER_PROFILE_ROW (content)) != NULL)
+      if (BEARER_IS_PROFILE_ROW (content) &&
+          bearer_profile_row_get_connection (BEARER_PROFILE_ROW (content)) != NULL)
         n++;
     }
   return n;

@@ -73,7 +73,7 @@ rows_to_show_first (BearerWindow *self)
   int width, height;
 
   gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
-  if (gtk_window_is_maximized (GTK_WINDOW (self)) || height <= 0)
+  if (g_settings_get_boolean (self->settings, "window-maximized") || height <= 0)
     height = MAX (height, 1600);
   return (guint) height / MIN_ROW_HEIGHT + 1;
 }
@@ -245,7 +245,9 @@ bearer_window_show_connection (BearerWindow     *self,
       else
         {
           g_clear_handle_id (&self->page_id, g_source_remove);
-          gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page != NULL ? page : ensure_page (self, connection)));
+          if (page == NULL)
+            page = ensure_page (self, connection);
+          gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
         }
     }
 
