@@ -290,9 +290,11 @@ row_activated_cb (BearerWindow *self,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 }
 
-/* A click on a row (its list item has selected it by now) opens its page
- * when the leaflet is folded, as a list box's activation did. A click on
- * the row's menu button never arrives here: the button takes it. */
+/* A click on a row opens its page when the leaflet is folded, as a list
+ * box's activation did (its list item selects it right after: this runs
+ * in the capture phase, before the list item claims the click). A click
+ * on the row's menu button ends here with no release: the button takes
+ * it. */
 static void
 sidebar_clicked_cb (GtkGestureClick *gesture,
                     int              n_press,
@@ -631,6 +633,7 @@ bearer_window_init (BearerWindow *self)
   gtk_list_view_set_factory (self->list_view, factory);
 
   click = gtk_gesture_click_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
   g_signal_connect (click, "released", G_CALLBACK (sidebar_clicked_cb), self);
   gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (click));
 

@@ -7,8 +7,9 @@ Access Token, read the token and its expiry, press Copy Bearer Header and
 read the clipboard with xclip; restart Bearer and see the connection and its
 token again (from the keyring); add a second connection and move between
 the two in the sidebar with the arrow keys; then a refused refresh token
-shows "Sign in again" and puts the focus on the refresh token; and a
-damaged profiles file is set aside and explained.
+shows "Sign in again" and puts the focus on the refresh token; in a window
+too narrow for both panes a click on a row opens its page; and a damaged
+profiles file is set aside and explained.
 
 Needs a display, a session bus with the accessibility bus and an unlocked
 keyring (tools/test-session). Prints TAP. With BEARER_SCREENSHOT_DIR set,
@@ -146,9 +147,9 @@ def screenshot(name):
 
 
 class Bearer:
-    def __init__(self):
+    def __init__(self, env=None):
         self.started = time.monotonic()
-        self.process = subprocess.Popen([BEARER], env=PROCESS_ENV)
+        self.process = subprocess.Popen([BEARER], env=env or PROCESS_ENV)
         self.app = wait_for("Bearer on the accessibility bus",
                             lambda: tree.root.application("bearer"), 20)
         self.window = find(self.app, "frame", "Bearer", 20)
@@ -276,6 +277,35 @@ def refused_refresh_token_says_sign_in_again():
         lambda n: n.roleName == "label" and n.name.startswith("Copied"), retry=False, requireResult=False))
     screenshot("error.png")
     bearer.quit()
+
+
+def extents(node):
+    return node.queryComponent().getExtents(WINDOW_COORDS)
+
+
+@test
+def narrow_window_click_opens_the_page():
+    # A window too narrow for both panes: GSettings in a key file of its own
+    # (the session's backend keeps nothing between processes).
+    config = tempfile.mkdtemp(prefix="bearer-e2e-narrow-")
+    shutil.copytree(os.path.join(PROCESS_ENV["XDG_CONFIG_HOME"], "bearer"), os.path.join(config, "bearer"))
+    os.makedirs(os.path.join(config, "glib-2.0", "settings"))
+    with open(os.path.join(config, "glib-2.0", "settings", "keyfile"), "w") as f:
+        f.write("[io/github/bearerapp/Bearer]\nwindow-width=380\nlast-profile=''\n")
+    bearer = state["bearer"] = Bearer(dict(PROCESS_ENV, XDG_CONFIG_HOME=config, GSETTINGS_BACKEND="keyfile"))
+    try:
+        w = bearer.window
+        frame_width = extents(w)[2]
+        get = find(w, "push button", "Get New Access Token")
+        # Folded, it opens on the connections; the page is off to the side.
+        wait_for("the connections in a folded window", lambda: extents(get)[0] >= frame_width)
+        second = find(w, "list item", "Second")
+        x, y, width, height = extents(second)
+        rawinput.click(x + min(40, width // 4), y + height // 2)
+        wait_for("the page after a click on its row", lambda: 0 <= extents(get)[0] < frame_width)
+        wait_for("the clicked connection's page", lambda: shows(w, "Second"))
+    finally:
+        bearer.quit()
 
 
 @test
