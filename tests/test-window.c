@@ -1558,6 +1558,89 @@ test_background_refresh (Fixture       *f,
   token_server_free (ts);
 }
 
+/* ---- many connections ---------------------------------------------------- */
+
+typedef struct {
+  BearerWindow *window;
+  guint n;
+} NRows;
+
+static gboolean
+has_n_rows (gpointer data)
+{
+  NRows *want = data;
+
+  return n_rows (want->window) == want->n;
+}
+
+/* More connections than the window has room for: the first frame makes
+ * rows only for those it can show, the rest follow once the page is drawn;
+ * the last connection shown is shown again, even when it is not among the
+ * first rows. */
+static void
+test_many_connections (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bearer-test-window-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "profiles.json", NULL);
+  g_autoptr(BearerProfileStore) store = bearer_profile_store_new (path);
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last_id = NULL;
+  NRows all = { NULL, 60 };
+  BearerWindow *window;
+  guint first_rows;
+
+  for (guint i = 0; i < all.n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("many-%02u", i);
+      g_autoptr(BearerProfile) profile = bearer_profile_new (name);
+
+      bearer_profile_store_add_profile (store, profile, &error);
+      g_assert_no_error (error);
+      if (i == 50)
+        last_id = g_strdup (bearer_profile_get_id (profile));
+    }
+  list = bearer_connection_list_new (store);
+  bearer_connection_list_set_read_secrets (list, FALSE);
+  load_list (list);
+  g_settings_set_string (settings, "last-profile", last_id);
+
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", list, NULL);
+  all.window = window;
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  bearer_window_connections_loaded (window);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The 51st is shown and selected. */
+  g_assert_cmpstr (bearer_connection_get_id (visible_connection (window)), ==, last_id);
+  g_assert_true (row_is_selected (window, 50));
+  g_assert_cmpstr (adw_window_title_get_title (child (window, BEARER_TYPE_WINDOW, "content_title")),
+                   ==, "many-50");
+
+  /* Every row, in the end (fewer than the 200 a list view keeps). */
+  wait_until (has_n_rows, &all, "a row for every connection");
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+
+  /* Shown from the top: the first frame has only the rows that fit. */
+  g_settings_reset (settings, "last-profile");
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", list, NULL);
+  all.window = window;
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  bearer_window_connections_loaded (window);
+  gtk_window_present (GTK_WINDOW (window));
+  first_rows = n_rows (window);
+  g_test_message ("%u rows before the first frame", first_rows);
+  g_assert_cmpuint (first_rows, >, 0);
+  g_assert_cmpuint (first_rows, <, all.n);
+  g_assert_true (row_is_selected (window, 0));
+  wait_until (has_n_rows, &all, "a row for every connection");
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  bearer_test_remove_tree (dir);
+}
+
 /* ---- another process: the real bearer-cli -------------------------------- */
 
 typedef struct {
@@ -1780,6 +1863,7 @@ main (int   argc,
   ADD ("/bearer/window/window/duplicate-rename-delete", test_duplicate_rename_delete);
   ADD ("/bearer/window/get-token/auto-refresh", test_auto_refresh);
   g_test_add_func ("/bearer/window/window/bearer-cli-add-refresh-remove", test_cli_follows);
+  g_test_add_func ("/bearer/window/window/many-connections", test_many_connections);
   ADD ("/bearer/window/finalize/page", test_finalize_page);
   g_test_add_func ("/bearer/window/token-view/jwt-countdown-copy", test_token_view);
   g_test_add_func ("/bearer/window/token-view/countdown-ticks", test_countdown_ticks);
