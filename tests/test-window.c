@@ -1241,6 +1241,12 @@ added_cb (GObject      *source,
   g_assert_no_error (error);
 }
 
+static gboolean
+has_copy (gpointer data)
+{
+  return bearer_connection_list_find (data, "acme renamed (copy)") != NULL;
+}
+
 static BearerConnection *
 add_connection (BearerConnectionList *list,
                 BearerProfile        *profile)
@@ -1314,6 +1320,11 @@ test_window (Fixture       *f,
   }
   g_assert_cmpstr (bearer_profile_row_get_subtitle (row), ==,
                    "Client Credentials · Expired");
+
+  /* The row's menu acts on the connection the row shows. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.duplicate", NULL));
+  wait_until (has_copy, list, "the copy made from the row's menu");
+  wait_until (connection_saved, bearer_connection_list_find (list, "acme renamed (copy)"), "the copy");
 
   wait_until (connection_saved, connection, "the edits to be saved");
   gtk_window_destroy (GTK_WINDOW (window));
