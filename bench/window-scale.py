@@ -15,15 +15,22 @@ then starts the window RUNS times after one untimed start, and reads from
 its debug output (G_MESSAGES_DEBUG=Bearer-GUI) when, on the monotonic
 clock, it drew
 
-  - its first frame (whatever it shows: the connections may still be read), and
-  - its first frame with the connections loaded (the rows in the sidebar,
-    the last connection's page),
+  - its first frame (whatever it shows: the connections may still be read),
+  - its first frame with the connections loaded (the rows in the sidebar), and
+  - its first frame with the page of the connection shown (the last one's
+    page; the empty state when there is none),
 
 counted from just before the process was started; then, a second later,
 its resident memory (VmRSS of /proc/PID/status). It prints the medians
 (and min–max), the ratios to the empty state and the memory per 100
-connections, against the targets (first frame ≤ 1.2× the empty state's;
-memory ≤ 10 MiB more per 100 connections).
+connections, against the targets (first frame and first frame with the
+connections ≤ 1.2× the empty state's; memory ≤ 10 MiB more per 100
+connections).
+
+--rows-with-page measures a build from before the page was made after the
+first frame with the connections: it says nothing of the page, and its
+frame with the connections has the page in it (the same time is given for
+both).
 
 --first-frame-only measures a build that says only when it drew its first
 frame (before the window bound to connections): its memory is read 1.5 s
@@ -43,26 +50,36 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 FIRST = "First frame drawn at monotonic time "
 LOADED = "First frame with "
+PAGE = "First frame with the page shown drawn at monotonic time "
+
+
+def when(line, marker):
+    return int(line.split(marker)[1].split()[0])
 
 
 def measure_one(args, env):
-    """One start of the window: (first frame ms, loaded frame ms, RSS KiB)."""
+    """One start of the window: (first frame ms, loaded frame ms, RSS KiB, page frame ms)."""
     start = time.monotonic_ns() // 1000
     proc = subprocess.Popen([args.bearer], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True)
-    first = loaded = None
+    first = loaded = page = None
     deadline = time.monotonic() + 60
     try:
         for line in proc.stdout:
             if FIRST in line:
-                first = int(line.split(FIRST)[1].split()[0]) - start
+                first = when(line, FIRST) - start
                 if args.first_frame_only:
-                    loaded = first
+                    loaded = page = first
                     time.sleep(0.5)
                     break
-            elif LOADED in line and "drawn at monotonic time" in line:
-                loaded = int(line.split("monotonic time ")[1].split()[0]) - start
+            elif PAGE in line:
+                page = when(line, PAGE) - start
                 break
+            elif LOADED in line and "drawn at monotonic time" in line:
+                loaded = when(line, "monotonic time ") - start
+                if args.rows_with_page:
+                    page = loaded
+                    break
             if time.monotonic() > deadline:
                 break
         time.sleep(1.0)
@@ -78,9 +95,9 @@ def measure_one(args, env):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    if first is None or loaded is None or rss is None:
+    if first is None or loaded is None or page is None or rss is None:
         raise RuntimeError("the window did not say when it drew its frames")
-    return first / 1000.0, loaded / 1000.0, rss
+    return first / 1000.0, loaded / 1000.0, rss, page / 1000.0
 
 
 def inner(args):
@@ -117,6 +134,8 @@ def outer(args):
             command += ["--renderer", args.renderer]
         if args.first_frame_only:
             command.append("--first-frame-only")
+        if args.rows_with_page:
+            command.append("--rows-with-page")
         out = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout
         for line in out.splitlines():
             if line.startswith("RESULT "):
@@ -127,25 +146,29 @@ def outer(args):
     base = results[args.counts[0]]
     base_first = statistics.median(s[0] for s in base)
     base_loaded = statistics.median(s[1] for s in base)
+    base_page = statistics.median(s[3] for s in base)
     base_rss = statistics.median(s[2] for s in base) / 1024.0
     renderer = args.renderer or "default"
     print("Window scale: %d starts each after one untimed start; renderer %s; medians (min–max)"
           % (args.runs, renderer))
     print("| connections | first frame | ×empty | first frame with the connections | ×empty "
-          "| RSS | +MiB per 100 connections |")
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| first frame with the page | ×empty | RSS | +MiB per 100 connections |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     ok = True
     for count in args.counts:
         samples = results[count]
         first = [s[0] for s in samples]
         loaded = [s[1] for s in samples]
         rss = [s[2] / 1024.0 for s in samples]
+        page = [s[3] for s in samples]
         ratio_first = statistics.median(first) / base_first
         ratio_loaded = statistics.median(loaded) / base_loaded
+        ratio_page = statistics.median(page) / base_page
         per_100 = (statistics.median(rss) - base_rss) * 100.0 / count if count else 0.0
-        print("| %d | %s | %.2f | %s | %.2f | %s | %s |" % (
+        print("| %d | %s | %.2f | %s | %.2f | %s | %.2f | %s | %s |" % (
             count, summary("first", first, "ms"), ratio_first, summary("loaded", loaded, "ms"), ratio_loaded,
-            summary("rss", rss, "MiB", 1), ("%.1f" % per_100) if count else "–"))
+            summary("page", page, "ms"), ratio_page, summary("rss", rss, "MiB", 1),
+            ("%.1f" % per_100) if count else "–"))
         if count:
             ok = ok and ratio_first <= 1.2 and ratio_loaded <= 1.2 and per_100 <= 10.0
     print("Targets (first frame and first frame with the connections ≤ 1.2× the empty state's; "
@@ -162,6 +185,7 @@ def main():
     parser.add_argument("--counts", default="0,100,1000")
     parser.add_argument("--renderer", default="")
     parser.add_argument("--first-frame-only", action="store_true")
+    parser.add_argument("--rows-with-page", action="store_true")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()

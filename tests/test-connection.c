@@ -540,6 +540,90 @@ test_list_follows_disk (void)
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
 }
 
+/* The first load announces every connection at once: one items-changed,
+ * not one per connection (each costs a window's sidebar and selection a
+ * pass: a thousand of them took 140 ms before the first frame). */
+static void
+test_list_loads_at_once (void)
+{
+  g_autofree char *path = profiles_path ("at-once.json");
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(BearerConnectionList) list = NULL;
+  ItemsChanged changed = { 0 };
+  gboolean done = FALSE;
+
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("at-once-%u", i);
+      g_autoptr(BearerProfile) profile = add_profile (path, name, NULL, BEARER_GRANT_CLIENT_CREDENTIALS);
+    }
+
+  store = bearer_profile_store_new (path);
+  list = bearer_connection_list_new (store);
+  g_signal_connect (list, "items-changed", G_CALLBACK (items_changed_cb), &changed);
+  bearer_connection_list_load_async (list, NULL, loaded_cb, &done);
+  wait_until (is_true, &done, "the list to load");
+  g_assert_cmpuint (changed.calls, ==, 1);
+  g_assert_cmpuint (changed.position, ==, 0);
+  g_assert_cmpuint (changed.removed, ==, 0);
+  g_assert_cmpuint (changed.added, ==, 5);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autoptr(BearerConnection) connection = g_list_model_get_item (G_LIST_MODEL (list), i);
+      g_autofree char *name = g_strdup_printf ("at-once-%u", i);
+
+      g_assert_cmpstr (bearer_profile_get_name (bearer_connection_get_profile (connection)), ==, name);
+    }
+}
+
+/* A connection edits a copy of the stored profile, with everything in it:
+ * its id, its parameters and the members this version does not know, which
+ * its saves keep. */
+static void
+test_list_copies_profiles (void)
+{
+  g_autofree char *path = profiles_path ("copies.json");
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(BearerProfileStore) other = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  BearerConnection *connection;
+  BearerProfile *profile;
+  JsonObject *saved;
+
+  g_assert_true (g_file_set_contents (path,
+                                      "{\"version\": 1, \"profiles\": [\n"
+                                      "  {\"id\": \"p1\", \"name\": \"one\", \"token_url\": \"https://a.example/token\",\n"
+                                      "   \"grant_type\": \"client_credentials\", \"scope\": \"read\",\n"
+                                      "   \"parameters\": [{\"in\": \"header\", \"name\": \"X-Tenant\", \"value\": \"acme\"}],\n"
+                                      "   \"future_member\": {\"x\": \"y\"}}]}\n",
+                                      -1, &error));
+  g_assert_no_error (error);
+  list = load_list (path);
+  connection = bearer_connection_list_find (list, "one");
+  g_assert_nonnull (connection);
+  profile = bearer_connection_get_profile (connection);
+  g_assert_cmpstr (bearer_connection_get_id (connection), ==, "p1");
+  g_assert_cmpstr (bearer_profile_get_token_url (profile), ==, "https://a.example/token");
+  g_assert_cmpint (bearer_profile_get_grant_type (profile), ==, BEARER_GRANT_CLIENT_CREDENTIALS);
+  g_assert_cmpstr (bearer_profile_get_scope (profile), ==, "read");
+  g_assert_cmpuint (bearer_profile_get_n_parameters (profile), ==, 1);
+
+  /* Edited and saved: the unknown member is still in the file. */
+  bearer_connection_set_save_delay (connection, 10);
+  bearer_profile_set_scope (profile, "write");
+  wait_until ((Condition) bearer_connection_get_saved, connection, "the save");
+  json_parser_load_from_file (parser, path, &error);
+  g_assert_no_error (error);
+  saved = json_array_get_object_element (json_object_get_array_member (json_node_get_object (
+                                           json_parser_get_root (parser)), "profiles"), 0);
+  g_assert_cmpstr (json_object_get_string_member (saved, "id"), ==, "p1");
+  g_assert_cmpstr (json_object_get_string_member (saved, "scope"), ==, "write");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (saved, "parameters")), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (saved, "future_member"), "x"),
+                   ==, "y");
+}
+
 /* A profile removed elsewhere while edited here is not brought back. */
 static void
 test_removed_not_resaved (void)
@@ -898,6 +982,8 @@ main (int   argc,
   g_test_add_func ("/bearer/connection/refresh", test_refresh);
   g_test_add_func ("/bearer/connection/save-debounced", test_save_debounced);
   g_test_add_func ("/bearer/connection-list/follows-disk", test_list_follows_disk);
+  g_test_add_func ("/bearer/connection-list/loads-at-once", test_list_loads_at_once);
+  g_test_add_func ("/bearer/connection-list/copies-profiles", test_list_copies_profiles);
   g_test_add_func ("/bearer/connection-list/removed-not-resaved", test_removed_not_resaved);
   g_test_add_func ("/bearer/connection-list/loads-secrets", test_list_loads_secrets);
   g_test_add_func ("/bearer/connection-list/remove-refused-keeps-connection",

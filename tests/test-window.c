@@ -694,8 +694,10 @@ test_sign_in_grant_rows (Fixture       *f,
   };
   g_autoptr(BearerProfileStore) other = bearer_profile_store_new (bearer_profile_store_get_path (f->store));
   g_autoptr(GError) error = NULL;
-  GtkWidget *row = g_object_ref_sink (bearer_profile_row_new (f->connection, NULL));
+  GtkWidget *row = g_object_ref_sink (bearer_profile_row_new (NULL));
   AdwComboRow *grant_row;
+
+  bearer_profile_row_set_connection (BEARER_PROFILE_ROW (row), f->connection);
 
   bearer_profile_set_grant_type (f->profile, BEARER_GRANT_DEVICE_CODE);
   bearer_profile_set_device_authorization_url (f->profile, "https://id.example/device");
@@ -2063,21 +2065,57 @@ visible_connection (BearerWindow *window)
   return page != NULL ? bearer_profile_page_get_connection (page) : NULL;
 }
 
-static GtkListBoxRow *
+/* The sidebar is a list view: it makes rows for the connections it shows
+ * and binds them. The row bound to the connection at @index, if made. */
+static BearerProfileRow *
 row_at (BearerWindow *window,
-        int           index)
+        guint         index)
 {
-  return gtk_list_box_get_row_at_index (child (window, BEARER_TYPE_WINDOW, "list_box"), index);
+  GtkListView *list = child (window, BEARER_TYPE_WINDOW, "list_view");
+  GListModel *model = G_LIST_MODEL (gtk_list_view_get_model (list));
+  g_autoptr(GObject) item = NULL;
+
+  if (index < g_list_model_get_n_items (model))
+    item = g_list_model_get_item (model, index);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (list)); row != NULL && item != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *content = gtk_widget_get_first_child (row);
+
+      if (BEARER_IS_PROFILE_ROW (content) &&
+          (GObject *) bearer_profile_row_get_connection (BEARER_PROFILE_ROW (content)) == item)
+        return BEARER_PROFILE_ROW (content);
+    }
+  return NULL;
 }
 
+/* The rows bound to a connection. */
 static guint
 n_rows (BearerWindow *window)
 {
+  GtkWidget *list = child (window, BEARER_TYPE_WINDOW, "list_view");
   guint n = 0;
 
-  while (row_at (window, (int) n) != NULL)
-    n++;
+  for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *content = gtk_widget_get_first_child (row);
+
+      if (BEARER_IS_PROFILE_ROW (content) &&
+          bearer_profile_row_get_connection (BEARER_PROFILE_ROW (content)) != NULL)
+        n++;
+    }
   return n;
+}
+
+/* The sidebar has the connection at @index selected. */
+static gboolean
+row_is_selected (BearerWindow *window,
+                 guint         index)
+{
+  GtkListView *list = child (window, BEARER_TYPE_WINDOW, "list_view");
+
+  return gtk_selection_model_is_selected (gtk_list_view_get_model (list), index);
 }
 
 static void
@@ -2090,6 +2128,12 @@ added_cb (GObject      *source,
   *(BearerConnection **) user_data = bearer_connection_list_add_finish (BEARER_CONNECTION_LIST (source),
                                                                         result, &error);
   g_assert_no_error (error);
+}
+
+static gboolean
+has_copy (gpointer data)
+{
+  return bearer_connection_list_find (data, "acme renamed (copy)") != NULL;
 }
 
 static BearerConnection *
@@ -2114,7 +2158,7 @@ test_window (Fixture       *f,
   g_autoptr(BearerConnection) connection = NULL;
   BearerWindow *window;
   GtkStack *stack;
-  GtkListBoxRow *row;
+  BearerProfileRow *row;
 
   store = bearer_profile_store_new (path);
   list = bearer_connection_list_new (store);
@@ -2136,10 +2180,9 @@ test_window (Fixture       *f,
   connection = add_connection (list, profile);
   row = row_at (window, 0);
   g_assert_true (BEARER_IS_PROFILE_ROW (row));
-  g_assert_true (bearer_profile_row_get_connection (BEARER_PROFILE_ROW (row)) == connection);
-  g_assert_true (g_str_has_prefix (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)),
-                                   "Refresh Token"));
-  g_assert_true (gtk_list_box_row_is_selected (row));
+  g_assert_true (bearer_profile_row_get_connection (row) == connection);
+  g_assert_true (g_str_has_prefix (bearer_profile_row_get_subtitle (row), "Refresh Token"));
+  g_assert_true (row_is_selected (window, 0));
   g_assert_true (visible_connection (window) == connection);
   g_assert_cmpstr (adw_window_title_get_title (child (window, BEARER_TYPE_WINDOW, "content_title")),
                    ==, "acme");
@@ -2154,9 +2197,9 @@ test_window (Fixture       *f,
   g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (bearer_window_get_visible_page (window), "name_row")),
                    ==, "acme renamed");
   bearer_profile_set_grant_type (bearer_connection_get_profile (connection), BEARER_GRANT_CLIENT_CREDENTIALS);
-  g_assert_cmpstr (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)), ==, "Client Credentials");
+  g_assert_cmpstr (bearer_profile_row_get_subtitle (row), ==, "Client Credentials");
   wait_until ((Condition) bearer_connection_get_secrets_loaded, connection, "the keyring");
-  g_assert_cmpstr (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)), ==,
+  g_assert_cmpstr (bearer_profile_row_get_subtitle (row), ==,
                    "Client Credentials · No token yet");
   {
     g_autoptr(BearerSecrets) token = bearer_secrets_new ();
@@ -2164,8 +2207,13 @@ test_window (Fixture       *f,
     bearer_secrets_set_access_token (token, "at", "Bearer", now_seconds () - 5, NULL);
     bearer_connection_set_secrets (connection, token);
   }
-  g_assert_cmpstr (bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row)), ==,
+  g_assert_cmpstr (bearer_profile_row_get_subtitle (row), ==,
                    "Client Credentials · Expired");
+
+  /* The row's menu acts on the connection the row shows. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (row), "row.duplicate", NULL));
+  wait_until (has_copy, list, "the copy made from the row's menu");
+  wait_until (connection_saved, bearer_connection_list_find (list, "acme renamed (copy)"), "the copy");
 
   wait_until (connection_saved, connection, "the edits to be saved");
   gtk_window_destroy (GTK_WINDOW (window));
@@ -2242,7 +2290,7 @@ test_duplicate_rename_delete (Fixture       *f,
   g_assert_cmpstr (copy_id, !=, id);
   wait_until (has_visible_page, window, "the copy's page");
   g_assert_true (visible_connection (window) == copy);
-  g_assert_true (gtk_list_box_row_is_selected (row_at (window, 1)));
+  g_assert_true (row_is_selected (window, 1));
   wait_until (connection_saved, copy, "the copy's secrets");
   stored = lookup_secrets (bearer_connection_get_profile (copy));
   g_assert_cmpstr (bearer_secrets_get_client_secret (stored), ==, "s3cret-dup");
@@ -2285,7 +2333,7 @@ test_duplicate_rename_delete (Fixture       *f,
   g_assert_cmpuint (n_rows (window), ==, 1);
   g_assert_null (gtk_stack_get_child_by_name (child (window, BEARER_TYPE_WINDOW, "stack"), copy_id));
   g_assert_true (visible_connection (window) == f->connection);
-  g_assert_true (gtk_list_box_row_is_selected (row_at (window, 0)));
+  g_assert_true (row_is_selected (window, 0));
   spin (400);
   g_assert_null (bearer_profile_store_find (f->store, "staging"));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 1);
@@ -2410,6 +2458,89 @@ test_background_refresh (Fixture       *f,
   token_server_free (ts);
 }
 
+/* ---- many connections ---------------------------------------------------- */
+
+typedef struct {
+  BearerWindow *window;
+  guint n;
+} NRows;
+
+static gboolean
+has_n_rows (gpointer data)
+{
+  NRows *want = data;
+
+  return n_rows (want->window) == want->n;
+}
+
+/* More connections than the window has room for: the first frame makes
+ * rows only for those it can show, the rest follow once the page is drawn;
+ * the last connection shown is shown again, even when it is not among the
+ * first rows. */
+static void
+test_many_connections (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("bearer-test-window-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "profiles.json", NULL);
+  g_autoptr(BearerProfileStore) store = bearer_profile_store_new (path);
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (BASE_APPLICATION_ID);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *last_id = NULL;
+  NRows all = { NULL, 60 };
+  BearerWindow *window;
+  guint first_rows;
+
+  for (guint i = 0; i < all.n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("many-%02u", i);
+      g_autoptr(BearerProfile) profile = bearer_profile_new (name);
+
+      bearer_profile_store_add_profile (store, profile, &error);
+      g_assert_no_error (error);
+      if (i == 50)
+        last_id = g_strdup (bearer_profile_get_id (profile));
+    }
+  list = bearer_connection_list_new (store);
+  bearer_connection_list_set_read_secrets (list, FALSE);
+  load_list (list);
+  g_settings_set_string (settings, "last-profile", last_id);
+
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", list, NULL);
+  all.window = window;
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  bearer_window_connections_loaded (window);
+  gtk_window_present (GTK_WINDOW (window));
+
+  /* The 51st is shown and selected. */
+  g_assert_cmpstr (bearer_connection_get_id (visible_connection (window)), ==, last_id);
+  g_assert_true (row_is_selected (window, 50));
+  g_assert_cmpstr (adw_window_title_get_title (child (window, BEARER_TYPE_WINDOW, "content_title")),
+                   ==, "many-50");
+
+  /* Every row, in the end (fewer than the 200 a list view keeps). */
+  wait_until (has_n_rows, &all, "a row for every connection");
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+
+  /* Shown from the top: the first frame has only the rows that fit. */
+  g_settings_reset (settings, "last-profile");
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", list, NULL);
+  all.window = window;
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 600);
+  bearer_window_connections_loaded (window);
+  gtk_window_present (GTK_WINDOW (window));
+  first_rows = n_rows (window);
+  g_test_message ("%u rows before the first frame", first_rows);
+  g_assert_cmpuint (first_rows, >, 0);
+  g_assert_cmpuint (first_rows, <, all.n);
+  g_assert_true (row_is_selected (window, 0));
+  wait_until (has_n_rows, &all, "a row for every connection");
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  bearer_test_remove_tree (dir);
+}
+
 /* ---- another process: the real bearer-cli -------------------------------- */
 
 typedef struct {
@@ -2423,14 +2554,14 @@ static gboolean
 rows_are (gpointer data)
 {
   RowsAre *want = data;
-  GtkListBoxRow *row;
+  BearerProfileRow *row;
 
   if (n_rows (want->window) != want->n)
     return FALSE;
   if (want->n == 0)
     return TRUE;
   row = row_at (want->window, 0);
-  return g_strcmp0 (gtk_label_get_text (child (row, BEARER_TYPE_PROFILE_ROW, "name_label")), want->name) == 0;
+  return row != NULL && g_strcmp0 (gtk_label_get_text (child (row, BEARER_TYPE_PROFILE_ROW, "name_label")), want->name) == 0;
 }
 
 typedef struct {
@@ -2533,7 +2664,7 @@ test_cli_follows (void)
   g_test_message ("the row showed %.0f ms after bearer-cli add started",
                   (g_get_monotonic_time () - start) / 1e3);
   g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
-  g_assert_true (gtk_list_box_row_is_selected (row_at (window, 0)));
+  g_assert_true (row_is_selected (window, 0));
   g_assert_nonnull (bearer_window_get_visible_page (window));
   id = g_strdup (bearer_connection_get_id (visible_connection (window)));
 
@@ -2553,7 +2684,7 @@ test_cli_follows (void)
                   (g_get_monotonic_time () - start) / 1e3);
   g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
   wait_until (page_shows, &rotated, "the rotated refresh token in the form");
-  subtitle = bearer_profile_row_get_subtitle (BEARER_PROFILE_ROW (row_at (window, 0)));
+  subtitle = bearer_profile_row_get_subtitle (row_at (window, 0));
   g_assert_true (g_str_has_prefix (subtitle, "Refresh Token · Token until "));
 
   /* Removed: the row and the page go; the empty state shows. */
@@ -2646,6 +2777,7 @@ main (int   argc,
   ADD ("/bearer/window/window/duplicate-rename-delete", test_duplicate_rename_delete);
   ADD ("/bearer/window/get-token/auto-refresh", test_auto_refresh);
   g_test_add_func ("/bearer/window/window/bearer-cli-add-refresh-remove", test_cli_follows);
+  g_test_add_func ("/bearer/window/window/many-connections", test_many_connections);
   ADD ("/bearer/window/finalize/page", test_finalize_page);
   g_test_add_func ("/bearer/window/token-view/jwt-countdown-copy", test_token_view);
   g_test_add_func ("/bearer/window/token-view/countdown-ticks", test_countdown_ticks);

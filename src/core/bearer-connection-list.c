@@ -199,12 +199,15 @@ bearer_connection_list_get_loaded (BearerConnectionList *self)
 
 /* ---- following the store ------------------------------------------------- */
 
+/* The connection's own copy of a stored profile (the id too), without a
+ * trip through JSON: a thousand profiles are copied before the first frame. */
 static BearerProfile *
 copy_profile (BearerProfile *profile)
 {
-  g_autoptr(JsonObject) json = bearer_profile_to_json (profile);
+  BearerProfile *copy = g_object_new (BEARER_TYPE_PROFILE, "id", bearer_profile_get_id (profile), NULL);
 
-  return bearer_profile_new_from_json (json, NULL);
+  bearer_profile_update_from (copy, profile);
+  return copy;
 }
 
 static BearerConnection *
@@ -234,6 +237,7 @@ sync_from_store (BearerConnectionList *self)
   g_autoptr(GPtrArray) next = g_ptr_array_new_with_free_func (g_object_unref);
   GPtrArray *added = g_ptr_array_new_with_free_func (g_object_unref);
   guint first_moved = G_MAXUINT, last_moved = 0;
+  guint run_start = 0, run_added = 0;
 
   for (guint i = 0; i < n; i++)
     {
@@ -270,17 +274,29 @@ sync_from_store (BearerConnectionList *self)
         }
     }
 
-  /* Additions, in order. */
+  /* Additions, in order: each run of neighbours in one change (the first
+   * load is one change, however many connections there are). */
   for (guint i = 0; i < next->len; i++)
     {
       BearerConnection *connection = g_ptr_array_index (next, i);
+      guint at;
 
       if (g_hash_table_contains (self->by_id, bearer_connection_get_id (connection)))
         continue;
-      g_ptr_array_insert (self->connections, MIN (i, self->connections->len), g_object_ref (connection));
+      at = MIN (i, self->connections->len);
+      if (run_added > 0 && at != run_start + run_added)
+        {
+          g_list_model_items_changed (G_LIST_MODEL (self), run_start, 0, run_added);
+          run_added = 0;
+        }
+      if (run_added == 0)
+        run_start = at;
+      run_added++;
+      g_ptr_array_insert (self->connections, at, g_object_ref (connection));
       g_hash_table_insert (self->by_id, (gpointer) bearer_connection_get_id (connection), connection);
-      g_list_model_items_changed (G_LIST_MODEL (self), MIN (i, self->connections->len - 1), 0, 1);
     }
+  if (run_added > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), run_start, 0, run_added);
 
   /* The same set; the order may differ. */
   g_assert (self->connections->len == next->len);

@@ -4,9 +4,16 @@
  * ("Token until 14:32", "Expired", "Sign in again"), all read from the
  * connection and its profile and updated when they notify. The state
  * changes on time by itself (the scheduler); the window's clock only turns
- * a date into a time of day when the day comes. A menu acts on this very
- * connection through the window's profiles.* actions; it is built the first
- * time it opens, so a thousand rows cost no thousand menus.
+ * a date into a time of day when the day comes.
+ *
+ * The sidebar is a GtkListView: it makes rows for the connections it
+ * shows and gives them other connections as it scrolls, so a row is bound
+ * to a connection (bearer_profile_row_set_connection()) rather than made
+ * for one, and follows it only while bound. Its name and state are the
+ * accessible name and description of the list item it sits in, which is
+ * what a screen reader announces. The menu (Duplicate, Rename, Delete)
+ * is one menu model shared by every row, given to a row's button the first
+ * time it opens; its actions act on whatever connection the row shows then.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,17 +25,18 @@
 
 struct _BearerProfileRow
 {
-  GtkListBoxRow parent_instance;
+  GtkWidget parent_instance;
 
   GtkLabel *name_label;
   GtkLabel *subtitle_label;
   GtkMenuButton *menu_button;
 
-  BearerConnection *connection;
+  BearerConnection *connection;   /* (nullable): the connection shown */
+  BearerProfile *profile;         /* its profile, followed while bound */
   BearerClock *clock;
 };
 
-G_DEFINE_FINAL_TYPE (BearerProfileRow, bearer_profile_row, GTK_TYPE_LIST_BOX_ROW)
+G_DEFINE_FINAL_TYPE (BearerProfileRow, bearer_profile_row, GTK_TYPE_WIDGET)
 
 enum {
   PROP_0,
@@ -99,24 +107,37 @@ describe_token (BearerProfileRow *self)
   return g_strdup_printf (_("Token until %s"), time);
 }
 
+/* The list item the row sits in carries its accessible name: it is what
+ * the list presents (GTK 4.8 has no accessible label on GtkListItem). */
+static GtkAccessible *
+accessible_of (BearerProfileRow *self)
+{
+  GtkWidget *parent = gtk_widget_get_parent (GTK_WIDGET (self));
+
+  return GTK_ACCESSIBLE (parent != NULL ? parent : GTK_WIDGET (self));
+}
+
 static void
 update_subtitle (BearerProfileRow *self)
 {
-  const char *grant = bearer_grant_type_get_label (bearer_profile_get_grant_type (
-                                                     bearer_connection_get_profile (self->connection)));
-  g_autofree char *state = describe_token (self);
+  const char *grant;
+  g_autofree char *state = NULL;
   g_autofree char *text = NULL;
 
+  if (self->connection == NULL)
+    return;
+
+  grant = bearer_grant_type_get_label (bearer_profile_get_grant_type (self->profile));
+  state = describe_token (self);
   if (state != NULL)
     /* Translators: a grant type, then the state of the token */
     text = g_strdup_printf (_("%s · %s"), grant, state);
   else
     text = g_strdup (grant);
 
-  if (g_strcmp0 (text, gtk_label_get_text (self->subtitle_label)) == 0)
-    return;
-  gtk_label_set_text (self->subtitle_label, text);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+  if (g_strcmp0 (text, gtk_label_get_text (self->subtitle_label)) != 0)
+    gtk_label_set_text (self->subtitle_label, text);
+  gtk_accessible_update_property (accessible_of (self),
                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text,
                                   -1);
 }
@@ -124,11 +145,17 @@ update_subtitle (BearerProfileRow *self)
 static void
 update_name (BearerProfileRow *self)
 {
-  const char *name = bearer_profile_get_name (bearer_connection_get_profile (self->connection));
-  g_autofree char *menu_label = g_strdup_printf (_("Actions for “%s”"), name);
+  const char *name;
+  g_autofree char *menu_label = NULL;
 
+  if (self->connection == NULL)
+    return;
+
+  name = bearer_profile_get_name (self->profile);
+  /* Translators: the accessible name of a connection's menu button; %s is its name */
+  menu_label = g_strdup_printf (_("Actions for “%s”"), name);
   gtk_label_set_text (self->name_label, name);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self),
+  gtk_accessible_update_property (accessible_of (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, name,
                                   -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
@@ -136,52 +163,120 @@ update_name (BearerProfileRow *self)
                                   -1);
 }
 
-/* The menu, made when it first opens. */
+/**
+ * bearer_profile_row_set_connection:
+ * @connection: (nullable): the connection to show, or %NULL to show none
+ *
+ * Binds the row to @connection: it shows it, and follows it until it is
+ * given another one.
+ */
+void
+bearer_profile_row_set_connection (BearerProfileRow *self,
+                                   BearerConnection *connection)
+{
+  const char *token_properties[] = { "notify::state", "notify::access-token", "notify::expires-at" };
+
+  g_return_if_fail (BEARER_IS_PROFILE_ROW (self));
+  g_return_if_fail (connection == NULL || BEARER_IS_CONNECTION (connection));
+
+  if (connection == self->connection)
+    return;
+
+  if (self->connection != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->connection, self);
+      g_signal_handlers_disconnect_by_data (self->profile, self);
+      g_clear_object (&self->profile);
+      g_clear_object (&self->connection);
+    }
+
+  if (connection != NULL)
+    {
+      self->connection = g_object_ref (connection);
+      self->profile = g_object_ref (bearer_connection_get_profile (connection));
+      g_signal_connect_swapped (self->profile, "notify::name", G_CALLBACK (update_name), self);
+      g_signal_connect_swapped (self->profile, "notify::grant-type", G_CALLBACK (update_subtitle), self);
+      for (guint i = 0; i < G_N_ELEMENTS (token_properties); i++)
+        g_signal_connect_swapped (self->connection, token_properties[i], G_CALLBACK (update_subtitle), self);
+      update_name (self);
+      update_subtitle (self);
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CONNECTION]);
+}
+
+/* ---- the menu ------------------------------------------------------------ */
+
+/* One model for every row: its actions are the row's own. */
+static GMenuModel *
+row_menu (void)
+{
+  static GMenu *menu;
+
+  if (menu == NULL)
+    {
+      menu = g_menu_new ();
+      g_menu_append (menu, _("_Duplicate"), "row.duplicate");
+      g_menu_append (menu, _("_Rename…"), "row.rename");
+      g_menu_append (menu, _("_Delete…"), "row.delete");
+    }
+  return G_MENU_MODEL (menu);
+}
+
+/* The popover, made when the menu first opens: a thousand rows scrolled
+ * past cost no thousand popovers. */
 static void
 create_menu_cb (GtkMenuButton *button,
                 gpointer       user_data)
 {
-  BearerProfileRow *self = user_data;
-  g_autoptr(GMenu) menu = g_menu_new ();
-  const struct { const char *label; const char *action; } items[] = {
-    { N_("_Duplicate"), "profiles.duplicate" },
-    { N_("_Rename…"), "profiles.rename" },
-    { N_("_Delete…"), "profiles.delete" },
-  };
-  g_autoptr(GVariant) id = g_variant_ref_sink (g_variant_new_string (bearer_connection_get_id (self->connection)));
-
-  if (gtk_menu_button_get_menu_model (button) != NULL)
-    return;
-  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
-    {
-      g_autoptr(GMenuItem) item = g_menu_item_new (_(items[i].label), NULL);
-
-      g_menu_item_set_action_and_target_value (item, items[i].action, id);
-      g_menu_append_item (menu, item);
-    }
-  gtk_menu_button_set_menu_model (button, G_MENU_MODEL (menu));
+  gtk_menu_button_set_menu_model (button, row_menu ());
 }
+
+/* The window's profiles.* actions, for the connection shown now. */
+static void
+forward_to_window (BearerProfileRow *self,
+                   const char       *action)
+{
+  if (self->connection != NULL)
+    gtk_widget_activate_action (GTK_WIDGET (self), action, "s", bearer_connection_get_id (self->connection));
+}
+
+static void
+duplicate_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  forward_to_window (BEARER_PROFILE_ROW (widget), "profiles.duplicate");
+}
+
+static void
+rename_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  forward_to_window (BEARER_PROFILE_ROW (widget), "profiles.rename");
+}
+
+static void
+delete_activated (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  forward_to_window (BEARER_PROFILE_ROW (widget), "profiles.delete");
+}
+
+/* ---- the object ---------------------------------------------------------- */
 
 static void
 bearer_profile_row_constructed (GObject *object)
 {
   BearerProfileRow *self = BEARER_PROFILE_ROW (object);
-  BearerProfile *profile = bearer_connection_get_profile (self->connection);
-  const char *token_properties[] = { "notify::state", "notify::access-token", "notify::expires-at" };
 
   G_OBJECT_CLASS (bearer_profile_row_parent_class)->constructed (object);
 
-  g_signal_connect_object (profile, "notify::name", G_CALLBACK (update_name), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (profile, "notify::grant-type", G_CALLBACK (update_subtitle), self,
-                           G_CONNECT_SWAPPED);
-  for (guint i = 0; i < G_N_ELEMENTS (token_properties); i++)
-    g_signal_connect_object (self->connection, token_properties[i], G_CALLBACK (update_subtitle), self,
-                             G_CONNECT_SWAPPED);
   if (self->clock != NULL)
     g_signal_connect_object (self->clock, "notify::now", G_CALLBACK (update_subtitle), self,
                              G_CONNECT_SWAPPED);
-  update_name (self);
-  update_subtitle (self);
   gtk_menu_button_set_create_popup_func (self->menu_button, create_menu_cb, self, NULL);
 }
 
@@ -189,9 +284,12 @@ static void
 bearer_profile_row_dispose (GObject *object)
 {
   BearerProfileRow *self = BEARER_PROFILE_ROW (object);
+  GtkWidget *child;
 
+  bearer_profile_row_set_connection (self, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), BEARER_TYPE_PROFILE_ROW);
-  g_clear_object (&self->connection);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_object (&self->clock);
 
   G_OBJECT_CLASS (bearer_profile_row_parent_class)->dispose (object);
@@ -229,7 +327,7 @@ bearer_profile_row_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_CONNECTION:
-      self->connection = g_value_dup_object (value);
+      bearer_profile_row_set_connection (self, g_value_get_object (value));
       break;
     case PROP_CLOCK:
       self->clock = g_value_dup_object (value);
@@ -252,17 +350,22 @@ bearer_profile_row_class_init (BearerProfileRowClass *klass)
 
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL, BEARER_TYPE_CONNECTION,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_CLOCK] =
     g_param_spec_object ("clock", NULL, NULL, BEARER_TYPE_CLOCK,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "bearer-profile-row.ui");
   gtk_widget_class_bind_template_child (widget_class, BearerProfileRow, name_label);
   gtk_widget_class_bind_template_child (widget_class, BearerProfileRow, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, BearerProfileRow, menu_button);
+
+  gtk_widget_class_install_action (widget_class, "row.duplicate", NULL, duplicate_activated);
+  gtk_widget_class_install_action (widget_class, "row.rename", NULL, rename_activated);
+  gtk_widget_class_install_action (widget_class, "row.delete", NULL, delete_activated);
 }
 
 static void
@@ -273,18 +376,21 @@ bearer_profile_row_init (BearerProfileRow *self)
 
 /**
  * bearer_profile_row_new:
- * @connection: what the row shows
  * @clock: (nullable): the window's clock
  *
- * Returns: (transfer floating): the row
+ * Returns: (transfer floating): a row showing no connection yet
  */
 GtkWidget *
-bearer_profile_row_new (BearerConnection *connection,
-                        BearerClock      *clock)
+bearer_profile_row_new (BearerClock *clock)
 {
-  return g_object_new (BEARER_TYPE_PROFILE_ROW, "connection", connection, "clock", clock, NULL);
+  return g_object_new (BEARER_TYPE_PROFILE_ROW, "clock", clock, NULL);
 }
 
+/**
+ * bearer_profile_row_get_connection:
+ *
+ * Returns: (transfer none) (nullable): the connection the row shows
+ */
 BearerConnection *
 bearer_profile_row_get_connection (BearerProfileRow *self)
 {

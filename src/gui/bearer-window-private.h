@@ -21,18 +21,24 @@ struct _BearerWindow
   AdwToastOverlay *toast_overlay;
   AdwLeaflet *leaflet;
   GtkWidget *content;
-  GtkListBox *list_box;
+  GtkStack *sidebar_stack;
+  GtkListView *list_view;
   AdwWindowTitle *content_title;
   GtkStack *stack;
 
   BearerConnectionList *connections;
+  GtkSliceListModel *rows;        /* the connections the sidebar may make rows for */
+  GtkSingleSelection *selection;  /* over rows: the one shown */
   BearerClock *clock;             /* the rows' time of day */
   GSettings *settings;
   BearerConnection *selected;     /* (nullable): the connection shown */
   GBinding *title_binding;
   gboolean loaded;
-  guint loaded_id;                /* shows the connections once all are in */
+  guint page_id;                  /* makes the page held back for the first frame */
+  guint rows_id;                  /* lets the sidebar make its other rows */
   gboolean first_frame_drawn;
+  gboolean connections_drawn;     /* a frame with the connections was drawn */
+  gboolean page_drawn;            /* and one with the page of the one shown */
 };
 
 /* bearer-window.c */

@@ -4,18 +4,31 @@
  * folding to one pane with a back button when narrow. With no connection,
  * an empty state says what Bearer does.
  *
- * The window binds, it does not compute. The sidebar is a GtkListBox bound
- * to the application's BearerConnectionList: a row is made for a
- * connection when the list gains it, and reads everything it shows from
- * the connection (the name, the token's state, which changes on time by
- * itself through the scheduler); the window's one clock turns dates into
- * times of day. The list's items change only when a connection is added or
+ * The window binds, it does not compute. The sidebar is a GtkListView over
+ * a GtkSingleSelection of the application's BearerConnectionList: it makes
+ * rows only for the connections it shows and hands them others as it
+ * scrolls, each row reading everything it shows from the connection it is
+ * bound to (the name, the token's state, which changes on time by itself
+ * through the scheduler); the window's one clock turns dates into times
+ * of day.
+ *
+ * GTK 4.8's list view keeps up to 200 rows alive whatever its height, and
+ * makes them all as soon as it has the items: with a hundred connections,
+ * a hundred rows before the first frame. So it is given the connections
+ * through a slice that holds, until the first frame with the connections
+ * and the page are drawn, only as many as the window can show; the slice
+ * then grows by a few rows at a time while the main loop is idle.
+ *
+ * The list's items change only when a connection is added or
  * removed (here or by bearer-cli), so the selection is simply the
  * connection shown, and a connection that goes takes its page with it.
  *
  * A page is made the first time its connection is shown and kept while the
  * window lives (what it shows, a request under way); the saving and the
- * refreshing are the connection's, whether its page exists or not.
+ * refreshing are the connection's, whether its page exists or not. The
+ * page shown at startup is made just after the first frame that shows the
+ * connections, so that frame does not wait for it (anyone asking for the
+ * page before gets it made at once).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -45,22 +58,88 @@ bearer_window_toast (BearerWindow *self,
 
 /* ---- the sidebar --------------------------------------------------------- */
 
-static GtkWidget *
-create_row_cb (gpointer item,
-               gpointer user_data)
-{
-  BearerWindow *self = user_data;
+/* No sidebar row is less than this tall (a name and a caption line). */
+#define MIN_ROW_HEIGHT 40
+/* Rows the sidebar may make in one idle, once the window is drawn. */
+#define ROWS_STEP 25
+/* GTK_LIST_VIEW_MAX_LIST_ITEMS in GTK 4.8: it never makes more rows. */
+#define LIST_VIEW_MAX_ROWS 200
 
-  return bearer_profile_row_new (BEARER_CONNECTION (item), self->clock);
+/* As many rows as fit in the window's height, so the first frame shows a
+ * full sidebar (a maximized window is given a tall screen's worth). */
+static guint
+rows_to_show_first (BearerWindow *self)
+{
+  int width, height;
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  if (g_settings_get_boolean (self->settings, "window-maximized") || height <= 0)
+    height = MAX (height, 1600);
+  return (guint) height / MIN_ROW_HEIGHT + 1;
 }
 
-static GtkListBoxRow *
-row_of (BearerWindow     *self,
-        BearerConnection *connection)
+static gboolean
+grow_rows_cb (gpointer user_data)
+{
+  BearerWindow *self = user_data;
+  guint size = gtk_slice_list_model_get_size (self->rows);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->connections));
+
+  /* Past what the list view makes rows for, the rest costs nothing. */
+  if (size + ROWS_STEP >= MIN (n, LIST_VIEW_MAX_ROWS))
+    {
+      self->rows_id = 0;
+      gtk_slice_list_model_set_size (self->rows, G_MAXUINT);
+      return G_SOURCE_REMOVE;
+    }
+  gtk_slice_list_model_set_size (self->rows, size + ROWS_STEP);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+show_all_rows (BearerWindow *self)
+{
+  g_clear_handle_id (&self->rows_id, g_source_remove);
+  gtk_slice_list_model_set_size (self->rows, G_MAXUINT);
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              BearerWindow             *self)
+{
+  gtk_list_item_set_child (item, bearer_profile_row_new (self->clock));
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             BearerWindow             *self)
+{
+  bearer_profile_row_set_connection (BEARER_PROFILE_ROW (gtk_list_item_get_child (item)),
+                                     gtk_list_item_get_item (item));
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               BearerWindow             *self)
+{
+  bearer_profile_row_set_connection (BEARER_PROFILE_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void
+select_in_sidebar (BearerWindow     *self,
+                   BearerConnection *connection)
 {
   guint index = bearer_connection_list_get_index (self->connections, connection);
 
-  return index != G_MAXUINT ? gtk_list_box_get_row_at_index (self->list_box, (int) index) : NULL;
+  if (index == G_MAXUINT || gtk_single_selection_get_selected (self->selection) == index)
+    return;
+  if (index >= gtk_slice_list_model_get_size (self->rows))
+    show_all_rows (self);
+  gtk_single_selection_set_selected (self->selection, index);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", index);
 }
 
 /* ---- the pages ----------------------------------------------------------- */
@@ -109,12 +188,29 @@ remove_gone_pages (BearerWindow *self)
     }
 }
 
+/* The page of the connection shown, made now if it was held back. */
 static BearerProfilePage *
 visible_page (BearerWindow *self)
 {
-  GtkWidget *child = gtk_stack_get_visible_child (self->stack);
+  GtkWidget *child;
 
+  if (self->selected != NULL && bearer_window_find_page (self, self->selected) == NULL)
+    {
+      g_clear_handle_id (&self->page_id, g_source_remove);
+      gtk_stack_set_visible_child (self->stack, GTK_WIDGET (ensure_page (self, self->selected)));
+    }
+  child = gtk_stack_get_visible_child (self->stack);
   return BEARER_IS_PROFILE_PAGE (child) ? BEARER_PROFILE_PAGE (child) : NULL;
+}
+
+static gboolean
+make_held_page_cb (gpointer user_data)
+{
+  BearerWindow *self = user_data;
+
+  self->page_id = 0;
+  visible_page (self);
+  return G_SOURCE_REMOVE;
 }
 
 /* ---- what is shown ------------------------------------------------------- */
@@ -133,22 +229,29 @@ void
 bearer_window_show_connection (BearerWindow     *self,
                                BearerConnection *connection)
 {
-  GtkListBoxRow *row;
-
   if (connection != self->selected)
     {
-      BearerProfilePage *page = ensure_page (self, connection);
+      BearerProfilePage *page = bearer_window_find_page (self, connection);
 
       g_set_object (&self->selected, connection);
       g_settings_set_string (self->settings, "last-profile", bearer_connection_get_id (connection));
       g_clear_pointer (&self->title_binding, g_binding_unbind);
       self->title_binding = g_object_bind_property (bearer_connection_get_profile (connection), "name",
                                                     self->content_title, "title", G_BINDING_SYNC_CREATE);
-      gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
+      /* Until a frame with the connections is drawn, the page waits
+       * (after_paint_cb makes it): the sidebar shows first. */
+      if (page == NULL && !self->connections_drawn)
+        gtk_stack_set_visible_child_name (self->stack, "loading");
+      else
+        {
+          g_clear_handle_id (&self->page_id, g_source_remove);
+          if (page == NULL)
+            page = ensure_page (self, connection);
+          gtk_stack_set_visible_child (self->stack, GTK_WIDGET (page));
+        }
     }
 
-  if ((row = row_of (self, connection)) != NULL && !gtk_list_box_row_is_selected (row))
-    gtk_list_box_select_row (self->list_box, row);
+  select_in_sidebar (self, connection);
 }
 
 static void
@@ -168,20 +271,44 @@ select_nearby (BearerWindow *self,
   bearer_window_show_connection (self, connection);
 }
 
+/* A row chosen with the pointer or the keyboard. */
 static void
-row_selected_cb (BearerWindow  *self,
-                 GtkListBoxRow *row)
+selection_changed_cb (BearerWindow *self)
 {
+  BearerConnection *connection = gtk_single_selection_get_selected_item (self->selection);
+
   /* NULL when the selected connection went: items-changed moves on. */
-  if (row != NULL)
-    bearer_window_show_connection (self, bearer_profile_row_get_connection (BEARER_PROFILE_ROW (row)));
+  if (connection != NULL)
+    bearer_window_show_connection (self, connection);
 }
 
+/* Enter on a row, or a double click. */
 static void
-row_activated_cb (BearerWindow  *self,
-                  GtkListBoxRow *row)
+row_activated_cb (BearerWindow *self,
+                  guint         position)
 {
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
+/* A click on a row opens its page when the leaflet is folded, as a list
+ * box's activation did (its list item selects it right after: this runs
+ * in the capture phase, before the list item claims the click). A click
+ * on the row's menu button ends here with no release: the button takes
+ * it. */
+static void
+sidebar_clicked_cb (GtkGestureClick *gesture,
+                    int              n_press,
+                    double           x,
+                    double           y,
+                    BearerWindow    *self)
+{
+  GtkWidget *list = GTK_WIDGET (self->list_view);
+  GtkWidget *widget = gtk_widget_pick (list, x, y, GTK_PICK_DEFAULT);
+
+  while (widget != NULL && widget != list && gtk_widget_get_parent (widget) != list)
+    widget = gtk_widget_get_parent (widget);
+  if (n_press == 1 && widget != NULL && widget != list)
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 }
 
 static void
@@ -190,33 +317,27 @@ back_clicked_cb (BearerWindow *self)
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
-static gboolean
-profiles_read_cb (gpointer user_data)
-{
-  BearerWindow *self = user_data;
-
-  self->loaded_id = 0;
-  bearer_window_connections_loaded (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* After the list box's own handler: the rows are there. The list's
- * changes are exact, so the selection follows the connection shown. */
+/* After the selection's own handler. The list's changes are exact, so the
+ * selection follows the connection shown. */
 static void
 items_changed_cb (BearerWindow *self,
                   guint         position,
                   guint         removed,
                   guint         added)
 {
+  gtk_stack_set_visible_child_name (self->sidebar_stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (self->connections)) > 0
+                                    ? "list" : "placeholder");
   if (removed > 0)
     remove_gone_pages (self);
   if (!self->loaded)
     {
-      /* The profiles are read: show them once the list has them all (the
-       * keyring, read next, may be slow or never answer; the rows and the
-       * page follow the connections' states when it does). */
-      if (bearer_connection_list_get_loaded (self->connections) && self->loaded_id == 0)
-        self->loaded_id = g_idle_add (profiles_read_cb, self);
+      /* The profiles are read, and the first load brings them all in one
+       * change: show them now, in the next frame (the keyring, read next,
+       * may be slow or never answer; the rows and the page follow the
+       * connections' states when it does). */
+      if (bearer_connection_list_get_loaded (self->connections))
+        bearer_window_connections_loaded (self);
       return;
     }
 
@@ -252,7 +373,6 @@ bearer_window_connections_loaded (BearerWindow *self)
 
   if (self->loaded)
     return;
-  g_clear_handle_id (&self->loaded_id, g_source_remove);
   self->loaded = TRUE;
   last = g_settings_get_string (self->settings, "last-profile");
   connection = bearer_connection_list_find (self->connections, last);
@@ -296,9 +416,11 @@ bearer_window_get_visible_page (BearerWindow *self)
 
 /* ---- the window ---------------------------------------------------------- */
 
-/* G_MESSAGES_DEBUG=Bearer-GUI tells when the first frame was drawn, and the
- * first frame that shows the connections, on the monotonic clock, so a
- * script can time launch-to-first-frame (bench/window-scale.sh). */
+/* Makes the page held back for the first frame with the connections, and
+ * tells, with G_MESSAGES_DEBUG=Bearer-GUI, when the first frame was drawn,
+ * the first frame that shows the connections, and the first that shows the
+ * page of the one selected (or the empty state), on the monotonic clock, so
+ * a script can time launch-to-first-frame (bench/window-scale.sh). */
 static void
 after_paint_cb (GdkFrameClock *clock,
                 BearerWindow  *self)
@@ -308,10 +430,24 @@ after_paint_cb (GdkFrameClock *clock,
       self->first_frame_drawn = TRUE;
       g_debug ("First frame drawn at monotonic time %" G_GINT64_FORMAT " µs", g_get_monotonic_time ());
     }
-  if (self->loaded)
+  if (self->loaded && !self->connections_drawn)
     {
+      self->connections_drawn = TRUE;
       g_debug ("First frame with %u connections drawn at monotonic time %" G_GINT64_FORMAT " µs",
                g_list_model_get_n_items (G_LIST_MODEL (self->connections)), g_get_monotonic_time ());
+      /* Once this frame is out (GDK draws at G_PRIORITY_HIGH_IDLE + 20),
+       * before anything else waits for the main loop. */
+      if (self->selected != NULL && bearer_window_find_page (self, self->selected) == NULL)
+        self->page_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 30, make_held_page_cb, self, NULL);
+    }
+  if (self->connections_drawn && !self->page_drawn &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") != 0)
+    {
+      self->page_drawn = TRUE;
+      g_debug ("First frame with the page shown drawn at monotonic time %" G_GINT64_FORMAT " µs",
+               g_get_monotonic_time ());
+      if (gtk_slice_list_model_get_size (self->rows) != G_MAXUINT && self->rows_id == 0)
+        self->rows_id = g_idle_add (grow_rows_cb, self);
       g_signal_handlers_disconnect_by_func (clock, after_paint_cb, self);
     }
 }
@@ -358,11 +494,22 @@ bearer_window_constructed (GObject *object)
   G_OBJECT_CLASS (bearer_window_parent_class)->constructed (object);
 
   g_assert (self->connections != NULL);
-  gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->connections),
-                           create_row_cb, self, NULL);
-  /* After the list box's own handler: the rows exist. */
+  /* Nothing is selected until the connections are read; the window picks
+   * the one to show, and its neighbour when it goes. */
+  self->rows = gtk_slice_list_model_new (g_object_ref (G_LIST_MODEL (self->connections)), 0,
+                                         rows_to_show_first (self));
+  self->selection = gtk_single_selection_new (NULL);
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_model (self->selection, G_LIST_MODEL (self->rows));
+  g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selection_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (self->selection));
+  /* After the selection's own handler. */
   g_signal_connect_object (self->connections, "items-changed", G_CALLBACK (items_changed_cb), self,
                            G_CONNECT_SWAPPED | G_CONNECT_AFTER);
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->connections)) > 0)
+    gtk_stack_set_visible_child_name (self->sidebar_stack, "list");
   if (bearer_connection_list_get_loaded (self->connections))
     bearer_window_connections_loaded (self);
 }
@@ -372,11 +519,14 @@ bearer_window_dispose (GObject *object)
 {
   BearerWindow *self = BEARER_WINDOW (object);
 
-  g_clear_handle_id (&self->loaded_id, g_source_remove);
+  g_clear_handle_id (&self->page_id, g_source_remove);
+  g_clear_handle_id (&self->rows_id, g_source_remove);
   g_clear_pointer (&self->title_binding, g_binding_unbind);
-  if (self->list_box != NULL)
-    gtk_list_box_bind_model (self->list_box, NULL, NULL, NULL, NULL);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), BEARER_TYPE_WINDOW);
+  g_clear_object (&self->selection);
+  g_clear_object (&self->rows);
   g_clear_object (&self->selected);
 
   G_OBJECT_CLASS (bearer_window_parent_class)->dispose (object);
@@ -451,10 +601,10 @@ bearer_window_class_init (BearerWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, BearerWindow, leaflet);
   gtk_widget_class_bind_template_child (widget_class, BearerWindow, content);
-  gtk_widget_class_bind_template_child (widget_class, BearerWindow, list_box);
+  gtk_widget_class_bind_template_child (widget_class, BearerWindow, sidebar_stack);
+  gtk_widget_class_bind_template_child (widget_class, BearerWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, BearerWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, BearerWindow, stack);
-  gtk_widget_class_bind_template_callback (widget_class, row_selected_cb);
   gtk_widget_class_bind_template_callback (widget_class, row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);
 
@@ -464,7 +614,8 @@ bearer_window_class_init (BearerWindowClass *klass)
 static void
 bearer_window_init (BearerWindow *self)
 {
-  GtkWidget *placeholder;
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  GtkGesture *click;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -476,10 +627,15 @@ bearer_window_init (BearerWindow *self)
   if (g_settings_get_boolean (self->settings, "window-maximized"))
     gtk_window_maximize (GTK_WINDOW (self));
 
-  placeholder = gtk_label_new (_("No connections yet"));
-  gtk_widget_add_css_class (placeholder, "dim-label");
-  gtk_widget_set_margin_top (placeholder, 24);
-  gtk_list_box_set_placeholder (self->list_box, placeholder);
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+
+  click = gtk_gesture_click_new ();
+  gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (click), GTK_PHASE_CAPTURE);
+  g_signal_connect (click, "released", G_CALLBACK (sidebar_clicked_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->list_view), GTK_EVENT_CONTROLLER (click));
 
   if (g_strcmp0 (PROFILE, "development") == 0)
     gtk_widget_add_css_class (GTK_WIDGET (self), "devel");

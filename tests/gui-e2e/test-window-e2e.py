@@ -5,9 +5,11 @@ would: against a local ProcessMaker-like token server (token-server.py), add
 a connection, type the client id, secret and refresh token, press Get New
 Access Token, read the token and its expiry, press Copy Bearer Header and
 read the clipboard with xclip; restart Bearer and see the connection and its
-token again (from the keyring); then a refused refresh token shows "Sign in
-again" and puts the focus on the refresh token; and a damaged profiles file
-is set aside and explained.
+token again (from the keyring); add a second connection and move between
+the two in the sidebar with the arrow keys; then a refused refresh token
+shows "Sign in again" and puts the focus on the refresh token; in a window
+too narrow for both panes a click on a row opens its page; and a damaged
+profiles file is set aside and explained.
 
 Signing in, against oidc-provider (tests/e2e/oidc-server.mjs): a connection
 bearer-cli added; in the window, Discover from the issuer (no warning: the
@@ -67,6 +69,8 @@ config.searchCutoffCount = 5
 config.logDebugToFile = False
 config.logDebugToStdOut = False
 from dogtail import rawinput, tree  # noqa: E402
+
+WINDOW_COORDS = 1  # pyatspi.WINDOW_COORDS
 
 BEARER, SCHEMA_DIR, APP_ID = sys.argv[1], sys.argv[2], sys.argv[3]
 # The development profile's id ends in .Devel: the bus name and the object
@@ -244,6 +248,41 @@ def restart_shows_connection_and_token():
         "Authorization: Bearer " + token)
 
 
+def shows(window, name):
+    """The connection called @name is the one shown: its name is the page's
+    title as well as its row's."""
+    return len(window.findChildren(lambda n: n.roleName == "label" and n.name == name)) >= 2
+
+
+@test
+def sidebar_keyboard_moves_between_connections():
+    bearer = state["bearer"]
+    w = bearer.window
+    click(w, "Add a connection")
+    dialog = find(bearer.app, "dialog", "Add a Connection")
+    set_text(dialog, "Instance name or URL", "http://127.0.0.1:%d/oauth/token" % state["port"])
+    set_text(dialog, "Name", "Second")
+    click(dialog, "Add")
+    # The sidebar's rows are list items named after their connection.
+    second = find(w, "list item", "Second")
+    wait_for("the new connection shown", lambda: shows(w, "Second"))
+
+    # A click on the first row shows it; then the arrow keys move the
+    # selection, and the page follows.
+    # GTK 4.8 gives positions in window coordinates only (asking for screen
+    # ones is a warning); with no window manager the window is at 0,0.
+    first = find(w, "list item", "Acme ProcessMaker")
+    x, y, width, height = first.queryComponent().getExtents(WINDOW_COORDS)
+    rawinput.click(x + min(40, width // 4), y + height // 2)
+    wait_for("the first connection shown after a click", lambda: shows(w, "Acme ProcessMaker"))
+    rawinput.pressKey("Down")
+    wait_for("the second connection shown after Down", lambda: shows(w, "Second"))
+    assert not shows(w, "Acme ProcessMaker")
+    rawinput.pressKey("Up")
+    wait_for("the first connection shown after Up", lambda: shows(w, "Acme ProcessMaker"))
+    assert second.name == "Second"
+
+
 @test
 def refused_refresh_token_says_sign_in_again():
     bearer = state["bearer"]
@@ -257,6 +296,35 @@ def refused_refresh_token_says_sign_in_again():
         lambda n: n.roleName == "label" and n.name.startswith("Copied"), retry=False, requireResult=False))
     screenshot("error.png")
     bearer.quit()
+
+
+def extents(node):
+    return node.queryComponent().getExtents(WINDOW_COORDS)
+
+
+@test
+def narrow_window_click_opens_the_page():
+    # A window too narrow for both panes: GSettings in a key file of its own
+    # (the session's backend keeps nothing between processes).
+    config = tempfile.mkdtemp(prefix="bearer-e2e-narrow-")
+    shutil.copytree(os.path.join(PROCESS_ENV["XDG_CONFIG_HOME"], "bearer"), os.path.join(config, "bearer"))
+    os.makedirs(os.path.join(config, "glib-2.0", "settings"))
+    with open(os.path.join(config, "glib-2.0", "settings", "keyfile"), "w") as f:
+        f.write("[io/github/bearerapp/Bearer]\nwindow-width=380\nlast-profile=''\n")
+    bearer = state["bearer"] = Bearer(dict(PROCESS_ENV, XDG_CONFIG_HOME=config, GSETTINGS_BACKEND="keyfile"))
+    try:
+        w = bearer.window
+        frame_width = extents(w)[2]
+        get = find(w, "push button", "Get New Access Token")
+        # Folded, it opens on the connections; the page is off to the side.
+        wait_for("the connections in a folded window", lambda: extents(get)[0] >= frame_width)
+        second = find(w, "list item", "Second")
+        x, y, width, height = extents(second)
+        rawinput.click(x + min(40, width // 4), y + height // 2)
+        wait_for("the page after a click on its row", lambda: 0 <= extents(get)[0] < frame_width)
+        wait_for("the clicked connection's page", lambda: shows(w, "Second"))
+    finally:
+        bearer.quit()
 
 
 # ---- signing in, against oidc-provider ---------------------------------------
