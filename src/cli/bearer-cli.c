@@ -142,6 +142,16 @@ static const char *usage_more_text =
      "bearer-cli asks the token agent (bearer-agent, started through D-Bus) first\n"
      "and does the work itself when there is none; BEARER_NO_AGENT=1 always does.\n");
 
+/* The confirmation, in a text of its own for the same reason. */
+static const char *usage_ask_text =
+  /* Translators: the end of “bearer-cli --help”, after the text above.
+   * Translate the descriptions only: commands and options are typed as they
+   * are. Keep the descriptions lined up in their column as in English and
+   * wrap at 80 columns. */
+  N_("Ask before other programs use this token (add NAME … --ask, set NAME\n"
+     "--ask|--no-ask): the token agent asks in Bearer’s window before it gives the\n"
+     "token to a program. bearer-cli run with BEARER_NO_AGENT=1 does not ask.\n");
+
 void
 bearer_cli_waited_cb (GObject      *source,
                       GAsyncResult *result,
@@ -411,6 +421,7 @@ command_help (int    argc,
     {
       g_print ("%s", _(usage_text));
       g_print ("\n%s", _(usage_more_text));
+      g_print ("\n%s", _(usage_ask_text));
       return EXIT_OK;
     }
   if (argc > 2)

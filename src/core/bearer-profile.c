@@ -44,6 +44,7 @@ enum {
   PROP_REFRESH_MARGIN,
   PROP_PKCE_METHOD,
   PROP_KEEP_ALIVE,
+  PROP_ASK_BEFORE_USE,
   N_PROPS
 };
 
@@ -72,6 +73,7 @@ static const char * const json_names[N_PROPS] = {
   [PROP_REFRESH_MARGIN] = "refresh_margin",
   [PROP_PKCE_METHOD] = "pkce_method",
   [PROP_KEEP_ALIVE] = "keep_alive",
+  [PROP_ASK_BEFORE_USE] = "ask_before_use",
 };
 
 struct _BearerProfile
@@ -85,6 +87,7 @@ struct _BearerProfile
   gboolean allow_insecure_http;
   gboolean auto_refresh;
   gboolean keep_alive;          /* Keep Signed In: the token agent refreshes it, window or not */
+  gboolean ask_before_use;      /* the agent asks through the window before another program gets the token */
   guint refresh_margin;
   BearerPkceMethod pkce_method;
   GArray *params;               /* of Param */
@@ -165,6 +168,9 @@ bearer_profile_get_property (GObject    *object,
       break;
     case PROP_KEEP_ALIVE:
       g_value_set_boolean (value, self->keep_alive);
+      break;
+    case PROP_ASK_BEFORE_USE:
+      g_value_set_boolean (value, self->ask_before_use);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -249,6 +255,9 @@ bearer_profile_set_property (GObject      *object,
     case PROP_KEEP_ALIVE:
       SET_SCALAR (self, keep_alive, prop_id, g_value_get_boolean (value));
       break;
+    case PROP_ASK_BEFORE_USE:
+      SET_SCALAR (self, ask_before_use, prop_id, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -293,6 +302,8 @@ bearer_profile_class_init (BearerProfileClass *klass)
                        BEARER_PKCE_S256, flags);
   properties[PROP_KEEP_ALIVE] =
     g_param_spec_boolean ("keep-alive", NULL, NULL, FALSE, flags);
+  properties[PROP_ASK_BEFORE_USE] =
+    g_param_spec_boolean ("ask-before-use", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -584,7 +595,8 @@ bearer_profile_new_from_json (JsonObject  *object,
       !read_enum (object, PROP_PKCE_METHOD, BEARER_TYPE_PKCE_METHOD, &pkce, error) ||
       !read_boolean (object, PROP_ALLOW_INSECURE_HTTP, &self->allow_insecure_http, error) ||
       !read_boolean (object, PROP_AUTO_REFRESH, &self->auto_refresh, error) ||
-      !read_boolean (object, PROP_KEEP_ALIVE, &self->keep_alive, error))
+      !read_boolean (object, PROP_KEEP_ALIVE, &self->keep_alive, error) ||
+      !read_boolean (object, PROP_ASK_BEFORE_USE, &self->ask_before_use, error))
     return NULL;
   self->grant_type = grant;
   self->client_auth = auth;
@@ -639,6 +651,7 @@ bearer_profile_to_json (BearerProfile *self)
   json_object_set_string_member (object, "pkce_method",
                                  bearer_enum_to_nick (BEARER_TYPE_PKCE_METHOD, self->pkce_method));
   json_object_set_boolean_member (object, "keep_alive", self->keep_alive);
+  json_object_set_boolean_member (object, "ask_before_use", self->ask_before_use);
 
   params = json_array_new ();
   for (guint i = 0; i < self->params->len; i++)
@@ -723,6 +736,7 @@ bearer_profile_update_from (BearerProfile *self,
   SET_SCALAR (self, refresh_margin, PROP_REFRESH_MARGIN, other->refresh_margin);
   SET_SCALAR (self, pkce_method, PROP_PKCE_METHOD, other->pkce_method);
   SET_SCALAR (self, keep_alive, PROP_KEEP_ALIVE, other->keep_alive);
+  SET_SCALAR (self, ask_before_use, PROP_ASK_BEFORE_USE, other->ask_before_use);
 
   g_array_set_size (self->params, 0);
   for (guint i = 0; i < other->params->len; i++)
@@ -892,6 +906,27 @@ bearer_profile_set_keep_alive (BearerProfile *self,
 {
   g_return_if_fail (BEARER_IS_PROFILE (self));
   SET_SCALAR (self, keep_alive, PROP_KEEP_ALIVE, !!keep_alive);
+}
+
+/**
+ * bearer_profile_get_ask_before_use:
+ *
+ * Returns: whether the token agent asks the user, through the window,
+ *   before it gives this connection's token to another program
+ */
+gboolean
+bearer_profile_get_ask_before_use (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), FALSE);
+  return self->ask_before_use;
+}
+
+void
+bearer_profile_set_ask_before_use (BearerProfile *self,
+                                   gboolean       ask)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, ask_before_use, PROP_ASK_BEFORE_USE, !!ask);
 }
 
 guint

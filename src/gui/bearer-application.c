@@ -13,7 +13,9 @@
 
 #include <glib/gi18n.h>
 
+#include "bearer-agent-protocol.h"
 #include "bearer-application.h"
+#include "bearer-confirm-generated.h"
 #include "bearer-scheduler.h"
 #include "bearer-window.h"
 
@@ -26,6 +28,7 @@ struct _BearerApplication
   BearerScheduler *scheduler;
   gboolean loaded;
   GError *load_error;           /* to be shown once a window exists */
+  BearerConfirm1 *confirm;      /* "Ask before other programs use this token" */
 };
 
 G_DEFINE_FINAL_TYPE (BearerApplication, bearer_application, ADW_TYPE_APPLICATION)
@@ -178,6 +181,159 @@ bearer_application_startup (GApplication *app)
   bearer_connection_list_load_async (self->connections, NULL, connections_loaded_cb, g_object_ref (self));
 }
 
+/* ---- "Ask before other programs use this token" ---------------------------
+ *
+ * The token agent asks here (BEARER_CONFIRM_INTERFACE, exported at
+ * BEARER_CONFIRM_OBJECT_PATH) before it gives a token of a connection with
+ * ask_before_use to a program; D-Bus activation starts Bearer for it when it
+ * is not running. A dialog names the program; the method returns the
+ * user's answer. Closing the dialog denies. */
+
+static void
+ask_response_cb (AdwMessageDialog *dialog,
+                 const char       *response,
+                 gpointer          user_data)
+{
+  g_autoptr(GTask) task = user_data;
+
+  if (g_str_equal (response, BEARER_CONFIRM_ALLOW_ONCE) ||
+      g_str_equal (response, BEARER_CONFIRM_ALLOW_TEN_MINUTES))
+    g_task_return_pointer (task, g_strdup (response), g_free);
+  else
+    g_task_return_pointer (task, g_strdup (BEARER_CONFIRM_DENY), g_free);
+}
+
+/**
+ * bearer_application_ask_to_use_async:
+ * @connection_name: the connection whose token is asked for
+ * @program: the requesting program's name
+ * @parent: (nullable): the program that started it
+ *
+ * Asks the user, in a dialog, whether @program may have the token. The
+ * answer is one of BEARER_CONFIRM_ALLOW_ONCE, _ALLOW_TEN_MINUTES, _DENY.
+ */
+void
+bearer_application_ask_to_use_async (BearerApplication   *self,
+                                     const char          *connection_name,
+                                     const char          *program,
+                                     const char          *parent,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  GtkWindow *window;
+  GtkWidget *dialog;
+
+  g_return_if_fail (BEARER_IS_APPLICATION (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, bearer_application_ask_to_use_async);
+
+  /* Translators: the heading of the question the token agent asks; %s is a
+   * program's name, e.g. “git”. */
+  heading = g_strdup_printf (_("Allow “%s” to Use Your Token?"), program);
+  if (parent != NULL && *parent != '\0')
+    /* Translators: the first %s is a program's name (e.g. “bearer-cli”), the
+     * second the program that started it (e.g. “git”), the third a
+     * connection's name. */
+    body = g_strdup_printf (_("“%s”, started by “%s”, asks for the access token of “%s”."),
+                            program, parent, connection_name);
+  else
+    /* Translators: the first %s is a program's name, the second a
+     * connection's name. */
+    body = g_strdup_printf (_("“%s” asks for the access token of “%s”."), program, connection_name);
+
+  /* On the window when there is one; alone (but held by the application)
+   * when Bearer was started only to ask. */
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  dialog = adw_message_dialog_new (window, heading, body);
+  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    BEARER_CONFIRM_DENY, _("_Deny"),
+                                    BEARER_CONFIRM_ALLOW_TEN_MINUTES, _("Allow for _10 Minutes"),
+                                    BEARER_CONFIRM_ALLOW_ONCE, _("_Allow Once"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), BEARER_CONFIRM_ALLOW_ONCE,
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), BEARER_CONFIRM_DENY);
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), BEARER_CONFIRM_DENY);
+  g_signal_connect (dialog, "response", G_CALLBACK (ask_response_cb), g_steal_pointer (&task));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/**
+ * bearer_application_ask_to_use_finish:
+ *
+ * Returns: (transfer full): the answer
+ */
+char *
+bearer_application_ask_to_use_finish (BearerApplication  *self,
+                                      GAsyncResult       *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+static void
+asked_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autofree char *answer = bearer_application_ask_to_use_finish (BEARER_APPLICATION (source), result);
+
+  bearer_confirm1_complete_ask_to_use (NULL, invocation, answer);
+  g_application_release (G_APPLICATION (source));
+}
+
+static gboolean
+handle_ask_to_use_cb (BearerConfirm1        *skeleton,
+                      GDBusMethodInvocation *invocation,
+                      const char            *connection_id,
+                      const char            *connection_name,
+                      const char            *program,
+                      guint                  pid,
+                      GVariant              *options,
+                      BearerApplication     *self)
+{
+  const char *parent = NULL;
+
+  g_variant_lookup (options, "parent-program", "&s", &parent);
+  /* Held until answered, also when started only to ask. */
+  g_application_hold (G_APPLICATION (self));
+  bearer_application_ask_to_use_async (self, connection_name, program, parent, asked_cb,
+                                       g_object_ref (invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+bearer_application_dbus_register (GApplication     *application,
+                                  GDBusConnection  *connection,
+                                  const char       *object_path,
+                                  GError          **error)
+{
+  BearerApplication *self = BEARER_APPLICATION (application);
+
+  if (!G_APPLICATION_CLASS (bearer_application_parent_class)->dbus_register (application, connection,
+                                                                             object_path, error))
+    return FALSE;
+  return g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->confirm), connection,
+                                           BEARER_CONFIRM_OBJECT_PATH, error);
+}
+
+static void
+bearer_application_dbus_unregister (GApplication    *application,
+                                    GDBusConnection *connection,
+                                    const char      *object_path)
+{
+  BearerApplication *self = BEARER_APPLICATION (application);
+
+  g_dbus_interface_skeleton_unexport_from_connection (G_DBUS_INTERFACE_SKELETON (self->confirm), connection);
+  G_APPLICATION_CLASS (bearer_application_parent_class)->dbus_unregister (application, connection, object_path);
+}
+
 static void
 bearer_application_finalize (GObject *object)
 {
@@ -187,6 +343,7 @@ bearer_application_finalize (GObject *object)
   g_clear_object (&self->connections);
   g_clear_object (&self->store);
   g_clear_error (&self->load_error);
+  g_clear_object (&self->confirm);
 
   G_OBJECT_CLASS (bearer_application_parent_class)->finalize (object);
 }
@@ -200,11 +357,15 @@ bearer_application_class_init (BearerApplicationClass *klass)
   object_class->finalize = bearer_application_finalize;
   app_class->activate = bearer_application_activate;
   app_class->startup = bearer_application_startup;
+  app_class->dbus_register = bearer_application_dbus_register;
+  app_class->dbus_unregister = bearer_application_dbus_unregister;
 }
 
 static void
 bearer_application_init (BearerApplication *self)
 {
+  self->confirm = bearer_confirm1_skeleton_new ();
+  g_signal_connect (self->confirm, "handle-ask-to-use", G_CALLBACK (handle_ask_to_use_cb), self);
 }
 
 BearerApplication *

@@ -55,6 +55,8 @@ struct _BearerProfilePage
   GtkWidget *ca_clear_button;
   GtkSwitch *insecure_switch;
   GtkSwitch *auto_refresh_switch;
+  GtkSwitch *keep_alive_switch;
+  GtkSwitch *ask_switch;
   GtkSpinButton *margin_spin;
   GtkLabel *status_label;
   GtkSpinner *spinner;

@@ -21,6 +21,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bearer-agent-protocol.h"
 #include "bearer-enum-types.h"
 #include "bearer-parameter-row.h"
 #include "bearer-presets.h"
@@ -356,6 +357,8 @@ bind_form (BearerProfilePage *self)
                              encoding_to_json, json_to_encoding, NULL, NULL);
   g_binding_group_bind (b, "allow-insecure-http", self->insecure_switch, "active", both);
   g_binding_group_bind (b, "auto-refresh", self->auto_refresh_switch, "active", both);
+  g_binding_group_bind (b, "keep-alive", self->keep_alive_switch, "active", both);
+  g_binding_group_bind (b, "ask-before-use", self->ask_switch, "active", both);
   g_binding_group_bind (b, "refresh-margin", self->margin_spin, "value", both);
   g_binding_group_bind_full (b, "ca-file", self->ca_row, "subtitle", G_BINDING_SYNC_CREATE,
                              ca_file_to_subtitle, NULL, NULL, NULL);
@@ -386,6 +389,56 @@ bind_form (BearerProfilePage *self)
                              is_unset, NULL, NULL, NULL);
 
   g_binding_group_set_source (b, profile_of (self));
+}
+
+/* ---- Keep Signed In --------------------------------------------------------- */
+
+static void
+agent_started_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Without an agent (not installed, no bus) the window still refreshes
+   * while it is open; nothing to tell beyond the log. */
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("The token agent could not be started: %s", error->message);
+}
+
+static void
+bus_got_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GCancellable) cancellable = user_data;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bus = g_bus_get_finish (result, &error);
+  if (bus == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No session bus for the token agent: %s", error->message);
+      return;
+    }
+  g_dbus_connection_call (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "StartServiceByName", g_variant_new ("(su)", BEARER_AGENT_BUS_NAME, 0),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
+                          agent_started_cb, NULL);
+}
+
+/* Keep Signed In on: the token agent is started (D-Bus activation) so that
+ * it keeps the connection alive from now on, window or not. The agent
+ * follows profiles.json, so it sees the switch once it is saved. */
+static void
+keep_alive_changed_cb (BearerProfilePage *self)
+{
+  if (!bearer_profile_get_keep_alive (profile_of (self)))
+    return;
+  g_bus_get (G_BUS_TYPE_SESSION, self->cancellable, bus_got_cb, g_object_ref (self->cancellable));
 }
 
 /* ---- checks as the user types -------------------------------------------- */
@@ -787,6 +840,8 @@ bearer_profile_page_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (profile, "notify::allow-insecure-http", G_CALLBACK (validate_url), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::keep-alive", G_CALLBACK (keep_alive_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_swapped (self->name_row, "changed", G_CALLBACK (name_row_changed_cb), self);
   validate_url (self);
   state_changed_cb (self);
@@ -957,6 +1012,8 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, ca_clear_button);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, insecure_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, auto_refresh_switch);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, keep_alive_switch);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, ask_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, margin_spin);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, status_label);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, spinner);
