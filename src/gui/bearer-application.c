@@ -245,11 +245,15 @@ bearer_application_ask_to_use_async (BearerApplication   *self,
      * connection's name. */
     body = g_strdup_printf (_("“%s” asks for the access token of “%s”."), program, connection_name);
 
-  /* On the window when there is one; alone (but held by the application)
-   * when Bearer was started only to ask. */
+  /* On Bearer's window, opened for it when Bearer was started only to
+   * ask (D-Bus activation). */
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window == NULL)
+    {
+      g_application_activate (G_APPLICATION (self));
+      window = gtk_application_get_active_window (GTK_APPLICATION (self));
+    }
   dialog = adw_message_dialog_new (window, heading, body);
-  gtk_window_set_application (GTK_WINDOW (dialog), GTK_APPLICATION (self));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     BEARER_CONFIRM_DENY, _("_Deny"),
                                     BEARER_CONFIRM_ALLOW_TEN_MINUTES, _("Allow for _10 Minutes"),
