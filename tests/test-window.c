@@ -2738,6 +2738,32 @@ file_exists (gpointer data)
   return g_file_test (data, G_FILE_TEST_EXISTS);
 }
 
+/* The token agent, D-Bus activatable on the test session's bus as a program
+ * that leaves a mark and owns the agent's name while it runs (the session
+ * reads its service directory again when a name is not found). Returns the
+ * service file, to remove. */
+static char *
+install_marker_agent (const char *marker)
+{
+  const char *session = g_getenv ("BEARER_SESSION_DIR");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  char *service_path;
+
+  g_assert_nonnull (session);
+  service_path = g_strdup_printf ("%s/dbus-services/%s.service", session, BEARER_AGENT_BUS_NAME);
+  /* It owns the name for a moment, so the activation ends at once (one
+   * still pending would take the next start for itself). */
+  contents = g_strdup_printf ("[D-BUS Service]\nName=%s\n"
+                              "Exec=/bin/sh -c \"touch '%s'; exec gdbus call --session --dest org.freedesktop.DBus "
+                              "--object-path /org/freedesktop/DBus --method org.freedesktop.DBus.RequestName "
+                              "%s 0 >/dev/null\"\n",
+                              BEARER_AGENT_BUS_NAME, marker, BEARER_AGENT_BUS_NAME);
+  g_file_set_contents (service_path, contents, -1, &error);
+  g_assert_no_error (error);
+  return service_path;
+}
+
 /* The two switches save the profile's fields; turning Keep Signed In on
  * starts the token agent through D-Bus activation (here a service file of
  * the test's own, whose program only leaves a mark). */
@@ -2745,23 +2771,17 @@ static void
 test_keep_signed_in (Fixture       *f,
                      gconstpointer  data)
 {
-  const char *session = g_getenv ("BEARER_SESSION_DIR");
   g_autoptr(BearerProfileStore) other = NULL;
   g_autofree char *service_path = NULL;
   g_autofree char *marker = NULL;
-  g_autofree char *contents = NULL;
   g_autoptr(GError) error = NULL;
   GtkSwitch *keep, *ask;
   BearerProfile *saved;
 
   if (!bearer_test_require_session ())
     return;
-  g_assert_nonnull (session);
   marker = g_build_filename (f->dir, "agent-started", NULL);
-  service_path = g_strdup_printf ("%s/dbus-services/%s.service", session, BEARER_AGENT_BUS_NAME);
-  contents = g_strdup_printf ("[D-BUS Service]\nName=%s\nExec=/usr/bin/touch %s\n", BEARER_AGENT_BUS_NAME, marker);
-  g_file_set_contents (service_path, contents, -1, &error);
-  g_assert_no_error (error);
+  service_path = install_marker_agent (marker);
 
   fixture_show_page (f);
   keep = PAGE_CHILD (f->page, "keep_alive_switch");
@@ -2947,16 +2967,22 @@ ask_on_bus (GDBusConnection *bus,
                           G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, 20000, NULL, asked_cb, answer);
 }
 
-/* The window's side of "Ask before other programs use this token": the
- * application answers AskToUse on the bus with a dialog that names the
- * program (and what started it) and the connection; its buttons answer,
- * and closing it denies. */
+/* The application on the bus: it starts the token agent when a connection
+ * has Keep Signed In, and it is the window's side of "Ask before other
+ * programs use this token": it answers AskToUse with a dialog that names
+ * the program (and what started it) and the connection; its buttons
+ * answer, and closing it denies. */
 static void
 test_ask_dialog (void)
 {
   g_autoptr(BearerApplication) app = NULL;
   g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(BearerProfile) kept = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *service_path = NULL;
   const struct {
     const char *button;         /* NULL: the dialog is closed */
     const char *answer;
@@ -2969,12 +2995,27 @@ test_ask_dialog (void)
 
   if (!bearer_test_require_session ())
     return;
+  /* A connection with Keep Signed In: Bearer starts the agent when it has
+   * read it. */
+  config = g_build_filename (g_get_user_config_dir (), "bearer", NULL);
+  bearer_test_remove_tree (config);
+  store = bearer_profile_store_new (NULL);
+  kept = bearer_profile_new ("kept");
+  bearer_profile_set_keep_alive (kept, TRUE);
+  bearer_profile_store_add_profile (store, kept, &error);
+  g_assert_no_error (error);
+  marker = g_build_filename (g_get_user_config_dir (), "agent-started", NULL);
+  g_unlink (marker);
+  service_path = install_marker_agent (marker);
+
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   g_assert_no_error (error);
   app = bearer_application_new ();
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
   g_assert_false (g_application_get_is_remote (G_APPLICATION (app)));
+  wait_until (file_exists, marker, "Bearer to start the token agent");
+  g_unlink (service_path);
 
   for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
     {
@@ -3008,6 +3049,8 @@ test_ask_dialog (void)
   /* Bearer was not open: its window was opened for the question. */
   g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 1);
   gtk_window_destroy (gtk_application_get_windows (GTK_APPLICATION (app))->data);
+  g_unlink (marker);
+  bearer_test_remove_tree (config);
 }
 
 int

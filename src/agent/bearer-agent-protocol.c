@@ -240,3 +240,55 @@ bearer_agent_program_name (guint32  pid,
     return NULL;
   return program_of (pid);
 }
+
+/* ---- starting the agent ------------------------------------------------------ */
+
+static void
+agent_started_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("The token agent could not be started: %s", error->message);
+}
+
+static void
+bus_got_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GCancellable) cancellable = user_data;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bus = g_bus_get_finish (result, &error);
+  if (bus == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No session bus for the token agent: %s", error->message);
+      return;
+    }
+  g_dbus_connection_call (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "StartServiceByName", g_variant_new ("(su)", BEARER_AGENT_BUS_NAME, 0),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
+                          agent_started_cb, NULL);
+}
+
+/**
+ * bearer_agent_start:
+ * @cancellable: (nullable): stops the asking
+ *
+ * Makes sure the token agent runs (D-Bus activation through the bus's
+ * StartServiceByName), without waiting for it: for Keep Signed In, which
+ * the agent reads from profiles.json once it runs. Without a session bus or
+ * an installed agent nothing happens beyond a debug message.
+ */
+void
+bearer_agent_start (GCancellable *cancellable)
+{
+  g_bus_get (G_BUS_TYPE_SESSION, cancellable, bus_got_cb, cancellable != NULL ? g_object_ref (cancellable) : NULL);
+}

@@ -42,6 +42,8 @@ G_BEGIN_DECLS
 char     *bearer_agent_program_name      (guint32       pid,
                                           guint32      *parent_pid);
 
+void      bearer_agent_start             (GCancellable *cancellable);
+
 char     *bearer_agent_socket_path       (void);
 GVariant *bearer_agent_options_new       (void);
 gboolean  bearer_agent_options_match     (GVariant     *options);

@@ -57,6 +57,26 @@ show_load_error (BearerApplication *self)
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Connections with Keep Signed In: the token agent keeps them alive, and
+ * is started now if it is not running yet (after a reboot, without the
+ * systemd unit enabled). */
+static void
+start_agent_if_kept (BearerApplication *self)
+{
+  GListModel *model = G_LIST_MODEL (self->connections);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(BearerConnection) connection = g_list_model_get_item (model, i);
+
+      if (bearer_profile_get_keep_alive (bearer_connection_get_profile (connection)))
+        {
+          bearer_agent_start (NULL);
+          return;
+        }
+    }
+}
+
 static void
 connections_loaded_cb (GObject      *source,
                        GAsyncResult *result,
@@ -75,6 +95,7 @@ connections_loaded_cb (GObject      *source,
 
   self->loaded = TRUE;
   bearer_connection_list_watch (self->connections);
+  start_agent_if_kept (self);
   for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
     if (BEARER_IS_WINDOW (l->data))
       bearer_window_connections_loaded (l->data);

@@ -393,43 +393,6 @@ bind_form (BearerProfilePage *self)
 
 /* ---- Keep Signed In --------------------------------------------------------- */
 
-static void
-agent_started_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-
-  /* Without an agent (not installed, no bus) the window still refreshes
-   * while it is open; nothing to tell beyond the log. */
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
-  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("The token agent could not be started: %s", error->message);
-}
-
-static void
-bus_got_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(GCancellable) cancellable = user_data;
-  g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(GError) error = NULL;
-
-  bus = g_bus_get_finish (result, &error);
-  if (bus == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("No session bus for the token agent: %s", error->message);
-      return;
-    }
-  g_dbus_connection_call (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                          "StartServiceByName", g_variant_new ("(su)", BEARER_AGENT_BUS_NAME, 0),
-                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
-                          agent_started_cb, NULL);
-}
-
 /* Keep Signed In on: the token agent is started (D-Bus activation) so that
  * it keeps the connection alive from now on, window or not. The agent
  * follows profiles.json, so it sees the switch once it is saved. */
@@ -438,7 +401,7 @@ keep_alive_changed_cb (BearerProfilePage *self)
 {
   if (!bearer_profile_get_keep_alive (profile_of (self)))
     return;
-  g_bus_get (G_BUS_TYPE_SESSION, self->cancellable, bus_got_cb, g_object_ref (self->cancellable));
+  bearer_agent_start (self->cancellable);
 }
 
 /* ---- checks as the user types -------------------------------------------- */
