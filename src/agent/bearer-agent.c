@@ -23,6 +23,10 @@
  * that has just added, renamed or removed a profile is answered about the
  * file as it is now.
  *
+ * For a connection with "Ask before other programs use this token"
+ * (ask_before_use), GetToken and Refresh first ask the user through the
+ * window application (ask_user() below).
+ *
  * It exits BEARER_AGENT_IDLE_TIMEOUT seconds after the last call when no
  * connection has Keep Signed In and no refresh or write is in flight
  * (each holds the application).
@@ -431,7 +435,9 @@ asked_cb (GObject      *source,
     }
 
   g_variant_get (reply, "(&s)", &answer);
-  if (g_str_equal (answer, BEARER_CONFIRM_ALLOW_TEN_MINUTES))
+  /* Remembered for a program with a name only: never for "an unknown
+   * program", which could be any. */
+  if (g_str_equal (answer, BEARER_CONFIRM_ALLOW_TEN_MINUTES) && call->pid != 0)
     g_hash_table_insert (call->self->allowed, allowance_key (call, asking->program, asking->parent),
                          g_memdup2 (&(gint64) { g_get_monotonic_time () + 10 * 60 * G_USEC_PER_SEC },
                                     sizeof (gint64)));
