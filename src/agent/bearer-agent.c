@@ -391,6 +391,7 @@ typedef struct {
   Call *call;
   char *program;
   char *parent;
+  gboolean known;               /* the program's name was read from its process */
 } Asking;
 
 static void
@@ -437,7 +438,7 @@ asked_cb (GObject      *source,
   g_variant_get (reply, "(&s)", &answer);
   /* Remembered for a program with a name only: never for "an unknown
    * program", which could be any. */
-  if (g_str_equal (answer, BEARER_CONFIRM_ALLOW_TEN_MINUTES) && call->pid != 0)
+  if (g_str_equal (answer, BEARER_CONFIRM_ALLOW_TEN_MINUTES) && asking->known)
     g_hash_table_insert (call->self->allowed, allowance_key (call, asking->program, asking->parent),
                          g_memdup2 (&(gint64) { g_get_monotonic_time () + 10 * 60 * G_USEC_PER_SEC },
                                     sizeof (gint64)));
@@ -468,6 +469,7 @@ ask_with_pid (Call *call)
   asking = g_new0 (Asking, 1);
   asking->call = call;
   asking->program = bearer_agent_program_name (call->pid, &parent_pid);
+  asking->known = asking->program != NULL;
   if (asking->program == NULL)
     /* Translators: names a program the token agent could not identify. */
     asking->program = g_strdup (_("An unknown program"));
