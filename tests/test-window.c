@@ -2954,6 +2954,7 @@ asked_cb (GObject      *source,
 /* Asks the application on the bus, as the token agent does. */
 static void
 ask_on_bus (GDBusConnection *bus,
+            const char      *program,
             const char      *parent,
             char           **answer)
 {
@@ -2963,7 +2964,7 @@ ask_on_bus (GDBusConnection *bus,
   if (parent != NULL)
     g_variant_builder_add (&options, "{sv}", "parent-program", g_variant_new_string (parent));
   g_dbus_connection_call (bus, BEARER_CONFIRM_BUS_NAME, BEARER_CONFIRM_OBJECT_PATH, BEARER_CONFIRM_INTERFACE,
-                          "AskToUse", g_variant_new ("(sssua{sv})", "id-1", "prod", "kubectl", 4242, &options),
+                          "AskToUse", g_variant_new ("(sssua{sv})", "id-1", "prod", program, 4242, &options),
                           G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, 20000, NULL, asked_cb, answer);
 }
 
@@ -3022,14 +3023,15 @@ test_ask_dialog (void)
       g_autofree char *answer = NULL;
       AdwMessageDialog *dialog;
 
-      ask_on_bus (bus, i == 0 ? "bash" : NULL, &answer);
+      ask_on_bus (bus, "kubectl", i == 0 ? "bash" : NULL, &answer);
       wait_until (dialog_shown, NULL, "the question");
       dialog = shown_dialog ();
-      g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog), "“kubectl”"));
-      g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "“prod”"));
+      g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Allow “kubectl” to Use Your Token?");
       if (i == 0)
         g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
                          "“kubectl”, started by “bash”, asks for the access token of “prod”.");
+      else
+        g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, "“kubectl” asks for the access token of “prod”.");
       g_assert_null (answer);
 
       if (answers[i].button != NULL)
@@ -3045,6 +3047,23 @@ test_ask_dialog (void)
       g_assert_cmpstr (answer, ==, answers[i].answer);
       wait_until (dialog_gone, NULL, "the question to go");
     }
+
+  /* A program that could not be identified is called so. */
+  {
+    g_autofree char *answer = NULL;
+    AdwMessageDialog *dialog;
+
+    ask_on_bus (bus, "", NULL, &answer);
+    wait_until (dialog_shown, NULL, "the question");
+    dialog = shown_dialog ();
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Allow an Unknown Program to Use Your Token?");
+    g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
+                     "A program Bearer could not identify asks for the access token of “prod”.");
+    g_signal_emit_by_name (find_button (GTK_WIDGET (dialog), "_Deny"), "clicked");
+    wait_until (is_set, &answer, "the answer");
+    g_assert_cmpstr (answer, ==, BEARER_CONFIRM_DENY);
+    wait_until (dialog_gone, NULL, "the question to go");
+  }
 
   /* Bearer was not open: its window was opened for the question. */
   g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 1);

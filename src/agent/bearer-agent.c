@@ -345,7 +345,6 @@ forgotten_cb (GObject      *source,
   call_free (call);
 }
 
-
 /* ---- "Ask before other programs use this token" ------------------------------------
  *
  * Before the token of a connection with ask_before_use goes to a program,
@@ -356,7 +355,6 @@ forgotten_cb (GObject      *source,
  * an allowance: the request is refused, never answered silently. The
  * caller is named from its process id (the bus's
  * GetConnectionUnixProcessID, or the socket's SO_PEERCRED). */
-
 
 static guint
 ask_timeout_ms (void)
@@ -389,9 +387,8 @@ refuse (Call       *call,
 
 typedef struct {
   Call *call;
-  char *program;
+  char *program;                /* "" when its name could not be read */
   char *parent;
-  gboolean known;               /* the program's name was read from its process */
 } Asking;
 
 static void
@@ -407,11 +404,15 @@ cannot_ask (Asking *asking)
 {
   g_autofree char *message = NULL;
 
-  message = g_strdup_printf (
-    /* Translators: the token agent could not show its question; %s is the
-     * requesting program's name, e.g. “git”. */
-    _("Bearer could not ask you whether “%s” may use this token, so the request was refused."),
-    asking->program);
+  if (*asking->program != '\0')
+    message = g_strdup_printf (
+      /* Translators: the token agent could not show its question; %s is the
+       * requesting program's name, e.g. “git”. */
+      _("Bearer could not ask you whether “%s” may use this token, so the request was refused."),
+      asking->program);
+  else
+    message = g_strdup (_("Bearer could not ask you whether a program it could not identify may use this "
+                          "token, so the request was refused."));
   refuse (asking->call, message);
   asking_free (asking);
 }
@@ -436,9 +437,9 @@ asked_cb (GObject      *source,
     }
 
   g_variant_get (reply, "(&s)", &answer);
-  /* Remembered for a program with a name only: never for "an unknown
-   * program", which could be any. */
-  if (g_str_equal (answer, BEARER_CONFIRM_ALLOW_TEN_MINUTES) && asking->known)
+  /* Remembered for a program with a name only: never for one that could
+   * not be identified, which could be any. */
+  if (g_str_equal (answer, BEARER_CONFIRM_ALLOW_TEN_MINUTES) && *asking->program != '\0')
     g_hash_table_insert (call->self->allowed, allowance_key (call, asking->program, asking->parent),
                          g_memdup2 (&(gint64) { g_get_monotonic_time () + 10 * 60 * G_USEC_PER_SEC },
                                     sizeof (gint64)));
@@ -469,10 +470,8 @@ ask_with_pid (Call *call)
   asking = g_new0 (Asking, 1);
   asking->call = call;
   asking->program = bearer_agent_program_name (call->pid, &parent_pid);
-  asking->known = asking->program != NULL;
   if (asking->program == NULL)
-    /* Translators: names a program the token agent could not identify. */
-    asking->program = g_strdup (_("An unknown program"));
+    asking->program = g_strdup ("");
   asking->parent = parent_pid > 1 ? bearer_agent_program_name (parent_pid, NULL) : NULL;
 
   key = allowance_key (call, asking->program, asking->parent);

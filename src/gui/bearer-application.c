@@ -227,7 +227,7 @@ ask_response_cb (AdwMessageDialog *dialog,
 /**
  * bearer_application_ask_to_use_async:
  * @connection_name: the connection whose token is asked for
- * @program: the requesting program's name
+ * @program: the requesting program's name, "" when it is not known
  * @parent: (nullable): the program that started it
  *
  * Asks the user, in a dialog, whether @program may have the token. The
@@ -252,19 +252,29 @@ bearer_application_ask_to_use_async (BearerApplication   *self,
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, bearer_application_ask_to_use_async);
 
-  /* Translators: the heading of the question the token agent asks; %s is a
-   * program's name, e.g. “git”. */
-  heading = g_strdup_printf (_("Allow “%s” to Use Your Token?"), program);
-  if (parent != NULL && *parent != '\0')
-    /* Translators: the first %s is a program's name (e.g. “bearer-cli”), the
-     * second the program that started it (e.g. “git”), the third a
-     * connection's name. */
-    body = g_strdup_printf (_("“%s”, started by “%s”, asks for the access token of “%s”."),
-                            program, parent, connection_name);
+  if (*program == '\0')
+    {
+      heading = g_strdup (_("Allow an Unknown Program to Use Your Token?"));
+      /* Translators: %s is a connection's name. */
+      body = g_strdup_printf (_("A program Bearer could not identify asks for the access token of “%s”."),
+                              connection_name);
+    }
   else
-    /* Translators: the first %s is a program's name, the second a
-     * connection's name. */
-    body = g_strdup_printf (_("“%s” asks for the access token of “%s”."), program, connection_name);
+    {
+      /* Translators: the heading of the question the token agent asks; %s
+       * is a program's name, e.g. “git”. */
+      heading = g_strdup_printf (_("Allow “%s” to Use Your Token?"), program);
+      if (parent != NULL && *parent != '\0')
+        /* Translators: the first %s is a program's name (e.g. “bearer-cli”),
+         * the second the program that started it (e.g. “git”), the third a
+         * connection's name. */
+        body = g_strdup_printf (_("“%s”, started by “%s”, asks for the access token of “%s”."),
+                                program, parent, connection_name);
+      else
+        /* Translators: the first %s is a program's name, the second a
+         * connection's name. */
+        body = g_strdup_printf (_("“%s” asks for the access token of “%s”."), program, connection_name);
+    }
 
   /* On Bearer's window, opened for it when Bearer was started only to
    * ask (D-Bus activation). */
