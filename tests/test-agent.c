@@ -1415,6 +1415,7 @@ test_ask_before_use (Fixture       *f,
   g_autoptr(BearerTestProc) within = NULL;
   g_autoptr(BearerTestProc) other = NULL;
   g_autofree char *expected = NULL;
+  g_autofree char *socket_path = NULL;
 
   if (!f->ready)
     return;
@@ -1449,6 +1450,14 @@ test_ask_before_use (Fixture       *f,
   again = run (f, FALSE, NULL, "token", "prod", NULL);
   expect_refused (again, "The request was denied in Bearer.");
   g_assert_cmpuint (window->asked, ==, 4);
+  /* The agent runs and listens: that was its socket, whose peer is named
+   * the same. */
+  g_assert_true (agent_running (f));
+  socket_path = g_build_filename (g_environ_getenv (f->sandbox->envp, "XDG_RUNTIME_DIR"), "bearer",
+                                  BEARER_AGENT_SOCKET_NAME, NULL);
+  g_assert_true (g_file_test (socket_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpstr (window->program, ==, "bearer-cli");
+  g_assert_cmpstr (window->parent, ==, "test-agent");
 
   /* The user themself, without the agent: not asked. */
   direct = run (f, TRUE, NULL, "token", "prod", NULL);
