@@ -3065,9 +3065,19 @@ test_ask_dialog (void)
     wait_until (dialog_gone, NULL, "the question to go");
   }
 
-  /* Bearer was not open: its window was opened for the question. */
+  /* Bearer was not open: its window was opened for the question. Closed
+   * with a question open, the question goes too, as a denial. */
   g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 1);
-  gtk_window_destroy (gtk_application_get_windows (GTK_APPLICATION (app))->data);
+  {
+    g_autofree char *answer = NULL;
+
+    ask_on_bus (bus, "kubectl", NULL, &answer);
+    wait_until (dialog_shown, NULL, "the question");
+    gtk_window_destroy (gtk_application_get_windows (GTK_APPLICATION (app))->data);
+    wait_until (is_set, &answer, "the answer");
+    g_assert_cmpstr (answer, ==, BEARER_CONFIRM_DENY);
+    wait_until (dialog_gone, NULL, "the question to go");
+  }
   g_unlink (marker);
   bearer_test_remove_tree (config);
 }

@@ -210,18 +210,41 @@ bearer_application_startup (GApplication *app)
  * is not running. A dialog names the program; the method returns the
  * user's answer. Closing the dialog denies. */
 
+/* One question: answered once, by a button, by closing the dialog (its
+ * close response), or as a denial when the dialog goes without an answer
+ * (its window was closed, Bearer quit). */
+typedef struct {
+  GTask *task;                  /* until answered */
+} Question;
+
+static void
+question_answer (Question   *question,
+                 const char *answer)
+{
+  if (question->task == NULL)
+    return;
+  g_task_return_pointer (question->task, g_strdup (answer), g_free);
+  g_clear_object (&question->task);
+}
+
 static void
 ask_response_cb (AdwMessageDialog *dialog,
                  const char       *response,
-                 gpointer          user_data)
+                 Question         *question)
 {
-  g_autoptr(GTask) task = user_data;
-
   if (g_str_equal (response, BEARER_CONFIRM_ALLOW_ONCE) ||
       g_str_equal (response, BEARER_CONFIRM_ALLOW_TEN_MINUTES))
-    g_task_return_pointer (task, g_strdup (response), g_free);
+    question_answer (question, response);
   else
-    g_task_return_pointer (task, g_strdup (BEARER_CONFIRM_DENY), g_free);
+    question_answer (question, BEARER_CONFIRM_DENY);
+}
+
+static void
+ask_destroyed_cb (GtkWidget *dialog,
+                  Question  *question)
+{
+  question_answer (question, BEARER_CONFIRM_DENY);
+  g_free (question);
 }
 
 /**
@@ -244,6 +267,7 @@ bearer_application_ask_to_use_async (BearerApplication   *self,
   g_autoptr(GTask) task = NULL;
   g_autofree char *heading = NULL;
   g_autofree char *body = NULL;
+  Question *question;
   GtkWindow *window;
   GtkWidget *dialog;
 
@@ -294,7 +318,12 @@ bearer_application_ask_to_use_async (BearerApplication   *self,
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), BEARER_CONFIRM_DENY);
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), BEARER_CONFIRM_DENY);
-  g_signal_connect (dialog, "response", G_CALLBACK (ask_response_cb), g_steal_pointer (&task));
+  /* It goes with the window (a denial). */
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  question = g_new0 (Question, 1);
+  question->task = g_steal_pointer (&task);
+  g_signal_connect (dialog, "response", G_CALLBACK (ask_response_cb), question);
+  g_signal_connect (dialog, "destroy", G_CALLBACK (ask_destroyed_cb), question);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
