@@ -1653,6 +1653,35 @@ test_window_and_agent (Fixture       *f,
   bearer_test_remove_tree (config);
 }
 
+/* The caller's name for the question: its executable's base name, and its
+ * parent's process; a process that is gone has none. */
+static void
+test_program_name (void)
+{
+  g_autofree char *own = NULL;
+  g_autofree char *parent = NULL;
+  g_autofree char *gone = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 parent_pid = 0, child_pid;
+
+  own = bearer_agent_program_name ((guint32) getpid (), &parent_pid);
+  g_assert_cmpstr (own, ==, "test-agent");
+  g_assert_cmpuint (parent_pid, ==, (guint32) getppid ());
+  parent = bearer_agent_program_name (parent_pid, NULL);
+  g_assert_nonnull (parent);
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "true", NULL);
+  g_assert_no_error (error);
+  child_pid = (guint32) g_ascii_strtoull (g_subprocess_get_identifier (child), NULL, 10);
+  g_subprocess_wait (child, NULL, &error);
+  g_assert_no_error (error);
+  gone = bearer_agent_program_name (child_pid, &parent_pid);
+  g_assert_null (gone);
+  g_assert_cmpuint (parent_pid, ==, 0);
+  g_assert_null (bearer_agent_program_name (0, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1671,6 +1700,7 @@ main (int   argc,
   ADD ("/bearer/agent/socket-hostile", test_socket_hostile);
   ADD ("/bearer/agent/git-credential-helper", test_git_credential_helper);
   ADD ("/bearer/agent/git-end-to-end", test_git_end_to_end);
+  g_test_add_func ("/bearer/agent/program-name", test_program_name);
   ADD ("/bearer/agent/ask-before-use", test_ask_before_use);
   ADD ("/bearer/agent/ask-time-out", test_ask_time_out);
   ADD ("/bearer/agent/window-and-agent-at-once", test_window_and_agent);
