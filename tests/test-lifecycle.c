@@ -272,6 +272,15 @@ test_revoke_insecure_url (void)
   bearer_profile_set_revocation_url (profile, "http://id.example.com/revoke");
   g_assert_false (do_revoke (profile, secrets, BEARER_TOKEN_REFRESH, &error));
   g_assert_error (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL);
+  g_assert_true (g_str_has_prefix (error->message, "The revocation URL uses plain http://"));
+  g_clear_error (&error);
+
+  /* A password in the URL is refused, and never quoted. */
+  bearer_profile_set_revocation_url (profile, "https://user:hunter2@id.example.com/revoke");
+  g_assert_false (do_revoke (profile, secrets, BEARER_TOKEN_REFRESH, &error));
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_URL);
+  g_assert_null (strstr (error->message, "hunter2"));
+  g_assert_nonnull (strstr (error->message, "revocation URL"));
 }
 
 static void

@@ -267,6 +267,34 @@ no_endpoint_error (BearerProfile *profile,
                         "its tokens. Set the URL if the server has one"), name);
 }
 
+/* The token URL's rules, in words that name this endpoint; the URL itself
+ * is not quoted (it may hold a password). */
+static GError *
+endpoint_url_error (GError   *error,
+                    gboolean  introspect)
+{
+  GError *named;
+
+  if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_INSECURE_URL))
+    named = g_error_new_literal (BEARER_ERROR, BEARER_ERROR_INSECURE_URL,
+                                 introspect
+                                 ? _("The introspection URL uses plain http:// to a server that is not "
+                                     "this computer: secrets would cross the network unencrypted. Use "
+                                     "https://, or allow plain HTTP for this connection")
+                                 : _("The revocation URL uses plain http:// to a server that is not "
+                                     "this computer: secrets would cross the network unencrypted. Use "
+                                     "https://, or allow plain HTTP for this connection"));
+  else
+    named = g_error_new_literal (BEARER_ERROR, BEARER_ERROR_INVALID_URL,
+                                 introspect
+                                 ? _("The introspection URL is not a usable web address (https://…) "
+                                     "without a user name or password")
+                                 : _("The revocation URL is not a usable web address (https://…) "
+                                     "without a user name or password"));
+  g_error_free (error);
+  return named;
+}
+
 static GError *
 no_token_error (BearerProfile   *profile,
                 BearerTokenKind  kind)
@@ -420,6 +448,11 @@ exchange_async (BearerProfile       *profile,
       return;
     }
   x->url = g_strdup (url);
+  if (!bearer_token_url_check (url, bearer_profile_get_allow_insecure_http (profile), &error))
+    {
+      g_task_return_error (task, endpoint_url_error (error, introspect));
+      return;
+    }
 
   token = kind == BEARER_TOKEN_REFRESH ? bearer_secrets_get_refresh_token (secrets)
                                        : bearer_secrets_get_access_token (secrets);
