@@ -2497,8 +2497,23 @@ test_sign_out_refused (Fixture       *f,
   soup_server_add_handler (ts->server, "/revoke", lifecycle_cb, &l, NULL);
   fixture_show_page (f);
   set_text (f->page, "refresh_token_row", "def502-kept");
-  set_text (f->page, "revocation_url_row", revoke_url);
   wait_until (connection_saved, f->connection, "the refresh token");
+
+  /* No revocation URL: said at once, and Keep Tokens keeps them. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.sign-out", NULL);
+  wait_until (has_message_dialog, NULL, "the forget dialog");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "no revocation URL"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "forget"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_destroy (dialog);
+  spin (100);
+  g_assert_cmpuint (l.revocations, ==, 0);
+  secrets = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "def502-kept");
+  g_clear_pointer (&secrets, bearer_secrets_unref);
+
+  set_text (f->page, "revocation_url_row", revoke_url);
 
   gtk_widget_activate_action (GTK_WIDGET (f->page), "page.sign-out", NULL);
   wait_until (has_message_dialog, NULL, "the sign-out dialog");
