@@ -406,7 +406,8 @@ test_help (void)
   g_autofree char *err = NULL;
   const char *commands[] = {
     "  list", "  add NAME", "  remove NAME", "  set-secret NAME", "  token NAME",
-    "  refresh NAME", "  curl NAME", "  snippet NAME", "  help",
+    "  refresh NAME", "  curl NAME", "  snippet NAME", "  help", "  revoke NAME", "  introspect NAME",
+    "--revoke-url URL", "--introspect-url URL",
   };
   const char *codes[] = {
     "  0  success", "  1  another failure", "  2  usage error", "  3  the server or the network failed",

@@ -8,9 +8,9 @@
  * a whole session of bearer-cli, each process with G_MESSAGES_DEBUG=all:
  *
  *   add, set-secret client-secret, set-secret refresh-token (both on
- *   stdin), token, refresh, list, a failing refresh (a hostile server
- *   answers invalid_grant with the refresh token echoed in its
- *   error_description), remove.
+ *   stdin), token, refresh, list, introspect, revoke, a failing refresh (a
+ *   hostile server answers invalid_grant with the refresh token echoed in
+ *   its error_description), remove.
  *
  * Then no canary may be found in any file under the session's own
  * XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME and XDG_RUNTIME_DIR, in any
@@ -60,6 +60,7 @@ typedef struct {
   char *last_access_token;
   gboolean hostile;
   guint requests;
+  guint lifecycle_requests;     /* revocation and introspection */
   GPtrArray *canaries;          /* of Canary */
 } LeakServer;
 
@@ -111,6 +112,17 @@ leak_server_cb (SoupServer        *soup_server,
   g_autofree char *text = NULL;
   g_autofree char *json = NULL;
   const char *refresh_token;
+
+  /* Revocation (200) and introspection (active, nothing echoed). */
+  if (g_str_has_prefix (path, "/token/"))
+    {
+      self->lifecycle_requests++;
+      if (g_str_equal (path, "/token/revocation"))
+        soup_server_message_set_status (msg, 200, NULL);
+      else
+        bearer_test_reply_json (msg, 200, "{\"active\":true,\"sub\":\"leak-user\"}");
+      return;
+    }
 
   self->requests++;
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
@@ -367,6 +379,8 @@ ensure_session (void)
   LeakServer *server;
   Step *step;
   gboolean removed;
+  g_autofree char *revoke_url = NULL;
+  g_autofree char *introspect_url = NULL;
 
   if (session.ran)
     {
@@ -384,8 +398,11 @@ ensure_session (void)
   session.problems = g_string_new (NULL);
   session.file_leaks = g_string_new (NULL);
 
+  revoke_url = g_strconcat (server->token_url, "/revocation", NULL);
+  introspect_url = g_strconcat (server->token_url, "/introspection", NULL);
   run_step ("add", FALSE, NULL, 0, "add", PROFILE_NAME, "--token-url", server->token_url,
-            "--client-id", CLIENT_ID, "--auth", "basic", NULL);
+            "--client-id", CLIENT_ID, "--auth", "basic", "--revoke-url", revoke_url,
+            "--introspect-url", introspect_url, NULL);
   run_step ("set-secret client-secret", FALSE, server->client_secret, 0,
             "set-secret", PROFILE_NAME, "client-secret", NULL);
   run_step ("set-secret refresh-token", FALSE, server->current, 0,
@@ -420,6 +437,12 @@ ensure_session (void)
       g_string_append (session.problems, "\n  the failing refresh did not report the server's "
                                          "invalid_grant and its description on standard error");
   }
+
+  run_step ("introspect", FALSE, NULL, 0, "introspect", PROFILE_NAME, NULL);
+  run_step ("revoke", FALSE, NULL, 0, "revoke", PROFILE_NAME, NULL);
+  if (server->lifecycle_requests != 3)
+    g_string_append_printf (session.problems, "\n  the server got %u revocation and introspection "
+                            "requests, not 3", server->lifecycle_requests);
 
   step = run_step ("remove", FALSE, NULL, 0, "remove", PROFILE_NAME, NULL);
   removed = step->proc->status == 0;
@@ -591,7 +614,7 @@ test_stdout (void)
 {
   if (!ensure_session ())
     return;
-  /* add, set-secret ×2, refresh, list, the failing refresh, remove */
+  /* add, set-secret ×2, refresh, list, introspect, revoke, the failing refresh, remove */
   check_stream (TRUE, ANY_LINE, TRUE, "the standard output of every command but token");
 }
 
@@ -621,6 +644,16 @@ test_debug_log_traced (void)
           g_string_append_printf (missing, "\n  %s: no “%s” in the debug log", labels[i],
                                   needles[n]);
     }
+
+  /* The revocation's exchanges are traced too: their redaction is tested. */
+  {
+    BearerTestProc *proc = find_step ("revoke")->proc;
+    g_autofree char *log = g_strconcat (proc->err, proc->out, NULL);
+    g_autofree char *debug = lines_of (log, TRUE);
+
+    if (strstr (debug, "request body: token=") == NULL || strstr (debug, "token_type_hint=access_token") == NULL)
+      g_string_append (missing, "\n  revoke: no “request body: token=…” for both tokens in the debug log");
+  }
 
   if (missing->len > 0)
     bearer_test_fail_with_details ("the debug log does not trace the exchanges, so its redaction proves "

@@ -432,6 +432,8 @@ bearer_cli_add (int    argc,
   g_autofree char *device_url = NULL;
   g_autofree char *issuer = NULL;
   g_autofree char *preset_issuer = NULL;
+  g_autofree char *revoke_url = NULL;
+  g_autofree char *introspect_url = NULL;
   gboolean json_body = FALSE;
   gboolean allow_http = FALSE;
   gboolean keep_alive = FALSE;
@@ -456,6 +458,8 @@ bearer_cli_add (int    argc,
     { "pkce", 0, 0, G_OPTION_ARG_STRING, &pkce, NULL, "METHOD" },
     { "device-authorization-url", 0, 0, G_OPTION_ARG_STRING, &device_url, NULL, "URL" },
     { "issuer", 0, 0, G_OPTION_ARG_STRING, &issuer, NULL, "URL" },
+    { "revoke-url", 0, 0, G_OPTION_ARG_STRING, &revoke_url, NULL, "URL" },
+    { "introspect-url", 0, 0, G_OPTION_ARG_STRING, &introspect_url, NULL, "URL" },
     { "json-body", 0, 0, G_OPTION_ARG_NONE, &json_body, NULL, NULL },
     { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
@@ -580,7 +584,9 @@ bearer_cli_add (int    argc,
     return bearer_cli_usage_error (_("--pkce is one of s256, plain, none"));
   if (!endpoint_usable ("authorize-url", authorize_url, allow_http) ||
       !endpoint_usable ("device-authorization-url", device_url, allow_http) ||
-      !endpoint_usable ("issuer", issuer, allow_http))
+      !endpoint_usable ("issuer", issuer, allow_http) ||
+      !endpoint_usable ("revoke-url", revoke_url, allow_http) ||
+      !endpoint_usable ("introspect-url", introspect_url, allow_http))
     return EXIT_USAGE;
   if (redirect_uri != NULL && !bearer_sign_in_check_redirect_uri (redirect_uri, &error))
     return bearer_cli_usage_error (error->message);
@@ -629,6 +635,12 @@ bearer_cli_add (int    argc,
       g_free (token_url);
       token_url = g_strdup (bearer_profile_get_token_url (profile));
     }
+
+  /* Given on the command line: wins over the discovery document. */
+  if (revoke_url != NULL)
+    bearer_profile_set_revocation_url (profile, revoke_url);
+  if (introspect_url != NULL)
+    bearer_profile_set_introspection_url (profile, introspect_url);
 
   if (grant_type == BEARER_GRANT_AUTHORIZATION_CODE && bearer_profile_get_authorization_url (profile) == NULL)
     return bearer_cli_usage_error (_("--grant authorization_code needs --authorize-url URL (or --issuer URL)"));
@@ -748,6 +760,8 @@ bearer_cli_set (int    argc,
   g_autofree char *username = NULL;
   g_autofree char *auth = NULL;
   g_autofree char *rename = NULL;
+  g_autofree char *revoke_url = NULL;
+  g_autofree char *introspect_url = NULL;
   GOptionEntry entries[] = {
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
     { "no-keep-alive", 0, 0, G_OPTION_ARG_NONE, &no_keep_alive, NULL, NULL },
@@ -762,6 +776,8 @@ bearer_cli_set (int    argc,
     { "username", 0, 0, G_OPTION_ARG_STRING, &username, NULL, "USER" },
     { "auth", 0, 0, G_OPTION_ARG_STRING, &auth, NULL, "MODE" },
     { "rename", 0, 0, G_OPTION_ARG_STRING, &rename, NULL, "NAME" },
+    { "revoke-url", 0, 0, G_OPTION_ARG_STRING, &revoke_url, NULL, "URL" },
+    { "introspect-url", 0, 0, G_OPTION_ARG_STRING, &introspect_url, NULL, "URL" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -799,6 +815,12 @@ bearer_cli_set (int    argc,
   if (token_url != NULL &&
       !token_url_usable (token_url, bearer_profile_get_allow_insecure_http (profile)))
     return EXIT_USAGE;
+  /* An empty URL unsets it. */
+  if ((revoke_url != NULL && *revoke_url != '\0' &&
+       !endpoint_usable ("revoke-url", revoke_url, bearer_profile_get_allow_insecure_http (profile))) ||
+      (introspect_url != NULL && *introspect_url != '\0' &&
+       !endpoint_usable ("introspect-url", introspect_url, bearer_profile_get_allow_insecure_http (profile))))
+    return EXIT_USAGE;
   if (rename != NULL && g_strcmp0 (rename, bearer_profile_get_name (profile)) != 0 &&
       bearer_connection_list_find (list, rename) != NULL)
     {
@@ -828,6 +850,10 @@ bearer_cli_set (int    argc,
     bearer_profile_set_username (profile, username);
   if (auth != NULL)
     bearer_profile_set_client_auth (profile, client_auth);
+  if (revoke_url != NULL)
+    bearer_profile_set_revocation_url (profile, *revoke_url != '\0' ? revoke_url : NULL);
+  if (introspect_url != NULL)
+    bearer_profile_set_introspection_url (profile, *introspect_url != '\0' ? introspect_url : NULL);
   if (rename != NULL)
     bearer_profile_set_name (profile, rename);
 

@@ -12,6 +12,7 @@
  *   bearer-cli-token.c    token, refresh, curl (and interruptions)
  *   bearer-cli-snippet.c  snippet
  *   bearer-cli-login.c    login
+ *   bearer-cli-lifecycle.c revoke, introspect
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -141,6 +142,23 @@ static const char *usage_more_text =
      "\n"
      "bearer-cli asks the token agent (bearer-agent, started through D-Bus) first\n"
      "and does the work itself when there is none; BEARER_NO_AGENT=1 always does.\n");
+
+/* The token's lifecycle, in a text of its own for the same reason. */
+static const char *usage_lifecycle_text =
+  /* Translators: more of “bearer-cli --help”, after the text above. Translate
+   * the descriptions only; keep the column and the 80-column wrap. */
+  N_("The token’s lifecycle:\n"
+     "  add|set NAME … --revoke-url URL, --introspect-url URL\n"
+     "                                The revocation (RFC 7009) and introspection\n"
+     "                                (RFC 7662) endpoints; --issuer fills them\n"
+     "  revoke NAME [--access-token|--refresh-token|--all] [--forget]\n"
+     "                                Sign out: revoke the tokens (default all) and\n"
+     "                                remove what the server revoked from the\n"
+     "                                keyring; --forget removes them even when the\n"
+     "                                server does not confirm\n"
+     "  introspect NAME [--refresh-token]\n"
+     "                                Print the server’s JSON about the access (or\n"
+     "                                refresh) token: active, expiry, scope, subject\n");
 
 void
 bearer_cli_waited_cb (GObject      *source,
@@ -387,6 +405,10 @@ static const Command commands[] = {
   { "git-credential", bearer_cli_git_credential, N_("Hand the access token to git as a credential helper") },
   /* Translators: the one-line help of “bearer-cli login”. */
   { "login", bearer_cli_login, N_("Sign in through the browser or with a device code, and keep the tokens") },
+  /* Translators: the one-line help of “bearer-cli revoke”. */
+  { "revoke", bearer_cli_revoke, N_("Sign out: revoke the tokens at the server and remove them from the keyring") },
+  /* Translators: the one-line help of “bearer-cli introspect”. */
+  { "introspect", bearer_cli_introspect, N_("Ask the server whether the access or refresh token is active") },
   /* Translators: the one-line help of “bearer-cli help”. */
   { "help", command_help, N_("Print the help, or one command’s line of it") },
 };
@@ -411,6 +433,7 @@ command_help (int    argc,
     {
       g_print ("%s", _(usage_text));
       g_print ("\n%s", _(usage_more_text));
+      g_print ("\n%s", _(usage_lifecycle_text));
       return EXIT_OK;
     }
   if (argc > 2)

@@ -20,6 +20,19 @@ typedef struct {
   char *value;
 } Param;
 
+/* What a message built from a request asks for. */
+typedef enum {
+  MESSAGE_TOKEN,
+  MESSAGE_DEVICE_AUTHORIZATION, /* RFC 8628 §3.1 */
+  MESSAGE_ABOUT_TOKEN,          /* revocation (RFC 7009), introspection (RFC 7662) */
+} MessageKind;
+
+/* The token a revocation or introspection request is about. */
+typedef struct {
+  const char *token;
+  const char *hint;             /* nullable */
+} AboutToken;
+
 struct _BearerTokenRequest
 {
   GObject parent_instance;
@@ -482,18 +495,22 @@ bearer_token_url_check (const char  *url,
 /* One whole sentence for each missing part, for translators. */
 static gboolean
 check_required (BearerTokenRequest  *self,
-                gboolean             device_authorization,
+                MessageKind          kind,
                 GError             **error)
 {
   const char *missing = NULL;
 
   if (self->client_auth != BEARER_CLIENT_AUTH_NONE && self->client_id == NULL)
     missing = _("The request needs a client ID");
-  else if (device_authorization)
+  else if (kind == MESSAGE_DEVICE_AUTHORIZATION)
     {
       /* RFC 8628 §3.1: a public client names itself. */
       if (self->client_id == NULL)
         missing = _("The request needs a client ID");
+    }
+  else if (kind == MESSAGE_ABOUT_TOKEN)
+    {
+      /* The token itself is checked by the caller. */
     }
   else
     switch (self->grant_type)
@@ -610,17 +627,25 @@ typedef struct {
 
 static void
 collect_body (BearerTokenRequest *self,
-              gboolean            device_authorization,
+              MessageKind         kind,
+              const AboutToken   *about,
               GArray             *pairs)
 {
 #define ADD(n, v) G_STMT_START { Pair p_ = { (n), (v) }; g_array_append_val (pairs, p_); } G_STMT_END
 
   /* A device authorization request (RFC 8628 §3.1) has no grant yet: only
-   * the scope and the client. */
-  if (!device_authorization)
+   * the scope and the client. A revocation or introspection request has
+   * the token and its hint instead of a grant and a scope. */
+  if (kind == MESSAGE_TOKEN)
     ADD ("grant_type", bearer_grant_type_to_wire (self->grant_type));
+  else if (kind == MESSAGE_ABOUT_TOKEN)
+    {
+      ADD ("token", about->token);
+      if (about->hint != NULL)
+        ADD ("token_type_hint", about->hint);
+    }
 
-  switch (device_authorization ? BEARER_GRANT_CLIENT_CREDENTIALS : self->grant_type)
+  switch (kind != MESSAGE_TOKEN ? BEARER_GRANT_CLIENT_CREDENTIALS : self->grant_type)
     {
     case BEARER_GRANT_REFRESH_TOKEN:
       ADD ("refresh_token", self->refresh_token);
@@ -643,12 +668,15 @@ collect_body (BearerTokenRequest *self,
       break;
     }
 
-  if (self->scope != NULL)
-    ADD ("scope", self->scope);
-  if (self->audience != NULL)
-    ADD ("audience", self->audience);
-  if (self->resource != NULL)
-    ADD ("resource", self->resource);
+  if (kind != MESSAGE_ABOUT_TOKEN)
+    {
+      if (self->scope != NULL)
+        ADD ("scope", self->scope);
+      if (self->audience != NULL)
+        ADD ("audience", self->audience);
+      if (self->resource != NULL)
+        ADD ("resource", self->resource);
+    }
 
   switch (self->client_auth)
     {
@@ -679,10 +707,12 @@ collect_body (BearerTokenRequest *self,
 
 static GBytes *
 encode_body (BearerTokenRequest  *self,
+             MessageKind          kind,
              GArray              *pairs,
              const char         **content_type)
 {
-  if (self->body_encoding == BEARER_BODY_JSON)
+  /* RFC 7009 §2.1 and RFC 7662 §2.1 know only the form encoding. */
+  if (self->body_encoding == BEARER_BODY_JSON && kind != MESSAGE_ABOUT_TOKEN)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
       g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -783,12 +813,14 @@ add_query_parameters (BearerTokenRequest *self,
                       NULL);
 }
 
-/* The POST of a token request to its token URL, or of a device
- * authorization request (no grant) to @url. */
+/* The POST of a token request to its token URL, of a device
+ * authorization request (no grant) to @url, or of a request about @about's
+ * token (revocation, introspection) to @url. */
 static SoupMessage *
 build_message (BearerTokenRequest  *self,
                const char          *url,
-               gboolean             device_authorization,
+               MessageKind          kind,
+               const AboutToken    *about,
                GError             **error)
 {
   g_autoptr(GUri) base_uri = NULL;
@@ -801,7 +833,7 @@ build_message (BearerTokenRequest  *self,
 
   if (!(base_uri = parse_url (url, self->allow_insecure_http, error)))
     return NULL;
-  if (!check_required (self, device_authorization, error) || !check_parameters (self, error))
+  if (!check_required (self, kind, error) || !check_parameters (self, error))
     return NULL;
 
   uri = add_query_parameters (self, base_uri);
@@ -809,8 +841,8 @@ build_message (BearerTokenRequest  *self,
   soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
 
   pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
-  collect_body (self, device_authorization, pairs);
-  body = encode_body (self, pairs, &content_type);
+  collect_body (self, kind, about, pairs);
+  body = encode_body (self, kind, pairs, &content_type);
   soup_message_set_request_body_from_bytes (message, content_type, body);
   g_object_set_data_full (G_OBJECT (message), "bearer-request-body",
                           g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);
@@ -852,7 +884,7 @@ bearer_token_request_build_message (BearerTokenRequest  *self,
                                     GError             **error)
 {
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
-  return build_message (self, self->token_url, FALSE, error);
+  return build_message (self, self->token_url, MESSAGE_TOKEN, NULL, error);
 }
 
 /**
@@ -872,7 +904,34 @@ bearer_token_request_build_device_authorization (BearerTokenRequest  *self,
                                                  GError             **error)
 {
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
-  return build_message (self, url, TRUE, error);
+  return build_message (self, url, MESSAGE_DEVICE_AUTHORIZATION, NULL, error);
+}
+
+/**
+ * bearer_token_request_build_about_token:
+ * @url: the revocation (RFC 7009) or introspection (RFC 7662) endpoint
+ * @token: the token the request is about
+ * @token_type_hint: (nullable): `access_token` or `refresh_token`
+ *
+ * A revocation or introspection request for this request's client: a form
+ * `POST` to @url with `token`, `token_type_hint` and the same client
+ * authentication, extra parameters and transport settings as the token
+ * request, but no grant, scope, audience or resource. Nothing is sent.
+ *
+ * Returns: (transfer full): the message, or %NULL with a %BEARER_ERROR
+ */
+SoupMessage *
+bearer_token_request_build_about_token (BearerTokenRequest  *self,
+                                        const char          *url,
+                                        const char          *token,
+                                        const char          *token_type_hint,
+                                        GError             **error)
+{
+  AboutToken about = { token, token_type_hint };
+
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  g_return_val_if_fail (token != NULL, NULL);
+  return build_message (self, url, MESSAGE_ABOUT_TOKEN, &about, error);
 }
 
 /**

@@ -77,6 +77,11 @@ SoupMessage        *bearer_token_request_build_message          (BearerTokenRequ
 SoupMessage        *bearer_token_request_build_device_authorization (BearerTokenRequest *self,
                                                                  const char          *url,
                                                                  GError             **error);
+SoupMessage        *bearer_token_request_build_about_token      (BearerTokenRequest  *self,
+                                                                 const char          *url,
+                                                                 const char          *token,
+                                                                 const char          *token_type_hint,
+                                                                 GError             **error);
 char              **bearer_token_request_dup_secrets            (BearerTokenRequest  *self);
 GBytes             *bearer_token_request_peek_message_body      (SoupMessage         *message);
 

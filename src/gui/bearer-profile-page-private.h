@@ -50,6 +50,8 @@ struct _BearerProfilePage
   AdwComboRow *pkce_row;
   AdwEntryRow *audience_row;
   AdwEntryRow *resource_row;
+  AdwEntryRow *revocation_url_row;
+  AdwEntryRow *introspection_url_row;
   GtkSwitch *json_switch;
   AdwActionRow *ca_row;
   GtkWidget *ca_clear_button;
@@ -60,6 +62,7 @@ struct _BearerProfilePage
   GtkSpinner *spinner;
   GtkWidget *cancel_button;
   GtkWidget *get_button;
+  GtkWidget *sign_out_button;
   GtkWidget *add_parameter_button;
   GtkWidget *curl_button;
 
@@ -101,6 +104,10 @@ void        bearer_profile_page_focus_later        (BearerProfilePage *self,
 gboolean    bearer_profile_page_needs_sign_in      (BearerProfilePage *self);
 void        bearer_profile_page_cancel_sign_in     (BearerProfilePage *self);
 const char *bearer_keyring_error_title             (const GError      *error);
+
+/* bearer-profile-page-lifecycle.c */
+void        bearer_profile_page_class_init_lifecycle (GtkWidgetClass  *widget_class);
+void        bearer_profile_page_init_lifecycle       (BearerProfilePage *self);
 
 /* bearer-profile-page.c */
 void        bearer_profile_page_show_toast         (BearerProfilePage *self,

@@ -341,6 +341,8 @@ bind_form (BearerProfilePage *self)
   bind_text (self, "authorization-url", self->authorization_url_row);
   bind_text (self, "redirect-uri", self->redirect_row);
   bind_text (self, "device-authorization-url", self->device_url_row);
+  bind_text (self, "revocation-url", self->revocation_url_row);
+  bind_text (self, "introspection-url", self->introspection_url_row);
   bind_text (self, "username", self->username_row);
   bind_text (self, "client-id", self->client_id_row);
   bind_text (self, "scope", self->scope_row);
@@ -428,6 +430,8 @@ validate_url (BearerProfilePage *self)
   check_url_row (self, self->issuer_row, bearer_profile_get_issuer (profile));
   check_url_row (self, self->authorization_url_row, bearer_profile_get_authorization_url (profile));
   check_url_row (self, self->device_url_row, bearer_profile_get_device_authorization_url (profile));
+  check_url_row (self, self->revocation_url_row, bearer_profile_get_revocation_url (profile));
+  check_url_row (self, self->introspection_url_row, bearer_profile_get_introspection_url (profile));
 
   /* The callback is where the browser comes back: any http(s) address. */
   if (bearer_sign_in_check_redirect_uri (bearer_profile_get_redirect_uri (profile), &error))
@@ -785,6 +789,10 @@ bearer_profile_page_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (profile, "notify::redirect-uri", G_CALLBACK (validate_url), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::revocation-url", G_CALLBACK (validate_url), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::introspection-url", G_CALLBACK (validate_url), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (profile, "notify::allow-insecure-http", G_CALLBACK (validate_url), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_swapped (self->name_row, "changed", G_CALLBACK (name_row_changed_cb), self);
@@ -795,6 +803,7 @@ bearer_profile_page_constructed (GObject *object)
   g_object_bind_property_full (self->connection, "access-token", self->token_view, "visible",
                                G_BINDING_SYNC_CREATE, is_set, NULL, NULL, NULL);
   bearer_profile_page_init_actions (self);
+  bearer_profile_page_init_lifecycle (self);
 
   name_inner_buttons (GTK_WIDGET (self->refresh_token_row), GTK_TYPE_BUTTON,
                       _("Show or hide the refresh token"));
@@ -940,6 +949,9 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, redirect_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, redirect_hint);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, device_url_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, revocation_url_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, sign_out_button);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, introspection_url_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, url_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, refresh_token_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, username_row);
@@ -969,6 +981,7 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, add_parameter_clicked_cb);
 
   bearer_profile_page_class_init_actions (widget_class);
+  bearer_profile_page_class_init_lifecycle (widget_class);
 }
 
 static void

@@ -174,21 +174,26 @@ server.on('request', provider.callback());
 
 // The first refresh token: a grant for the account and client, as consent
 // would have made it, and a refresh token of that grant.
+// A second grant of its own for the revocation tests (REFRESH_REVOKE).
 const client = await provider.Client.find('bearer-e2e');
-const grant = new provider.Grant({ accountId: ACCOUNT, clientId: client.clientId });
-grant.addOIDCScope(SCOPE);
-const grantId = await grant.save();
-const refreshToken = new provider.RefreshToken({
-  accountId: ACCOUNT,
-  client,
-  grantId,
-  scope: SCOPE,
-  gty: 'authorization_code',
-  authTime: Math.floor(Date.now() / 1000),
-});
-const refreshValue = await refreshToken.save();
+async function mintRefreshToken() {
+  const grant = new provider.Grant({ accountId: ACCOUNT, clientId: client.clientId });
+  grant.addOIDCScope(SCOPE);
+  const grantId = await grant.save();
+  const refreshToken = new provider.RefreshToken({
+    accountId: ACCOUNT,
+    client,
+    grantId,
+    scope: SCOPE,
+    gty: 'authorization_code',
+    authTime: Math.floor(Date.now() / 1000),
+  });
+  return refreshToken.save();
+}
+const refreshValue = await mintRefreshToken();
+const revokeValue = await mintRefreshToken();
 
-process.stdout.write(`ISSUER ${issuer}\nREFRESH ${refreshValue}\nREADY\n`);
+process.stdout.write(`ISSUER ${issuer}\nREFRESH ${refreshValue}\nREFRESH_REVOKE ${revokeValue}\nREADY\n`);
 
 let stopping = false;
 function stop() {
