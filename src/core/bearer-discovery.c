@@ -597,6 +597,10 @@ auth_method_name (BearerClientAuth auth)
       return "client_secret_post";
     case BEARER_CLIENT_AUTH_NONE:
       return "none";
+    case BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT:
+      return "private_key_jwt";
+    case BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT:
+      return "client_secret_jwt";
     case BEARER_CLIENT_AUTH_BASIC:
     case BEARER_CLIENT_AUTH_BASIC_RAW:
     default:
