@@ -167,7 +167,11 @@ key_fits (gnutls_privkey_t   key,
       return FALSE;
     case BEARER_SIGNING_ALG_AUTO:
     default:
-      return alg_for_key (key, error) != BEARER_SIGNING_ALG_AUTO;
+      {
+        BearerSigningAlg chosen = alg_for_key (key, error);
+
+        return chosen != BEARER_SIGNING_ALG_AUTO && key_fits (key, chosen, error);
+      }
     }
 }
 
