@@ -36,6 +36,7 @@ struct _BearerTokenRequest
   BearerSigningAlg signing_alg;
   char *key_id;
   char *assertion_audience;     /* NULL: the endpoint's URL */
+  char *assertion_placeholder;  /* sent instead of a signed assertion: the preview's */
 
   char *refresh_token;          /* secret */
   char *username;
@@ -78,6 +79,7 @@ bearer_token_request_finalize (GObject *object)
   bearer_secret_free (self->private_key);
   g_free (self->key_id);
   g_free (self->assertion_audience);
+  g_free (self->assertion_placeholder);
   bearer_secret_free (self->refresh_token);
   g_free (self->username);
   bearer_secret_free (self->password);
@@ -235,6 +237,21 @@ bearer_token_request_set_assertion (BearerTokenRequest *self,
   self->signing_alg = alg;
   replace_string (&self->key_id, key_id);
   replace_string (&self->assertion_audience, audience);
+}
+
+/**
+ * bearer_token_request_set_assertion_placeholder:
+ * @placeholder: (nullable): text to send in place of the client assertion
+ *
+ * For the request preview: the assertion is signed when a request is sent,
+ * so a snippet shows a placeholder. Nothing is signed while this is set.
+ */
+void
+bearer_token_request_set_assertion_placeholder (BearerTokenRequest *self,
+                                                const char         *placeholder)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->assertion_placeholder, placeholder);
 }
 
 void
@@ -859,7 +876,9 @@ build_message (BearerTokenRequest  *self,
   if (!check_required (self, device_authorization, error) || !check_parameters (self, error))
     return NULL;
 
-  if (bearer_client_auth_uses_assertion (self->client_auth))
+  if (bearer_client_auth_uses_assertion (self->client_auth) && self->assertion_placeholder != NULL)
+    assertion = g_strdup (self->assertion_placeholder);
+  else if (bearer_client_auth_uses_assertion (self->client_auth))
     {
       const char *key = self->client_auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT
                         ? self->private_key : self->client_secret;

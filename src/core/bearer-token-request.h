@@ -34,6 +34,8 @@ void                bearer_token_request_set_assertion          (BearerTokenRequ
                                                                  BearerSigningAlg     alg,
                                                                  const char          *key_id,
                                                                  const char          *audience);
+void                bearer_token_request_set_assertion_placeholder (BearerTokenRequest *self,
+                                                                 const char          *placeholder);
 void                bearer_token_request_set_body_encoding      (BearerTokenRequest  *self,
                                                                  BearerBodyEncoding   encoding);
 
