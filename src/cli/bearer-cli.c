@@ -190,6 +190,9 @@ bearer_cli_exit_code_for (const GError *error)
     return EXIT_KEYRING;
   if (bearer_error_is_dead_refresh_token (error))
     return EXIT_SIGN_IN;
+  /* A private key that cannot sign: nothing was sent. */
+  if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_PRIVATE_KEY))
+    return EXIT_FAILURE_OTHER;
   if (error->domain == BEARER_ERROR)
     return EXIT_SERVER;
   return EXIT_FAILURE_OTHER;
