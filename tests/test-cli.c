@@ -1111,6 +1111,10 @@ test_client_assertion (void)
     return;
 
   cli = cli_new ();
+  cli_expect (cli, 0, NULL, &out, NULL, "--help", NULL);
+  g_assert_nonnull (strstr (out, "--auth private-key-jwt|client-secret-jwt"));
+  g_assert_nonnull (strstr (out, "set-secret NAME private-key < key.pem"));
+  g_clear_pointer (&out, g_free);
   cli_expect (cli, 2, NULL, NULL, NULL, "add", "jwt", "--token-url", url, "--client-id", CLIENT_ID,
               "--auth", "private-key-jwt", "--signing-alg", "none", NULL);
   cli_expect (cli, 2, NULL, NULL, NULL, "add", "jwt", "--token-url", url, "--client-id", CLIENT_ID,

@@ -415,11 +415,9 @@ parse_assertion_options (const char       *signing_alg,
 {
   int value = BEARER_SIGNING_ALG_AUTO;
 
-  if (signing_alg != NULL &&
-      (g_str_equal (signing_alg, "auto") ||
-       !bearer_enum_from_nick (BEARER_TYPE_SIGNING_ALG, signing_alg, &value)))
+  if (signing_alg != NULL && !bearer_enum_from_nick (BEARER_TYPE_SIGNING_ALG, signing_alg, &value))
     {
-      bearer_cli_usage_error (_("--signing-alg is one of RS256, PS256, ES256, HS256"));
+      bearer_cli_usage_error (_("--signing-alg is one of RS256, PS256, ES256, HS256, auto"));
       return FALSE;
     }
   *alg = value;

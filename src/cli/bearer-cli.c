@@ -51,13 +51,7 @@ static const char *usage_text =
      "      --issuer URL              Fill the endpoints by discovery (OpenID Connect,\n"
      "                                RFC 8414); the grant is authorization_code\n"
      "                                unless --grant says otherwise\n"
-     "      --auth MODE               basic (default), basic-raw, post, none,\n"
-     "                                private-key-jwt or client-secret-jwt\n"
-     "      --signing-alg ALG         RS256, PS256 or ES256 (private-key-jwt; default:\n"
-     "                                as the key is), HS256 (client-secret-jwt)\n"
-     "      --key-id KID              The kid of the client assertion’s header\n"
-     "      --assertion-aud endpoint|issuer\n"
-     "                                The assertion’s audience (default endpoint)\n"
+     "      --auth MODE               basic (default), basic-raw, post or none\n"
      "      --scope SCOPE             Scopes to ask for, separated by spaces\n"
      "      --audience AUDIENCE, --resource RESOURCE\n"
      "      --username USER           For the password grant\n"
@@ -79,10 +73,9 @@ static const char *usage_text =
      "        gitlab [--instance URL]\n"
      "                                https://gitlab.com unless given\n"
      "  remove NAME                   Remove a profile and its secrets\n"
-     "  set-secret NAME client-secret|refresh-token|password|private-key\n"
+     "  set-secret NAME client-secret|refresh-token|password\n"
      "                                Read a secret from standard input and keep it\n"
-     "                                in the keyring (never give it as an argument);\n"
-     "                                private-key reads a whole PEM file\n"
+     "                                in the keyring (never give it as an argument)\n"
      "  token NAME [--min-valid SECONDS] [--header|--json|--export]\n"
      "                                Print the access token, refreshing it first when\n"
      "                                less than SECONDS (default 60) are left\n"
@@ -136,7 +129,6 @@ static const char *usage_more_text =
      "      --auto-refresh, --no-auto-refresh\n"
      "      --refresh-margin SECONDS, --token-url URL, --client-id ID, --scope SCOPE,\n"
      "      --audience AUDIENCE, --resource RESOURCE, --username USER, --auth MODE,\n"
-     "      --signing-alg ALG, --key-id KID, --assertion-aud endpoint|issuer,\n"
      "      --rename NEW-NAME\n"
      "  token|refresh NAME --format FORMAT\n"
      "                                bare (token’s default), header, json, env or\n"
@@ -149,6 +141,24 @@ static const char *usage_more_text =
      "\n"
      "bearer-cli asks the token agent (bearer-agent, started through D-Bus) first\n"
      "and does the work itself when there is none; BEARER_NO_AGENT=1 always does.\n");
+
+/* Its own text, so that the translations of the two above stay whole. */
+static const char *usage_assertion_text =
+  /* Translators: more of “bearer-cli --help”, after the text above. Translate
+   * the descriptions only: commands, options, their arguments, the method and
+   * algorithm names are typed as they are. Keep the descriptions lined up in
+   * their column as in English, wrap at 80 columns. */
+  N_("Signed client assertions (RFC 7523), with add and set:\n"
+     "      --auth private-key-jwt|client-secret-jwt\n"
+     "                                Sign a client assertion with the private key,\n"
+     "                                or with the client secret (HS256)\n"
+     "      --signing-alg RS256|PS256|ES256|HS256|auto\n"
+     "                                The algorithm (default auto: as the key is)\n"
+     "      --key-id KID              The kid of the assertion’s header\n"
+     "      --assertion-aud endpoint|issuer\n"
+     "                                The assertion’s audience (default endpoint)\n"
+     "  set-secret NAME private-key < key.pem\n"
+     "                                Keep a PEM private key in the keyring\n");
 
 void
 bearer_cli_waited_cb (GObject      *source,
@@ -422,6 +432,7 @@ command_help (int    argc,
     {
       g_print ("%s", _(usage_text));
       g_print ("\n%s", _(usage_more_text));
+      g_print ("\n%s", _(usage_assertion_text));
       return EXIT_OK;
     }
   if (argc > 2)
