@@ -738,6 +738,11 @@ test_form_private_key (Fixture       *f,
   g_assert_cmpstr (bearer_profile_get_key_id (f->profile), ==, "key-1");
   adw_combo_row_set_selected (PAGE_CHILD (f->page, "signing_alg_row"), BEARER_SIGNING_ALG_ES256);
   g_assert_cmpint (bearer_profile_get_signing_alg (f->profile), ==, BEARER_SIGNING_ALG_ES256);
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "assertion_issuer_row")));
+  gtk_switch_set_active (PAGE_CHILD (f->page, "assertion_issuer_switch"), TRUE);
+  g_assert_true (bearer_profile_get_assertion_audience_issuer (f->profile));
+  gtk_switch_set_active (PAGE_CHILD (f->page, "assertion_issuer_switch"), FALSE);
+  g_assert_false (bearer_profile_get_assertion_audience_issuer (f->profile));
 
   /* An RSA key does not sign ES256. */
   file = write_key_file (rsa_key);
@@ -756,12 +761,28 @@ test_form_private_key (Fixture       *f,
   wait_until (connection_saved, f->connection, "the key to be saved");
   stored = lookup_secrets (f->profile);
   g_assert_cmpstr (bearer_secrets_get_private_key (stored), ==, ec_key);
+  /* Never in profiles.json. */
+  {
+    g_autofree char *path = g_build_filename (f->dir, "profiles.json", NULL);
+    g_autofree char *contents = NULL;
+    g_auto(GStrv) lines = g_strsplit (ec_key, "\n", -1);
+
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "private-key-jwt"));
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strlen (lines[i]) > 20 && !g_str_has_prefix (lines[i], "-----"))
+        g_assert_null (strstr (contents, lines[i]));
+  }
 
   adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT);
   g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
   g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "signing_alg_row")));
   g_assert_false (gtk_widget_get_visible (key_row));
   g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "key_id_row")));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "assertion_issuer_row")));
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_POST);
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "assertion_issuer_row")));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "signing_alg_row")));
 }
 
 /* The two sign-in grants are in the list, with the rows they need, and a

@@ -49,6 +49,8 @@ struct _BearerProfilePage
   AdwComboRow *signing_alg_row;
   AdwEntryRow *key_id_row;
   AdwActionRow *private_key_row;
+  GtkWidget *assertion_issuer_row;
+  GtkSwitch *assertion_issuer_switch;
   AdwExpanderRow *advanced_row;
   AdwComboRow *pkce_row;
   AdwEntryRow *audience_row;

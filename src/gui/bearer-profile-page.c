@@ -408,6 +408,7 @@ bind_form (BearerProfilePage *self)
                              encoding_to_json, json_to_encoding, NULL, NULL);
   g_binding_group_bind (b, "allow-insecure-http", self->insecure_switch, "active", both);
   g_binding_group_bind (b, "auto-refresh", self->auto_refresh_switch, "active", both);
+  g_binding_group_bind (b, "assertion-audience-issuer", self->assertion_issuer_switch, "active", both);
   g_binding_group_bind (b, "refresh-margin", self->margin_spin, "value", both);
   g_binding_group_bind_full (b, "ca-file", self->ca_row, "subtitle", G_BINDING_SYNC_CREATE,
                              ca_file_to_subtitle, NULL, NULL, NULL);
@@ -427,6 +428,8 @@ bind_form (BearerProfilePage *self)
                              client_signs_assertion, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->key_id_row, "visible", G_BINDING_SYNC_CREATE,
                              client_has_private_key, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "client-auth", self->assertion_issuer_row, "visible", G_BINDING_SYNC_CREATE,
+                             client_signs_assertion, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->private_key_row, "visible", G_BINDING_SYNC_CREATE,
                              client_has_private_key, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "grant-type", self->issuer_row, "visible", G_BINDING_SYNC_CREATE,
@@ -1143,6 +1146,8 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, signing_alg_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, key_id_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, private_key_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, assertion_issuer_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, assertion_issuer_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, ca_clear_button);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, insecure_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, auto_refresh_switch);
