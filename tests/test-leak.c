@@ -10,7 +10,12 @@
  *   add, set-secret client-secret, set-secret refresh-token (both on
  *   stdin), token, refresh, list, introspect, revoke, a failing refresh (a
  *   hostile server answers invalid_grant with the refresh token echoed in
- *   its error_description), remove.
+ *   its error_description), remove; then a private_key_jwt profile: add,
+ *   set-secret private-key (a PEM key made for the test, on stdin), refresh
+ *   (client credentials with a signed client assertion), remove.
+ *
+ * The private key's canaries are the lines of its PEM body, and every
+ * client assertion the server receives is one too.
  *
  * Then no canary may be found in any file under the session's own
  * XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME and XDG_RUNTIME_DIR, in any
@@ -35,9 +40,11 @@
 #include <libsoup/soup.h>
 
 #include "bearer-test-cli.h"
+#include "bearer-test-keys.h"
 
 #define CLIENT_ID        "leak-client"
 #define PROFILE_NAME          "leak"
+#define JWT_PROFILE_NAME      "leak-jwt"
 
 /* ------------------------------------------------------------------------- *
  * The session: a bearer-cli to run and a secret service to talk to
@@ -58,6 +65,7 @@ typedef struct {
   char *client_secret;
   char *current;                /* the refresh token that works */
   char *last_access_token;
+  char *private_key;            /* PEM, for the private_key_jwt profile */
   gboolean hostile;
   guint requests;
   guint lifecycle_requests;     /* revocation and introspection */
@@ -130,6 +138,23 @@ leak_server_cb (SoupServer        *soup_server,
   form = soup_form_decode (text);
   refresh_token = g_hash_table_lookup (form, "refresh_token");
 
+  if (g_hash_table_contains (form, "client_assertion"))
+    {
+      /* A signed assertion is a credential while it lasts: a canary too. */
+      add_canary (self, g_hash_table_lookup (form, "client_assertion"), "client assertion");
+      if (g_strcmp0 (g_hash_table_lookup (form, "grant_type"), "client_credentials") != 0)
+        {
+          bearer_test_reply_json (msg, 400, "{\"error\":\"invalid_request\"}");
+          return;
+        }
+      g_free (self->last_access_token);
+      self->last_access_token = new_canary (self, "access");
+      json = g_strdup_printf ("{\"access_token\":\"%s\",\"token_type\":\"Bearer\","
+                              "\"expires_in\":3600}", self->last_access_token);
+      bearer_test_reply_json (msg, 200, json);
+      return;
+    }
+
   if (self->hostile)
     {
       /* A hostile (or careless) server quotes the refused token back. */
@@ -175,6 +200,16 @@ leak_server_new (void)
   base64 = g_base64_encode ((const guchar *) credentials, strlen (credentials));
   add_canary (self, base64, "HTTP Basic credentials");
 
+  /* The private key: each line of its PEM body is secret. */
+  self->private_key = bearer_test_key_new_pem (BEARER_TEST_KEY_EC_P256);
+  {
+    g_auto(GStrv) lines = g_strsplit (self->private_key, "\n", -1);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strlen (lines[i]) >= 32 && !g_str_has_prefix (lines[i], "-----"))
+        add_canary (self, lines[i], "a line of the private key");
+  }
+
   self->server = soup_server_new ("server-header", "leak-test-server", NULL);
   soup_server_add_handler (self->server, "/token", leak_server_cb, self, NULL);
   soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
@@ -196,6 +231,7 @@ leak_server_free (LeakServer *self)
   g_free (self->client_secret);
   g_free (self->current);
   g_free (self->last_access_token);
+  g_free (self->private_key);
   g_ptr_array_unref (self->canaries);
   g_free (self);
 }
@@ -448,14 +484,28 @@ ensure_session (void)
   removed = step->proc->status == 0;
   scan_xdg_dirs ("after remove");
 
-  if (server->requests != 3)
-    g_string_append_printf (session.problems, "\n  the server got %u requests, not 3 (token, "
-                            "refresh, failing refresh)", server->requests);
+  run_step ("add private-key-jwt", FALSE, NULL, 0, "add", JWT_PROFILE_NAME, "--token-url",
+            server->token_url, "--client-id", CLIENT_ID, "--grant", "client_credentials",
+            "--auth", "private-key-jwt", "--key-id", "leak-key", NULL);
+  run_step ("set-secret private-key", FALSE, server->private_key, 0,
+            "set-secret", JWT_PROFILE_NAME, "private-key", NULL);
+  run_step ("refresh private-key-jwt", FALSE, NULL, 0, "refresh", JWT_PROFILE_NAME, NULL);
+  scan_xdg_dirs ("after refresh private-key-jwt");
+  step = run_step ("remove private-key-jwt", FALSE, NULL, 0, "remove", JWT_PROFILE_NAME, NULL);
+  removed = removed && step->proc->status == 0;
+  scan_xdg_dirs ("after remove private-key-jwt");
+
+  if (server->requests != 4)
+    g_string_append_printf (session.problems, "\n  the server got %u requests, not 4 (token, "
+                            "refresh, failing refresh, private_key_jwt refresh)", server->requests);
 
   /* Everything the tests look at is in memory now: clean up at once, so
    * that nothing stays behind even when a failed test aborts the program. */
   if (!removed)
-    bearer_test_proc_free (bearer_test_run_cli (session.sandbox, NULL, "remove", PROFILE_NAME, NULL));
+    {
+      bearer_test_proc_free (bearer_test_run_cli (session.sandbox, NULL, "remove", PROFILE_NAME, NULL));
+      bearer_test_proc_free (bearer_test_run_cli (session.sandbox, NULL, "remove", JWT_PROFILE_NAME, NULL));
+    }
   g_clear_pointer (&session.sandbox, bearer_test_sandbox_free);
   return TRUE;
 }

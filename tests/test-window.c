@@ -34,6 +34,7 @@
 #include "bearer-scheduler.h"
 #include "bearer-sign-in-view.h"
 #include "bearer-test-cli.h"
+#include "bearer-test-keys.h"
 #include "bearer-token-view.h"
 #include "bearer-window.h"
 
@@ -674,6 +675,114 @@ test_form_rows (Fixture       *f,
   g_assert_cmpint (bearer_profile_get_client_auth (draft), ==, BEARER_CLIENT_AUTH_NONE);
   adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_POST);
   g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
+}
+
+static BearerSecrets *lookup_secrets (BearerProfile *profile);
+
+static gboolean
+has_private_key (gpointer data)
+{
+  const char *key = bearer_connection_get_secret (data, BEARER_SECRET_PRIVATE_KEY);
+
+  return key != NULL && *key != '\0';
+}
+
+static gboolean
+has_error_style (gpointer data)
+{
+  return gtk_widget_has_css_class (data, "error");
+}
+
+static GFile *
+write_key_file (const char *pem)
+{
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "bearer-window-test-key.pem", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents_full (path, pem, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
+  g_assert_no_error (error);
+  return g_file_new_for_path (path);
+}
+
+/* private_key_jwt: the signing algorithm, key id and private key rows; a key
+ * chosen as a file goes to the keyring, and the row only says it is there;
+ * a key that does not fit the algorithm is explained and not kept.
+ * client_secret_jwt: the client secret and the signing algorithm. */
+static void
+test_form_private_key (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *ec_key = bearer_test_key_new_pem (BEARER_TEST_KEY_EC_P256);
+  g_autofree char *rsa_key = bearer_test_key_new_pem (BEARER_TEST_KEY_RSA_2048);
+  g_autoptr(BearerSecrets) stored = NULL;
+  g_autoptr(GFile) file = NULL;
+  GtkWidget *key_row;
+  const char *subtitle;
+
+  fixture_show_page (f);
+  key_row = PAGE_CHILD (f->page, "private_key_row");
+  g_assert_false (gtk_widget_get_visible (key_row));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "signing_alg_row")));
+
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
+  g_assert_cmpint (bearer_profile_get_client_auth (f->profile), ==, BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (f->window));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "signing_alg_row")));
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "key_id_row")));
+  g_assert_true (gtk_widget_get_mapped (key_row));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (key_row)), ==,
+                   "No private key yet: choose its PEM file");
+
+  set_text (f->page, "key_id_row", "key-1");
+  g_assert_cmpstr (bearer_profile_get_key_id (f->profile), ==, "key-1");
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "signing_alg_row"), BEARER_SIGNING_ALG_ES256);
+  g_assert_cmpint (bearer_profile_get_signing_alg (f->profile), ==, BEARER_SIGNING_ALG_ES256);
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "assertion_issuer_row")));
+  gtk_switch_set_active (PAGE_CHILD (f->page, "assertion_issuer_switch"), TRUE);
+  g_assert_true (bearer_profile_get_assertion_audience_issuer (f->profile));
+  gtk_switch_set_active (PAGE_CHILD (f->page, "assertion_issuer_switch"), FALSE);
+  g_assert_false (bearer_profile_get_assertion_audience_issuer (f->profile));
+
+  /* An RSA key does not sign ES256. */
+  file = write_key_file (rsa_key);
+  bearer_profile_page_load_private_key (BEARER_PROFILE_PAGE (f->page), file);
+  wait_until (has_error_style, key_row, "the refused key to be explained");
+  g_assert_false (has_private_key (f->connection));
+  g_clear_object (&file);
+
+  file = write_key_file (ec_key);
+  bearer_profile_page_load_private_key (BEARER_PROFILE_PAGE (f->page), file);
+  wait_until (has_private_key, f->connection, "the chosen key");
+  g_file_delete (file, NULL, NULL);
+  g_assert_false (gtk_widget_has_css_class (key_row, "error"));
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (key_row));
+  g_assert_cmpstr (subtitle, ==, "A private key is stored in the keyring");
+  wait_until (connection_saved, f->connection, "the key to be saved");
+  stored = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_private_key (stored), ==, ec_key);
+  /* Never in profiles.json. */
+  {
+    g_autofree char *path = g_build_filename (f->dir, "profiles.json", NULL);
+    g_autofree char *contents = NULL;
+    g_auto(GStrv) lines = g_strsplit (ec_key, "\n", -1);
+
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "private-key-jwt"));
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strlen (lines[i]) > 20 && !g_str_has_prefix (lines[i], "-----"))
+        g_assert_null (strstr (contents, lines[i]));
+  }
+
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT);
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "signing_alg_row")));
+  g_assert_false (gtk_widget_get_visible (key_row));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "key_id_row")));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "assertion_issuer_row")));
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_POST);
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "assertion_issuer_row")));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "signing_alg_row")));
 }
 
 /* The two sign-in grants are in the list, with the rows they need, and a
@@ -3003,6 +3112,7 @@ main (int   argc,
   g_test_add ((path), Fixture, NULL, fixture_set_up, (fn), fixture_tear_down)
 
   ADD ("/bearer/window/form/rows-per-grant", test_form_rows);
+  ADD ("/bearer/window/form/private-key", test_form_private_key);
   ADD ("/bearer/window/form/url-validation", test_url_validation);
   ADD ("/bearer/window/form/sign-in-grants", test_sign_in_grant_rows);
   ADD ("/bearer/window/form/saves-without-save-button", test_saves_without_save_button);

@@ -406,6 +406,32 @@ discover (BearerProfile *profile,
   return EXIT_OK;
 }
 
+/* --signing-alg and --assertion-aud, as add and set take them. */
+static gboolean
+parse_assertion_options (const char       *signing_alg,
+                         const char       *assertion_aud,
+                         BearerSigningAlg *alg,
+                         gboolean         *aud_issuer)
+{
+  int value = BEARER_SIGNING_ALG_AUTO;
+
+  if (signing_alg != NULL && !bearer_enum_from_nick (BEARER_TYPE_SIGNING_ALG, signing_alg, &value))
+    {
+      bearer_cli_usage_error (_("--signing-alg is one of RS256, PS256, ES256, HS256, auto"));
+      return FALSE;
+    }
+  *alg = value;
+
+  if (assertion_aud != NULL && !g_str_equal (assertion_aud, "issuer") &&
+      !g_str_equal (assertion_aud, "endpoint"))
+    {
+      bearer_cli_usage_error (_("--assertion-aud is one of endpoint, issuer"));
+      return FALSE;
+    }
+  *aud_issuer = g_strcmp0 (assertion_aud, "issuer") == 0;
+  return TRUE;
+}
+
 /* bearer-cli add NAME … */
 int
 bearer_cli_add (int    argc,
@@ -434,6 +460,11 @@ bearer_cli_add (int    argc,
   g_autofree char *preset_issuer = NULL;
   g_autofree char *revoke_url = NULL;
   g_autofree char *introspect_url = NULL;
+  g_autofree char *signing_alg = NULL;
+  g_autofree char *key_id = NULL;
+  g_autofree char *assertion_aud = NULL;
+  BearerSigningAlg alg = BEARER_SIGNING_ALG_AUTO;
+  gboolean aud_issuer = FALSE;
   gboolean json_body = FALSE;
   gboolean allow_http = FALSE;
   gboolean keep_alive = FALSE;
@@ -460,6 +491,9 @@ bearer_cli_add (int    argc,
     { "issuer", 0, 0, G_OPTION_ARG_STRING, &issuer, NULL, "URL" },
     { "revoke-url", 0, 0, G_OPTION_ARG_STRING, &revoke_url, NULL, "URL" },
     { "introspect-url", 0, 0, G_OPTION_ARG_STRING, &introspect_url, NULL, "URL" },
+    { "signing-alg", 0, 0, G_OPTION_ARG_STRING, &signing_alg, NULL, "ALG" },
+    { "key-id", 0, 0, G_OPTION_ARG_STRING, &key_id, NULL, "KID" },
+    { "assertion-aud", 0, 0, G_OPTION_ARG_STRING, &assertion_aud, NULL, "WHICH" },
     { "json-body", 0, 0, G_OPTION_ARG_NONE, &json_body, NULL, NULL },
     { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
@@ -579,9 +613,12 @@ bearer_cli_add (int    argc,
     return bearer_cli_usage_error (_("--grant is one of refresh_token, client_credentials, password, "
                                      "authorization_code, device_code"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
-    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none"));
+    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none, private-key-jwt, "
+                                     "client-secret-jwt"));
   if (pkce != NULL && !bearer_enum_from_nick (BEARER_TYPE_PKCE_METHOD, pkce, &pkce_method))
     return bearer_cli_usage_error (_("--pkce is one of s256, plain, none"));
+  if (!parse_assertion_options (signing_alg, assertion_aud, &alg, &aud_issuer))
+    return EXIT_USAGE;
   if (!endpoint_usable ("authorize-url", authorize_url, allow_http) ||
       !endpoint_usable ("device-authorization-url", device_url, allow_http) ||
       !endpoint_usable ("issuer", issuer, allow_http) ||
@@ -618,6 +655,9 @@ bearer_cli_add (int    argc,
   bearer_profile_set_device_authorization_url (profile, device_url);
   bearer_profile_set_issuer (profile, preset_issuer);
   bearer_profile_set_keep_alive (profile, keep_alive);
+  bearer_profile_set_signing_alg (profile, alg);
+  bearer_profile_set_key_id (profile, key_id);
+  bearer_profile_set_assertion_audience_issuer (profile, aud_issuer);
 
   if (issuer != NULL)
     {
@@ -661,7 +701,13 @@ bearer_cli_add (int    argc,
   if (keep_alive)
     wake_agent ();
 
-  if (bearer_grant_type_is_sign_in (grant_type) && client_auth == BEARER_CLIENT_AUTH_NONE)
+  if (client_auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT)
+    /* Translators: after “bearer-cli add” for a client that signs its requests
+     * with a private key. The first and third %s are the profile name, the
+     * second the token URL. The command is typed as it is. */
+    g_print (_("Added “%s” (%s). Store its private key with “bearer-cli set-secret %s private-key "
+               "< key.pem”.\n"), argv[1], token_url, argv[1]);
+  else if (bearer_grant_type_is_sign_in (grant_type) && client_auth == BEARER_CLIENT_AUTH_NONE)
     /* Translators: after “bearer-cli add” for a public client that signs in.
      * The first and third %s are the profile name, the second the token URL.
      * The command is typed as it is. */
@@ -762,6 +808,11 @@ bearer_cli_set (int    argc,
   g_autofree char *rename = NULL;
   g_autofree char *revoke_url = NULL;
   g_autofree char *introspect_url = NULL;
+  g_autofree char *signing_alg = NULL;
+  g_autofree char *key_id = NULL;
+  g_autofree char *assertion_aud = NULL;
+  BearerSigningAlg alg = BEARER_SIGNING_ALG_AUTO;
+  gboolean aud_issuer = FALSE;
   GOptionEntry entries[] = {
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
     { "no-keep-alive", 0, 0, G_OPTION_ARG_NONE, &no_keep_alive, NULL, NULL },
@@ -778,6 +829,9 @@ bearer_cli_set (int    argc,
     { "rename", 0, 0, G_OPTION_ARG_STRING, &rename, NULL, "NAME" },
     { "revoke-url", 0, 0, G_OPTION_ARG_STRING, &revoke_url, NULL, "URL" },
     { "introspect-url", 0, 0, G_OPTION_ARG_STRING, &introspect_url, NULL, "URL" },
+    { "signing-alg", 0, 0, G_OPTION_ARG_STRING, &signing_alg, NULL, "ALG" },
+    { "key-id", 0, 0, G_OPTION_ARG_STRING, &key_id, NULL, "KID" },
+    { "assertion-aud", 0, 0, G_OPTION_ARG_STRING, &assertion_aud, NULL, "WHICH" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -804,9 +858,12 @@ bearer_cli_set (int    argc,
   if (margin != -1 && (margin < 0 || margin > 24 * 3600))
     return bearer_cli_usage_error (_("--refresh-margin is a number of seconds, at most 86400"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
-    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none"));
+    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none, private-key-jwt, "
+                                     "client-secret-jwt"));
   if (rename != NULL && !bearer_profile_check_name (rename, &error))
     return bearer_cli_usage_error (error->message);
+  if (!parse_assertion_options (signing_alg, assertion_aud, &alg, &aud_issuer))
+    return EXIT_USAGE;
 
   if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
       !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
@@ -856,6 +913,12 @@ bearer_cli_set (int    argc,
     bearer_profile_set_introspection_url (profile, *introspect_url != '\0' ? introspect_url : NULL);
   if (rename != NULL)
     bearer_profile_set_name (profile, rename);
+  if (signing_alg != NULL)
+    bearer_profile_set_signing_alg (profile, alg);
+  if (key_id != NULL)
+    bearer_profile_set_key_id (profile, key_id);
+  if (assertion_aud != NULL)
+    bearer_profile_set_assertion_audience_issuer (profile, aud_issuer);
 
   /* Written now, under profiles.json's lock, over the file as it is. */
   g_signal_connect (connection, "profile-save-failed", G_CALLBACK (save_failed_cb), &save_error);

@@ -160,6 +160,24 @@ static const char *usage_lifecycle_text =
      "                                Print the server’s JSON about the access (or\n"
      "                                refresh) token: active, expiry, scope, subject\n");
 
+/* Its own text, so that the translations of the two above stay whole. */
+static const char *usage_assertion_text =
+  /* Translators: more of “bearer-cli --help”, after the text above. Translate
+   * the descriptions only: commands, options, their arguments, the method and
+   * algorithm names are typed as they are. Keep the descriptions lined up in
+   * their column as in English, wrap at 80 columns. */
+  N_("Signed client assertions (RFC 7523), with add and set:\n"
+     "      --auth private-key-jwt|client-secret-jwt\n"
+     "                                Sign a client assertion with the private key,\n"
+     "                                or with the client secret (HS256)\n"
+     "      --signing-alg RS256|PS256|ES256|HS256|auto\n"
+     "                                The algorithm (default auto: as the key is)\n"
+     "      --key-id KID              The kid of the assertion’s header\n"
+     "      --assertion-aud endpoint|issuer\n"
+     "                                The assertion’s audience (default endpoint)\n"
+     "  set-secret NAME private-key < key.pem\n"
+     "                                Keep a PEM private key in the keyring\n");
+
 void
 bearer_cli_waited_cb (GObject      *source,
                       GAsyncResult *result,
@@ -200,6 +218,9 @@ bearer_cli_exit_code_for (const GError *error)
     return EXIT_KEYRING;
   if (bearer_error_is_dead_refresh_token (error))
     return EXIT_SIGN_IN;
+  /* A private key that cannot sign: nothing was sent. */
+  if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_PRIVATE_KEY))
+    return EXIT_FAILURE_OTHER;
   if (error->domain == BEARER_ERROR)
     return EXIT_SERVER;
   return EXIT_FAILURE_OTHER;
@@ -434,6 +455,8 @@ command_help (int    argc,
       g_print ("%s", _(usage_text));
       g_print ("\n%s", _(usage_more_text));
       g_print ("\n%s", _(usage_lifecycle_text));
+
+      g_print ("\n%s", _(usage_assertion_text));
       return EXIT_OK;
     }
   if (argc > 2)

@@ -20,6 +20,7 @@
 
 #include "bearer-client-private.h"
 #include "bearer-discovery.h"
+#include "bearer-enum-types.h"
 #include "bearer-error-private.h"
 #include "bearer-json-private.h"
 #include "bearer-token-request.h"
@@ -37,6 +38,7 @@ struct _BearerDiscovery
   char *introspection_endpoint;
   char **grant_types;
   char **auth_methods;
+  char **auth_signing_algs;
   char **pkce_methods;
   char **scopes;
 };
@@ -57,6 +59,7 @@ bearer_discovery_finalize (GObject *object)
   g_free (self->introspection_endpoint);
   g_strfreev (self->grant_types);
   g_strfreev (self->auth_methods);
+  g_strfreev (self->auth_signing_algs);
   g_strfreev (self->pkce_methods);
   g_strfreev (self->scopes);
 
@@ -298,6 +301,7 @@ bearer_discovery_new_from_data (const char  *issuer,
 
   self->grant_types = member_strv (object, "grant_types_supported");
   self->auth_methods = member_strv (object, "token_endpoint_auth_methods_supported");
+  self->auth_signing_algs = member_strv (object, "token_endpoint_auth_signing_alg_values_supported");
   self->pkce_methods = member_strv (object, "code_challenge_methods_supported");
   self->scopes = member_strv (object, "scopes_supported");
 
@@ -597,6 +601,10 @@ auth_method_name (BearerClientAuth auth)
       return "client_secret_post";
     case BEARER_CLIENT_AUTH_NONE:
       return "none";
+    case BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT:
+      return "private_key_jwt";
+    case BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT:
+      return "client_secret_jwt";
     case BEARER_CLIENT_AUTH_BASIC:
     case BEARER_CLIENT_AUTH_BASIC_RAW:
     default:
@@ -661,6 +669,31 @@ bearer_discovery_dup_warnings (BearerDiscovery *self,
       g_autofree char *text = g_strdup_printf (_("The server does not list the client authentication "
                                                  "%s (it lists: %s)"), method, listed);
       g_strv_builder_add (builder, text);
+    }
+
+  /* A client assertion's algorithm, when the profile names one (with a
+   * private key, "automatic" depends on a key discovery does not see). */
+  if (bearer_client_auth_uses_assertion (bearer_profile_get_client_auth (profile)) &&
+      self->auth_signing_algs != NULL)
+    {
+      BearerSigningAlg alg = bearer_profile_get_signing_alg (profile);
+      const char *name;
+
+      if (alg == BEARER_SIGNING_ALG_AUTO &&
+          bearer_profile_get_client_auth (profile) == BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT)
+        alg = BEARER_SIGNING_ALG_HS256;
+      name = bearer_enum_to_nick (BEARER_TYPE_SIGNING_ALG, alg);
+      if (alg != BEARER_SIGNING_ALG_AUTO &&
+          !g_strv_contains ((const char * const *) self->auth_signing_algs, name))
+        {
+          g_autofree char *listed = g_strjoinv (", ", self->auth_signing_algs);
+          /* Translators: the first %s is a signing algorithm (RS256, ES256…),
+           * the second the list the server gives; neither is translated. */
+          g_autofree char *text = g_strdup_printf (_("The server does not list the signing algorithm "
+                                                     "%s for client assertions (it lists: %s)"),
+                                                   name, listed);
+          g_strv_builder_add (builder, text);
+        }
     }
 
   return g_strv_builder_end (builder);

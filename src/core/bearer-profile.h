@@ -93,6 +93,15 @@ void                bearer_profile_set_allow_insecure_http (BearerProfile     *s
 gboolean            bearer_profile_get_auto_refresh      (BearerProfile       *self);
 void                bearer_profile_set_auto_refresh      (BearerProfile       *self,
                                                           gboolean             auto_refresh);
+const char         *bearer_profile_get_key_id            (BearerProfile       *self);
+void                bearer_profile_set_key_id            (BearerProfile       *self,
+                                                          const char          *key_id);
+BearerSigningAlg    bearer_profile_get_signing_alg       (BearerProfile       *self);
+void                bearer_profile_set_signing_alg       (BearerProfile       *self,
+                                                          BearerSigningAlg     alg);
+gboolean            bearer_profile_get_assertion_audience_issuer (BearerProfile *self);
+void                bearer_profile_set_assertion_audience_issuer (BearerProfile *self,
+                                                          gboolean             issuer);
 gboolean            bearer_profile_get_keep_alive        (BearerProfile       *self);
 void                bearer_profile_set_keep_alive        (BearerProfile       *self,
                                                           gboolean             keep_alive);

@@ -15,6 +15,10 @@
  * curl, `auth` for requests and axios), which the tools encode exactly as
  * the core does.
  *
+ * A client assertion (private_key_jwt, client_secret_jwt) is signed when the
+ * request is sent and valid for a minute: the snippet shows a placeholder
+ * for it, and a comment above says so.
+ *
  * Left out on purpose: User-Agent (each tool names itself), and what each
  * HTTP library computes itself (Host, Content-Length, Connection,
  * Accept-Encoding).
@@ -25,6 +29,7 @@
 
 #include <string.h>
 
+#include "bearer-client-assertion.h"
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
 #include "bearer-request-preview.h"
@@ -485,6 +490,8 @@ bearer_request_preview (BearerProfile          *profile,
     { NULL, BEARER_PLACEHOLDER_PASSWORD },
   };
   Exchange exchange = { 0 };
+  g_autofree char *assertion_sentinel = NULL;
+  BearerClientAuth auth;
   GString *out;
   char *text;
 
@@ -502,6 +509,12 @@ bearer_request_preview (BearerProfile          *profile,
     }
 
   request = bearer_refresh_build_request (profile, secrets);
+  auth = bearer_profile_get_client_auth (profile);
+  if (bearer_client_auth_uses_assertion (auth))
+    {
+      assertion_sentinel = new_sentinel ();
+      bearer_token_request_set_assertion_placeholder (request, assertion_sentinel);
+    }
   message = bearer_token_request_build_message (request, error);
   if (message == NULL)
     {
@@ -512,6 +525,20 @@ bearer_request_preview (BearerProfile          *profile,
 
   read_message (message, &exchange);
   out = g_string_new (NULL);
+  if (assertion_sentinel != NULL)
+    {
+      const char *comment = language == BEARER_SNIPPET_NODE ? "//" : "#";
+
+      g_string_append_printf (out,
+                              "%s %s stands for a client assertion (%s): a JWT that Bearer signs\n"
+                              "%s with %s each time it sends the request, valid for %d seconds.\n",
+                              comment, BEARER_PLACEHOLDER_CLIENT_ASSERTION,
+                              auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT ? "private_key_jwt" : "client_secret_jwt",
+                              comment,
+                              auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT ? "the client's private key"
+                              : "the client secret",
+                              BEARER_CLIENT_ASSERTION_LIFETIME);
+    }
   switch (language)
     {
     case BEARER_SNIPPET_PYTHON:
@@ -529,6 +556,8 @@ bearer_request_preview (BearerProfile          *profile,
   exchange_clear (&exchange);
 
   text = g_string_free (out, FALSE);
+  if (assertion_sentinel != NULL)
+    text = replace_all (text, assertion_sentinel, BEARER_PLACEHOLDER_CLIENT_ASSERTION);
   for (guint i = 0; i < G_N_ELEMENTS (stands); i++)
     if (stands[i].sentinel != NULL)
       {

@@ -28,6 +28,7 @@ typedef enum {
 #define BEARER_PLACEHOLDER_CLIENT_SECRET "<client-secret>"
 #define BEARER_PLACEHOLDER_REFRESH_TOKEN "<refresh-token>"
 #define BEARER_PLACEHOLDER_PASSWORD      "<password>"
+#define BEARER_PLACEHOLDER_CLIENT_ASSERTION "<client-assertion>"
 
 char *bearer_request_preview (BearerProfile         *profile,
                               const BearerSecrets   *secrets,

@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "bearer-client-assertion.h"
 #include "bearer-error-private.h"
 #include "bearer-form.h"
 #include "bearer-redact.h"
@@ -44,6 +45,11 @@ struct _BearerTokenRequest
   char *client_secret;          /* secret */
   BearerClientAuth client_auth;
   BearerBodyEncoding body_encoding;
+  char *private_key;            /* secret: PEM, for private_key_jwt */
+  BearerSigningAlg signing_alg;
+  char *key_id;
+  char *assertion_audience;     /* NULL: the endpoint's URL */
+  char *assertion_placeholder;  /* sent instead of a signed assertion: the preview's */
 
   char *refresh_token;          /* secret */
   char *username;
@@ -83,6 +89,10 @@ bearer_token_request_finalize (GObject *object)
   g_free (self->token_url);
   g_free (self->client_id);
   bearer_secret_free (self->client_secret);
+  bearer_secret_free (self->private_key);
+  g_free (self->key_id);
+  g_free (self->assertion_audience);
+  g_free (self->assertion_placeholder);
   bearer_secret_free (self->refresh_token);
   g_free (self->username);
   bearer_secret_free (self->password);
@@ -203,6 +213,58 @@ bearer_token_request_get_client_auth (BearerTokenRequest *self)
 {
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), 0);
   return self->client_auth;
+}
+
+/**
+ * bearer_token_request_set_private_key:
+ * @private_key: (nullable): the client's private key as PEM text, for
+ *   %BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT
+ */
+void
+bearer_token_request_set_private_key (BearerTokenRequest *self,
+                                      const char         *private_key)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_secret (&self->private_key, private_key);
+}
+
+/**
+ * bearer_token_request_set_assertion:
+ * @alg: how a client assertion is signed (%BEARER_SIGNING_ALG_AUTO: RS256 or
+ *   ES256 as the key is, HS256 with the client secret)
+ * @key_id: (nullable): the `kid` of its header
+ * @audience: (nullable): its `aud`; %NULL for the URL of the endpoint each
+ *   message goes to
+ *
+ * How the client assertion of %BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT and
+ * %BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT is made. A new one is signed for
+ * each message built.
+ */
+void
+bearer_token_request_set_assertion (BearerTokenRequest *self,
+                                    BearerSigningAlg    alg,
+                                    const char         *key_id,
+                                    const char         *audience)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  self->signing_alg = alg;
+  replace_string (&self->key_id, key_id);
+  replace_string (&self->assertion_audience, audience);
+}
+
+/**
+ * bearer_token_request_set_assertion_placeholder:
+ * @placeholder: (nullable): text to send in place of the client assertion
+ *
+ * For the request preview: the assertion is signed when a request is sent,
+ * so a snippet shows a placeholder. Nothing is signed while this is set.
+ */
+void
+bearer_token_request_set_assertion_placeholder (BearerTokenRequest *self,
+                                                const char         *placeholder)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->assertion_placeholder, placeholder);
 }
 
 void
@@ -376,7 +438,7 @@ bearer_token_request_dup_secrets (BearerTokenRequest *self)
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   const char *secrets[] = {
     self->client_secret, self->refresh_token, self->password,
-    self->code, self->code_verifier, self->device_code,
+    self->code, self->code_verifier, self->device_code, self->private_key,
   };
 
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
@@ -629,6 +691,7 @@ static void
 collect_body (BearerTokenRequest *self,
               MessageKind         kind,
               const AboutToken   *about,
+              const char         *assertion,
               GArray             *pairs)
 {
 #define ADD(n, v) G_STMT_START { Pair p_ = { (n), (v) }; g_array_append_val (pairs, p_); } G_STMT_END
@@ -687,6 +750,14 @@ collect_body (BearerTokenRequest *self,
     case BEARER_CLIENT_AUTH_NONE:
       if (self->client_id != NULL)
         ADD ("client_id", self->client_id);
+      break;
+    case BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT:
+    case BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT:
+      /* RFC 7523 §2.2; client_id too, as OpenID Connect Core §9 allows and
+       * some servers need. */
+      ADD ("client_id", self->client_id);
+      ADD ("client_assertion_type", BEARER_CLIENT_ASSERTION_TYPE_JWT);
+      ADD ("client_assertion", assertion);
       break;
     case BEARER_CLIENT_AUTH_BASIC:
     case BEARER_CLIENT_AUTH_BASIC_RAW:
@@ -830,19 +901,38 @@ build_message (BearerTokenRequest  *self,
   g_autoptr(GBytes) body = NULL;
   SoupMessageHeaders *headers;
   const char *content_type = NULL;
+  char *assertion = NULL;
 
   if (!(base_uri = parse_url (url, self->allow_insecure_http, error)))
     return NULL;
   if (!check_required (self, kind, error) || !check_parameters (self, error))
     return NULL;
 
+  if (bearer_client_auth_uses_assertion (self->client_auth) && self->assertion_placeholder != NULL)
+    assertion = g_strdup (self->assertion_placeholder);
+  else if (bearer_client_auth_uses_assertion (self->client_auth))
+    {
+      const char *key = self->client_auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT
+                        ? self->private_key : self->client_secret;
+
+      /* The audience is the endpoint itself, without the extra query. */
+      assertion = bearer_client_assertion_create (self->client_auth, self->signing_alg, self->key_id,
+                                                  self->client_id,
+                                                  self->assertion_audience != NULL
+                                                  ? self->assertion_audience : url,
+                                                  key, g_get_real_time () / G_USEC_PER_SEC, error);
+      if (assertion == NULL)
+        return NULL;
+    }
+
   uri = add_query_parameters (self, base_uri);
   message = soup_message_new_from_uri (SOUP_METHOD_POST, uri);
   soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
 
   pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
-  collect_body (self, kind, about, pairs);
+  collect_body (self, kind, about, assertion, pairs);
   body = encode_body (self, kind, pairs, &content_type);
+  bearer_secret_free (assertion);
   soup_message_set_request_body_from_bytes (message, content_type, body);
   g_object_set_data_full (G_OBJECT (message), "bearer-request-body",
                           g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);

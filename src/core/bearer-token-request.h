@@ -28,6 +28,14 @@ const char         *bearer_token_request_get_client_id          (BearerTokenRequ
 void                bearer_token_request_set_client_auth        (BearerTokenRequest  *self,
                                                                  BearerClientAuth     auth);
 BearerClientAuth    bearer_token_request_get_client_auth        (BearerTokenRequest  *self);
+void                bearer_token_request_set_private_key        (BearerTokenRequest  *self,
+                                                                 const char          *private_key);
+void                bearer_token_request_set_assertion          (BearerTokenRequest  *self,
+                                                                 BearerSigningAlg     alg,
+                                                                 const char          *key_id,
+                                                                 const char          *audience);
+void                bearer_token_request_set_assertion_placeholder (BearerTokenRequest *self,
+                                                                 const char          *placeholder);
 void                bearer_token_request_set_body_encoding      (BearerTokenRequest  *self,
                                                                  BearerBodyEncoding   encoding);
 

@@ -46,6 +46,11 @@ struct _BearerProfilePage
   AdwEntryRow *client_secret_row;
   AdwEntryRow *scope_row;
   AdwComboRow *client_auth_row;
+  AdwComboRow *signing_alg_row;
+  AdwEntryRow *key_id_row;
+  AdwActionRow *private_key_row;
+  GtkWidget *assertion_issuer_row;
+  GtkSwitch *assertion_issuer_switch;
   AdwExpanderRow *advanced_row;
   AdwComboRow *pkce_row;
   AdwEntryRow *audience_row;
@@ -71,6 +76,7 @@ struct _BearerProfilePage
   AdwEntryRow *secret_rows[BEARER_N_SECRETS];
   GPtrArray *parameter_rows;
   GtkNativeDialog *ca_chooser;
+  GtkNativeDialog *key_chooser;
   GCancellable *cancellable;          /* the page's lifetime */
   gboolean disposed;
 
