@@ -597,6 +597,10 @@ auth_method_name (BearerClientAuth auth)
       return "client_secret_post";
     case BEARER_CLIENT_AUTH_NONE:
       return "none";
+    case BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH:
+      return "tls_client_auth";
+    case BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH:
+      return "self_signed_tls_client_auth";
     case BEARER_CLIENT_AUTH_BASIC:
     case BEARER_CLIENT_AUTH_BASIC_RAW:
     default:

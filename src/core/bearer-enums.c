@@ -109,3 +109,17 @@ bearer_client_auth_from_string (const char       *text,
   *auth = value;
   return TRUE;
 }
+
+/**
+ * bearer_client_auth_uses_certificate:
+ *
+ * Returns: whether @auth authenticates the client with a TLS client
+ *   certificate (RFC 8705 §2), whose private key is the profile's
+ *   `client-key` secret
+ */
+gboolean
+bearer_client_auth_uses_certificate (BearerClientAuth auth)
+{
+  return auth == BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH ||
+         auth == BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH;
+}

@@ -49,12 +49,19 @@ typedef enum {
  * @BEARER_CLIENT_AUTH_BASIC_RAW: HTTP Basic of the raw `id:secret` (what Laravel Passport decodes)
  * @BEARER_CLIENT_AUTH_POST: `client_id` and `client_secret` in the body
  * @BEARER_CLIENT_AUTH_NONE: a public client: `client_id` in the body only
+ * @BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH: `tls_client_auth` (RFC 8705 §2.1): a client
+ *   certificate issued by a CA the server trusts, `client_id` in the body
+ * @BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH: `self_signed_tls_client_auth`
+ *   (RFC 8705 §2.2): a self-signed client certificate the server knows,
+ *   `client_id` in the body
  */
 typedef enum {
   BEARER_CLIENT_AUTH_BASIC,     /*< nick=basic >*/
   BEARER_CLIENT_AUTH_BASIC_RAW, /*< nick=basic-raw >*/
   BEARER_CLIENT_AUTH_POST,      /*< nick=post >*/
   BEARER_CLIENT_AUTH_NONE,      /*< nick=none >*/
+  BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH,             /*< nick=tls >*/
+  BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH, /*< nick=self-signed-tls >*/
 } BearerClientAuth;
 
 /**
@@ -92,5 +99,6 @@ gboolean    bearer_grant_type_from_string  (const char         *text,
 const char *bearer_client_auth_to_string   (BearerClientAuth    auth);
 gboolean    bearer_client_auth_from_string (const char         *text,
                                             BearerClientAuth   *auth);
+gboolean    bearer_client_auth_uses_certificate (BearerClientAuth auth);
 
 G_END_DECLS

@@ -77,6 +77,7 @@ struct _BearerSignIn
 
   /* The device grant */
   char *client_secret;              /* secret */
+  char *client_key;                 /* secret: the client certificate's (RFC 8705) */
   char *device_code;                /* secret */
   char *user_code;
   char *verification_uri;
@@ -165,6 +166,7 @@ bearer_sign_in_finalize (GObject *object)
   g_free (self->redirect_path);
   g_free (self->authorization_url);
   bearer_secret_free (self->client_secret);
+  bearer_secret_free (self->client_key);
   bearer_secret_free (self->device_code);
   g_free (self->user_code);
   g_free (self->verification_uri);
@@ -1099,6 +1101,7 @@ device_request (BearerSignIn    *self,
 
   bearer_token_request_set_client (request, bearer_profile_get_client_id (self->profile),
                                    self->client_secret);
+  bearer_token_request_set_client_key (request, self->client_key);
   return request;
 }
 
@@ -1375,6 +1378,8 @@ client_secret_cb (GObject      *source,
     }
   bearer_secret_free (self->client_secret);
   self->client_secret = g_strdup (bearer_secrets_get_client_secret (secrets));
+  bearer_secret_free (self->client_key);
+  self->client_key = g_strdup (bearer_secrets_get_client_key (secrets));
   request_device_code (self);
 }
 
