@@ -2,8 +2,7 @@
  *
  * A SoupServer over HTTPS on 127.0.0.1 asks for (or requires) a client
  * certificate and records the one it got. The certificates and keys are made
- * at run time with the openssl command in a temporary directory, removed at
- * the end: no private key is ever committed.
+ * at run time (bearer-test-certificates.h): no private key is ever committed.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,134 +10,37 @@
 
 #include <string.h>
 
-#include <glib/gstdio.h>
 
 #include "bearer-client-private.h"
 #include "bearer-client-certificate.h"
 #include "bearer-error.h"
-#include "bearer-test-server.h"
+#include "bearer-test-certificates.h"
 #include "bearer-token-request.h"
 
-static char *dir;
-static GTlsCertificate *server_certificate;
+static BearerTestCertificates *certificates;
 
 static char *
 path_of (const char *name)
 {
-  return g_build_filename (dir, name, NULL);
+  return bearer_test_certificates_path (certificates, name);
 }
 
 static char *
 read_text (const char *name)
 {
-  g_autofree char *path = path_of (name);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
-
-static void
-openssl (const char * const *args)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *err = NULL;
-  int status;
-
-  g_ptr_array_add (argv, (gpointer) "openssl");
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  g_spawn_sync (dir, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
-                NULL, NULL, NULL, &err, &status, &error);
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, &error))
-    g_error ("openssl %s failed: %s\n%s", args[0], error->message, err);
-}
-
-/* server.pem/key (127.0.0.1), ca.pem/key, a.pem/key (issued by the CA),
- * b.pem/key (self-signed, EC), b-sec1.key (the same key as SEC 1),
- * c.pem/key (self-signed, another key), a-encrypted.key. */
-static void
-make_certificates (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *server_pem = NULL;
-  g_autofree char *server_key = NULL;
-
-  dir = g_dir_make_tmp ("bearer-test-mtls-XXXXXX", &error);
-  g_assert_no_error (error);
-
-  openssl ((const char *[]) { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                              "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                              "-keyout", "server.key", "-out", "server.pem", NULL });
-  openssl ((const char *[]) { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                              "-subj", "/CN=Bearer Test CA", "-keyout", "ca.key", "-out", "ca.pem",
-                              NULL });
-  openssl ((const char *[]) { "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=client-a",
-                              "-keyout", "a.key", "-out", "a.csr", NULL });
-  openssl ((const char *[]) { "x509", "-req", "-in", "a.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                              "-CAcreateserial", "-days", "2", "-out", "a.pem", NULL });
-  openssl ((const char *[]) { "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-                              "-nodes", "-days", "2", "-subj", "/CN=client-b", "-keyout", "b.key",
-                              "-out", "b.pem", NULL });
-  openssl ((const char *[]) { "ec", "-in", "b.key", "-out", "b-sec1.key", NULL });
-  openssl ((const char *[]) { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                              "-subj", "/CN=client-c", "-keyout", "c.key", "-out", "c.pem", NULL });
-  openssl ((const char *[]) { "pkey", "-in", "a.key", "-aes256", "-passout", "pass:secret-pass",
-                              "-out", "a-encrypted.key", NULL });
-
-  server_pem = path_of ("server.pem");
-  server_key = path_of ("server.key");
-  server_certificate = g_tls_certificate_new_from_files (server_pem, server_key, &error);
-  g_assert_no_error (error);
-}
-
-static void
-remove_certificates (void)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = path_of (name);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-  g_clear_pointer (&dir, g_free);
-  g_clear_object (&server_certificate);
+  return bearer_test_certificates_read (certificates, name);
 }
 
 static GTlsCertificate *
 load_public (const char *name)
 {
-  g_autofree char *path = path_of (name);
-  g_autoptr(GError) error = NULL;
-  GTlsCertificate *certificate = g_tls_certificate_new_from_file (path, &error);
-
-  g_assert_no_error (error);
-  return certificate;
+  return bearer_test_certificates_load_public (certificates, name);
 }
 
-/* An HTTPS server that wants a client certificate: one issued by ca.pem,
- * or the self-signed b.pem (registered, as RFC 8705 §2.2 has it); c.pem
- * is unknown to it. */
 static BearerTestServer *
 new_server (GTlsAuthenticationMode mode)
 {
-  BearerTestServer *server = bearer_test_server_new_https (BEARER_TEST_SERVER_SCRIPTED,
-                                                           server_certificate);
-  g_autoptr(GTlsCertificate) ca = load_public ("ca.pem");
-  g_autoptr(GPtrArray) known = g_ptr_array_new_with_free_func (g_object_unref);
-
-  g_ptr_array_add (known, load_public ("b.pem"));
-  bearer_test_server_set_client_certificates (server, mode, ca, known);
-  return server;
+  return bearer_test_certificates_new_server (certificates, BEARER_TEST_SERVER_SCRIPTED, mode);
 }
 
 static BearerTokenRequest *
@@ -399,9 +301,7 @@ main (int   argc,
   int result;
 
   g_test_init (&argc, &argv, NULL);
-  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
-    g_error ("GIO has no TLS backend (glib-networking)");
-  make_certificates ();
+  certificates = bearer_test_certificates_new ();
 
   g_test_add_func ("/bearer/mtls/tls-client-auth", test_tls_client_auth);
   g_test_add_func ("/bearer/mtls/self-signed", test_self_signed);
@@ -413,6 +313,6 @@ main (int   argc,
   g_test_add_func ("/bearer/mtls/checks", test_checks);
 
   result = g_test_run ();
-  remove_certificates ();
+  g_clear_pointer (&certificates, bearer_test_certificates_free);
   return result;
 }

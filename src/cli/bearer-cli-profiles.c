@@ -8,6 +8,7 @@
 
 #include "bearer-agent-protocol.h"
 #include "bearer-cli-private.h"
+#include "bearer-client-certificate.h"
 #include "bearer-discovery.h"
 #include "bearer-enum-types.h"
 #include "bearer-presets.h"
@@ -329,6 +330,44 @@ bearer_cli_list (int    argc,
 /* The token URL meets the rules every request will check (and so the
  * window's form): else a usage error that never quotes a URL that may
  * hold a password. */
+/* The certificate of --auth tls|self-signed-tls: given, readable and PEM;
+ * made absolute, as the profile is used from anywhere. *path is freed and
+ * replaced. A certificate without such an --auth is refused. */
+static gboolean
+client_certificate_usable (BearerClientAuth   auth,
+                           char             **path)
+{
+  g_autoptr(GError) error = NULL;
+  char *absolute;
+
+  if (!bearer_client_auth_uses_certificate (auth))
+    {
+      if (*path != NULL)
+        {
+          bearer_cli_usage_error (_("--client-cert goes with --auth tls or --auth self-signed-tls"));
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (*path == NULL)
+    {
+      bearer_cli_usage_error (_("--auth tls and --auth self-signed-tls need --client-cert FILE, "
+                                "the client certificate in PEM format"));
+      return FALSE;
+    }
+
+  absolute = g_canonicalize_filename (*path, NULL);
+  g_free (*path);
+  *path = absolute;
+  if (!bearer_client_certificate_check (*path, &error))
+    {
+      bearer_cli_usage_error (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 token_url_usable (const char *url,
                   gboolean    allow_http)
@@ -420,6 +459,7 @@ bearer_cli_add (int    argc,
   g_autofree char *resource = NULL;
   g_autofree char *username = NULL;
   g_autofree char *ca_file = NULL;
+  g_autofree char *client_cert = NULL;
   g_autofree char *preset = NULL;
   g_autofree char *instance = NULL;
   g_autofree char *host = NULL;
@@ -445,6 +485,7 @@ bearer_cli_add (int    argc,
     { "resource", 0, 0, G_OPTION_ARG_STRING, &resource, NULL, "RESOURCE" },
     { "username", 0, 0, G_OPTION_ARG_STRING, &username, NULL, "USER" },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, NULL, "FILE" },
+    { "client-cert", 0, 0, G_OPTION_ARG_FILENAME, &client_cert, NULL, "FILE" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, NULL, "PRESET" },
     { "instance", 0, 0, G_OPTION_ARG_STRING, &instance, NULL, "INSTANCE" },
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, NULL, "HOST" },
@@ -575,7 +616,10 @@ bearer_cli_add (int    argc,
     return bearer_cli_usage_error (_("--grant is one of refresh_token, client_credentials, password, "
                                      "authorization_code, device_code"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
-    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none"));
+    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none, tls, "
+                                     "self-signed-tls"));
+  if (!client_certificate_usable (client_auth, &client_cert))
+    return EXIT_USAGE;
   if (pkce != NULL && !bearer_enum_from_nick (BEARER_TYPE_PKCE_METHOD, pkce, &pkce_method))
     return bearer_cli_usage_error (_("--pkce is one of s256, plain, none"));
   if (!endpoint_usable ("authorize-url", authorize_url, allow_http) ||
@@ -604,6 +648,7 @@ bearer_cli_add (int    argc,
   bearer_profile_set_resource (profile, resource);
   bearer_profile_set_username (profile, username);
   bearer_profile_set_ca_file (profile, ca_file);
+  bearer_profile_set_client_certificate (profile, client_cert);
   bearer_profile_set_body_encoding (profile, json_body ? BEARER_BODY_JSON : BEARER_BODY_FORM);
   bearer_profile_set_allow_insecure_http (profile, allow_http);
   bearer_profile_set_authorization_url (profile, authorize_url);
@@ -649,7 +694,30 @@ bearer_cli_add (int    argc,
   if (keep_alive)
     wake_agent ();
 
-  if (bearer_grant_type_is_sign_in (grant_type) && client_auth == BEARER_CLIENT_AUTH_NONE)
+  if (bearer_client_auth_uses_certificate (client_auth) && bearer_grant_type_is_sign_in (grant_type))
+    /* Translators: after “bearer-cli add” for a client that authenticates with a
+     * TLS certificate and signs in. The first, third and fourth %s are the
+     * profile name, the second the token URL. The commands are typed as they are;
+     * KEY.pem stands for the user's key file. */
+    g_print (_("Added “%s” (%s). Store the private key of its client certificate with "
+               "“bearer-cli set-secret %s client-key < KEY.pem”, then sign in with "
+               "“bearer-cli login %s”.\n"), argv[1], token_url, argv[1], argv[1]);
+  else if (bearer_client_auth_uses_certificate (client_auth) && grant_type == BEARER_GRANT_REFRESH_TOKEN)
+    /* Translators: after “bearer-cli add” for a client that authenticates with a
+     * TLS certificate and needs a refresh token. The first and third %s are the
+     * profile name, the second the token URL. The command is typed as it is;
+     * KEY.pem stands for the user's key file, “…” for “bearer-cli set-secret NAME”. */
+    g_print (_("Added “%s” (%s). Store the private key of its client certificate with "
+               "“bearer-cli set-secret %s client-key < KEY.pem” and its refresh token with "
+               "“… refresh-token”.\n"), argv[1], token_url, argv[1]);
+  else if (bearer_client_auth_uses_certificate (client_auth))
+    /* Translators: after “bearer-cli add” for a client that authenticates with a
+     * TLS certificate. The first and third %s are the profile name, the second
+     * the token URL. The command is typed as it is; KEY.pem stands for the
+     * user's key file. */
+    g_print (_("Added “%s” (%s). Store the private key of its client certificate with "
+               "“bearer-cli set-secret %s client-key < KEY.pem”.\n"), argv[1], token_url, argv[1]);
+  else if (bearer_grant_type_is_sign_in (grant_type) && client_auth == BEARER_CLIENT_AUTH_NONE)
     /* Translators: after “bearer-cli add” for a public client that signs in.
      * The first and third %s are the profile name, the second the token URL.
      * The command is typed as it is. */
@@ -747,6 +815,7 @@ bearer_cli_set (int    argc,
   g_autofree char *resource = NULL;
   g_autofree char *username = NULL;
   g_autofree char *auth = NULL;
+  g_autofree char *client_cert = NULL;
   g_autofree char *rename = NULL;
   GOptionEntry entries[] = {
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
@@ -761,6 +830,7 @@ bearer_cli_set (int    argc,
     { "resource", 0, 0, G_OPTION_ARG_STRING, &resource, NULL, "RESOURCE" },
     { "username", 0, 0, G_OPTION_ARG_STRING, &username, NULL, "USER" },
     { "auth", 0, 0, G_OPTION_ARG_STRING, &auth, NULL, "MODE" },
+    { "client-cert", 0, 0, G_OPTION_ARG_FILENAME, &client_cert, NULL, "FILE" },
     { "rename", 0, 0, G_OPTION_ARG_STRING, &rename, NULL, "NAME" },
     { NULL }
   };
@@ -788,7 +858,8 @@ bearer_cli_set (int    argc,
   if (margin != -1 && (margin < 0 || margin > 24 * 3600))
     return bearer_cli_usage_error (_("--refresh-margin is a number of seconds, at most 86400"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
-    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none"));
+    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none, tls, "
+                                     "self-signed-tls"));
   if (rename != NULL && !bearer_profile_check_name (rename, &error))
     return bearer_cli_usage_error (error->message);
 
@@ -799,6 +870,17 @@ bearer_cli_set (int    argc,
   if (token_url != NULL &&
       !token_url_usable (token_url, bearer_profile_get_allow_insecure_http (profile)))
     return EXIT_USAGE;
+  /* A certificate is checked when the authentication or the certificate
+   * changes, not on every other change. */
+  if (auth == NULL)
+    client_auth = bearer_profile_get_client_auth (profile);
+  if (auth != NULL || client_cert != NULL)
+    {
+      if (client_cert == NULL && bearer_client_auth_uses_certificate (client_auth))
+        client_cert = g_strdup (bearer_profile_get_client_certificate (profile));
+      if (!client_certificate_usable (client_auth, &client_cert))
+        return EXIT_USAGE;
+    }
   if (rename != NULL && g_strcmp0 (rename, bearer_profile_get_name (profile)) != 0 &&
       bearer_connection_list_find (list, rename) != NULL)
     {
@@ -828,6 +910,8 @@ bearer_cli_set (int    argc,
     bearer_profile_set_username (profile, username);
   if (auth != NULL)
     bearer_profile_set_client_auth (profile, client_auth);
+  if (client_cert != NULL)
+    bearer_profile_set_client_certificate (profile, client_cert);
   if (rename != NULL)
     bearer_profile_set_name (profile, rename);
 
