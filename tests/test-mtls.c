@@ -14,7 +14,9 @@
 #include "bearer-client-private.h"
 #include "bearer-client-certificate.h"
 #include "bearer-error.h"
+#include "bearer-pending-private.h"
 #include "bearer-test-certificates.h"
+#include "bearer-test-cli.h"
 #include "bearer-token-request.h"
 
 static BearerTestCertificates *certificates;
@@ -294,11 +296,59 @@ test_checks (void)
   g_assert_error (error, BEARER_ERROR, BEARER_ERROR_CLIENT_CERTIFICATE);
 }
 
+/* Tokens the keyring refused wait in a file of the runtime folder: the
+ * client key, a secret that is not a token, never goes there. */
+static void
+test_pending_file (void)
+{
+  g_autofree char *key = read_text ("a.key");
+  g_autofree char *line = g_strndup (strchr (key, '\n') + 1, 40);
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = bearer_pending_dir ();
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+  guint files = 0;
+
+  bearer_secrets_set_client_secret (secrets, "pending-client-secret");
+  bearer_secrets_set_client_key (secrets, key);
+  bearer_secrets_set_refresh_token (secrets, "pending-refresh-token");
+  bearer_secrets_set_updated_at (secrets, 1);
+  g_assert_true (bearer_pending_save ("mtls-pending", secrets, &error));
+  g_assert_no_error (error);
+
+  d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *text = NULL;
+
+      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+      g_assert_null (strstr (text, line));
+      g_assert_null (strstr (text, "pending-client-secret"));
+      files++;
+    }
+  g_assert_cmpuint (files, >, 0);
+
+  loaded = bearer_pending_load ("mtls-pending");
+  g_assert_nonnull (loaded);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (loaded), ==, "pending-refresh-token");
+  g_assert_null (bearer_secrets_get_client_key (loaded));
+  bearer_pending_clear ("mtls-pending");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *runtime = g_dir_make_tmp ("bearer-test-mtls-runtime-XXXXXX", NULL);
   int result;
+
+  /* Before GLib reads it: the pending-tokens folder of this test alone. */
+  g_assert_nonnull (runtime);
+  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
 
   g_test_init (&argc, &argv, NULL);
   certificates = bearer_test_certificates_new ();
@@ -311,8 +361,10 @@ main (int   argc,
   g_test_add_func ("/bearer/mtls/required", test_required);
   g_test_add_func ("/bearer/mtls/device-authorization", test_device_authorization);
   g_test_add_func ("/bearer/mtls/checks", test_checks);
+  g_test_add_func ("/bearer/mtls/pending-file", test_pending_file);
 
   result = g_test_run ();
   g_clear_pointer (&certificates, bearer_test_certificates_free);
+  bearer_test_remove_tree (runtime);
   return result;
 }
