@@ -197,16 +197,6 @@ grant_uses_password (GBinding     *binding,
 }
 
 static gboolean
-client_has_secret (GBinding     *binding,
-                   const GValue *from,
-                   GValue       *to,
-                   gpointer      user_data)
-{
-  g_value_set_boolean (to, g_value_get_enum (from) != BEARER_CLIENT_AUTH_NONE);
-  return TRUE;
-}
-
-static gboolean
 ca_file_to_subtitle (GBinding     *binding,
                      const GValue *from,
                      GValue       *to,
@@ -291,6 +281,10 @@ client_auth_label (AdwEnumListItem *item,
       return g_strdup (_("Send client credentials in body"));
     case BEARER_CLIENT_AUTH_NONE:
       return g_strdup (_("None (public client)"));
+    case BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH:
+      return g_strdup (_("Client certificate issued by a CA (tls_client_auth)"));
+    case BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH:
+      return g_strdup (_("Self-signed client certificate (self_signed_tls_client_auth)"));
     default:
       return g_strdup (adw_enum_list_item_get_nick (item));
     }
@@ -370,7 +364,7 @@ bind_form (BearerProfilePage *self)
   g_binding_group_bind_full (b, "grant-type", self->password_row, "visible", G_BINDING_SYNC_CREATE,
                              grant_uses_password, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->client_secret_row, "visible", G_BINDING_SYNC_CREATE,
-                             client_has_secret, NULL, NULL, NULL);
+                             bearer_profile_page_client_has_secret, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "grant-type", self->issuer_row, "visible", G_BINDING_SYNC_CREATE,
                              grant_signs_in, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "grant-type", self->authorization_url_row, "visible", G_BINDING_SYNC_CREATE,
@@ -466,7 +460,7 @@ secret_row_changed_cb (GtkEditable       *editable,
                        BearerProfilePage *self)
 {
   for (guint kind = 0; kind < BEARER_N_SECRETS; kind++)
-    if (GTK_EDITABLE (self->secret_rows[kind]) == editable)
+    if (self->secret_rows[kind] != NULL && GTK_EDITABLE (self->secret_rows[kind]) == editable)
       bearer_connection_set_secret (self->connection, kind, gtk_editable_get_text (editable));
 }
 
@@ -478,8 +472,12 @@ secret_changed_cb (BearerProfilePage *self,
                    BearerSecretKind   kind)
 {
   const char *value = bearer_connection_get_secret (self->connection, kind);
-  GtkEditable *row = GTK_EDITABLE (self->secret_rows[kind]);
+  GtkEditable *row;
 
+  /* The client key has no text row: bearer-profile-page-tls.c shows it. */
+  if (self->secret_rows[kind] == NULL)
+    return;
+  row = GTK_EDITABLE (self->secret_rows[kind]);
   if (g_strcmp0 (gtk_editable_get_text (row), value != NULL ? value : "") == 0)
     return;
   g_signal_handlers_block_by_func (row, secret_row_changed_cb, self);
@@ -757,8 +755,11 @@ bearer_profile_page_constructed (GObject *object)
   self->secret_rows[BEARER_SECRET_CLIENT_SECRET] = self->client_secret_row;
   self->secret_rows[BEARER_SECRET_REFRESH_TOKEN] = self->refresh_token_row;
   self->secret_rows[BEARER_SECRET_PASSWORD] = self->password_row;
+  bearer_profile_page_bind_tls (self);
   for (guint kind = 0; kind < BEARER_N_SECRETS; kind++)
     {
+      if (self->secret_rows[kind] == NULL)
+        continue;
       secret_changed_cb (self, kind);
       g_signal_connect (self->secret_rows[kind], "changed", G_CALLBACK (secret_row_changed_cb), self);
     }
@@ -831,6 +832,7 @@ bearer_profile_page_dispose (GObject *object)
       self->disposed = TRUE;
       g_cancellable_cancel (self->cancellable);
       bearer_profile_page_dispose_actions (self);
+      bearer_profile_page_dispose_tls (self);
       if (self->ca_chooser != NULL)
         {
           g_signal_handlers_disconnect_by_data (self->ca_chooser, self);
@@ -969,6 +971,7 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, add_parameter_clicked_cb);
 
   bearer_profile_page_class_init_actions (widget_class);
+  bearer_profile_page_class_init_tls (widget_class);
 }
 
 static void

@@ -85,13 +85,15 @@ duplicate_added_cb (GObject      *source,
       return;
     }
 
-  /* The client secret and the password, never the refresh token: two
+  /* The client secret, the client key and the password, never the refresh token: two
    * connections spending one rotating refresh token would revoke each
    * other. They are saved like typed ones; the page says if that fails. */
   bearer_connection_set_secret (copy, BEARER_SECRET_CLIENT_SECRET,
                                 bearer_connection_get_secret (d->source, BEARER_SECRET_CLIENT_SECRET));
   bearer_connection_set_secret (copy, BEARER_SECRET_PASSWORD,
                                 bearer_connection_get_secret (d->source, BEARER_SECRET_PASSWORD));
+  bearer_connection_set_secret (copy, BEARER_SECRET_CLIENT_KEY,
+                                bearer_connection_get_secret (d->source, BEARER_SECRET_CLIENT_KEY));
 
   bearer_window_show_connection (d->self, copy);
   adw_leaflet_set_visible_child (d->self->leaflet, d->self->content);
