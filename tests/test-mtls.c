@@ -15,6 +15,7 @@
 #include "bearer-client-certificate.h"
 #include "bearer-error.h"
 #include "bearer-pending-private.h"
+#include "bearer-refresh.h"
 #include "bearer-test-certificates.h"
 #include "bearer-test-cli.h"
 #include "bearer-token-request.h"
@@ -296,6 +297,47 @@ test_checks (void)
   g_assert_error (error, BEARER_ERROR, BEARER_ERROR_CLIENT_CERTIFICATE);
 }
 
+/* The refresh transaction's request takes the certificate from the profile
+ * and the key from the secrets: for a profile that signed in too. */
+static void
+test_refresh_request (void)
+{
+  g_autoptr(BearerTestServer) server = new_server (G_TLS_AUTHENTICATION_REQUIRED);
+  g_autofree char *url = bearer_test_server_get_url (server, "/oauth/token");
+  g_autofree char *ca_file = path_of ("server.pem");
+  g_autofree char *certificate = path_of ("b.pem");
+  g_autofree char *key = read_text ("b.key");
+  const BearerGrantType grants[] = { BEARER_GRANT_CLIENT_CREDENTIALS, BEARER_GRANT_AUTHORIZATION_CODE };
+
+  for (guint i = 0; i < G_N_ELEMENTS (grants); i++)
+    {
+      g_autoptr(BearerProfile) profile = bearer_profile_new ("mtls");
+      g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+      g_autoptr(BearerTokenRequest) request = NULL;
+      g_autoptr(BearerTokenResponse) response = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *body = NULL;
+
+      bearer_profile_set_token_url (profile, url);
+      bearer_profile_set_client_id (profile, "self");
+      bearer_profile_set_grant_type (profile, grants[i]);
+      bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH);
+      bearer_profile_set_client_certificate (profile, certificate);
+      bearer_profile_set_ca_file (profile, ca_file);
+      bearer_secrets_set_client_key (secrets, key);
+      bearer_secrets_set_refresh_token (secrets, "rt-of-the-sign-in");
+      bearer_secrets_set_client_secret (secrets, "never-sent");
+
+      request = bearer_refresh_build_request (profile, secrets);
+      response = bearer_test_run_request (bearer_client_get_default (), request, NULL, &error);
+      g_assert_no_error (error);
+      assert_peer_is (server, "b.pem");
+      body = bearer_test_server_dup_last_body (server);
+      g_assert_null (strstr (body, "never-sent"));
+      g_assert_nonnull (strstr (body, "client_id=self"));
+    }
+}
+
 /* Tokens the keyring refused wait in a file of the runtime folder: the
  * client key, a secret that is not a token, never goes there. */
 static void
@@ -362,6 +404,7 @@ main (int   argc,
   g_test_add_func ("/bearer/mtls/device-authorization", test_device_authorization);
   g_test_add_func ("/bearer/mtls/checks", test_checks);
   g_test_add_func ("/bearer/mtls/pending-file", test_pending_file);
+  g_test_add_func ("/bearer/mtls/refresh-request", test_refresh_request);
 
   result = g_test_run ();
   g_clear_pointer (&certificates, bearer_test_certificates_free);
