@@ -51,11 +51,7 @@ static const char *usage_text =
      "      --issuer URL              Fill the endpoints by discovery (OpenID Connect,\n"
      "                                RFC 8414); the grant is authorization_code\n"
      "                                unless --grant says otherwise\n"
-     "      --auth MODE               basic (default), basic-raw, post, none, or a\n"
-     "                                client certificate (RFC 8705): tls or\n"
-     "                                self-signed-tls, with --client-cert\n"
-     "      --client-cert FILE        The client certificate (PEM); its key goes to\n"
-     "                                the keyring with set-secret NAME client-key\n"
+     "      --auth MODE               basic (default), basic-raw, post or none\n"
      "      --scope SCOPE             Scopes to ask for, separated by spaces\n"
      "      --audience AUDIENCE, --resource RESOURCE\n"
      "      --username USER           For the password grant\n"
@@ -77,7 +73,7 @@ static const char *usage_text =
      "        gitlab [--instance URL]\n"
      "                                https://gitlab.com unless given\n"
      "  remove NAME                   Remove a profile and its secrets\n"
-     "  set-secret NAME client-secret|refresh-token|password|client-key\n"
+     "  set-secret NAME client-secret|refresh-token|password\n"
      "                                Read a secret from standard input and keep it\n"
      "                                in the keyring (never give it as an argument)\n"
      "  token NAME [--min-valid SECONDS] [--header|--json|--export]\n"
@@ -133,7 +129,7 @@ static const char *usage_more_text =
      "      --auto-refresh, --no-auto-refresh\n"
      "      --refresh-margin SECONDS, --token-url URL, --client-id ID, --scope SCOPE,\n"
      "      --audience AUDIENCE, --resource RESOURCE, --username USER, --auth MODE,\n"
-     "      --client-cert FILE, --rename NEW-NAME\n"
+     "      --rename NEW-NAME\n"
      "  token|refresh NAME --format FORMAT\n"
      "                                bare (token’s default), header, json, env or\n"
      "                                exec-credential (kubectl); --header, --json and\n"
@@ -145,6 +141,23 @@ static const char *usage_more_text =
      "\n"
      "bearer-cli asks the token agent (bearer-agent, started through D-Bus) first\n"
      "and does the work itself when there is none; BEARER_NO_AGENT=1 always does.\n");
+
+/* Client certificates (RFC 8705), in a text of their own for the same
+ * reason. */
+static const char *usage_tls_text =
+  /* Translators: the very end of “bearer-cli --help”. Translate the
+   * descriptions only: commands, options, their arguments and the modes are
+   * typed as they are. Keep the descriptions lined up in their column as in
+   * English, wrap at 80 columns. */
+  N_("Client certificates (RFC 8705):\n"
+     "  add|set NAME … --auth tls|self-signed-tls --client-cert FILE\n"
+     "                                Authenticate the client with the certificate in\n"
+     "                                FILE (PEM): tls for one a CA issued,\n"
+     "                                self-signed-tls for a self-signed one\n"
+     "  set-secret NAME client-key < KEY.pem\n"
+     "                                Keep the certificate’s private key (PEM, no\n"
+     "                                passphrase) in the keyring; read from a file\n"
+     "                                or a pipe only\n");
 
 void
 bearer_cli_waited_cb (GObject      *source,
@@ -415,6 +428,7 @@ command_help (int    argc,
     {
       g_print ("%s", _(usage_text));
       g_print ("\n%s", _(usage_more_text));
+      g_print ("\n%s", _(usage_tls_text));
       return EXIT_OK;
     }
   if (argc > 2)
