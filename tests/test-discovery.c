@@ -111,6 +111,51 @@ test_discovery_openid (void)
   g_assert_cmpuint (g_strv_length (warnings), ==, 0);
 }
 
+/* RFC 8705 §5: a profile with a client certificate takes the
+ * mtls_endpoint_aliases; the others the plain endpoints. */
+static void
+test_discovery_mtls_aliases (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autofree char *issuer = bearer_test_server_get_url (server, "/");
+  g_autofree char *doc = NULL;
+  g_autoptr(BearerDiscovery) discovery = NULL;
+  g_autoptr(GError) error = NULL;
+  const struct { BearerClientAuth auth; const char *token, *introspection, *revocation; } cases[] = {
+    { BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH, "https://mtls.example.test/token",
+      "https://mtls.example.test/introspect", "/token/revocation" },
+    { BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH, "https://mtls.example.test/token",
+      "https://mtls.example.test/introspect", "/token/revocation" },
+    { BEARER_CLIENT_AUTH_BASIC, "/token", "/token/introspection", "/token/revocation" },
+  };
+
+  issuer[strlen (issuer) - 1] = '\0';
+  doc = document (server, issuer, "[\"S256\"]");
+  /* The same document with the aliases (no revocation alias). */
+  doc[strlen (doc) - 1] = '\0';
+  {
+    g_autofree char *with = g_strconcat (doc, ", \"mtls_endpoint_aliases\": {"
+                                         "\"token_endpoint\": \"https://mtls.example.test/token\","
+                                         " \"introspection_endpoint\": \"https://mtls.example.test/introspect\"}}",
+                                         NULL);
+    bearer_test_server_script (server, 200, "application/json", with);
+  }
+  discovery = fetch (issuer, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(BearerProfile) profile = bearer_profile_new ("disc");
+
+      bearer_profile_set_client_auth (profile, cases[i].auth);
+      bearer_discovery_apply (discovery, profile);
+      g_assert_true (g_str_has_suffix (bearer_profile_get_token_url (profile), cases[i].token));
+      g_assert_true (g_str_has_suffix (bearer_profile_get_introspection_url (profile), cases[i].introspection));
+      g_assert_true (g_str_has_suffix (bearer_profile_get_revocation_url (profile), cases[i].revocation));
+      g_assert_true (g_str_has_prefix (bearer_profile_get_revocation_url (profile), issuer));
+    }
+}
+
 static void
 test_discovery_no_s256 (void)
 {
@@ -306,6 +351,7 @@ main (int   argc,
   g_test_add_func ("/bearer/discovery/openid", test_discovery_openid);
   g_test_add_func ("/bearer/discovery/no-s256", test_discovery_no_s256);
   g_test_add_func ("/bearer/discovery/signing-algs", test_discovery_signing_algs);
+  g_test_add_func ("/bearer/discovery/mtls-aliases", test_discovery_mtls_aliases);
   g_test_add_func ("/bearer/discovery/issuer-mismatch", test_discovery_issuer_mismatch);
   g_test_add_func ("/bearer/discovery/rfc8414-fallback", test_discovery_rfc8414_fallback);
   g_test_add_func ("/bearer/discovery/redirect-refused", test_discovery_redirect_refused);

@@ -7,14 +7,15 @@
  * server issues (`canary-access-<hex>`, `canary-refresh-<hex>`) — go through
  * a whole session of bearer-cli, each process with G_MESSAGES_DEBUG=all:
  *
- *   add, set-secret client-secret, set-secret refresh-token (both on
- *   stdin), token, refresh, list, introspect, revoke, a failing refresh (a
- *   hostile server answers invalid_grant with the refresh token echoed in
- *   its error_description), remove; then a private_key_jwt profile: add,
- *   set-secret private-key (a PEM key made for the test, on stdin), refresh
- *   (client credentials with a signed client assertion), remove.
+ *   add, set-secret client-secret, set-secret refresh-token, set-secret
+ *   client-key (a PEM key made by openssl; all on stdin), token, refresh,
+ *   list, introspect, revoke, a failing refresh (a hostile server answers
+ *   invalid_grant with the refresh token echoed in its error_description),
+ *   remove; then a private_key_jwt profile: add, set-secret private-key (a
+ *   PEM key made for the test, on stdin), refresh (client credentials with
+ *   a signed client assertion), remove.
  *
- * The private key's canaries are the lines of its PEM body, and every
+ * The private keys' canaries are the lines of their PEM bodies, and every
  * client assertion the server receives is one too.
  *
  * Then no canary may be found in any file under the session's own
@@ -443,6 +444,26 @@ ensure_session (void)
             "set-secret", PROFILE_NAME, "client-secret", NULL);
   run_step ("set-secret refresh-token", FALSE, server->current, 0,
             "set-secret", PROFILE_NAME, "refresh-token", NULL);
+  /* The private key of a client certificate (RFC 8705), made in memory by
+   * openssl; a line of its base64 is the canary. */
+  {
+    const char *argv[] = { "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                           "ec_paramgen_curve:P-256", NULL };
+    g_autofree char *key = NULL;
+    g_autoptr(GError) error = NULL;
+    char *line;
+    int status;
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, &key, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+    line = g_strndup (strchr (key, '\n') + 1, 60);
+    add_canary (server, line, "client key");
+    g_free (line);
+    run_step ("set-secret client-key", FALSE, key, 0,
+              "set-secret", PROFILE_NAME, "client-key", NULL);
+  }
 
   step = run_step ("token", TRUE, NULL, 0, "token", PROFILE_NAME, NULL);
   session.token_access_token = g_strdup (server->last_access_token);
@@ -664,7 +685,7 @@ test_stdout (void)
 {
   if (!ensure_session ())
     return;
-  /* add, set-secret ×2, refresh, list, introspect, revoke, the failing refresh, remove */
+  /* add, set-secret ×3, refresh, list, introspect, revoke, the failing refresh, remove */
   check_stream (TRUE, ANY_LINE, TRUE, "the standard output of every command but token");
 }
 

@@ -785,6 +785,66 @@ test_form_private_key (Fixture       *f,
   g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "signing_alg_row")));
 }
 
+/* The client authentications with a certificate (RFC 8705): the client
+ * secret row gives way to a certificate row and a key row that says
+ * whether a key is stored, and never shows it. */
+static void
+test_form_client_certificate_rows (Fixture       *f,
+                                   gconstpointer  data)
+{
+  const char *key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+  const struct {
+    BearerClientAuth auth;
+    gboolean certificate;
+  } modes[] = {
+    { BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH, TRUE },
+    { BEARER_CLIENT_AUTH_POST, FALSE },
+    { BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH, TRUE },
+  };
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  AdwActionRow *certificate_row;
+  AdwActionRow *key_row;
+
+  fixture_show_page (f);
+  certificate_row = PAGE_CHILD (f->page, "client_certificate_row");
+  key_row = PAGE_CHILD (f->page, "client_key_row");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (certificate_row)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (key_row)));
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), modes[i].auth);
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (f->window));
+      g_assert_cmpint (bearer_profile_get_client_auth (f->profile), ==, modes[i].auth);
+      g_assert_cmpint (gtk_widget_get_mapped (GTK_WIDGET (certificate_row)), ==, modes[i].certificate);
+      g_assert_cmpint (gtk_widget_get_mapped (GTK_WIDGET (key_row)), ==, modes[i].certificate);
+      g_assert_cmpint (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")), ==,
+                       !modes[i].certificate);
+    }
+
+  /* The combo row names the modes in words. */
+  {
+    GListModel *model = adw_combo_row_get_model (PAGE_CHILD (f->page, "client_auth_row"));
+
+    g_assert_cmpuint (g_list_model_get_n_items (model), >=, 6);
+  }
+
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (certificate_row), "No certificate chosen"));
+  bearer_profile_set_client_certificate (f->profile, "/home/alice/client.pem");
+  g_assert_cmpstr (adw_action_row_get_subtitle (certificate_row), ==, "/home/alice/client.pem");
+
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (key_row), "No private key is stored"));
+  bearer_secrets_set_client_key (secrets, key);
+  bearer_connection_set_secrets (f->connection, secrets);
+  g_assert_cmpstr (adw_action_row_get_subtitle (key_row), ==, "A private key is stored in the keyring");
+  g_assert_null (strstr (adw_action_row_get_subtitle (key_row), "BEGIN"));
+  /* No text row of the page holds it either. */
+  for (const char * const *name = (const char * const[]) { "client_secret_row", "refresh_token_row",
+                                                           "password_row", "client_id_row", NULL };
+       *name != NULL; name++)
+    g_assert_null (strstr (gtk_editable_get_text (PAGE_CHILD (f->page, *name)), "PRIVATE"));
+}
+
 /* The two sign-in grants are in the list, with the rows they need, and a
  * profile of either keeps its grant whatever is edited: the list once
  * offered three grants and showed these as Refresh Token. */
@@ -3113,6 +3173,7 @@ main (int   argc,
 
   ADD ("/bearer/window/form/rows-per-grant", test_form_rows);
   ADD ("/bearer/window/form/private-key", test_form_private_key);
+  ADD ("/bearer/window/form/client-certificate-rows", test_form_client_certificate_rows);
   ADD ("/bearer/window/form/url-validation", test_url_validation);
   ADD ("/bearer/window/form/sign-in-grants", test_sign_in_grant_rows);
   ADD ("/bearer/window/form/saves-without-save-button", test_saves_without_save_button);

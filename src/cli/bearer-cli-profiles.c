@@ -8,6 +8,7 @@
 
 #include "bearer-agent-protocol.h"
 #include "bearer-cli-private.h"
+#include "bearer-client-certificate.h"
 #include "bearer-discovery.h"
 #include "bearer-enum-types.h"
 #include "bearer-presets.h"
@@ -329,6 +330,44 @@ bearer_cli_list (int    argc,
 /* The token URL meets the rules every request will check (and so the
  * window's form): else a usage error that never quotes a URL that may
  * hold a password. */
+/* The certificate of --auth tls|self-signed-tls: given, readable and PEM;
+ * made absolute, as the profile is used from anywhere. *path is freed and
+ * replaced. A certificate without such an --auth is refused. */
+static gboolean
+client_certificate_usable (BearerClientAuth   auth,
+                           char             **path)
+{
+  g_autoptr(GError) error = NULL;
+  char *absolute;
+
+  if (!bearer_client_auth_uses_certificate (auth))
+    {
+      if (*path != NULL)
+        {
+          bearer_cli_usage_error (_("--client-cert goes with --auth tls or --auth self-signed-tls"));
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (*path == NULL)
+    {
+      bearer_cli_usage_error (_("--auth tls and --auth self-signed-tls need --client-cert FILE, "
+                                "the client certificate in PEM format"));
+      return FALSE;
+    }
+
+  absolute = g_canonicalize_filename (*path, NULL);
+  g_free (*path);
+  *path = absolute;
+  if (!bearer_client_certificate_check (*path, &error))
+    {
+      bearer_cli_usage_error (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 token_url_usable (const char *url,
                   gboolean    allow_http)
@@ -446,6 +485,7 @@ bearer_cli_add (int    argc,
   g_autofree char *resource = NULL;
   g_autofree char *username = NULL;
   g_autofree char *ca_file = NULL;
+  g_autofree char *client_cert = NULL;
   g_autofree char *preset = NULL;
   g_autofree char *instance = NULL;
   g_autofree char *host = NULL;
@@ -478,6 +518,7 @@ bearer_cli_add (int    argc,
     { "resource", 0, 0, G_OPTION_ARG_STRING, &resource, NULL, "RESOURCE" },
     { "username", 0, 0, G_OPTION_ARG_STRING, &username, NULL, "USER" },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, NULL, "FILE" },
+    { "client-cert", 0, 0, G_OPTION_ARG_FILENAME, &client_cert, NULL, "FILE" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, NULL, "PRESET" },
     { "instance", 0, 0, G_OPTION_ARG_STRING, &instance, NULL, "INSTANCE" },
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, NULL, "HOST" },
@@ -614,7 +655,9 @@ bearer_cli_add (int    argc,
                                      "authorization_code, device_code"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
     return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none, private-key-jwt, "
-                                     "client-secret-jwt"));
+                                     "client-secret-jwt, tls, self-signed-tls"));
+  if (!client_certificate_usable (client_auth, &client_cert))
+    return EXIT_USAGE;
   if (pkce != NULL && !bearer_enum_from_nick (BEARER_TYPE_PKCE_METHOD, pkce, &pkce_method))
     return bearer_cli_usage_error (_("--pkce is one of s256, plain, none"));
   if (!parse_assertion_options (signing_alg, assertion_aud, &alg, &aud_issuer))
@@ -647,6 +690,7 @@ bearer_cli_add (int    argc,
   bearer_profile_set_resource (profile, resource);
   bearer_profile_set_username (profile, username);
   bearer_profile_set_ca_file (profile, ca_file);
+  bearer_profile_set_client_certificate (profile, client_cert);
   bearer_profile_set_body_encoding (profile, json_body ? BEARER_BODY_JSON : BEARER_BODY_FORM);
   bearer_profile_set_allow_insecure_http (profile, allow_http);
   bearer_profile_set_authorization_url (profile, authorize_url);
@@ -707,6 +751,29 @@ bearer_cli_add (int    argc,
      * second the token URL. The command is typed as it is. */
     g_print (_("Added “%s” (%s). Store its private key with “bearer-cli set-secret %s private-key "
                "< key.pem”.\n"), argv[1], token_url, argv[1]);
+  else if (bearer_client_auth_uses_certificate (client_auth) && bearer_grant_type_is_sign_in (grant_type))
+    /* Translators: after “bearer-cli add” for a client that authenticates with a
+     * TLS certificate and signs in. The first, third and fourth %s are the
+     * profile name, the second the token URL. The commands are typed as they are;
+     * KEY.pem stands for the user's key file. */
+    g_print (_("Added “%s” (%s). Store the private key of its client certificate with "
+               "“bearer-cli set-secret %s client-key < KEY.pem”, then sign in with "
+               "“bearer-cli login %s”.\n"), argv[1], token_url, argv[1], argv[1]);
+  else if (bearer_client_auth_uses_certificate (client_auth) && grant_type == BEARER_GRANT_REFRESH_TOKEN)
+    /* Translators: after “bearer-cli add” for a client that authenticates with a
+     * TLS certificate and needs a refresh token. The first and third %s are the
+     * profile name, the second the token URL. The command is typed as it is;
+     * KEY.pem stands for the user's key file, “…” for “bearer-cli set-secret NAME”. */
+    g_print (_("Added “%s” (%s). Store the private key of its client certificate with "
+               "“bearer-cli set-secret %s client-key < KEY.pem” and its refresh token with "
+               "“… refresh-token”.\n"), argv[1], token_url, argv[1]);
+  else if (bearer_client_auth_uses_certificate (client_auth))
+    /* Translators: after “bearer-cli add” for a client that authenticates with a
+     * TLS certificate. The first and third %s are the profile name, the second
+     * the token URL. The command is typed as it is; KEY.pem stands for the
+     * user's key file. */
+    g_print (_("Added “%s” (%s). Store the private key of its client certificate with "
+               "“bearer-cli set-secret %s client-key < KEY.pem”.\n"), argv[1], token_url, argv[1]);
   else if (bearer_grant_type_is_sign_in (grant_type) && client_auth == BEARER_CLIENT_AUTH_NONE)
     /* Translators: after “bearer-cli add” for a public client that signs in.
      * The first and third %s are the profile name, the second the token URL.
@@ -805,6 +872,7 @@ bearer_cli_set (int    argc,
   g_autofree char *resource = NULL;
   g_autofree char *username = NULL;
   g_autofree char *auth = NULL;
+  g_autofree char *client_cert = NULL;
   g_autofree char *rename = NULL;
   g_autofree char *revoke_url = NULL;
   g_autofree char *introspect_url = NULL;
@@ -826,6 +894,7 @@ bearer_cli_set (int    argc,
     { "resource", 0, 0, G_OPTION_ARG_STRING, &resource, NULL, "RESOURCE" },
     { "username", 0, 0, G_OPTION_ARG_STRING, &username, NULL, "USER" },
     { "auth", 0, 0, G_OPTION_ARG_STRING, &auth, NULL, "MODE" },
+    { "client-cert", 0, 0, G_OPTION_ARG_FILENAME, &client_cert, NULL, "FILE" },
     { "rename", 0, 0, G_OPTION_ARG_STRING, &rename, NULL, "NAME" },
     { "revoke-url", 0, 0, G_OPTION_ARG_STRING, &revoke_url, NULL, "URL" },
     { "introspect-url", 0, 0, G_OPTION_ARG_STRING, &introspect_url, NULL, "URL" },
@@ -859,7 +928,7 @@ bearer_cli_set (int    argc,
     return bearer_cli_usage_error (_("--refresh-margin is a number of seconds, at most 86400"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
     return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none, private-key-jwt, "
-                                     "client-secret-jwt"));
+                                     "client-secret-jwt, tls, self-signed-tls"));
   if (rename != NULL && !bearer_profile_check_name (rename, &error))
     return bearer_cli_usage_error (error->message);
   if (!parse_assertion_options (signing_alg, assertion_aud, &alg, &aud_issuer))
@@ -878,6 +947,17 @@ bearer_cli_set (int    argc,
       (introspect_url != NULL && *introspect_url != '\0' &&
        !endpoint_usable ("introspect-url", introspect_url, bearer_profile_get_allow_insecure_http (profile))))
     return EXIT_USAGE;
+  /* A certificate is checked when the authentication or the certificate
+   * changes, not on every other change. */
+  if (auth == NULL)
+    client_auth = bearer_profile_get_client_auth (profile);
+  if (auth != NULL || client_cert != NULL)
+    {
+      if (client_cert == NULL && bearer_client_auth_uses_certificate (client_auth))
+        client_cert = g_strdup (bearer_profile_get_client_certificate (profile));
+      if (!client_certificate_usable (client_auth, &client_cert))
+        return EXIT_USAGE;
+    }
   if (rename != NULL && g_strcmp0 (rename, bearer_profile_get_name (profile)) != 0 &&
       bearer_connection_list_find (list, rename) != NULL)
     {
@@ -911,6 +991,8 @@ bearer_cli_set (int    argc,
     bearer_profile_set_revocation_url (profile, *revoke_url != '\0' ? revoke_url : NULL);
   if (introspect_url != NULL)
     bearer_profile_set_introspection_url (profile, *introspect_url != '\0' ? introspect_url : NULL);
+  if (client_cert != NULL)
+    bearer_profile_set_client_certificate (profile, client_cert);
   if (rename != NULL)
     bearer_profile_set_name (profile, rename);
   if (signing_alg != NULL)

@@ -11,6 +11,7 @@
 
 #include "bearer-cli-private.h"
 #include "bearer-client-assertion.h"
+#include "bearer-client-certificate.h"
 
 #define MAX_SECRET_LENGTH (64 * 1024)
 
@@ -95,6 +96,7 @@ typedef enum {
   SECRET_REFRESH_TOKEN,
   SECRET_PASSWORD,
   SECRET_PRIVATE_KEY,
+  SECRET_CLIENT_KEY,
 } SecretKind;
 
 typedef struct {
@@ -126,6 +128,9 @@ apply_secret_change (BearerSecrets *secrets,
     case SECRET_PRIVATE_KEY:
       bearer_secrets_set_private_key (secrets, change->value);
       break;
+    case SECRET_CLIENT_KEY:
+      bearer_secrets_set_client_key (secrets, change->value);
+      break;
     case SECRET_REFRESH_TOKEN:
     default:
       /* A new refresh token: the user has signed in again. */
@@ -155,7 +160,7 @@ bearer_cli_set_secret (int    argc,
 
   if (argc != 3)
     return bearer_cli_usage_error (_("Usage: bearer-cli set-secret NAME client-secret|refresh-token|password|"
-                                   "private-key (the value comes from standard input)"));
+                                   "private-key|client-key (the value comes from standard input)"));
   /* The command-line keywords, never translated. */
   if (g_str_equal (argv[2], "client-secret"))
     kind = SECRET_CLIENT_SECRET;
@@ -165,9 +170,11 @@ bearer_cli_set_secret (int    argc,
     kind = SECRET_PASSWORD;
   else if (g_str_equal (argv[2], "private-key"))
     kind = SECRET_PRIVATE_KEY;
+  else if (g_str_equal (argv[2], "client-key"))
+    kind = SECRET_CLIENT_KEY;
   else
     return bearer_cli_usage_error (_("The secret is one of client-secret, refresh-token, password, "
-                                   "private-key; its value comes from standard input"));
+                                   "private-key, client-key; its value comes from standard input"));
 
   if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
                                             !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
@@ -191,6 +198,12 @@ bearer_cli_set_secret (int    argc,
        * a terminal; %s is the profile name. Keep the space at the end. */
       prompt = g_strdup_printf (_("Private key (PEM) for “%s”, then Ctrl+D: "), argv[1]);
       break;
+    case SECRET_CLIENT_KEY:
+      /* A PEM key has many lines: it comes from a file or a pipe. */
+      if (isatty (STDIN_FILENO))
+        return bearer_cli_usage_error (_("The client key is read from a file: "
+                                         "bearer-cli set-secret NAME client-key < KEY.pem"));
+      break;
     case SECRET_PASSWORD:
     default:
       /* Translators: the prompt of “bearer-cli set-secret NAME password” on a
@@ -202,6 +215,26 @@ bearer_cli_set_secret (int    argc,
     {
       bearer_cli_print_error (error->message);
       return EXIT_USAGE;
+    }
+  if (kind == SECRET_CLIENT_KEY && !bearer_client_key_check (value, &error))
+    {
+      bearer_secret_free (value);
+      bearer_cli_print_error (error->message);
+      return EXIT_USAGE;
+    }
+  if (kind == SECRET_CLIENT_KEY)
+    {
+      /* The key must be the certificate's, when the certificate is known. */
+      const char *certificate = bearer_profile_get_client_certificate (profile);
+      g_autoptr(GTlsCertificate) joined = NULL;
+
+      if (certificate != NULL && bearer_client_certificate_check (certificate, NULL) &&
+          !(joined = bearer_client_certificate_load (certificate, value, &error)))
+        {
+          bearer_secret_free (value);
+          bearer_cli_print_error (error->message);
+          return EXIT_USAGE;
+        }
     }
 
   /* A key that cannot sign is refused now, not at the next request. */
@@ -259,6 +292,12 @@ bearer_cli_set_secret (int    argc,
       /* Translators: after “bearer-cli set-secret NAME private-key”; %s is the
        * profile name. */
       g_print (_("Stored the private key of “%s” in the keyring.\n"), argv[1]);
+      break;
+    case SECRET_CLIENT_KEY:
+      /* Translators: after “bearer-cli set-secret NAME client-key”; %s is the
+       * profile name. */
+      g_print (_("Stored the private key of the client certificate of “%s” in the keyring.\n"),
+               argv[1]);
       break;
     case SECRET_PASSWORD:
     default:

@@ -178,6 +178,23 @@ static const char *usage_assertion_text =
      "  set-secret NAME private-key < key.pem\n"
      "                                Keep a PEM private key in the keyring\n");
 
+/* Client certificates (RFC 8705), in a text of their own for the same
+ * reason. */
+static const char *usage_tls_text =
+  /* Translators: the very end of “bearer-cli --help”. Translate the
+   * descriptions only: commands, options, their arguments and the modes are
+   * typed as they are. Keep the descriptions lined up in their column as in
+   * English, wrap at 80 columns. */
+  N_("Client certificates (RFC 8705):\n"
+     "  add|set NAME … --auth tls|self-signed-tls --client-cert FILE\n"
+     "                                Authenticate the client with the certificate in\n"
+     "                                FILE (PEM): tls for one a CA issued,\n"
+     "                                self-signed-tls for a self-signed one\n"
+     "  set-secret NAME client-key < KEY.pem\n"
+     "                                Keep the certificate’s private key (PEM, no\n"
+     "                                passphrase) in the keyring; read from a file\n"
+     "                                or a pipe only\n");
+
 void
 bearer_cli_waited_cb (GObject      *source,
                       GAsyncResult *result,
@@ -455,8 +472,8 @@ command_help (int    argc,
       g_print ("%s", _(usage_text));
       g_print ("\n%s", _(usage_more_text));
       g_print ("\n%s", _(usage_lifecycle_text));
-
       g_print ("\n%s", _(usage_assertion_text));
+      g_print ("\n%s", _(usage_tls_text));
       return EXIT_OK;
     }
   if (argc > 2)

@@ -120,3 +120,17 @@ bearer_client_auth_uses_assertion (BearerClientAuth auth)
 {
   return auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT || auth == BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT;
 }
+
+/**
+ * bearer_client_auth_uses_certificate:
+ *
+ * Returns: whether @auth authenticates the client with a TLS client
+ *   certificate (RFC 8705 §2), whose private key is the profile's
+ *   `client-key` secret
+ */
+gboolean
+bearer_client_auth_uses_certificate (BearerClientAuth auth)
+{
+  return auth == BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH ||
+         auth == BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH;
+}

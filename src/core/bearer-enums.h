@@ -53,6 +53,11 @@ typedef enum {
  *   Core §9): a client assertion signed with the client's private key
  * @BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT: `client_secret_jwt`: a client assertion
  *   signed with HMAC-SHA256 keyed with the client secret
+ * @BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH: `tls_client_auth` (RFC 8705 §2.1): a client
+ *   certificate issued by a CA the server trusts, `client_id` in the body
+ * @BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH: `self_signed_tls_client_auth`
+ *   (RFC 8705 §2.2): a self-signed client certificate the server knows,
+ *   `client_id` in the body
  */
 typedef enum {
   BEARER_CLIENT_AUTH_BASIC,     /*< nick=basic >*/
@@ -61,6 +66,8 @@ typedef enum {
   BEARER_CLIENT_AUTH_NONE,      /*< nick=none >*/
   BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT,  /*< nick=private-key-jwt >*/
   BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT, /*< nick=client-secret-jwt >*/
+  BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH,             /*< nick=tls >*/
+  BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH, /*< nick=self-signed-tls >*/
 } BearerClientAuth;
 
 /**
@@ -118,5 +125,6 @@ const char *bearer_client_auth_to_string   (BearerClientAuth    auth);
 gboolean    bearer_client_auth_from_string (const char         *text,
                                             BearerClientAuth   *auth);
 gboolean    bearer_client_auth_uses_assertion (BearerClientAuth auth);
+gboolean    bearer_client_auth_uses_certificate (BearerClientAuth auth);
 
 G_END_DECLS

@@ -61,6 +61,10 @@ typedef enum {
 
   /* Discovery (OpenID Connect Discovery 1.0, RFC 8414) */
   BEARER_ERROR_DISCOVERY,         /* no usable metadata document, or one for another issuer */
+
+  /* Mutual TLS (RFC 8705) */
+  BEARER_ERROR_CLIENT_CERTIFICATE,          /* the certificate file or the key cannot be used */
+  BEARER_ERROR_CLIENT_CERTIFICATE_REFUSED,  /* the server refused the handshake with it, or wants one */
 } BearerError;
 
 GQuark      bearer_error_quark                 (void);

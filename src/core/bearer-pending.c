@@ -124,6 +124,7 @@ bearer_pending_save (const char           *profile_id,
 
   bearer_secrets_set_client_secret (tokens, NULL);
   bearer_secrets_set_password (tokens, NULL);
+  bearer_secrets_set_client_key (tokens, NULL);
   text = bearer_secrets_to_text (tokens, error);
   if (text == NULL)
     return FALSE;

@@ -36,7 +36,8 @@ enum {
   PROP_REVOCATION_URL,
   PROP_INTROSPECTION_URL,
   PROP_KEY_ID,
-  LAST_STRING_PROP = PROP_KEY_ID,
+  PROP_CLIENT_CERTIFICATE,
+  LAST_STRING_PROP = PROP_CLIENT_CERTIFICATE,
   PROP_GRANT_TYPE,
   PROP_CLIENT_AUTH,
   PROP_BODY_ENCODING,
@@ -68,6 +69,7 @@ static const char * const json_names[N_PROPS] = {
   [PROP_REVOCATION_URL] = "revocation_url",
   [PROP_INTROSPECTION_URL] = "introspection_url",
   [PROP_KEY_ID] = "key_id",
+  [PROP_CLIENT_CERTIFICATE] = "client_certificate",
   [PROP_GRANT_TYPE] = "grant_type",
   [PROP_CLIENT_AUTH] = "client_auth",
   [PROP_BODY_ENCODING] = "body_encoding",
@@ -808,6 +810,7 @@ STRING_ACCESSORS (device_authorization_url, PROP_DEVICE_AUTHORIZATION_URL)
 STRING_ACCESSORS (revocation_url, PROP_REVOCATION_URL)
 STRING_ACCESSORS (introspection_url, PROP_INTROSPECTION_URL)
 STRING_ACCESSORS (key_id, PROP_KEY_ID)
+STRING_ACCESSORS (client_certificate, PROP_CLIENT_CERTIFICATE)
 
 #define STRING_SETTER(field, PROP) \
   void \
@@ -873,6 +876,7 @@ bearer_profile_set_assertion_audience_issuer (BearerProfile *self,
   g_return_if_fail (BEARER_IS_PROFILE (self));
   SET_SCALAR (self, assertion_audience_issuer, PROP_ASSERTION_AUDIENCE_ISSUER, !!issuer);
 }
+STRING_SETTER (client_certificate, PROP_CLIENT_CERTIFICATE)
 
 BearerGrantType
 bearer_profile_get_grant_type (BearerProfile *self)
@@ -1092,6 +1096,7 @@ bearer_profile_create_request (BearerProfile   *self,
   bearer_token_request_set_audience (request, self->strings[PROP_AUDIENCE]);
   bearer_token_request_set_resource (request, self->strings[PROP_RESOURCE]);
   bearer_token_request_set_ca_file (request, self->strings[PROP_CA_FILE]);
+  bearer_token_request_set_client_certificate_file (request, self->strings[PROP_CLIENT_CERTIFICATE]);
   bearer_token_request_set_allow_insecure_http (request, self->allow_insecure_http);
 
   for (guint i = 0; i < self->params->len; i++)

@@ -87,6 +87,9 @@ void                bearer_profile_set_revocation_url    (BearerProfile       *s
 const char         *bearer_profile_get_introspection_url (BearerProfile       *self);
 void                bearer_profile_set_introspection_url (BearerProfile       *self,
                                                           const char          *url);
+const char         *bearer_profile_get_client_certificate (BearerProfile      *self);
+void                bearer_profile_set_client_certificate (BearerProfile      *self,
+                                                           const char         *value);
 gboolean            bearer_profile_get_allow_insecure_http (BearerProfile     *self);
 void                bearer_profile_set_allow_insecure_http (BearerProfile     *self,
                                                           gboolean             allow);

@@ -19,6 +19,10 @@
  * request is sent and valid for a minute: the snippet shows a placeholder
  * for it, and a comment above says so.
  *
+ * A client certificate (RFC 8705) is shown as the certificate file and a
+ * placeholder for its key, which stays in the keyring: each snippet says so
+ * in a comment.
+ *
  * Left out on purpose: User-Agent (each tool names itself), and what each
  * HTTP library computes itself (Host, Content-Length, Connection,
  * Accept-Encoding).
@@ -48,6 +52,7 @@ typedef struct {
   gboolean json;
   GPtrArray *pairs;             /* a form body cut at its '&', or NULL */
   char *body;                   /* the body as text */
+  char *certificate;            /* the client certificate file (RFC 8705), or NULL */
 } Exchange;
 
 static void
@@ -59,6 +64,7 @@ exchange_clear (Exchange *exchange)
   bearer_secret_free (exchange->basic_password);
   g_clear_pointer (&exchange->pairs, g_ptr_array_unref);
   bearer_secret_free (exchange->body);
+  g_free (exchange->certificate);
 }
 
 static const char * const skipped_headers[] = {
@@ -189,6 +195,10 @@ render_curl (GString  *out,
 {
   char *quoted = g_shell_quote (exchange->url);
 
+  if (exchange->certificate != NULL)
+    g_string_append (out, "# The private key of the client certificate is kept in the keyring, not\n"
+                          "# in a file: save it to a file only you can read, and give that file\n"
+                          "# to --key in place of " BEARER_PLACEHOLDER_CLIENT_KEY ".\n");
   g_string_append_printf (out, "curl -X POST %s", quoted);
   g_free (quoted);
 
@@ -201,6 +211,12 @@ render_curl (GString  *out,
 
       append_curl_option (out, "-H", line);
       bearer_secret_free (line);
+    }
+
+  if (exchange->certificate != NULL)
+    {
+      append_curl_option (out, "--cert", exchange->certificate);
+      append_curl_option (out, "--key", BEARER_PLACEHOLDER_CLIENT_KEY);
     }
 
   if (exchange->basic_user != NULL)
@@ -331,6 +347,15 @@ render_python (GString  *out,
       append_python_text (out, exchange->basic_password);
       g_string_append (out, "),\n");
     }
+  if (exchange->certificate != NULL)
+    {
+      g_string_append (out, "    # The client certificate; its private key is kept in the keyring,\n"
+                            "    # not in a file: save it to a file only you can read, and name it\n"
+                            "    # in place of " BEARER_PLACEHOLDER_CLIENT_KEY ".\n"
+                            "    cert=(");
+      append_literal (out, exchange->certificate, '"');
+      g_string_append (out, ", \"" BEARER_PLACEHOLDER_CLIENT_KEY "\"),\n");
+    }
   g_string_append (out, "    data=body.encode(),\n"
                         "    allow_redirects=False,\n"
                         ")\n"
@@ -362,7 +387,10 @@ static void
 render_node (GString  *out,
              Exchange *exchange)
 {
-  g_string_append (out, "const axios = require('axios');\n\n// The token endpoint\nconst token_url = ");
+  g_string_append (out, "const axios = require('axios');\n");
+  if (exchange->certificate != NULL)
+    g_string_append (out, "const fs = require('fs');\nconst https = require('https');\n");
+  g_string_append (out, "\n// The token endpoint\nconst token_url = ");
   append_literal (out, exchange->url, '"');
   g_string_append (out, ";\nconst headers = {\n");
   for (guint i = 0; i < exchange->headers->len; i++)
@@ -406,6 +434,15 @@ render_node (GString  *out,
       g_string_append (out, ", password: ");
       append_literal (out, exchange->basic_password, '"');
       g_string_append (out, " },\n");
+    }
+  if (exchange->certificate != NULL)
+    {
+      g_string_append (out, "  // The client certificate; its private key is kept in the keyring, not\n"
+                            "  // in a file: save it to a file only you can read, and name it in\n"
+                            "  // place of " BEARER_PLACEHOLDER_CLIENT_KEY ".\n"
+                            "  httpsAgent: new https.Agent({\n    cert: fs.readFileSync(");
+      append_literal (out, exchange->certificate, '"');
+      g_string_append (out, "),\n    key: fs.readFileSync(\"" BEARER_PLACEHOLDER_CLIENT_KEY "\"),\n  }),\n");
     }
   g_string_append (out, "  maxRedirects: 0,\n"
                         "})\n"
@@ -515,6 +552,9 @@ bearer_request_preview (BearerProfile          *profile,
       assertion_sentinel = new_sentinel ();
       bearer_token_request_set_assertion_placeholder (request, assertion_sentinel);
     }
+  /* The key never leaves the keyring for a snippet: the certificate is not
+   * loaded, the snippet names the file and a placeholder. */
+  bearer_token_request_set_skip_client_certificate (request, TRUE);
   message = bearer_token_request_build_message (request, error);
   if (message == NULL)
     {
@@ -524,6 +564,10 @@ bearer_request_preview (BearerProfile          *profile,
     }
 
   read_message (message, &exchange);
+  if (bearer_client_auth_uses_certificate (bearer_profile_get_client_auth (profile)))
+    exchange.certificate = g_strdup (bearer_profile_get_client_certificate (profile) != NULL
+                                     ? bearer_profile_get_client_certificate (profile)
+                                     : BEARER_PLACEHOLDER_CLIENT_CERTIFICATE);
   out = g_string_new (NULL);
   if (assertion_sentinel != NULL)
     {

@@ -29,6 +29,7 @@ struct _BearerSecrets
   char *refresh_token;
   char *password;
   char *private_key;    /* PEM, for private_key_jwt */
+  char *client_key;     /* PEM private key of the client certificate (RFC 8705) */
   char *access_token;
   char *token_type;
   gint64 expires_at;
@@ -91,6 +92,7 @@ bearer_secrets_unref (BearerSecrets *self)
   bearer_secret_free (self->refresh_token);
   bearer_secret_free (self->password);
   bearer_secret_free (self->private_key);
+  bearer_secret_free (self->client_key);
   bearer_secret_free (self->access_token);
   g_free (self->token_type);
   g_free (self->scope);
@@ -108,6 +110,7 @@ bearer_secrets_copy (const BearerSecrets *self)
   copy->refresh_token = g_strdup (self->refresh_token);
   copy->password = g_strdup (self->password);
   copy->private_key = g_strdup (self->private_key);
+  copy->client_key = g_strdup (self->client_key);
   copy->access_token = g_strdup (self->access_token);
   copy->token_type = g_strdup (self->token_type);
   copy->expires_at = self->expires_at;
@@ -144,6 +147,7 @@ SECRET_ACCESSORS (client_secret)
 SECRET_ACCESSORS (private_key)
 SECRET_ACCESSORS (refresh_token)
 SECRET_ACCESSORS (password)
+SECRET_ACCESSORS (client_key)
 
 const char *
 bearer_secrets_get_access_token (const BearerSecrets *self)
@@ -237,7 +241,8 @@ bearer_secrets_is_empty (const BearerSecrets *self)
 {
   g_return_val_if_fail (self != NULL, TRUE);
   return self->client_secret == NULL && self->refresh_token == NULL &&
-         self->password == NULL && self->private_key == NULL && self->access_token == NULL;
+         self->password == NULL && self->private_key == NULL && self->client_key == NULL &&
+         self->access_token == NULL;
 }
 
 /**
@@ -278,6 +283,7 @@ bundle_to_text (const BearerSecrets *self)
     { "refresh_token", self->refresh_token },
     { "password", self->password },
     { "private_key", self->private_key },
+    { "client_key", self->client_key },
     { "access_token", self->access_token },
     { "token_type", self->token_type },
     { "scope", self->scope },
@@ -371,6 +377,7 @@ bundle_parse (const char  *text,
     { "refresh_token", &self->refresh_token },
     { "password", &self->password },
     { "private_key", &self->private_key },
+    { "client_key", &self->client_key },
     { "access_token", &self->access_token },
     { "token_type", &self->token_type },
     { "scope", &self->scope },
@@ -442,7 +449,7 @@ bundle_is_text (const BearerSecrets  *self,
 {
   const char *strings[] = {
     self->client_secret, self->refresh_token, self->password, self->private_key,
-    self->access_token, self->token_type, self->scope,
+    self->client_key, self->access_token, self->token_type, self->scope,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)

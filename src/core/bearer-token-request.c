@@ -10,6 +10,7 @@
 #include <json-glib/json-glib.h>
 
 #include "bearer-client-assertion.h"
+#include "bearer-client-certificate.h"
 #include "bearer-error-private.h"
 #include "bearer-form.h"
 #include "bearer-redact.h"
@@ -67,6 +68,10 @@ struct _BearerTokenRequest
   guint timeout;
   char *ca_file;
   gboolean allow_insecure_http;
+
+  char *client_certificate_file;
+  char *client_key;             /* secret: PEM private key */
+  gboolean skip_client_certificate;
 };
 
 G_DEFINE_FINAL_TYPE (BearerTokenRequest, bearer_token_request, G_TYPE_OBJECT)
@@ -105,6 +110,8 @@ bearer_token_request_finalize (GObject *object)
   g_free (self->resource);
   g_array_unref (self->params);
   g_free (self->ca_file);
+  g_free (self->client_certificate_file);
+  bearer_secret_free (self->client_key);
 
   G_OBJECT_CLASS (bearer_token_request_parent_class)->finalize (object);
 }
@@ -427,6 +434,49 @@ bearer_token_request_set_allow_insecure_http (BearerTokenRequest *self,
 }
 
 /**
+ * bearer_token_request_set_client_certificate_file:
+ * @path: (nullable): the PEM file of the client certificate, used when the
+ *   client authentication is `tls` or `self-signed-tls` (RFC 8705)
+ */
+void
+bearer_token_request_set_client_certificate_file (BearerTokenRequest *self,
+                                                  const char         *path)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->client_certificate_file, path);
+}
+
+const char *
+bearer_token_request_get_client_certificate_file (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  return self->client_certificate_file;
+}
+
+/**
+ * bearer_token_request_set_client_key:
+ * @key_pem: (nullable): the private key of the client certificate, PEM
+ *
+ * The key is joined with the certificate in memory when the message is
+ * built; it is never sent, written or logged.
+ */
+void
+bearer_token_request_set_client_key (BearerTokenRequest *self,
+                                     const char         *key_pem)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_secret (&self->client_key, key_pem);
+}
+
+void
+bearer_token_request_set_skip_client_certificate (BearerTokenRequest *self,
+                                                  gboolean            skip)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  self->skip_client_certificate = !!skip;
+}
+
+/**
  * bearer_token_request_dup_secrets:
  *
  * Returns: (transfer full): the secrets this request carries, for
@@ -438,7 +488,7 @@ bearer_token_request_dup_secrets (BearerTokenRequest *self)
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   const char *secrets[] = {
     self->client_secret, self->refresh_token, self->password,
-    self->code, self->code_verifier, self->device_code, self->private_key,
+    self->code, self->code_verifier, self->device_code, self->private_key, self->client_key,
   };
 
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
@@ -759,6 +809,11 @@ collect_body (BearerTokenRequest *self,
       ADD ("client_assertion_type", BEARER_CLIENT_ASSERTION_TYPE_JWT);
       ADD ("client_assertion", assertion);
       break;
+    case BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH:
+    case BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH:
+      /* RFC 8705 §2: the certificate authenticates, the body names the client. */
+      ADD ("client_id", self->client_id);
+      break;
     case BEARER_CLIENT_AUTH_BASIC:
     case BEARER_CLIENT_AUTH_BASIC_RAW:
     default:
@@ -899,6 +954,7 @@ build_message (BearerTokenRequest  *self,
   g_autoptr(SoupMessage) message = NULL;
   g_autoptr(GArray) pairs = NULL;
   g_autoptr(GBytes) body = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
   SoupMessageHeaders *headers;
   const char *content_type = NULL;
   char *assertion = NULL;
@@ -906,6 +962,11 @@ build_message (BearerTokenRequest  *self,
   if (!(base_uri = parse_url (url, self->allow_insecure_http, error)))
     return NULL;
   if (!check_required (self, kind, error) || !check_parameters (self, error))
+    return NULL;
+
+  if (bearer_client_auth_uses_certificate (self->client_auth) && !self->skip_client_certificate &&
+      !(certificate = bearer_client_certificate_load (self->client_certificate_file,
+                                                      self->client_key, error)))
     return NULL;
 
   if (bearer_client_auth_uses_assertion (self->client_auth) && self->assertion_placeholder != NULL)
@@ -929,6 +990,16 @@ build_message (BearerTokenRequest  *self,
   message = soup_message_new_from_uri (SOUP_METHOD_POST, uri);
   soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
 
+  if (certificate != NULL)
+    {
+      /* A connection is authenticated by the certificate of its handshake:
+       * this request gets a connection of its own, closed after it, so no
+       * other profile's request is ever sent on it, nor this one on theirs. */
+      soup_message_set_tls_client_certificate (message, certificate);
+      soup_message_add_flags (message, SOUP_MESSAGE_NEW_CONNECTION);
+      g_object_set_data (G_OBJECT (message), "bearer-client-certificate", GINT_TO_POINTER (TRUE));
+    }
+
   pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
   collect_body (self, kind, about, assertion, pairs);
   body = encode_body (self, kind, pairs, &content_type);
@@ -940,6 +1011,8 @@ build_message (BearerTokenRequest  *self,
   headers = soup_message_get_request_headers (message);
   soup_message_headers_replace (headers, "Accept", "application/json");
   soup_message_headers_replace (headers, "User-Agent", "Bearer/" PACKAGE_VERSION);
+  if (certificate != NULL)
+    soup_message_headers_replace (headers, "Connection", "close");
 
   if (self->client_auth == BEARER_CLIENT_AUTH_BASIC ||
       self->client_auth == BEARER_CLIENT_AUTH_BASIC_RAW)
@@ -1036,4 +1109,17 @@ bearer_token_request_peek_message_body (SoupMessage *message)
 {
   g_return_val_if_fail (SOUP_IS_MESSAGE (message), NULL);
   return g_object_get_data (G_OBJECT (message), "bearer-request-body");
+}
+
+/**
+ * bearer_token_request_message_has_client_certificate:
+ * @message: a message made by bearer_token_request_build_message()
+ *
+ * Returns: whether @message carries a TLS client certificate (RFC 8705)
+ */
+gboolean
+bearer_token_request_message_has_client_certificate (SoupMessage *message)
+{
+  g_return_val_if_fail (SOUP_IS_MESSAGE (message), FALSE);
+  return g_object_get_data (G_OBJECT (message), "bearer-client-certificate") != NULL;
 }

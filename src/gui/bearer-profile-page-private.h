@@ -95,6 +95,12 @@ struct _BearerProfilePage
 
   /* Discover */
   GCancellable *discovery;            /* while the issuer is asked */
+
+  /* Mutual TLS (bearer-profile-page-tls.c) */
+  AdwActionRow *client_certificate_row;
+  AdwActionRow *client_key_row;
+  GtkNativeDialog *client_certificate_chooser;
+  GtkNativeDialog *client_key_chooser;
 };
 
 /* bearer-profile-page-actions.c */
@@ -114,6 +120,14 @@ const char *bearer_keyring_error_title             (const GError      *error);
 /* bearer-profile-page-lifecycle.c */
 void        bearer_profile_page_class_init_lifecycle (GtkWidgetClass  *widget_class);
 void        bearer_profile_page_init_lifecycle       (BearerProfilePage *self);
+/* bearer-profile-page-tls.c */
+void        bearer_profile_page_class_init_tls     (GtkWidgetClass    *widget_class);
+void        bearer_profile_page_bind_tls           (BearerProfilePage *self);
+void        bearer_profile_page_dispose_tls        (BearerProfilePage *self);
+gboolean    bearer_profile_page_client_has_secret  (GBinding          *binding,
+                                                    const GValue      *from,
+                                                    GValue            *to,
+                                                    gpointer           user_data);
 
 /* bearer-profile-page.c */
 void        bearer_profile_page_show_toast         (BearerProfilePage *self,

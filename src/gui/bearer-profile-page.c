@@ -200,18 +200,6 @@ grant_uses_password (GBinding     *binding,
 }
 
 static gboolean
-client_has_secret (GBinding     *binding,
-                   const GValue *from,
-                   GValue       *to,
-                   gpointer      user_data)
-{
-  BearerClientAuth auth = g_value_get_enum (from);
-
-  g_value_set_boolean (to, auth != BEARER_CLIENT_AUTH_NONE && auth != BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
-  return TRUE;
-}
-
-static gboolean
 client_signs_assertion (GBinding     *binding,
                         const GValue *from,
                         GValue       *to,
@@ -320,6 +308,10 @@ client_auth_label (AdwEnumListItem *item,
       return g_strdup (_("Signed with a private key (private_key_jwt)"));
     case BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT:
       return g_strdup (_("Signed with the client secret (client_secret_jwt)"));
+    case BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH:
+      return g_strdup (_("Client certificate issued by a CA (tls_client_auth)"));
+    case BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH:
+      return g_strdup (_("Self-signed client certificate (self_signed_tls_client_auth)"));
     default:
       return g_strdup (adw_enum_list_item_get_nick (item));
     }
@@ -425,7 +417,7 @@ bind_form (BearerProfilePage *self)
   g_binding_group_bind_full (b, "grant-type", self->password_row, "visible", G_BINDING_SYNC_CREATE,
                              grant_uses_password, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->client_secret_row, "visible", G_BINDING_SYNC_CREATE,
-                             client_has_secret, NULL, NULL, NULL);
+                             bearer_profile_page_client_has_secret, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->signing_alg_row, "visible", G_BINDING_SYNC_CREATE,
                              client_signs_assertion, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->key_id_row, "visible", G_BINDING_SYNC_CREATE,
@@ -555,6 +547,9 @@ secret_changed_cb (BearerProfilePage *self,
       return;
     }
 
+  /* The client key has no text row: bearer-profile-page-tls.c shows it. */
+  if (self->secret_rows[kind] == NULL)
+    return;
   row = GTK_EDITABLE (self->secret_rows[kind]);
   if (g_strcmp0 (gtk_editable_get_text (row), value != NULL ? value : "") == 0)
     return;
@@ -943,6 +938,9 @@ bearer_profile_page_constructed (GObject *object)
   self->secret_rows[BEARER_SECRET_CLIENT_SECRET] = self->client_secret_row;
   self->secret_rows[BEARER_SECRET_REFRESH_TOKEN] = self->refresh_token_row;
   self->secret_rows[BEARER_SECRET_PASSWORD] = self->password_row;
+  bearer_profile_page_bind_tls (self);
+  /* Every kind: the rows without text (the private key's) say whether a
+   * key is stored. */
   for (guint kind = 0; kind < BEARER_N_SECRETS; kind++)
     {
       secret_changed_cb (self, kind);
@@ -1023,6 +1021,7 @@ bearer_profile_page_dispose (GObject *object)
       self->disposed = TRUE;
       g_cancellable_cancel (self->cancellable);
       bearer_profile_page_dispose_actions (self);
+      bearer_profile_page_dispose_tls (self);
       if (self->ca_chooser != NULL)
         {
           g_signal_handlers_disconnect_by_data (self->ca_chooser, self);
@@ -1177,6 +1176,7 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
 
   bearer_profile_page_class_init_actions (widget_class);
   bearer_profile_page_class_init_lifecycle (widget_class);
+  bearer_profile_page_class_init_tls (widget_class);
 }
 
 static void

@@ -86,7 +86,7 @@ duplicate_added_cb (GObject      *source,
       return;
     }
 
-  /* The client secret, the password and the private key, never the refresh token: two
+  /* The client secret, the password, the private key and the client key, never the refresh token: two
    * connections spending one rotating refresh token would revoke each
    * other. They are saved like typed ones; the page says if that fails. */
   bearer_connection_set_secret (copy, BEARER_SECRET_CLIENT_SECRET,
@@ -95,6 +95,8 @@ duplicate_added_cb (GObject      *source,
                                 bearer_connection_get_secret (d->source, BEARER_SECRET_PASSWORD));
   bearer_connection_set_secret (copy, BEARER_SECRET_PRIVATE_KEY,
                                 bearer_connection_get_secret (d->source, BEARER_SECRET_PRIVATE_KEY));
+  bearer_connection_set_secret (copy, BEARER_SECRET_CLIENT_KEY,
+                                bearer_connection_get_secret (d->source, BEARER_SECRET_CLIENT_KEY));
 
   bearer_window_show_connection (d->self, copy);
   adw_leaflet_set_visible_child (d->self->leaflet, d->self->content);
