@@ -355,7 +355,12 @@ test_pending_file (void)
 
   bearer_secrets_set_client_secret (secrets, "pending-client-secret");
   bearer_secrets_set_client_key (secrets, key);
+  /* private_key_jwt's key: no more a token than the client key is. */
+  bearer_secrets_set_private_key (secrets, "-----BEGIN PRIVATE KEY-----\npending-private-key\n"
+                                  "-----END PRIVATE KEY-----\n");
   bearer_secrets_set_refresh_token (secrets, "pending-refresh-token");
+  bearer_secrets_set_access_token (secrets, "pending-access-token", "Bearer", 4102444800, "openid");
+  bearer_secrets_set_needs_sign_in (secrets, FALSE);
   bearer_secrets_set_updated_at (secrets, 1);
   g_assert_true (bearer_pending_save ("mtls-pending", secrets, &error));
   g_assert_no_error (error);
@@ -370,6 +375,7 @@ test_pending_file (void)
       g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
       g_assert_null (strstr (text, line));
       g_assert_null (strstr (text, "pending-client-secret"));
+      g_assert_null (strstr (text, "pending-private-key"));
       files++;
     }
   g_assert_cmpuint (files, >, 0);
@@ -378,6 +384,12 @@ test_pending_file (void)
   g_assert_nonnull (loaded);
   g_assert_cmpstr (bearer_secrets_get_refresh_token (loaded), ==, "pending-refresh-token");
   g_assert_null (bearer_secrets_get_client_key (loaded));
+  g_assert_null (bearer_secrets_get_private_key (loaded));
+  g_assert_cmpstr (bearer_secrets_get_access_token (loaded), ==, "pending-access-token");
+  g_assert_cmpstr (bearer_secrets_get_token_type (loaded), ==, "Bearer");
+  g_assert_cmpint (bearer_secrets_get_expires_at (loaded), ==, 4102444800);
+  g_assert_cmpstr (bearer_secrets_get_scope (loaded), ==, "openid");
+  g_assert_cmpint (bearer_secrets_get_updated_at (loaded), ==, 1);
   bearer_pending_clear ("mtls-pending");
 }
 
