@@ -5,7 +5,9 @@ an app staged under /app, with the permissions of a Flatpak manifest.
 
 What a real `flatpak run` does and this copies:
   - the runtime read-only at /usr (here the host's own /usr, and its /etc as
-    the runtime's /etc), the app's files read-only at /app, a tmpfs root;
+    the runtime's /etc; its /usr/share/applications empty, as a runtime's
+    has none of the host's programs), the app's files read-only at /app, a
+    tmpfs root;
   - /.flatpak-info naming the app, its runtime and its permissions
     ([Context], [Session Bus Policy]), read-only;
   - $HOME holding only ~/.var/app/ID, whose data, config, cache and
@@ -313,6 +315,12 @@ class Instance:
             if os.path.islink("/" + link):
                 bw += ["--symlink", os.readlink("/" + link), "/" + link]
         bw += ["--ro-bind", "/etc", "/etc"]
+        # Debian's /usr/share/applications lists the host's programs
+        # (Chromium among them); a runtime ships none, so inside a Flatpak
+        # GIO finds no local handler for http(s) and goes through the
+        # OpenURI portal. An empty directory stands in for the runtime's.
+        if os.path.isdir("/usr/share/applications"):
+            bw += ["--tmpfs", "/usr/share/applications"]
         home = inst.home
         passwd = "%s:x:%d:%d:%s:%s:/bin/sh\nnfsnobody:x:65534:65534:Unmapped user:/:/sbin/nologin\n" % (
             os.environ.get("USER", "root"), inst.uid, os.getgid(), "", home)

@@ -53,6 +53,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
 import flatpak_sandbox as fps  # noqa: E402
 
+E2E = os.path.join(os.path.dirname(HERE), "e2e")
 TESTS = []
 NOTES = []
 
@@ -161,6 +162,74 @@ class TokenServer:
 
 
 # ---------------------------------------------------------------------------
+# oidc-provider (tests/e2e/oidc-server.mjs) on the host, at 127.0.0.1, for
+# the sign-in through the browser; and the scripted browser
+# (tests/e2e/browser.mjs), the default web browser of the portal's session.
+# ---------------------------------------------------------------------------
+
+class Provider:
+    def __init__(self, logs):
+        assert shutil.which("node"), "node is not installed (package nodejs)"
+        assert os.path.exists(os.path.join(E2E, "node_modules", "oidc-provider", "package.json")), \
+            "tests/e2e/node_modules is missing (npm ci --prefix tests/e2e, as tools/test does)"
+        self.log = open(os.path.join(logs, "oidc-server.log"), "w")
+        self.process = subprocess.Popen(["node", "oidc-server.mjs"], cwd=E2E, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.issuer = None
+        for line in self.process.stdout:
+            if line.startswith("ISSUER "):
+                self.issuer = line.split()[1]
+            if line.strip() == "READY":
+                break
+        assert self.issuer, "oidc-provider did not start; see " + self.log.name
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+        self.log.close()
+
+
+def register_browser(desktop):
+    """The scripted browser as the default web browser (http and https) of a
+    session whose XDG_DATA_HOME is desktop/data and XDG_CONFIG_HOME
+    desktop/config: a desktop entry and mimeapps.list, as a desktop has. Its
+    wrapper writes down each address it is given and whether it runs inside
+    a sandbox (a /.flatpak-info), then runs browser.mjs."""
+    applications = os.path.join(desktop, "data", "applications")
+    os.makedirs(applications, exist_ok=True)
+    os.makedirs(os.path.join(desktop, "config"), exist_ok=True)
+    wrapper = os.path.join(desktop, "browser.sh")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\n"
+                "if [ -e /.flatpak-info ]; then where=sandbox; else where=host; fi\n"
+                "printf '%%s %%s\\n' \"$where\" \"$1\" >> '%s'\n"
+                "BEARER_TEST_BROWSER_LOG='%s' exec '%s' '%s' \"$1\"\n" % (
+                    os.path.join(desktop, "opened"), os.path.join(desktop, "browser.log"),
+                    shutil.which("node") or "node", os.path.join(E2E, "browser.mjs")))
+    os.chmod(wrapper, 0o700)
+    with open(os.path.join(applications, "bearer-test-browser.desktop"), "w") as f:
+        f.write("[Desktop Entry]\nType=Application\nName=Bearer Test Browser\nExec=%s %%u\n"
+                "MimeType=x-scheme-handler/http;x-scheme-handler/https;\nNoDisplay=true\n" % wrapper)
+    with open(os.path.join(desktop, "config", "mimeapps.list"), "w") as f:
+        f.write("[Default Applications]\n"
+                "x-scheme-handler/http=bearer-test-browser.desktop\n"
+                "x-scheme-handler/https=bearer-test-browser.desktop\n")
+
+
+def read_lines(path):
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+# ---------------------------------------------------------------------------
 # libsecret before 0.21.4 (Debian 12 has 0.20.5) subscribes to the Secret
 # portal's Response signal only once RetrieveSecret has returned; GDBus
 # drops a signal that comes before the subscription, or before it knows who
@@ -229,6 +298,7 @@ class Session:
         self.manifest = fps.Manifest(opts.manifest)
         self.app_id = self.manifest.app_id
         self.xdp = None
+        self.provider = None
         self.instances = []
         self.window = None
         self.canaries = {"client_secret": "CANARY-client-secret-" + secrets.token_hex(8),
@@ -247,29 +317,39 @@ class Session:
                     raise AssertionError("staging failed:\n" + f.read()[-3000:])
 
     def start_portal(self):
-        """xdg-desktop-portal with only gnome-keyring's Secret backend."""
+        """xdg-desktop-portal with gnome-keyring's Secret backend and
+        xdg-desktop-portal-gtk's description (OpenURI is only offered with an
+        AppChooser backend, which a web address never needs: the portal opens
+        the default browser without asking). Its session's default web
+        browser is the scripted one."""
         portals = os.path.join(self.dir, "portals")
         os.makedirs(portals, exist_ok=True)
         data_dirs = os.environ.get("XDG_DATA_DIRS", "/usr/local/share:/usr/share").split(":") + ["/usr/share"]
-        found = [d for d in data_dirs if os.path.exists(os.path.join(d, "xdg-desktop-portal/portals/gnome-keyring.portal"))]
-        assert found, "gnome-keyring.portal not found (package gnome-keyring)"
-        shutil.copy(os.path.join(found[0], "xdg-desktop-portal/portals/gnome-keyring.portal"), portals)
+        for portal, package in (("gnome-keyring.portal", "gnome-keyring"), ("gtk.portal", "xdg-desktop-portal-gtk")):
+            found = [d for d in data_dirs if os.path.exists(os.path.join(d, "xdg-desktop-portal/portals", portal))]
+            assert found, "%s not found (package %s)" % (portal, package)
+            shutil.copy(os.path.join(found[0], "xdg-desktop-portal/portals", portal), portals)
+        self.desktop = os.path.join(self.dir, "portal-desktop")
+        register_browser(self.desktop)
         binary = next((p for p in ("/usr/libexec/xdg-desktop-portal", "/usr/lib/xdg-desktop-portal")
                        if os.path.exists(p)), None)
         assert binary, "xdg-desktop-portal not found (package xdg-desktop-portal)"
         self.xdp_log = open(os.path.join(self.logs, "xdg-desktop-portal.log"), "w")
         self.xdp = subprocess.Popen([binary, "--verbose"], stdin=subprocess.DEVNULL, stdout=self.xdp_log,
                                     stderr=subprocess.STDOUT,
-                                    env=dict(os.environ, XDG_DESKTOP_PORTAL_DIR=portals))
+                                    env=dict(os.environ, XDG_DESKTOP_PORTAL_DIR=portals,
+                                             XDG_CURRENT_DESKTOP="GNOME",
+                                             XDG_DATA_HOME=os.path.join(self.desktop, "data"),
+                                             XDG_CONFIG_HOME=os.path.join(self.desktop, "config")))
         subprocess.run(["gdbus", "wait", "--session", "--timeout", "20", "org.freedesktop.portal.Desktop"],
                        check=True)
 
-    def installation(self, manifest=None, layout=None):
+    def installation(self, manifest=None, layout=None, log_session_bus=LIBSECRET_RACE):
         layout = layout or self.opts.layout
         return fps.Installation(manifest or self.manifest, self.app_root, os.environ["HOME"],
                                 os.environ["XDG_RUNTIME_DIR"], self.logs,
                                 per_instance_runtime_dir=(layout == "per-instance"),
-                                log_session_bus=LIBSECRET_RACE,
+                                log_session_bus=log_session_bus,
                                 env={"GSK_RENDERER": "cairo", "LC_ALL": "C.UTF-8", "LANGUAGE": ""})
 
     def run(self, argv, stdin=None, installation=None, timeout=30):
@@ -317,9 +397,9 @@ class Session:
                 " ".join(args), rc, expect, out, err)
         return out, err
 
-    def cli_token(self, command):
+    def cli_token(self, command, name=None):
         """bearer-cli token|refresh --json: the access token."""
-        out, err = self.cli(command, PROFILE, "--json")
+        out, err = self.cli(command, name or PROFILE, "--json")
         return json.loads(out)["access_token"]
 
     def stop(self):
@@ -335,6 +415,8 @@ class Session:
                 self.xdp.kill()
                 self.xdp.wait()
             self.xdp_log.close()
+        if self.provider is not None:
+            self.provider.stop()
         self.server.stop()
 
 
@@ -666,6 +748,53 @@ def refresh_race():
 
 
 @test
+def sign_in_opens_the_browser_through_the_openuri_portal():
+    """flatpak run --command=bearer-cli … login NAME: GIO finds no browser in
+    the sandbox and asks the OpenURI portal, which opens the session's
+    default browser on the host; the browser signs in at oidc-provider and
+    comes back to the loopback redirect, which the sandboxed bearer-cli
+    listens on (--share=network: the host's network namespace). The tokens
+    go through the Secret portal like any other."""
+    S.provider = Provider(S.logs)
+    name = "OIDC in the sandbox"
+    S.cli("add", name, "--issuer", S.provider.issuer, "--client-id", "bearer-native", "--auth", "none",
+          "--scope", "openid api:read")
+    before = keyring_items()
+    started = time.monotonic()
+    rc, out, err = S.run(["bearer-cli", "login", name], installation=S.installation(log_session_bus=True),
+                         timeout=60)
+    took = time.monotonic() - started
+    login = S.instances[-1]
+    opened = read_lines(os.path.join(S.desktop, "opened"))
+    browser = read_lines(os.path.join(S.desktop, "browser.log"))
+    assert rc == 0, "bearer-cli login: exit status %d\n%s%s\nbrowser: %s" % (rc, out, err, browser)
+    # The portal opened the address, on the host.
+    with open(login.proxy_log.name) as f:
+        bus = f.read()
+    assert re.search(r"call org\.freedesktop\.portal\.OpenURI\.OpenURI at /org/freedesktop/portal/desktop", bus), \
+        "no OpenURI call in the sandbox's bus log (%s)" % login.proxy_log.name
+    assert len(opened) == 1, "the browser was opened %d times: %s" % (len(opened), opened)
+    where, address = opened[0].split(" ", 1)
+    assert where == "host", "the browser ran in the sandbox"
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(address).query)
+    assert address.startswith(S.provider.issuer + "/auth?") and query.get("code_challenge_method") == ["S256"], \
+        address
+    redirect = query["redirect_uri"][0]
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/callback", redirect), redirect
+    # The browser reached the sandboxed listener, which answered with its page.
+    assert any(line.startswith("GET " + redirect) for line in browser), browser
+    assert browser and re.match(r"DONE 200 .*Signed in to “%s”" % re.escape(name), browser[-1]), browser
+    # Stored through the Secret portal (an access and a refresh token), and
+    # given back by a new sandbox without asking the provider.
+    assert keyring_items() >= before + 1, "the sign-in's tokens are not in the app's keyring file"
+    token = S.cli_token("token", name)
+    assert token, "no access token after the sign-in"
+    S.canaries["signed-in access token"] = token
+    print("# the sandboxed sign-in (the portal, the browser's pages, the code exchange, the Secret portal) "
+          "took %.1f s" % took)
+
+
+@test
 def the_window_opens_with_the_manifests_permissions_and_copies():
     window = S.window = Window(S, S.installation(), PROFILE)
     click(window.window, "Copy as cURL")
@@ -719,7 +848,7 @@ def main():
     parser.add_argument("--build", required=True)
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--layout", choices=("shared", "per-instance"), default="shared")
-    parser.add_argument("--only", choices=("lock",))
+    parser.add_argument("--only", help="lock: the refresh lock's tests; else the tests whose name has this word")
     opts = parser.parse_args()
     if not os.environ.get("BEARER_SESSION_DIR"):
         print("1..0 # SKIP needs a private session: run it through tools/test-session")
@@ -730,6 +859,9 @@ def main():
         tests = [secrets_go_through_the_secret_portal_into_an_encrypted_file,
                  the_token_post_reaches_the_server_with_share_network,
                  two_sandboxed_instances_share_the_refresh_lock]
+    elif opts.only:
+        tests = [fn for fn in TESTS if opts.only in fn.__name__ or fn.__name__ in (
+            "secrets_go_through_the_secret_portal_into_an_encrypted_file",)]
     S = Session(opts)
     failed = 0
     try:
