@@ -794,6 +794,83 @@ def sign_in_opens_the_browser_through_the_openuri_portal():
           "took %.1f s" % took)
 
 
+def host_cli(*args, timeout=30):
+    """The host's own bearer-cli (the build tree's), in the test session:
+    its own, empty, configuration directory and keyring. (exit status,
+    stdout, stderr), or None when it did not finish in @timeout seconds."""
+    env = dict(os.environ)
+    env.pop("BEARER_NO_AGENT", None)
+    try:
+        run = subprocess.run([S.opts.host_cli] + list(args), env=env, stdin=subprocess.DEVNULL,
+                             capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return run.returncode, run.stdout, run.stderr
+
+
+def start_agent():
+    """bearer-agent in a sandbox of its own (what D-Bus activation of the
+    exported service file starts: flatpak run --command=bearer-agent), until
+    it owns its name on the host's bus."""
+    log = open(os.path.join(S.logs, "bearer-agent-%d.log" % len(S.instances)), "w")
+    agent = S.installation(log_session_bus=True).spawn(["bearer-agent"], stdin=subprocess.DEVNULL,
+                                                       stdout=log, stderr=subprocess.STDOUT)
+    S.instances.append(agent)
+    log.close()
+    run = subprocess.run(["gdbus", "wait", "--session", "--timeout", "20", S.app_id + ".Agent"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, "the sandboxed bearer-agent did not own %s.Agent: %s" % (S.app_id, run.stderr)
+    return agent
+
+
+@test
+def the_host_reaches_the_sandboxed_agent():
+    """A bearer-cli on the host cannot read the app's secrets (they are in the
+    app's keyring file, whose key only the app gets from the Secret portal);
+    it asks the agent running in the sandbox, on the session bus. The
+    agent's socket is in the app's runtime directory, where the host's
+    bearer-cli does not look: it goes to the bus. A connection the app does
+    not have is the host's own, which the host's bearer-cli serves itself."""
+    assert S.opts.host_cli, "--host-cli names no bearer-cli"
+    host_config = os.path.join(os.environ["XDG_CONFIG_HOME"], "bearer")
+    assert not os.path.exists(os.path.join(host_config, "profiles.json")), "the host has profiles of its own"
+    socket_name = "agent-devel.socket" if S.app_id.endswith(".Devel") else "agent.socket"
+    before = S.server.count()
+    for attempt in range(3):
+        agent = start_agent()
+        answer = host_cli("token", PROFILE, "--json")
+        if answer is not None:
+            break
+        lost = response_lost(agent)
+        agent.stop()
+        assert lost, "the host's bearer-cli token did not finish in 30 s"
+        note("libsecret#58: the Secret portal's answer was lost by bearer-agent; started again")
+    else:
+        raise AssertionError("the Secret portal's answer was lost three times in a row")
+    rc, out, err = answer
+    assert rc == 0, "the host's bearer-cli token: exit status %d\n%s%s" % (rc, out, err)
+    assert json.loads(out)["access_token"] == S.access_token, "not the sandbox's token"
+    assert S.server.count() == before, "the server was asked"
+    # Over the bus, not the socket: the agent's socket is the app's.
+    runtime = os.environ["XDG_RUNTIME_DIR"]
+    assert os.path.exists(os.path.join(runtime, "app", S.app_id, "bearer", socket_name)), \
+        "the sandboxed agent made no socket in the app's runtime directory"
+    assert not os.path.exists(os.path.join(runtime, "bearer", socket_name)), "a socket where the host looks"
+    # A forced refresh from the host goes through the agent too, and the
+    # sandbox sees its token (one refresh, the rotated token stored).
+    rc, out, err = host_cli("refresh", PROFILE, "--json")
+    assert rc == 0, "the host's bearer-cli refresh: exit status %d\n%s%s" % (rc, out, err)
+    S.access_token = json.loads(out)["access_token"]
+    assert S.server.count() == before + 1 and S.access_token == S.server.issued[-2]
+    # Not the app's connection: the host's own answer, as with no agent.
+    own = host_cli("token", "Only on the host")
+    env = dict(os.environ, BEARER_NO_AGENT="1")
+    direct = subprocess.run([S.opts.host_cli, "token", "Only on the host"], env=env, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=30)
+    assert own == (direct.returncode, direct.stdout, direct.stderr) and own[0] != 0, (own, direct)
+    agent.stop()
+
+
 @test
 def the_window_opens_with_the_manifests_permissions_and_copies():
     window = S.window = Window(S, S.installation(), PROFILE)
@@ -848,6 +925,7 @@ def main():
     parser.add_argument("--build", required=True)
     parser.add_argument("--manifest", required=True)
     parser.add_argument("--layout", choices=("shared", "per-instance"), default="shared")
+    parser.add_argument("--host-cli", help="the bearer-cli built for the host (the build tree's)")
     parser.add_argument("--only", help="lock: the refresh lock's tests; else the tests whose name has this word")
     opts = parser.parse_args()
     if not os.environ.get("BEARER_SESSION_DIR"):
