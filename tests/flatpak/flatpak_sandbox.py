@@ -36,8 +36,12 @@ Every finish-arg this module does not model is refused (UnsupportedPermission),
 so a new permission in the manifest has to be modelled here before the tests
 pass: nothing is granted by accident.
 
-Not modelled: the document portal's FUSE mount (/run/user/UID/doc), seccomp
-filters, extensions, ld.so.cache regeneration, the system bus (none here), and
+  - the document portal's view for the app, when one runs (documents=, the
+    mount point its GetMountPoint answers): its by-app/ID at
+    /run/user/UID/doc, where the files the file chooser portal hands the app
+    are (add_document_portal_args).
+
+Not modelled: seccomp filters, extensions, ld.so.cache regeneration, the system bus (none here), and
 `--die-with-parent` is added for the tests' sake (flatpak run has it as an option).
 """
 
@@ -184,7 +188,7 @@ class Installation:
     user's HOME and XDG_RUNTIME_DIR on the host."""
 
     def __init__(self, manifest, app_root, home, runtime_dir, log_dir,
-                 per_instance_runtime_dir=False, log_session_bus=False, env=None):
+                 per_instance_runtime_dir=False, log_session_bus=False, env=None, documents=None):
         self.manifest = manifest
         self.app_root = app_root
         self.home = home
@@ -193,6 +197,7 @@ class Installation:
         self.per_instance_runtime_dir = per_instance_runtime_dir
         self.log_session_bus = log_session_bus
         self.extra_env = dict(env or {})
+        self.documents = documents
         self.uid = os.getuid()
         self.app_dir = os.path.join(home, ".var", "app", manifest.app_id)
 
@@ -212,7 +217,7 @@ class Installation:
         """The same installation, with more environment variables in the sandbox."""
         return Installation(self.manifest, self.app_root, self.home, self.runtime_dir, self.log_dir,
                             self.per_instance_runtime_dir, self.log_session_bus,
-                            dict(self.extra_env, **env))
+                            dict(self.extra_env, **env), self.documents)
 
     def spawn(self, argv, stdin=None, stdout=None, stderr=None, env=None, name=None):
         return Instance(self, argv, stdin, stdout, stderr, env or {}, name or os.path.basename(argv[0]))
@@ -353,6 +358,8 @@ class Instance:
                 if not os.path.islink(path):
                     os.symlink(target, path)
             bw += ["--dir", "/tmp", "--bind", shared_tmp, "/tmp", "--bind", shared, run_user]
+        if inst.documents:
+            bw += ["--bind", os.path.join(inst.documents, "by-app", app_id), run_user + "/doc"]
         bw += ["--ro-bind", self.instance_dir, "/run/flatpak/.flatpak/" + self.instance_id,
                "--bind", run_app_src, "/run/flatpak/app/" + app_id]
 

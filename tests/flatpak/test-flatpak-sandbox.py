@@ -89,7 +89,7 @@ def wait_for(what, predicate, timeout=20.0, interval=0.01):
 # ---------------------------------------------------------------------------
 
 class TokenServer:
-    def __init__(self, client_id, client_secret, refresh_token):
+    def __init__(self, client_id, client_secret, refresh_token, tls=None):
         self.client_id = client_id
         self.client_secret = client_secret
         self.live = {refresh_token}
@@ -147,7 +147,14 @@ class TokenServer:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = "http://127.0.0.1:%d/oauth/token" % self.httpd.server_address[1]
+        scheme = "http"
+        if tls:  # (certificate file, key file)
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = "%s://127.0.0.1:%d/oauth/token" % (scheme, self.httpd.server_address[1])
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
 
@@ -298,7 +305,10 @@ class Session:
         self.manifest = fps.Manifest(opts.manifest)
         self.app_id = self.manifest.app_id
         self.xdp = None
+        self.documents = None
+        self.document_processes = []
         self.provider = None
+        self.tls_server = None
         self.instances = []
         self.window = None
         self.canaries = {"client_secret": "CANARY-client-secret-" + secrets.token_hex(8),
@@ -315,6 +325,21 @@ class Session:
                 log.flush()
                 with open(log.name) as f:
                     raise AssertionError("staging failed:\n" + f.read()[-3000:])
+
+    def start_document_portal(self):
+        """xdg-document-portal (and the permission store it keeps its
+        grants in), as the desktop session runs them: the file chooser
+        portal hands the app the files the user chose through it."""
+        for binary in ("xdg-permission-store", "xdg-document-portal"):
+            path = "/usr/libexec/" + binary
+            assert os.path.exists(path), "%s not found (package xdg-desktop-portal)" % path
+            log = open(os.path.join(self.logs, binary + ".log"), "w")
+            self.document_processes.append((subprocess.Popen([path], stdin=subprocess.DEVNULL, stdout=log,
+                                                             stderr=subprocess.STDOUT), log))
+        subprocess.run(["gdbus", "wait", "--session", "--timeout", "20", "org.freedesktop.portal.Documents"],
+                       check=True)
+        self.documents = bytes(documents_call("GetMountPoint", "()", (), "(ay)")[0]).rstrip(b"\0").decode()
+        assert os.path.ismount(self.documents), "the document portal mounted nothing at " + self.documents
 
     def start_portal(self):
         """xdg-desktop-portal with gnome-keyring's Secret backend and
@@ -350,7 +375,8 @@ class Session:
                                 os.environ["XDG_RUNTIME_DIR"], self.logs,
                                 per_instance_runtime_dir=(layout == "per-instance"),
                                 log_session_bus=log_session_bus,
-                                env={"GSK_RENDERER": "cairo", "LC_ALL": "C.UTF-8", "LANGUAGE": ""})
+                                env={"GSK_RENDERER": "cairo", "LC_ALL": "C.UTF-8", "LANGUAGE": ""},
+                                documents=self.documents)
 
     def run(self, argv, stdin=None, installation=None, timeout=30):
         """Runs one sandboxed command to its end: (exit status, stdout, stderr)."""
@@ -417,6 +443,18 @@ class Session:
             self.xdp_log.close()
         if self.provider is not None:
             self.provider.stop()
+        if self.tls_server is not None:
+            self.tls_server.stop()
+        for process, log in reversed(self.document_processes):
+            process.terminate()  # the document portal unmounts itself
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+        if self.documents and os.path.ismount(self.documents):
+            subprocess.run(["fusermount3", "-u", "-z", self.documents])
         self.server.stop()
 
 
@@ -871,6 +909,80 @@ def the_host_reaches_the_sandboxed_agent():
     agent.stop()
 
 
+def documents_call(method, signature, args, reply, fds=()):
+    """A call to the document portal on the host's bus (as the desktop's
+    file chooser portal makes them)."""
+    from gi.repository import Gio, GLib
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION)
+    fd_list = Gio.UnixFDList.new()
+    for fd in fds:
+        fd_list.append(fd)
+    answer, _ = bus.call_with_unix_fd_list_sync(
+        "org.freedesktop.portal.Documents", "/org/freedesktop/portal/documents", "org.freedesktop.portal.Documents",
+        method, GLib.Variant(signature, args), GLib.VariantType(reply), Gio.DBusCallFlags.NONE, 10000, fd_list,
+        None)
+    return answer.unpack()
+
+
+def export_document(path, app_id, permissions):
+    """What xdg-desktop-portal's FileChooser does with the file the user
+    chose: AddFull to the document portal, for the app, with these
+    permissions. The document's id."""
+    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    try:
+        # flags: reuse an existing document (1), persistent (2)
+        ids, extra = documents_call("AddFull", "(ahusas)", ([0], 1 | 2, app_id, permissions), "(asa{sv})", [fd])
+    finally:
+        os.close(fd)
+    return ids[0]
+
+
+@test
+def a_ca_file_from_the_document_portal_is_trusted():
+    """The window's CA row chooses the file with GtkFileChooserNative, which
+    in a Flatpak goes through the file chooser portal; that hands the app a
+    path in the document portal, /run/user/UID/doc/ID/NAME. Here the file is
+    exported the way the portal exports what the user chose (AddFull, for
+    the app, read-only); the sandboxed bearer-cli trusts it for its TLS
+    request. A file not exported to the app is not there."""
+    tls = os.path.join(S.dir, "tls")
+    os.makedirs(tls, exist_ok=True)
+    cert, key = os.path.join(tls, "ca.pem"), os.path.join(tls, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    S.canaries["tls client secret"] = "CANARY-tls-secret-" + secrets.token_hex(8)
+    S.canaries["tls refresh token"] = "CANARY-tls-refresh-" + secrets.token_hex(8)
+    server = S.tls_server = TokenServer("tls", S.canaries["tls client secret"], S.canaries["tls refresh token"],
+                                        tls=(cert, key))
+    doc = export_document(cert, S.app_id, ["read"])
+    path = "/run/user/%d/doc/%s/ca.pem" % (os.getuid(), doc)
+    # Exported for the app only: another app's document is not in its view.
+    other = export_document(key, "org.example.Other", ["read"])
+    rc, out, err = S.run(["sh", "-c", 'ls "$0"; test -r "$1" && head -1 "$1"; ls "$0/%s" 2>&1' % other,
+                          "/run/user/%d/doc" % os.getuid(), path])
+    listed = out.split()
+    assert doc in listed and other not in listed and "-----BEGIN CERTIFICATE-----" in out, out + err
+
+    name = "TLS with a chosen CA"
+    S.cli("add", name, "--token-url", server.url, "--client-id", "tls", "--auth", "post", "--ca-file", path)
+    S.cli("set-secret", name, "client-secret", stdin=S.canaries["tls client secret"])
+    S.cli("set-secret", name, "refresh-token", stdin=S.canaries["tls refresh token"])
+    token = S.cli_token("refresh", name)
+    assert server.count() == 1 and token == server.issued[-2]
+    S.server.issued += server.issued  # for the look on disk
+
+    # Without it the server's certificate is not trusted.
+    untrusted = "TLS without the CA"
+    S.cli("add", untrusted, "--token-url", server.url, "--client-id", "tls", "--auth", "post")
+    S.cli("set-secret", untrusted, "client-secret", stdin=S.canaries["tls client secret"])
+    S.cli("set-secret", untrusted, "refresh-token", stdin="not-a-live-token")
+    out, err = S.cli("refresh", untrusted, expect=None)
+    assert server.count() == 1, "the request went through without the CA file"
+    assert "certificate" in err.lower(), err
+    S.cli("remove", untrusted)
+
+
 @test
 def the_window_opens_with_the_manifests_permissions_and_copies():
     window = S.window = Window(S, S.installation(), PROFILE)
@@ -945,6 +1057,7 @@ def main():
     try:
         started = time.monotonic()
         S.stage()
+        S.start_document_portal()
         S.start_portal()
         print("# staged and the portal started in %.1f s (layout: %s)" % (time.monotonic() - started, opts.layout))
         print("1..%d" % len(tests))
