@@ -39,7 +39,8 @@ pass: nothing is granted by accident.
   - the document portal's view for the app, when one runs (documents=, the
     mount point its GetMountPoint answers): its by-app/ID at
     /run/user/UID/doc, where the files the file chooser portal hands the app
-    are (add_document_portal_args).
+    are (add_document_portal_args); and at the host's mount point, which is
+    the same path on a desktop but not in a test session.
 
 Not modelled: seccomp filters, extensions, ld.so.cache regeneration, the system bus (none here), and
 `--die-with-parent` is added for the tests' sake (flatpak run has it as an option).
@@ -359,7 +360,14 @@ class Instance:
                     os.symlink(target, path)
             bw += ["--dir", "/tmp", "--bind", shared_tmp, "/tmp", "--bind", shared, run_user]
         if inst.documents:
-            bw += ["--bind", os.path.join(inst.documents, "by-app", app_id), run_user + "/doc"]
+            view = os.path.join(inst.documents, "by-app", app_id)
+            bw += ["--bind", view, run_user + "/doc"]
+            # The portals hand out paths under the host's mount point
+            # ($XDG_RUNTIME_DIR/doc), which on a desktop is /run/user/UID/doc,
+            # the very path of the app's view. A test session's runtime
+            # directory is elsewhere: the view is shown there too.
+            if os.path.normpath(inst.documents) != run_user + "/doc":
+                bw += ["--bind", view, inst.documents]
         bw += ["--ro-bind", self.instance_dir, "/run/flatpak/.flatpak/" + self.instance_id,
                "--bind", run_app_src, "/run/flatpak/app/" + app_id]
 
