@@ -22,7 +22,15 @@ from the manifest's finish-args, each behind its own xdg-dbus-proxy. Proves:
     the refresh lock: one server refresh, no rotated token lost;
   - the window opens on X11 with the manifest's permissions, shows the
     connection stored in the sandbox and serves the clipboard to the host;
-    without the X11 permission it does not open.
+    without the X11 permission it does not open;
+  - bearer-cli login opens the host's default browser through the OpenURI
+    portal (oidc-provider, the scripted browser), whose redirect reaches the
+    sandboxed loopback listener; the tokens are stored;
+  - a host bearer-cli gets the sandbox's token from the sandboxed agent over
+    the session bus (the agent's socket is the app's: the bus);
+  - the document portal's view is the app's: a CA file exported to it is
+    trusted by the sandboxed TLS request; the window chooses one through the
+    file chooser portal (xdg-desktop-portal-gtk's dialog on the host).
 
 Run inside a private session (tools/test-session: Xvfb, session bus, unlocked
 gnome-keyring, throw-away HOME and XDG directories). Prints TAP.
