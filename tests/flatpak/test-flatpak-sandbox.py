@@ -807,9 +807,11 @@ def sign_in_opens_the_browser_through_the_openuri_portal():
           "--scope", "openid api:read")
     before = keyring_items()
     started = time.monotonic()
+    instances = len(S.instances)
     rc, out, err = S.run(["bearer-cli", "login", name], installation=S.installation(log_session_bus=True),
                          timeout=60)
     took = time.monotonic() - started
+    attempts = len(S.instances) - instances  # more than one when libsecret#58 struck
     login = S.instances[-1]
     opened = read_lines(os.path.join(S.desktop, "opened"))
     browser = read_lines(os.path.join(S.desktop, "browser.log"))
@@ -819,9 +821,10 @@ def sign_in_opens_the_browser_through_the_openuri_portal():
         bus = f.read()
     assert re.search(r"call org\.freedesktop\.portal\.OpenURI\.OpenURI at /org/freedesktop/portal/desktop", bus), \
         "no OpenURI call in the sandbox's bus log (%s)" % login.proxy_log.name
-    assert len(opened) == 1, "the browser was opened %d times: %s" % (len(opened), opened)
-    where, address = opened[0].split(" ", 1)
-    assert where == "host", "the browser ran in the sandbox"
+    assert 1 <= len(opened) <= attempts, "the browser was opened %d times in %d starts of bearer-cli login: %s" % (
+        len(opened), attempts, opened)
+    assert all(line.startswith("host ") for line in opened), "the browser ran in the sandbox: %s" % opened
+    where, address = opened[-1].split(" ", 1)
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(address).query)
     assert address.startswith(S.provider.issuer + "/auth?") and query.get("code_challenge_method") == ["S256"], \
         address
@@ -829,7 +832,7 @@ def sign_in_opens_the_browser_through_the_openuri_portal():
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+/callback", redirect), redirect
     # The browser reached the sandboxed listener, which answered with its page.
     assert any(line.startswith("GET " + redirect) for line in browser), browser
-    assert browser and re.match(r"DONE 200 .*Signed in to “%s”" % re.escape(name), browser[-1]), browser
+    assert any(re.match(r"DONE 200 .*Signed in to “%s”" % re.escape(name), line) for line in browser), browser
     # Stored through the Secret portal (an access and a refresh token), and
     # given back by a new sandbox without asking the provider.
     assert keyring_items() >= before + 1, "the sign-in's tokens are not in the app's keyring file"
@@ -884,12 +887,12 @@ def the_host_reaches_the_sandboxed_agent():
     before = S.server.count()
     for attempt in range(3):
         agent = start_agent()
-        answer = host_cli("token", PROFILE, "--json")
+        answer = host_cli("token", PROFILE, "--json", timeout=15)
         if answer is not None:
             break
         lost = response_lost(agent)
         agent.stop()
-        assert lost, "the host's bearer-cli token did not finish in 30 s"
+        assert lost, "the host's bearer-cli token did not finish in 15 s"
         note("libsecret#58: the Secret portal's answer was lost by bearer-agent; started again")
     else:
         raise AssertionError("the Secret portal's answer was lost three times in a row")
@@ -904,7 +907,9 @@ def the_host_reaches_the_sandboxed_agent():
     assert not os.path.exists(os.path.join(runtime, "bearer", socket_name)), "a socket where the host looks"
     # A forced refresh from the host goes through the agent too, and the
     # sandbox sees its token (one refresh, the rotated token stored).
-    rc, out, err = host_cli("refresh", PROFILE, "--json")
+    answer = host_cli("refresh", PROFILE, "--json")
+    assert answer is not None, "the host's bearer-cli refresh did not finish in 30 s"
+    rc, out, err = answer
     assert rc == 0, "the host's bearer-cli refresh: exit status %d\n%s%s" % (rc, out, err)
     S.access_token = json.loads(out)["access_token"]
     assert S.server.count() == before + 1 and S.access_token == S.server.issued[-2]
