@@ -25,7 +25,8 @@ from the manifest's finish-args, each behind its own xdg-dbus-proxy. Proves:
     without the X11 permission it does not open;
   - bearer-cli login opens the host's default browser through the OpenURI
     portal (oidc-provider, the scripted browser), whose redirect reaches the
-    sandboxed loopback listener; the tokens are stored;
+    sandboxed loopback listener; the tokens are stored; the window's Sign In
+    with Browser goes through the same portal;
   - a host bearer-cli gets the sandbox's token from the sandboxed agent over
     the session bus (the agent's socket is the app's: the bus);
   - the document portal's view is the app's: a CA file exported to it is
@@ -1017,6 +1018,16 @@ def on_page(window, role, label):
     return None
 
 
+def select_connection(window, name):
+    """A click on the connection's row in the sidebar; until its page shows."""
+    from dogtail import rawinput
+    row = find(window.window, "list item", name)
+    x, y, width, height = row.queryComponent().getExtents(1)  # window coordinates: at 0,0 with no WM
+    rawinput.click(x + min(40, width // 4), y + height // 2)
+    wait_for("the connection shown", lambda: len(window.window.findChildren(
+        lambda n: n.roleName == "label" and n.name == name)) >= 2)
+
+
 def sandbox_profile(name):
     with open(os.path.join(os.environ["HOME"], ".var/app", S.app_id, "config/bearer/profiles.json")) as f:
         profiles = json.load(f)
@@ -1053,24 +1064,27 @@ def the_window_chooses_the_ca_file_through_the_file_chooser_portal():
     start_chooser_backend()
     window = S.window = Window(S, S.installation(), name)
     try:
-        row = find(window.window, "list item", name)
-        x, y, width, height = row.queryComponent().getExtents(1)  # window coordinates: at 0,0 with no WM
-        rawinput.click(x + min(40, width // 4), y + height // 2)
-        wait_for("the connection shown", lambda: len(window.window.findChildren(
-            lambda n: n.roleName == "label" and n.name == name)) >= 2)
+        select_connection(window, name)
         # The row is under Advanced Options, folded: unfold it, then press the
         # button the page shows.
-        for attempt in range(3):
+        # (A click on the header is not always taken under Xvfb: clicked
+        # again while the row stays folded, never once it has unfolded.)
+        def unfolded():
+            rows = window.window.findChildren(lambda n: n.roleName == "list item" and n.name == "Advanced Options")
+            return any(r.queryComponent().getExtents(1)[3] > 150 for r in rows)
+        for attempt in range(5):
+            if unfolded():
+                break
             node, (x, y, width, height) = wait_for("Advanced Options", lambda: on_page(
                 window.window, "label", "Advanced Options"))
             rawinput.click(x + width // 2, y + height // 2)
             try:
-                node, extents = wait_for("the CA row's button", lambda: on_page(
-                    window.window, "push button", "Choose a CA certificate"), 3)
+                wait_for("Advanced Options to unfold", unfolded, 3)
                 break
             except AssertionError:
-                if attempt == 2:
-                    raise
+                continue
+        node, extents = wait_for("the CA row's button", lambda: on_page(
+            window.window, "push button", "Choose a CA certificate"))
         node.doActionNamed("click")  # below the fold: no pointer needed
         tree = atspi()
         backend = wait_for("xdg-desktop-portal-gtk on the accessibility bus", lambda: [
@@ -1098,6 +1112,44 @@ def the_window_chooses_the_ca_file_through_the_file_chooser_portal():
     token = S.cli_token("refresh", name)
     assert server.count() == before + 1 and token == server.issued[-2]
     S.server.issued += server.issued[-2:]
+
+
+@test
+def the_windows_sign_in_opens_the_browser_through_the_openuri_portal():
+    """The window's Sign In with Browser in the sandbox: GTK opens the
+    address through the OpenURI portal too, and the host's browser gets the
+    window's authorization address. What follows is not looked at: in about
+    one run in three the window's loopback listener was gone when the
+    browser came back, after the window's libsecret (Debian's 0.20.5, see
+    libsecret#58 above) had asked the Secret portal again; the same way back
+    is shown for bearer-cli login above."""
+    assert S.provider, "no oidc-provider (the bearer-cli sign-in test did not run)"
+    issuer = S.provider.issuer
+    name = "OIDC in the window"
+    S.cli("add", name, "--grant", "authorization_code", "--token-url", issuer + "/token",
+          "--authorize-url", issuer + "/auth", "--client-id", "bearer-native", "--auth", "none",
+          "--scope", "openid api:read")
+    opened_before = len(read_lines(os.path.join(S.desktop, "opened")))
+    window = S.window = Window(S, S.installation(log_session_bus=True), name)
+    try:
+        select_connection(window, name)
+        node, extents = wait_for("Sign In with Browser", lambda: on_page(
+            window.window, "push button", "Sign In with Browser"))
+        wait_for("Sign In with Browser to be sensitive", lambda: node.sensitive)
+        node.doActionNamed("click")
+        opened = wait_for("the browser to be opened", lambda: read_lines(
+            os.path.join(S.desktop, "opened"))[opened_before:], 20)
+        assert len(opened) == 1, opened
+        where, address = opened[0].split(" ", 1)
+        assert where == "host", "the browser ran in the sandbox"
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(address).query)
+        assert address.startswith(issuer + "/auth?") and query.get("code_challenge_method") == ["S256"], address
+        with open(window.instance.proxy_log.name) as f:
+            assert re.search(r"call org\.freedesktop\.portal\.OpenURI\.OpenURI at ", f.read()), \
+                "no OpenURI call in the window's bus log"
+    finally:
+        window.stop()
+        S.window = None
 
 
 @test
