@@ -75,11 +75,12 @@ bearer_agent_options_match (GVariant *options)
  *   did not match
  *
  * Inside a Flatpak every instance of the app shares its configuration and
- * runtime directories, and only the app and the host can call its names
- * (other sandboxes are not let through by their own bus proxy): a caller
- * with other directories is a `bearer-cli` on the host, which cannot read
- * the app's secrets (they are in the app's own keyring file). The agent
- * answers it for the app's connections.
+ * runtime directories, and another sandbox reaches the app's names only
+ * with a `--talk-name` its manifest shows: a caller with other directories
+ * is a `bearer-cli` on the host, which cannot read the app's secrets (they
+ * are in the app's own keyring file). The agent answers it for the app's
+ * connections. (As anywhere, the session bus is the user's own, and a
+ * caller that sends no directories is answered as one of the app's.)
  *
  * Returns: whether this agent runs in a Flatpak and the caller on the host
  */
