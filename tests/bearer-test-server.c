@@ -45,6 +45,9 @@ typedef struct {
 } ScriptedReply;
 
 struct _BearerTestServer {
+  GTlsCertificate     *client_ca;      /* client certificates: see set_client_certificates() */
+  GPtrArray           *known_clients;
+  gulong               request_started_id;
   BearerTestServerMode mode;
   SoupServer          *server;
   gboolean             https;
@@ -91,6 +94,7 @@ test_request_free (BearerTestRequest *request)
   g_free (request->query);
   g_clear_pointer (&request->headers, soup_message_headers_unref);
   g_clear_pointer (&request->body, g_bytes_unref);
+  g_clear_object (&request->peer_certificate);
   g_free (request);
 }
 
@@ -330,6 +334,8 @@ record_request (BearerTestServer  *self,
   while (soup_message_headers_iter_next (&iter, &name, &value))
     soup_message_headers_append (request->headers, name, value);
   request->body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  if (soup_server_message_get_tls_peer_certificate (msg) != NULL)
+    request->peer_certificate = g_object_ref (soup_server_message_get_tls_peer_certificate (msg));
 
   test_request_free (self->last);
   self->last = request;
@@ -1058,6 +1064,46 @@ bearer_test_server_new (BearerTestServerMode mode)
   return server_new (mode, NULL);
 }
 
+static gboolean
+client_certificate_cb (SoupServerMessage    *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  BearerTestServer *self = user_data;
+
+  if (self->client_ca != NULL && g_tls_certificate_verify (certificate, NULL, self->client_ca) == 0)
+    return TRUE;
+  for (guint i = 0; self->known_clients != NULL && i < self->known_clients->len; i++)
+    if (g_tls_certificate_is_same (certificate, g_ptr_array_index (self->known_clients, i)))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (client_certificate_cb), user_data);
+}
+
+void
+bearer_test_server_set_client_certificates (BearerTestServer       *self,
+                                            GTlsAuthenticationMode  mode,
+                                            GTlsCertificate        *ca,
+                                            GPtrArray              *known)
+{
+  g_set_object (&self->client_ca, ca);
+  g_clear_pointer (&self->known_clients, g_ptr_array_unref);
+  if (known != NULL)
+    self->known_clients = g_ptr_array_ref (known);
+  soup_server_set_tls_auth_mode (self->server, mode);
+  if (self->request_started_id == 0)
+    self->request_started_id = g_signal_connect (self->server, "request-started",
+                                                 G_CALLBACK (request_started_cb), self);
+}
+
 BearerTestServer *
 bearer_test_server_new_https (BearerTestServerMode  mode,
                               GTlsCertificate      *certificate)
@@ -1075,6 +1121,8 @@ bearer_test_server_free (BearerTestServer *self)
 
   soup_server_disconnect (self->server);
   g_clear_object (&self->server);
+  g_clear_object (&self->client_ca);
+  g_clear_pointer (&self->known_clients, g_ptr_array_unref);
   g_queue_clear_full (&self->script, (GDestroyNotify) scripted_reply_free);
   test_request_free (self->last);
   g_free (self->client_id);

@@ -54,6 +54,7 @@ typedef struct {
   char               *query;    /* as sent, without '?'; NULL when there was none */
   SoupMessageHeaders *headers;  /* every request header */
   GBytes             *body;     /* the raw body bytes (never NULL) */
+  GTlsCertificate    *peer_certificate; /* the client's TLS certificate, if it sent one */
 } BearerTestRequest;
 
 BearerTestServer        *bearer_test_server_new                (BearerTestServerMode  mode);
@@ -61,6 +62,13 @@ BearerTestServer        *bearer_test_server_new                (BearerTestServer
 BearerTestServer        *bearer_test_server_new_https          (BearerTestServerMode  mode,
                                                                 GTlsCertificate      *certificate);
 void                     bearer_test_server_free               (BearerTestServer     *self);
+/* HTTPS: ask for a client certificate (RFC 8705) and accept one issued by
+ * ca (tls_client_auth) or one of the known ones (self-signed); others end
+ * the handshake. ca and known may be NULL. */
+void                     bearer_test_server_set_client_certificates (BearerTestServer *self,
+                                                                GTlsAuthenticationMode mode,
+                                                                GTlsCertificate      *ca,
+                                                                GPtrArray            *known);
 
 BearerTestServerMode     bearer_test_server_get_mode           (BearerTestServer     *self);
 guint                    bearer_test_server_get_port           (BearerTestServer     *self);

@@ -1682,6 +1682,304 @@ test_program_name (void)
   g_assert_null (bearer_agent_program_name (0, NULL));
 }
 
+/* ---- revoke and introspect ------------------------------------------------ */
+
+/* RFC 7009 and RFC 7662 endpoints on the rotating server: the client must
+ * authenticate as it does for a refresh; a revoked refresh token ends the
+ * grant (as oidc-provider does). */
+typedef struct {
+  Fixture *f;
+  guint revocations;
+  guint introspections;
+  GPtrArray *revoked;           /* tokens */
+  char *last_body;
+} Lifecycle;
+
+static void
+lifecycle_cb (SoupServer        *server,
+              SoupServerMessage *msg,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  Lifecycle *l = user_data;
+  BearerTestRotatingServer *rs = l->f->server;
+  const char *authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                            "Authorization");
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autoptr(GHashTable) form = soup_form_decode (text);
+  const char *token = g_hash_table_lookup (form, "token");
+  const char *hint = g_hash_table_lookup (form, "token_type_hint");
+
+  g_free (l->last_body);
+  l->last_body = g_strdup (text);
+  if (g_strcmp0 (authorization, rs->expected_authorization) != 0)
+    {
+      bearer_test_reply_json (msg, 401, "{\"error\":\"invalid_client\",\"error_description\":\"no client\"}");
+      return;
+    }
+  if (token == NULL)
+    {
+      bearer_test_reply_json (msg, 400, "{\"error\":\"invalid_request\"}");
+      return;
+    }
+
+  if (g_str_equal (path, "/revoke"))
+    {
+      l->revocations++;
+      g_ptr_array_add (l->revoked, g_strdup (token));
+      if (g_strcmp0 (token, rs->current) == 0)
+        rs->revoked = TRUE;
+      soup_server_message_set_status (msg, 200, NULL);
+      return;
+    }
+
+  l->introspections++;
+  if (g_strcmp0 (hint, "refresh_token") == 0 && g_strcmp0 (token, rs->current) == 0 && !rs->revoked)
+    bearer_test_reply_json (msg, 200, "{\"active\":true,\"client_id\":\"" CLIENT_ID "\",\"sub\":\"u1\","
+                                      "\"token_type\":\"refresh_token\"}");
+  else if (g_strcmp0 (token, rs->last_access_token) == 0 && !rs->revoked &&
+           !g_ptr_array_find_with_equal_func (l->revoked, token, g_str_equal, NULL))
+    bearer_test_reply_json (msg, 200, "{\"active\":true,\"client_id\":\"" CLIENT_ID "\",\"sub\":\"u1\","
+                                      "\"scope\":\"api\",\"exp\":4102444800}");
+  else
+    bearer_test_reply_json (msg, 200, "{\"active\":false}");
+}
+
+static char *
+lifecycle_setup (Fixture   *f,
+                 Lifecycle *l,
+                 gboolean   with_urls)
+{
+  g_autoptr(BearerTestProc) set = NULL;
+  g_autofree char *base = g_strdup (f->server->token_url);
+  g_autofree char *revoke_url = NULL;
+  g_autofree char *introspect_url = NULL;
+  char *slash;
+
+  l->f = f;
+  l->revoked = g_ptr_array_new_with_free_func (g_free);
+  soup_server_add_handler (f->server->server, "/revoke", lifecycle_cb, l, NULL);
+  soup_server_add_handler (f->server->server, "/introspect", lifecycle_cb, l, NULL);
+
+  /* http://127.0.0.1:PORT/token → http://127.0.0.1:PORT */
+  slash = strrchr (base, '/');
+  *slash = '\0';
+  revoke_url = g_strconcat (base, "/revoke", NULL);
+  introspect_url = g_strconcat (base, "/introspect", NULL);
+  add_profile (f, "prod", NULL);
+  if (with_urls)
+    {
+      set = run (f, TRUE, NULL, "set", "prod", "--revoke-url", revoke_url, "--introspect-url", introspect_url, NULL);
+      expect_status (set, 0);
+    }
+  return g_strdup (base);
+}
+
+static void
+lifecycle_clear (Fixture   *f,
+                 Lifecycle *l)
+{
+  soup_server_remove_handler (f->server->server, "/revoke");
+  soup_server_remove_handler (f->server->server, "/introspect");
+  g_ptr_array_unref (l->revoked);
+  g_free (l->last_body);
+}
+
+/* The access token the keyring holds for @name, or NULL. */
+static char *
+stored_access_token (Fixture    *f,
+                     const char *name)
+{
+  g_autofree char *id = profile_id (f, name);
+  g_autoptr(GHashTable) attributes = bearer_test_keyring_attributes (id);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  char *text;
+
+  text = secret_password_lookupv_sync (bearer_secrets_get_schema (), attributes, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (text);
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, f->server->client_secret));   /* the client secret stays */
+  secret_password_free (text);
+  return g_strdup (json_object_get_string_member_with_default (
+                     json_node_get_object (json_parser_get_root (parser)), "access_token", NULL));
+}
+
+/* bearer-cli revoke: the refresh token, then the access token, each with
+ * its hint and the client's authentication; both forgotten; a refresh
+ * then needs a new sign-in. The agent, which held the token in memory,
+ * never hands it out again. */
+static void
+test_revoke_all (Fixture       *f,
+                 gconstpointer  data)
+{
+  Lifecycle l = { 0 };
+  g_autoptr(BearerTestProc) first = NULL;
+  g_autoptr(BearerTestProc) revoke = NULL;
+  g_autoptr(BearerTestProc) after = NULL;
+  g_autoptr(BearerTestProc) again = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *access = NULL;
+  g_autofree char *refresh = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *stored_refresh = NULL;
+
+  if (!f->ready)
+    return;
+  base = lifecycle_setup (f, &l, TRUE);
+
+  /* The agent holds the token in memory. */
+  first = run (f, FALSE, NULL, "token", "prod", NULL);
+  expect_status (first, 0);
+  g_assert_true (agent_running (f));
+  access = g_strdup (f->server->last_access_token);
+  refresh = g_strdup (f->server->current);
+
+  revoke = run (f, TRUE, NULL, "revoke", "prod", NULL);
+  expect_status (revoke, 0);
+  g_assert_nonnull (strstr (revoke->out, "Signed out of “prod”"));
+  g_assert_cmpuint (l.revocations, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (l.revoked, 0), ==, refresh);
+  g_assert_cmpstr (g_ptr_array_index (l.revoked, 1), ==, access);
+  g_assert_nonnull (strstr (l.last_body, "token_type_hint=access_token"));
+  /* No secret on the command line or in what was printed. */
+  g_assert_null (strstr (revoke->out, access));
+  g_assert_null (strstr (revoke->err, refresh));
+
+  stored = stored_access_token (f, "prod");
+  g_assert_null (stored);
+  stored_refresh = stored_refresh_token (f, "prod");
+  g_assert_null (stored_refresh);
+
+  /* At once, through the agent: not the revoked token. */
+  after = run (f, FALSE, NULL, "token", "prod", NULL);
+  g_assert_cmpint (after->status, !=, 0);
+  g_assert_null (strstr (after->out, access));
+
+  /* Nothing left to revoke: said, exit 1. */
+  again = run (f, TRUE, NULL, "revoke", "prod", NULL);
+  expect_status (again, 1);
+  g_assert_nonnull (strstr (again->err, "nothing to revoke"));
+
+  lifecycle_clear (f, &l);
+}
+
+/* --access-token keeps the refresh token; --refresh-token keeps the
+ * access token; no revocation URL is explained and forgets nothing
+ * unless --forget. */
+static void
+test_revoke_which (Fixture       *f,
+                   gconstpointer  data)
+{
+  Lifecycle l = { 0 };
+  g_autoptr(BearerTestProc) first = NULL;
+  g_autoptr(BearerTestProc) revoke = NULL;
+  g_autoptr(BearerTestProc) unset = NULL;
+  g_autoptr(BearerTestProc) no_url = NULL;
+  g_autoptr(BearerTestProc) forget = NULL;
+  g_autoptr(BearerTestProc) usage = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *refresh = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *stored_refresh = NULL;
+  g_autofree char *stored_after = NULL;
+
+  if (!f->ready)
+    return;
+  base = lifecycle_setup (f, &l, TRUE);
+
+  usage = run (f, TRUE, NULL, "revoke", "prod", "--access-token", "--refresh-token", NULL);
+  expect_status (usage, 2);
+
+  first = run (f, TRUE, NULL, "refresh", "prod", NULL);
+  expect_status (first, 0);
+  refresh = g_strdup (f->server->current);
+
+  revoke = run (f, TRUE, NULL, "revoke", "prod", "--access-token", NULL);
+  expect_status (revoke, 0);
+  g_assert_cmpuint (l.revocations, ==, 1);
+  g_assert_nonnull (strstr (l.last_body, "token_type_hint=access_token"));
+  stored = stored_access_token (f, "prod");
+  g_assert_null (stored);
+  stored_refresh = stored_refresh_token (f, "prod");
+  g_assert_cmpstr (stored_refresh, ==, refresh);
+
+  /* No revocation URL: explained, nothing forgotten. */
+  unset = run (f, TRUE, NULL, "set", "prod", "--revoke-url", "", NULL);
+  expect_status (unset, 0);
+  no_url = run (f, TRUE, NULL, "revoke", "prod", NULL);
+  expect_status (no_url, 1);
+  g_assert_nonnull (strstr (no_url->err, "no revocation URL"));
+  g_free (stored_refresh);
+  stored_refresh = stored_refresh_token (f, "prod");
+  g_assert_cmpstr (stored_refresh, ==, refresh);
+
+  /* --forget: the user asked; removed here, and said so. */
+  forget = run (f, TRUE, NULL, "revoke", "prod", "--forget", NULL);
+  expect_status (forget, 1);
+  g_assert_nonnull (strstr (forget->err, "removed from the keyring"));
+  stored_after = stored_refresh_token (f, "prod");
+  g_assert_null (stored_after);
+  g_assert_cmpuint (l.revocations, ==, 1);
+
+  lifecycle_clear (f, &l);
+}
+
+/* bearer-cli introspect prints the server's JSON, for the access token or
+ * the refresh token; after a revocation the server says inactive. */
+static void
+test_introspect (Fixture       *f,
+                 gconstpointer  data)
+{
+  Lifecycle l = { 0 };
+  g_autoptr(BearerTestProc) first = NULL;
+  g_autoptr(BearerTestProc) access = NULL;
+  g_autoptr(BearerTestProc) refresh = NULL;
+  g_autoptr(BearerTestProc) revoke = NULL;
+  g_autoptr(BearerTestProc) inactive = NULL;
+  g_autoptr(BearerTestProc) no_url = NULL;
+  g_autoptr(BearerTestProc) unset = NULL;
+  g_autofree char *base = NULL;
+
+  if (!f->ready)
+    return;
+  base = lifecycle_setup (f, &l, TRUE);
+
+  first = run (f, TRUE, NULL, "refresh", "prod", NULL);
+  expect_status (first, 0);
+
+  access = run (f, TRUE, NULL, "introspect", "prod", NULL);
+  expect_status (access, 0);
+  g_assert_nonnull (strstr (access->out, "\"active\" : true"));
+  g_assert_nonnull (strstr (access->out, "\"exp\" : 4102444800"));
+  g_assert_nonnull (strstr (l.last_body, "token_type_hint=access_token"));
+
+  refresh = run (f, TRUE, NULL, "introspect", "prod", "--refresh-token", NULL);
+  expect_status (refresh, 0);
+  g_assert_nonnull (strstr (refresh->out, "\"active\" : true"));
+  g_assert_nonnull (strstr (l.last_body, "token_type_hint=refresh_token"));
+
+  /* Revoke the refresh token only: the server now says inactive for the
+   * access token too (the grant is gone), which is an answer: exit 0. */
+  revoke = run (f, TRUE, NULL, "revoke", "prod", "--refresh-token", NULL);
+  expect_status (revoke, 0);
+  inactive = run (f, TRUE, NULL, "introspect", "prod", NULL);
+  expect_status (inactive, 0);
+  g_assert_nonnull (strstr (inactive->out, "\"active\" : false"));
+
+  unset = run (f, TRUE, NULL, "set", "prod", "--introspect-url", "", NULL);
+  expect_status (unset, 0);
+  no_url = run (f, TRUE, NULL, "introspect", "prod", NULL);
+  expect_status (no_url, 1);
+  g_assert_nonnull (strstr (no_url->err, "no introspection URL"));
+
+  lifecycle_clear (f, &l);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1700,6 +1998,9 @@ main (int   argc,
   ADD ("/bearer/agent/socket-hostile", test_socket_hostile);
   ADD ("/bearer/agent/git-credential-helper", test_git_credential_helper);
   ADD ("/bearer/agent/git-end-to-end", test_git_end_to_end);
+  ADD ("/bearer/agent/revoke-all", test_revoke_all);
+  ADD ("/bearer/agent/revoke-which", test_revoke_which);
+  ADD ("/bearer/agent/introspect", test_introspect);
   g_test_add_func ("/bearer/agent/program-name", test_program_name);
   ADD ("/bearer/agent/ask-before-use", test_ask_before_use);
   ADD ("/bearer/agent/ask-time-out", test_ask_time_out);

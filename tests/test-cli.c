@@ -33,6 +33,7 @@
 #include "bearer-test-server.h"
 #include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
+#include "bearer-test-keys.h"
 
 #define CLIENT_ID "bearer-test-client"
 #define CLIENT_SECRET "bearer-test-secret"
@@ -357,6 +358,7 @@ stored (const char *id)
   bearer_secrets_set_client_secret (secrets, STR ("client_secret"));
   bearer_secrets_set_refresh_token (secrets, STR ("refresh_token"));
   bearer_secrets_set_password (secrets, STR ("password"));
+  bearer_secrets_set_private_key (secrets, STR ("private_key"));
   bearer_secrets_set_access_token (secrets, STR ("access_token"), STR ("token_type"),
                                    json_object_get_int_member_with_default (object, "expires_at", 0),
                                    STR ("scope"));
@@ -406,7 +408,8 @@ test_help (void)
   g_autofree char *err = NULL;
   const char *commands[] = {
     "  list", "  add NAME", "  remove NAME", "  set-secret NAME", "  token NAME",
-    "  refresh NAME", "  curl NAME", "  snippet NAME", "  help",
+    "  refresh NAME", "  curl NAME", "  snippet NAME", "  help", "  revoke NAME", "  introspect NAME",
+    "--revoke-url URL", "--introspect-url URL",
   };
   const char *codes[] = {
     "  0  success", "  1  another failure", "  2  usage error", "  3  the server or the network failed",
@@ -1118,6 +1121,99 @@ test_set_secret (void)
   secrets = stored (id);
   g_assert_cmpstr (bearer_secrets_get_password (secrets), ==, "pass word");
   g_assert_cmpstr (bearer_secrets_get_client_secret (secrets), ==, CLIENT_SECRET);
+
+  bearer_test_delete_keyring_items (created_ids);
+}
+
+/* private_key_jwt and client_secret_jwt: the options, the key from
+ * standard input (checked before it is stored), and signed requests. */
+static void
+test_client_assertion (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autoptr(Cli) cli = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  g_autoptr(JsonObject) claims = NULL;
+  g_autoptr(GHashTable) form = NULL;
+  g_autofree char *url = bearer_test_server_get_url (server, "/oauth/token");
+  g_autofree char *ec_key = bearer_test_key_new_pem (BEARER_TEST_KEY_EC_P256);
+  g_autofree char *rsa_key = bearer_test_key_new_pem (BEARER_TEST_KEY_RSA_2048);
+  g_autofree char *id = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *body = NULL;
+
+  if (!require_keyring ())
+    return;
+
+  cli = cli_new ();
+  cli_expect (cli, 0, NULL, &out, NULL, "--help", NULL);
+  g_assert_nonnull (strstr (out, "--auth private-key-jwt|client-secret-jwt"));
+  g_assert_nonnull (strstr (out, "set-secret NAME private-key < key.pem"));
+  g_clear_pointer (&out, g_free);
+  cli_expect (cli, 2, NULL, NULL, NULL, "add", "jwt", "--token-url", url, "--client-id", CLIENT_ID,
+              "--auth", "private-key-jwt", "--signing-alg", "none", NULL);
+  cli_expect (cli, 2, NULL, NULL, NULL, "add", "jwt", "--token-url", url, "--client-id", CLIENT_ID,
+              "--auth", "private-key-jwt", "--assertion-aud", "somewhere", NULL);
+  cli_expect (cli, 0, NULL, &out, NULL, "add", "jwt", "--token-url", url, "--client-id", CLIENT_ID,
+              "--grant", "client_credentials", "--auth", "private-key-jwt", "--signing-alg", "ES256",
+              "--key-id", "k1", NULL);
+  g_assert_nonnull (strstr (out, "set-secret jwt private-key"));
+  object = profile_on_disk (cli, "jwt");
+  g_assert_cmpstr (json_object_get_string_member (object, "client_auth"), ==, "private-key-jwt");
+  g_assert_cmpstr (json_object_get_string_member (object, "signing_alg"), ==, "ES256");
+  g_assert_cmpstr (json_object_get_string_member (object, "key_id"), ==, "k1");
+  id = profile_id (cli, "jwt");
+  g_ptr_array_add (created_ids, g_strdup (id));
+
+  /* An RSA key does not sign ES256: refused, nothing stored, the key not echoed. */
+  cli_expect (cli, 2, rsa_key, NULL, &err, "set-secret", "jwt", "private-key", NULL);
+  g_assert_nonnull (strstr (err, "P-256"));
+  g_assert_null (strstr (err, "PRIVATE KEY"));
+  secrets = stored (id);
+  g_assert_null (bearer_secrets_get_private_key (secrets));
+  g_clear_pointer (&err, g_free);
+  cli_expect (cli, 2, "not a key\n", NULL, NULL, "set-secret", "jwt", "private-key", NULL);
+
+  g_clear_pointer (&out, g_free);
+  cli_expect (cli, 0, ec_key, &out, NULL, "set-secret", "jwt", "private-key", NULL);
+  g_assert_null (strstr (out, "PRIVATE KEY"));
+  g_clear_pointer (&secrets, bearer_secrets_unref);
+  secrets = stored (id);
+  g_assert_nonnull (bearer_secrets_get_private_key (secrets));
+  g_assert_true (g_str_has_prefix (ec_key, bearer_secrets_get_private_key (secrets)));
+
+  cli_expect (cli, 0, NULL, NULL, NULL, "refresh", "jwt", NULL);
+  body = bearer_test_server_dup_last_body (server);
+  form = g_uri_parse_params (body, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  g_assert_cmpstr (g_hash_table_lookup (form, "grant_type"), ==, "client_credentials");
+  claims = bearer_test_assertion_verify (g_hash_table_lookup (form, "client_assertion"),
+                                         BEARER_SIGNING_ALG_ES256, ec_key, NULL);
+  g_assert_cmpstr (json_object_get_string_member (claims, "aud"), ==, url);
+  g_assert_cmpstr (json_object_get_string_member (claims, "sub"), ==, CLIENT_ID);
+
+  /* client_secret_jwt, set on the same profile; RS256 does not go with it. */
+  cli_expect (cli, 0, NULL, NULL, NULL, "set", "jwt", "--auth", "client-secret-jwt", "--signing-alg",
+              "RS256", NULL);
+  cli_expect (cli, 0, CLIENT_SECRET "\n", NULL, NULL, "set-secret", "jwt", "client-secret", NULL);
+  cli_expect (cli, 1, NULL, NULL, &err, "refresh", "jwt", NULL);
+  g_assert_nonnull (strstr (err, "HS256"));
+  cli_expect (cli, 0, NULL, NULL, NULL, "set", "jwt", "--signing-alg", "HS256",
+              "--assertion-aud", "issuer", NULL);
+  g_clear_pointer (&object, json_object_unref);
+  object = profile_on_disk (cli, "jwt");
+  g_assert_true (json_object_get_boolean_member (object, "assertion_audience_issuer"));
+  cli_expect (cli, 0, NULL, NULL, NULL, "set", "jwt", "--assertion-aud", "endpoint", NULL);
+  cli_expect (cli, 0, NULL, NULL, NULL, "refresh", "jwt", NULL);
+  g_clear_pointer (&body, g_free);
+  g_clear_pointer (&form, g_hash_table_unref);
+  g_clear_pointer (&claims, json_object_unref);
+  body = bearer_test_server_dup_last_body (server);
+  form = g_uri_parse_params (body, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  claims = bearer_test_assertion_verify (g_hash_table_lookup (form, "client_assertion"),
+                                         BEARER_SIGNING_ALG_HS256, CLIENT_SECRET, NULL);
+  g_assert_false (g_hash_table_contains (form, "client_secret"));
 
   bearer_test_delete_keyring_items (created_ids);
 }
@@ -2262,6 +2358,7 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/add/preset-usage", test_add_preset_usage);
   g_test_add_func ("/bearer/cli/stored-url-password", test_stored_url_password);
   g_test_add_func ("/bearer/cli/set-secret", test_set_secret);
+  g_test_add_func ("/bearer/cli/client-assertion", test_client_assertion);
   g_test_add_func ("/bearer/cli/snippet", test_snippet);
   g_test_add_func ("/bearer/cli/snippet/no-keyring", test_snippet_no_keyring);
   g_test_add_func ("/bearer/cli/token/formats", test_token_formats);

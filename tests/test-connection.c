@@ -15,6 +15,8 @@
 
 #include "bearer-connection-list.h"
 #include "bearer-enum-types.h"
+#include "bearer-error.h"
+#include "bearer-lifecycle.h"
 #include "bearer-scheduler.h"
 #include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
@@ -956,6 +958,152 @@ test_scheduler (void)
 
 /* ---------------------------------------------------------------------- */
 
+/* ---- revoking on a connection ------------------------------------------------ */
+
+typedef struct {
+  const char *id;
+  guint revocations;
+  guint status;                 /* the answer: 200, 503… */
+  gboolean swap;                /* store newer tokens while the first revocation waits */
+} Revoker;
+
+static void
+swapped_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  SoupServerMessage *message = user_data;
+
+  g_assert_true (bearer_secrets_store_finish (result, NULL));
+  soup_server_message_set_status (message, 200, NULL);
+  soup_server_message_unpause (message);
+  g_object_unref (message);
+}
+
+static void
+revoke_cb (SoupServer        *server,
+           SoupServerMessage *message,
+           const char        *path,
+           GHashTable        *query,
+           gpointer           user_data)
+{
+  Revoker *r = user_data;
+
+  if (r->revocations++ == 0 && r->swap)
+    {
+      g_autoptr(BearerSecrets) newer = bearer_secrets_new ();
+
+      /* Another process refreshed meanwhile: newer tokens in the keyring. */
+      bearer_secrets_set_client_secret (newer, CLIENT_SECRET);
+      bearer_secrets_set_refresh_token (newer, "rt-newer");
+      bearer_secrets_set_access_token (newer, "at-newer", "Bearer", 0, NULL);
+      soup_server_message_pause (message);
+      bearer_secrets_store_async (r->id, "connection test", newer, NULL, swapped_cb, g_object_ref (message));
+      return;
+    }
+  soup_server_message_set_status (message, r->status, NULL);
+}
+
+static void
+revoked_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GError **error = user_data;
+
+  if (bearer_connection_revoke_finish (BEARER_CONNECTION (source), result, error))
+    *error = (GError *) 1;
+}
+
+static GError *
+revoke_all (BearerConnection  *connection,
+            BearerRevokeFlags  flags)
+{
+  GError *error = NULL;
+
+  bearer_connection_revoke_async (connection, BEARER_TOKEN_ALL, flags, NULL, revoked_cb, &error);
+  wait_until (is_set, &error, "the revocation");
+  return error == (GError *) 1 ? NULL : error;
+}
+
+/* Only the tokens the server revoked are forgotten: newer ones another
+ * process stored meanwhile stay; a server that refuses forgets nothing,
+ * unless the user asked (FORGET), and the client secret always stays. */
+static void
+test_revoke_forgets_what_was_revoked (void)
+{
+  g_autoptr(SoupServer) server = soup_server_new (NULL, NULL);
+  g_autofree char *path = profiles_path ("revoke.json");
+  g_autoptr(BearerProfile) added = NULL;
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) stored = NULL;
+  g_autoptr(GError) listen_error = NULL;
+  g_autofree char *url = NULL;
+  BearerConnection *connection;
+  Revoker r = { NULL, 0, 200, TRUE };
+  GSList *uris;
+  GError *error;
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  soup_server_add_handler (server, "/revoke", revoke_cb, &r, NULL);
+  soup_server_listen_local (server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &listen_error);
+  g_assert_no_error (listen_error);
+  uris = soup_server_get_uris (server);
+  url = g_strdup_printf ("http://127.0.0.1:%d/revoke", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  added = add_profile (path, "revoke", NULL, BEARER_GRANT_REFRESH_TOKEN);
+  r.id = bearer_profile_get_id (added);
+  bearer_secrets_set_client_secret (secrets, CLIENT_SECRET);
+  bearer_secrets_set_refresh_token (secrets, "rt-old");
+  bearer_secrets_set_access_token (secrets, "at-old", "Bearer", 0, NULL);
+  store_secrets (r.id, secrets);
+  list = load_list (path);
+  connection = bearer_connection_list_find (list, "revoke");
+  bearer_profile_set_revocation_url (bearer_connection_get_profile (connection), url);
+
+  error = revoke_all (connection, BEARER_REVOKE_NONE);
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.revocations, ==, 2);
+  stored = lookup_secrets (r.id);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (stored), ==, "rt-newer");
+  g_assert_cmpstr (bearer_secrets_get_access_token (stored), ==, "at-newer");
+  g_assert_cmpstr (bearer_connection_get_access_token (connection), ==, "at-newer");
+  g_clear_pointer (&stored, bearer_secrets_unref);
+
+  /* 503: nothing forgotten, the server's status in the error. */
+  r.swap = FALSE;
+  r.status = 503;
+  r.revocations = 0;
+  error = revoke_all (connection, BEARER_REVOKE_NONE);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_HTTP_STATUS);
+  g_assert_cmpuint (bearer_error_get_http_status (error), ==, 503);
+  g_clear_error (&error);
+  g_assert_cmpuint (r.revocations, ==, 1);
+  stored = lookup_secrets (r.id);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (stored), ==, "rt-newer");
+  g_clear_pointer (&stored, bearer_secrets_unref);
+
+  /* FORGET: the error is still told, and the tokens are gone. */
+  error = revoke_all (connection, BEARER_REVOKE_FORGET);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_HTTP_STATUS);
+  g_clear_error (&error);
+  stored = lookup_secrets (r.id);
+  g_assert_null (bearer_secrets_get_refresh_token (stored));
+  g_assert_null (bearer_secrets_get_access_token (stored));
+  g_assert_cmpstr (bearer_secrets_get_client_secret (stored), ==, CLIENT_SECRET);
+  g_assert_null (bearer_connection_get_access_token (connection));
+  g_assert_false (bearer_connection_get_has_refresh_token (connection));
+
+  /* Nothing left: said. */
+  error = revoke_all (connection, BEARER_REVOKE_NONE);
+  g_assert_error (error, BEARER_ERROR, BEARER_ERROR_MISSING_PARAMETER);
+  g_clear_error (&error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -990,6 +1138,7 @@ main (int   argc,
                    test_remove_refused_keeps_connection);
   g_test_add_func ("/bearer/connection-list/refresh-elsewhere-seen", test_refresh_elsewhere_seen);
   g_test_add_func ("/bearer/scheduler/fake-clock", test_scheduler);
+  g_test_add_func ("/bearer/connection/revoke-forgets-what-was-revoked", test_revoke_forgets_what_was_revoked);
 
   status = g_test_run ();
 

@@ -111,6 +111,51 @@ test_discovery_openid (void)
   g_assert_cmpuint (g_strv_length (warnings), ==, 0);
 }
 
+/* RFC 8705 §5: a profile with a client certificate takes the
+ * mtls_endpoint_aliases; the others the plain endpoints. */
+static void
+test_discovery_mtls_aliases (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autofree char *issuer = bearer_test_server_get_url (server, "/");
+  g_autofree char *doc = NULL;
+  g_autoptr(BearerDiscovery) discovery = NULL;
+  g_autoptr(GError) error = NULL;
+  const struct { BearerClientAuth auth; const char *token, *introspection, *revocation; } cases[] = {
+    { BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH, "https://mtls.example.test/token",
+      "https://mtls.example.test/introspect", "/token/revocation" },
+    { BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH, "https://mtls.example.test/token",
+      "https://mtls.example.test/introspect", "/token/revocation" },
+    { BEARER_CLIENT_AUTH_BASIC, "/token", "/token/introspection", "/token/revocation" },
+  };
+
+  issuer[strlen (issuer) - 1] = '\0';
+  doc = document (server, issuer, "[\"S256\"]");
+  /* The same document with the aliases (no revocation alias). */
+  doc[strlen (doc) - 1] = '\0';
+  {
+    g_autofree char *with = g_strconcat (doc, ", \"mtls_endpoint_aliases\": {"
+                                         "\"token_endpoint\": \"https://mtls.example.test/token\","
+                                         " \"introspection_endpoint\": \"https://mtls.example.test/introspect\"}}",
+                                         NULL);
+    bearer_test_server_script (server, 200, "application/json", with);
+  }
+  discovery = fetch (issuer, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(BearerProfile) profile = bearer_profile_new ("disc");
+
+      bearer_profile_set_client_auth (profile, cases[i].auth);
+      bearer_discovery_apply (discovery, profile);
+      g_assert_true (g_str_has_suffix (bearer_profile_get_token_url (profile), cases[i].token));
+      g_assert_true (g_str_has_suffix (bearer_profile_get_introspection_url (profile), cases[i].introspection));
+      g_assert_true (g_str_has_suffix (bearer_profile_get_revocation_url (profile), cases[i].revocation));
+      g_assert_true (g_str_has_prefix (bearer_profile_get_revocation_url (profile), issuer));
+    }
+}
+
 static void
 test_discovery_no_s256 (void)
 {
@@ -133,6 +178,56 @@ test_discovery_no_s256 (void)
   g_assert_cmpuint (g_strv_length (warnings), ==, 2);
   g_assert_nonnull (strstr (warnings[0], "S256"));
   g_assert_nonnull (strstr (warnings[1], "client_secret_post"));
+}
+
+/* A client assertion's algorithm that the server does not list is said; a
+ * listed one, or "automatic" with a private key, is not. */
+static void
+test_discovery_signing_algs (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autofree char *issuer = bearer_test_server_get_url (server, "/");
+  g_autofree char *base = g_strdup (issuer);
+  g_autofree char *doc = NULL;
+  g_autoptr(BearerDiscovery) discovery = NULL;
+  g_autoptr(BearerProfile) profile = bearer_profile_new ("disc");
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) warnings = NULL;
+
+  base[strlen (base) - 1] = '\0';
+  doc = g_strdup_printf ("{\"issuer\": \"%s\", \"token_endpoint\": \"%s/token\","
+                         " \"token_endpoint_auth_methods_supported\": [\"private_key_jwt\","
+                         " \"client_secret_jwt\"],"
+                         " \"token_endpoint_auth_signing_alg_values_supported\": [\"RS256\", \"ES256\"]}",
+                         issuer, base);
+  bearer_test_server_script (server, 200, "application/json", doc);
+  discovery = fetch (issuer, &error);
+  g_assert_no_error (error);
+
+  bearer_profile_set_grant_type (profile, BEARER_GRANT_CLIENT_CREDENTIALS);
+  bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
+  warnings = bearer_discovery_dup_warnings (discovery, profile);
+  g_assert_cmpuint (g_strv_length (warnings), ==, 0);
+  g_clear_pointer (&warnings, g_strfreev);
+
+  bearer_profile_set_signing_alg (profile, BEARER_SIGNING_ALG_ES256);
+  warnings = bearer_discovery_dup_warnings (discovery, profile);
+  g_assert_cmpuint (g_strv_length (warnings), ==, 0);
+  g_clear_pointer (&warnings, g_strfreev);
+
+  bearer_profile_set_signing_alg (profile, BEARER_SIGNING_ALG_PS256);
+  warnings = bearer_discovery_dup_warnings (discovery, profile);
+  g_assert_cmpuint (g_strv_length (warnings), ==, 1);
+  g_assert_nonnull (strstr (warnings[0], "PS256"));
+  g_assert_nonnull (strstr (warnings[0], "RS256, ES256"));
+  g_clear_pointer (&warnings, g_strfreev);
+
+  /* client_secret_jwt signs HS256, which this server does not list. */
+  bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT);
+  bearer_profile_set_signing_alg (profile, BEARER_SIGNING_ALG_AUTO);
+  warnings = bearer_discovery_dup_warnings (discovery, profile);
+  g_assert_cmpuint (g_strv_length (warnings), ==, 1);
+  g_assert_nonnull (strstr (warnings[0], "HS256"));
 }
 
 static void
@@ -255,6 +350,8 @@ main (int   argc,
 
   g_test_add_func ("/bearer/discovery/openid", test_discovery_openid);
   g_test_add_func ("/bearer/discovery/no-s256", test_discovery_no_s256);
+  g_test_add_func ("/bearer/discovery/signing-algs", test_discovery_signing_algs);
+  g_test_add_func ("/bearer/discovery/mtls-aliases", test_discovery_mtls_aliases);
   g_test_add_func ("/bearer/discovery/issuer-mismatch", test_discovery_issuer_mismatch);
   g_test_add_func ("/bearer/discovery/rfc8414-fallback", test_discovery_rfc8414_fallback);
   g_test_add_func ("/bearer/discovery/redirect-refused", test_discovery_redirect_refused);

@@ -24,6 +24,8 @@ static const EnumName auth_names[] = {
   { BEARER_CLIENT_AUTH_BASIC_RAW, "basic-raw" },
   { BEARER_CLIENT_AUTH_POST, "post" },
   { BEARER_CLIENT_AUTH_NONE, "none" },
+  { BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT, "private-key-jwt" },
+  { BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT, "client-secret-jwt" },
 };
 
 static void

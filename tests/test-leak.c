@@ -7,10 +7,16 @@
  * server issues (`canary-access-<hex>`, `canary-refresh-<hex>`) — go through
  * a whole session of bearer-cli, each process with G_MESSAGES_DEBUG=all:
  *
- *   add, set-secret client-secret, set-secret refresh-token (both on
- *   stdin), token, refresh, list, a failing refresh (a hostile server
- *   answers invalid_grant with the refresh token echoed in its
- *   error_description), remove.
+ *   add, set-secret client-secret, set-secret refresh-token, set-secret
+ *   client-key (a PEM key made by openssl; all on stdin), token, refresh,
+ *   list, introspect, revoke, a failing refresh (a hostile server answers
+ *   invalid_grant with the refresh token echoed in its error_description),
+ *   remove; then a private_key_jwt profile: add, set-secret private-key (a
+ *   PEM key made for the test, on stdin), refresh (client credentials with
+ *   a signed client assertion), remove.
+ *
+ * The private keys' canaries are the lines of their PEM bodies, and every
+ * client assertion the server receives is one too.
  *
  * Then no canary may be found in any file under the session's own
  * XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME and XDG_RUNTIME_DIR, in any
@@ -35,9 +41,11 @@
 #include <libsoup/soup.h>
 
 #include "bearer-test-cli.h"
+#include "bearer-test-keys.h"
 
 #define CLIENT_ID        "leak-client"
 #define PROFILE_NAME          "leak"
+#define JWT_PROFILE_NAME      "leak-jwt"
 
 /* ------------------------------------------------------------------------- *
  * The session: a bearer-cli to run and a secret service to talk to
@@ -58,8 +66,10 @@ typedef struct {
   char *client_secret;
   char *current;                /* the refresh token that works */
   char *last_access_token;
+  char *private_key;            /* PEM, for the private_key_jwt profile */
   gboolean hostile;
   guint requests;
+  guint lifecycle_requests;     /* revocation and introspection */
   GPtrArray *canaries;          /* of Canary */
 } LeakServer;
 
@@ -112,11 +122,39 @@ leak_server_cb (SoupServer        *soup_server,
   g_autofree char *json = NULL;
   const char *refresh_token;
 
+  /* Revocation (200) and introspection (active, nothing echoed). */
+  if (g_str_has_prefix (path, "/token/"))
+    {
+      self->lifecycle_requests++;
+      if (g_str_equal (path, "/token/revocation"))
+        soup_server_message_set_status (msg, 200, NULL);
+      else
+        bearer_test_reply_json (msg, 200, "{\"active\":true,\"sub\":\"leak-user\"}");
+      return;
+    }
+
   self->requests++;
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   form = soup_form_decode (text);
   refresh_token = g_hash_table_lookup (form, "refresh_token");
+
+  if (g_hash_table_contains (form, "client_assertion"))
+    {
+      /* A signed assertion is a credential while it lasts: a canary too. */
+      add_canary (self, g_hash_table_lookup (form, "client_assertion"), "client assertion");
+      if (g_strcmp0 (g_hash_table_lookup (form, "grant_type"), "client_credentials") != 0)
+        {
+          bearer_test_reply_json (msg, 400, "{\"error\":\"invalid_request\"}");
+          return;
+        }
+      g_free (self->last_access_token);
+      self->last_access_token = new_canary (self, "access");
+      json = g_strdup_printf ("{\"access_token\":\"%s\",\"token_type\":\"Bearer\","
+                              "\"expires_in\":3600}", self->last_access_token);
+      bearer_test_reply_json (msg, 200, json);
+      return;
+    }
 
   if (self->hostile)
     {
@@ -163,6 +201,16 @@ leak_server_new (void)
   base64 = g_base64_encode ((const guchar *) credentials, strlen (credentials));
   add_canary (self, base64, "HTTP Basic credentials");
 
+  /* The private key: each line of its PEM body is secret. */
+  self->private_key = bearer_test_key_new_pem (BEARER_TEST_KEY_EC_P256);
+  {
+    g_auto(GStrv) lines = g_strsplit (self->private_key, "\n", -1);
+
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strlen (lines[i]) >= 32 && !g_str_has_prefix (lines[i], "-----"))
+        add_canary (self, lines[i], "a line of the private key");
+  }
+
   self->server = soup_server_new ("server-header", "leak-test-server", NULL);
   soup_server_add_handler (self->server, "/token", leak_server_cb, self, NULL);
   soup_server_listen_local (self->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
@@ -184,6 +232,7 @@ leak_server_free (LeakServer *self)
   g_free (self->client_secret);
   g_free (self->current);
   g_free (self->last_access_token);
+  g_free (self->private_key);
   g_ptr_array_unref (self->canaries);
   g_free (self);
 }
@@ -367,6 +416,8 @@ ensure_session (void)
   LeakServer *server;
   Step *step;
   gboolean removed;
+  g_autofree char *revoke_url = NULL;
+  g_autofree char *introspect_url = NULL;
 
   if (session.ran)
     {
@@ -384,12 +435,35 @@ ensure_session (void)
   session.problems = g_string_new (NULL);
   session.file_leaks = g_string_new (NULL);
 
+  revoke_url = g_strconcat (server->token_url, "/revocation", NULL);
+  introspect_url = g_strconcat (server->token_url, "/introspection", NULL);
   run_step ("add", FALSE, NULL, 0, "add", PROFILE_NAME, "--token-url", server->token_url,
-            "--client-id", CLIENT_ID, "--auth", "basic", NULL);
+            "--client-id", CLIENT_ID, "--auth", "basic", "--revoke-url", revoke_url,
+            "--introspect-url", introspect_url, NULL);
   run_step ("set-secret client-secret", FALSE, server->client_secret, 0,
             "set-secret", PROFILE_NAME, "client-secret", NULL);
   run_step ("set-secret refresh-token", FALSE, server->current, 0,
             "set-secret", PROFILE_NAME, "refresh-token", NULL);
+  /* The private key of a client certificate (RFC 8705), made in memory by
+   * openssl; a line of its base64 is the canary. */
+  {
+    const char *argv[] = { "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                           "ec_paramgen_curve:P-256", NULL };
+    g_autofree char *key = NULL;
+    g_autoptr(GError) error = NULL;
+    char *line;
+    int status;
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, &key, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+    line = g_strndup (strchr (key, '\n') + 1, 60);
+    add_canary (server, line, "client key");
+    g_free (line);
+    run_step ("set-secret client-key", FALSE, key, 0,
+              "set-secret", PROFILE_NAME, "client-key", NULL);
+  }
 
   step = run_step ("token", TRUE, NULL, 0, "token", PROFILE_NAME, NULL);
   session.token_access_token = g_strdup (server->last_access_token);
@@ -421,18 +495,38 @@ ensure_session (void)
                                          "invalid_grant and its description on standard error");
   }
 
+  run_step ("introspect", FALSE, NULL, 0, "introspect", PROFILE_NAME, NULL);
+  run_step ("revoke", FALSE, NULL, 0, "revoke", PROFILE_NAME, NULL);
+  if (server->lifecycle_requests != 3)
+    g_string_append_printf (session.problems, "\n  the server got %u revocation and introspection "
+                            "requests, not 3", server->lifecycle_requests);
+
   step = run_step ("remove", FALSE, NULL, 0, "remove", PROFILE_NAME, NULL);
   removed = step->proc->status == 0;
   scan_xdg_dirs ("after remove");
 
-  if (server->requests != 3)
-    g_string_append_printf (session.problems, "\n  the server got %u requests, not 3 (token, "
-                            "refresh, failing refresh)", server->requests);
+  run_step ("add private-key-jwt", FALSE, NULL, 0, "add", JWT_PROFILE_NAME, "--token-url",
+            server->token_url, "--client-id", CLIENT_ID, "--grant", "client_credentials",
+            "--auth", "private-key-jwt", "--key-id", "leak-key", NULL);
+  run_step ("set-secret private-key", FALSE, server->private_key, 0,
+            "set-secret", JWT_PROFILE_NAME, "private-key", NULL);
+  run_step ("refresh private-key-jwt", FALSE, NULL, 0, "refresh", JWT_PROFILE_NAME, NULL);
+  scan_xdg_dirs ("after refresh private-key-jwt");
+  step = run_step ("remove private-key-jwt", FALSE, NULL, 0, "remove", JWT_PROFILE_NAME, NULL);
+  removed = removed && step->proc->status == 0;
+  scan_xdg_dirs ("after remove private-key-jwt");
+
+  if (server->requests != 4)
+    g_string_append_printf (session.problems, "\n  the server got %u requests, not 4 (token, "
+                            "refresh, failing refresh, private_key_jwt refresh)", server->requests);
 
   /* Everything the tests look at is in memory now: clean up at once, so
    * that nothing stays behind even when a failed test aborts the program. */
   if (!removed)
-    bearer_test_proc_free (bearer_test_run_cli (session.sandbox, NULL, "remove", PROFILE_NAME, NULL));
+    {
+      bearer_test_proc_free (bearer_test_run_cli (session.sandbox, NULL, "remove", PROFILE_NAME, NULL));
+      bearer_test_proc_free (bearer_test_run_cli (session.sandbox, NULL, "remove", JWT_PROFILE_NAME, NULL));
+    }
   g_clear_pointer (&session.sandbox, bearer_test_sandbox_free);
   return TRUE;
 }
@@ -591,7 +685,7 @@ test_stdout (void)
 {
   if (!ensure_session ())
     return;
-  /* add, set-secret ×2, refresh, list, the failing refresh, remove */
+  /* add, set-secret ×3, refresh, list, introspect, revoke, the failing refresh, remove */
   check_stream (TRUE, ANY_LINE, TRUE, "the standard output of every command but token");
 }
 
@@ -621,6 +715,16 @@ test_debug_log_traced (void)
           g_string_append_printf (missing, "\n  %s: no “%s” in the debug log", labels[i],
                                   needles[n]);
     }
+
+  /* The revocation's exchanges are traced too: their redaction is tested. */
+  {
+    BearerTestProc *proc = find_step ("revoke")->proc;
+    g_autofree char *log = g_strconcat (proc->err, proc->out, NULL);
+    g_autofree char *debug = lines_of (log, TRUE);
+
+    if (strstr (debug, "request body: token=") == NULL || strstr (debug, "token_type_hint=access_token") == NULL)
+      g_string_append (missing, "\n  revoke: no “request body: token=…” for both tokens in the debug log");
+  }
 
   if (missing->len > 0)
     bearer_test_fail_with_details ("the debug log does not trace the exchanges, so its redaction proves "

@@ -428,6 +428,49 @@ test_secrets (void)
 /* What the core would refuse to send cannot be copied either; a password in
  * the token URL (a profile saved by hand or by an older Bearer) is never
  * shown, with or without secrets. */
+/* A client assertion is signed at request time: a placeholder, and a
+ * comment that says so; with the real secrets too, none of them shows. */
+static void
+test_assertion_placeholder (void)
+{
+  g_autoptr(BearerProfile) profile = processmaker_profile ();
+  g_autoptr(BearerSecrets) secrets = secrets_new ("s3cr3t-client", "r3fr3sh", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *curl = NULL;
+  g_autofree char *node = NULL;
+  g_autofree char *python = NULL;
+
+  bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
+  curl = bearer_request_preview (profile, NULL, BEARER_SNIPPET_CURL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (curl, ==,
+                   "# <client-assertion> stands for a client assertion (private_key_jwt): a JWT that Bearer signs\n"
+                   "# with the client's private key each time it sends the request, valid for 60 seconds.\n"
+                   "curl -X POST 'https://acme.processmaker.net/oauth/token' \\\n"
+                   "  -H 'Accept: application/json' \\\n"
+                   "  -H 'Content-Type: application/x-www-form-urlencoded' \\\n"
+                   "  -d 'grant_type=refresh_token' \\\n"
+                   "  -d 'refresh_token=<refresh-token>' \\\n"
+                   "  -d 'client_id=3' \\\n"
+                   "  -d 'client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer' \\\n"
+                   "  -d 'client_assertion=<client-assertion>'\n");
+
+  bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT);
+  node = bearer_request_preview (profile, secrets, BEARER_SNIPPET_NODE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (node, "// <client-assertion> stands for a client assertion "
+                                         "(client_secret_jwt): a JWT that Bearer signs\n"
+                                         "// with the client secret each time"));
+  g_assert_nonnull (strstr (node, "client_assertion=<client-assertion>"));
+  g_assert_nonnull (strstr (node, "r3fr3sh"));
+  g_assert_null (strstr (node, "s3cr3t-client"));
+
+  python = bearer_request_preview (profile, NULL, BEARER_SNIPPET_PYTHON, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (python, "# <client-assertion> stands for"));
+  g_assert_nonnull (strstr (python, "client_assertion=<client-assertion>"));
+}
+
 static void
 test_refused (void)
 {
@@ -604,6 +647,66 @@ test_wire_node (void)
   check_on_the_wire (BEARER_SNIPPET_NODE);
 }
 
+/* A client certificate (RFC 8705): the file and a placeholder for the key,
+ * which stays in the keyring even when the secrets are handed over; no
+ * client secret; each snippet says what it cannot show. */
+static void
+test_client_certificate (void)
+{
+  g_autoptr(BearerProfile) profile = processmaker_profile ();
+  g_autoptr(BearerSecrets) secrets = secrets_new ("unused-secret", "def50200rt", NULL);
+  const char *key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49\n-----END PRIVATE KEY-----\n";
+  g_autoptr(GError) error = NULL;
+  g_autofree char *curl = NULL;
+  g_autofree char *python = NULL;
+  g_autofree char *node = NULL;
+  g_autofree char *unset = NULL;
+
+  bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH);
+  bearer_profile_set_client_certificate (profile, "/home/alice/client.pem");
+  bearer_secrets_set_client_key (secrets, key);
+
+  curl = bearer_request_preview (profile, NULL, BEARER_SNIPPET_CURL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (curl, ==,
+                   "# The private key of the client certificate is kept in the keyring, not\n"
+                   "# in a file: save it to a file only you can read, and give that file\n"
+                   "# to --key in place of <client-key.pem>.\n"
+                   "curl -X POST 'https://acme.processmaker.net/oauth/token' \\\n"
+                   "  -H 'Accept: application/json' \\\n"
+                   "  -H 'Content-Type: application/x-www-form-urlencoded' \\\n"
+                   "  --cert '/home/alice/client.pem' \\\n"
+                   "  --key '<client-key.pem>' \\\n"
+                   "  -d 'grant_type=refresh_token' \\\n"
+                   "  -d 'refresh_token=<refresh-token>' \\\n"
+                   "  -d 'client_id=3'\n");
+
+  python = bearer_request_preview (profile, secrets, BEARER_SNIPPET_PYTHON, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (python, "    cert=(\"/home/alice/client.pem\", \"<client-key.pem>\"),\n"));
+  g_assert_nonnull (strstr (python, "kept in the keyring"));
+  g_assert_nonnull (strstr (python, "def50200rt"));
+
+  node = bearer_request_preview (profile, secrets, BEARER_SNIPPET_NODE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (node, "const https = require('https');\n"));
+  g_assert_nonnull (strstr (node, "    cert: fs.readFileSync(\"/home/alice/client.pem\"),\n"
+                                  "    key: fs.readFileSync(\"<client-key.pem>\"),\n"));
+
+  for (const char * const *text = (const char * const[]) { curl, python, node, NULL }; *text != NULL; text++)
+    {
+      g_assert_null (strstr (*text, "client_secret"));
+      g_assert_null (strstr (*text, "unused-secret"));
+      g_assert_null (strstr (*text, "MIGHAgEA"));
+    }
+
+  /* No certificate chosen yet: a placeholder for it too. */
+  bearer_profile_set_client_certificate (profile, NULL);
+  unset = bearer_request_preview (profile, NULL, BEARER_SNIPPET_CURL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (unset, "--cert '<client-certificate.pem>'"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -619,6 +722,8 @@ main (int   argc,
   g_test_add_func ("/bearer/request-preview/placeholders", test_placeholders);
   g_test_add_func ("/bearer/request-preview/secrets", test_secrets);
   g_test_add_func ("/bearer/request-preview/refused", test_refused);
+  g_test_add_func ("/bearer/request-preview/assertion-placeholder", test_assertion_placeholder);
+  g_test_add_func ("/bearer/request-preview/client-certificate", test_client_certificate);
   g_test_add_func ("/bearer/request-preview/wire/curl", test_wire_curl);
   g_test_add_func ("/bearer/request-preview/wire/python", test_wire_python);
   g_test_add_func ("/bearer/request-preview/wire/node", test_wire_node);

@@ -26,6 +26,7 @@
 #include "bearer-sign-in-private.h"
 #include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
+#include "bearer-test-keys.h"
 #include "bearer-test-server.h"
 
 #define CLIENT_ID "sign-in-client"
@@ -699,6 +700,84 @@ test_device_polling (void)
                    "signed-in-refresh");
 }
 
+/* private_key_jwt in both sign-ins: the device authorization request, the
+ * device grant's token request and the code exchange each carry their own
+ * assertion, signed with the key from the keyring, for their own endpoint. */
+static void
+store_private_key (BearerProfile *profile,
+                   const char    *pem)
+{
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(GError) error = NULL;
+  Wait wait = { NULL };
+
+  bearer_secrets_set_private_key (secrets, pem);
+  bearer_secrets_store_async (bearer_profile_get_id (profile), bearer_profile_get_name (profile), secrets,
+                              NULL, waited_cb, &wait);
+  g_assert_true (bearer_secrets_store_finish (wait_for (&wait), &error));
+  g_assert_no_error (error);
+  g_object_unref (wait.result);
+}
+
+static void
+assert_assertion_for (BearerTestServer *server,
+                      const char       *path,
+                      const char       *key)
+{
+  g_autofree char *body = bearer_test_server_dup_last_body (server);
+  g_autofree char *url = bearer_test_server_get_url (server, path);
+  g_autoptr(GHashTable) form = g_uri_parse_params (body, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  g_autoptr(JsonObject) claims = NULL;
+
+  g_assert_cmpstr (bearer_test_server_get_last_request (server)->path, ==, path);
+  g_assert_cmpstr (g_hash_table_lookup (form, "client_assertion_type"), ==,
+                   "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+  claims = bearer_test_assertion_verify (g_hash_table_lookup (form, "client_assertion"),
+                                         BEARER_SIGNING_ALG_ES256, key, NULL);
+  g_assert_cmpstr (json_object_get_string_member (claims, "aud"), ==, url);
+  g_assert_cmpstr (json_object_get_string_member (claims, "iss"), ==, CLIENT_ID);
+}
+
+static void
+test_private_key_jwt (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autoptr(BearerProfile) device = NULL;
+  g_autoptr(BearerProfile) browser = NULL;
+  g_autoptr(Run) run = NULL;
+  g_autofree char *key = bearer_test_key_new_pem (BEARER_TEST_KEY_EC_P256);
+  g_autofree char *query = NULL;
+  g_autofree char *url = NULL;
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  device = device_profile (server);
+  bearer_profile_set_client_auth (device, BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
+  store_private_key (device, key);
+  bearer_test_server_script (server, 200, "application/json", DEVICE_REPLY);
+  run = run_start (device, BEARER_SIGN_IN_DEVICE, 60);
+  wait_for_state (run, BEARER_SIGN_IN_STATE_WAITING_FOR_USER);
+  assert_assertion_for (server, "/device/auth", key);
+  bearer_test_server_script (server, 200, "application/json", TOKEN_REPLY);
+  iterate_until (&run->done);
+  g_assert_no_error (run->error);
+  assert_assertion_for (server, "/token", key);
+  g_clear_pointer (&run, run_free);
+
+  browser = new_profile (server, NULL);
+  bearer_profile_set_client_auth (browser, BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
+  store_private_key (browser, key);
+  run = run_start (browser, BEARER_SIGN_IN_BROWSER, 60);
+  wait_for_state (run, BEARER_SIGN_IN_STATE_WAITING_FOR_BROWSER);
+  query = g_strdup_printf ("code=the-code&state=%s", auth_state (run));
+  url = callback_url (run, query);
+  g_assert_cmpuint (browse (url, NULL), ==, 200);
+  iterate_until (&run->done);
+  g_assert_no_error (run->error);
+  assert_assertion_for (server, "/token", key);
+}
+
 static void
 check_device_refusal (const char *reply,
                       int         code)
@@ -980,6 +1059,7 @@ main (int   argc,
   g_test_add_func ("/bearer/sign-in/browser/pasted", test_browser_pasted);
   g_test_add_func ("/bearer/sign-in/browser/port-taken", test_browser_port_taken);
   g_test_add_func ("/bearer/sign-in/device/polling", test_device_polling);
+  g_test_add_func ("/bearer/sign-in/private-key-jwt", test_private_key_jwt);
   g_test_add_func ("/bearer/sign-in/device/denied", test_device_denied);
   g_test_add_func ("/bearer/sign-in/device/expired", test_device_expired);
   g_test_add_func ("/bearer/sign-in/device/unusable-reply", test_device_unusable_reply);

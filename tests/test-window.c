@@ -36,6 +36,7 @@
 #include "bearer-scheduler.h"
 #include "bearer-sign-in-view.h"
 #include "bearer-test-cli.h"
+#include "bearer-test-keys.h"
 #include "bearer-token-view.h"
 #include "bearer-window.h"
 
@@ -676,6 +677,174 @@ test_form_rows (Fixture       *f,
   g_assert_cmpint (bearer_profile_get_client_auth (draft), ==, BEARER_CLIENT_AUTH_NONE);
   adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_POST);
   g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
+}
+
+static BearerSecrets *lookup_secrets (BearerProfile *profile);
+
+static gboolean
+has_private_key (gpointer data)
+{
+  const char *key = bearer_connection_get_secret (data, BEARER_SECRET_PRIVATE_KEY);
+
+  return key != NULL && *key != '\0';
+}
+
+static gboolean
+has_error_style (gpointer data)
+{
+  return gtk_widget_has_css_class (data, "error");
+}
+
+static GFile *
+write_key_file (const char *pem)
+{
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "bearer-window-test-key.pem", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents_full (path, pem, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
+  g_assert_no_error (error);
+  return g_file_new_for_path (path);
+}
+
+/* private_key_jwt: the signing algorithm, key id and private key rows; a key
+ * chosen as a file goes to the keyring, and the row only says it is there;
+ * a key that does not fit the algorithm is explained and not kept.
+ * client_secret_jwt: the client secret and the signing algorithm. */
+static void
+test_form_private_key (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *ec_key = bearer_test_key_new_pem (BEARER_TEST_KEY_EC_P256);
+  g_autofree char *rsa_key = bearer_test_key_new_pem (BEARER_TEST_KEY_RSA_2048);
+  g_autoptr(BearerSecrets) stored = NULL;
+  g_autoptr(GFile) file = NULL;
+  GtkWidget *key_row;
+  const char *subtitle;
+
+  fixture_show_page (f);
+  key_row = PAGE_CHILD (f->page, "private_key_row");
+  g_assert_false (gtk_widget_get_visible (key_row));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "signing_alg_row")));
+
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
+  g_assert_cmpint (bearer_profile_get_client_auth (f->profile), ==, BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (f->window));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "signing_alg_row")));
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "key_id_row")));
+  g_assert_true (gtk_widget_get_mapped (key_row));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (key_row)), ==,
+                   "No private key yet: choose its PEM file");
+
+  set_text (f->page, "key_id_row", "key-1");
+  g_assert_cmpstr (bearer_profile_get_key_id (f->profile), ==, "key-1");
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "signing_alg_row"), BEARER_SIGNING_ALG_ES256);
+  g_assert_cmpint (bearer_profile_get_signing_alg (f->profile), ==, BEARER_SIGNING_ALG_ES256);
+  g_assert_true (gtk_widget_get_mapped (PAGE_CHILD (f->page, "assertion_issuer_row")));
+  gtk_switch_set_active (PAGE_CHILD (f->page, "assertion_issuer_switch"), TRUE);
+  g_assert_true (bearer_profile_get_assertion_audience_issuer (f->profile));
+  gtk_switch_set_active (PAGE_CHILD (f->page, "assertion_issuer_switch"), FALSE);
+  g_assert_false (bearer_profile_get_assertion_audience_issuer (f->profile));
+
+  /* An RSA key does not sign ES256. */
+  file = write_key_file (rsa_key);
+  bearer_profile_page_load_private_key (BEARER_PROFILE_PAGE (f->page), file);
+  wait_until (has_error_style, key_row, "the refused key to be explained");
+  g_assert_false (has_private_key (f->connection));
+  g_clear_object (&file);
+
+  file = write_key_file (ec_key);
+  bearer_profile_page_load_private_key (BEARER_PROFILE_PAGE (f->page), file);
+  wait_until (has_private_key, f->connection, "the chosen key");
+  g_file_delete (file, NULL, NULL);
+  g_assert_false (gtk_widget_has_css_class (key_row, "error"));
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (key_row));
+  g_assert_cmpstr (subtitle, ==, "A private key is stored in the keyring");
+  wait_until (connection_saved, f->connection, "the key to be saved");
+  stored = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_private_key (stored), ==, ec_key);
+  /* Never in profiles.json. */
+  {
+    g_autofree char *path = g_build_filename (f->dir, "profiles.json", NULL);
+    g_autofree char *contents = NULL;
+    g_auto(GStrv) lines = g_strsplit (ec_key, "\n", -1);
+
+    g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+    g_assert_nonnull (strstr (contents, "private-key-jwt"));
+    for (guint i = 0; lines[i] != NULL; i++)
+      if (strlen (lines[i]) > 20 && !g_str_has_prefix (lines[i], "-----"))
+        g_assert_null (strstr (contents, lines[i]));
+  }
+
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT);
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "signing_alg_row")));
+  g_assert_false (gtk_widget_get_visible (key_row));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "key_id_row")));
+  g_assert_true (gtk_widget_get_visible (PAGE_CHILD (f->page, "assertion_issuer_row")));
+  adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), BEARER_CLIENT_AUTH_POST);
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "assertion_issuer_row")));
+  g_assert_false (gtk_widget_get_visible (PAGE_CHILD (f->page, "signing_alg_row")));
+}
+
+/* The client authentications with a certificate (RFC 8705): the client
+ * secret row gives way to a certificate row and a key row that says
+ * whether a key is stored, and never shows it. */
+static void
+test_form_client_certificate_rows (Fixture       *f,
+                                   gconstpointer  data)
+{
+  const char *key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+  const struct {
+    BearerClientAuth auth;
+    gboolean certificate;
+  } modes[] = {
+    { BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH, TRUE },
+    { BEARER_CLIENT_AUTH_POST, FALSE },
+    { BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH, TRUE },
+  };
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  AdwActionRow *certificate_row;
+  AdwActionRow *key_row;
+
+  fixture_show_page (f);
+  certificate_row = PAGE_CHILD (f->page, "client_certificate_row");
+  key_row = PAGE_CHILD (f->page, "client_key_row");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (certificate_row)));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (key_row)));
+
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      adw_combo_row_set_selected (PAGE_CHILD (f->page, "client_auth_row"), modes[i].auth);
+      gtk_test_widget_wait_for_draw (GTK_WIDGET (f->window));
+      g_assert_cmpint (bearer_profile_get_client_auth (f->profile), ==, modes[i].auth);
+      g_assert_cmpint (gtk_widget_get_mapped (GTK_WIDGET (certificate_row)), ==, modes[i].certificate);
+      g_assert_cmpint (gtk_widget_get_mapped (GTK_WIDGET (key_row)), ==, modes[i].certificate);
+      g_assert_cmpint (gtk_widget_get_visible (PAGE_CHILD (f->page, "client_secret_row")), ==,
+                       !modes[i].certificate);
+    }
+
+  /* The combo row names the modes in words. */
+  {
+    GListModel *model = adw_combo_row_get_model (PAGE_CHILD (f->page, "client_auth_row"));
+
+    g_assert_cmpuint (g_list_model_get_n_items (model), >=, 6);
+  }
+
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (certificate_row), "No certificate chosen"));
+  bearer_profile_set_client_certificate (f->profile, "/home/alice/client.pem");
+  g_assert_cmpstr (adw_action_row_get_subtitle (certificate_row), ==, "/home/alice/client.pem");
+
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (key_row), "No private key is stored"));
+  bearer_secrets_set_client_key (secrets, key);
+  bearer_connection_set_secrets (f->connection, secrets);
+  g_assert_cmpstr (adw_action_row_get_subtitle (key_row), ==, "A private key is stored in the keyring");
+  g_assert_null (strstr (adw_action_row_get_subtitle (key_row), "BEGIN"));
+  /* No text row of the page holds it either. */
+  for (const char * const *name = (const char * const[]) { "client_secret_row", "refresh_token_row",
+                                                           "password_row", "client_id_row", NULL };
+       *name != NULL; name++)
+    g_assert_null (strstr (gtk_editable_get_text (PAGE_CHILD (f->page, *name)), "PRIVATE"));
 }
 
 /* The two sign-in grants are in the list, with the rows they need, and a
@@ -2352,6 +2521,254 @@ status_is (gpointer data)
   return g_strcmp0 (gtk_label_get_text (PAGE_CHILD (args[0], "status_label")), args[1]) == 0;
 }
 
+/* ---- Sign Out and Check Token ------------------------------------------------ */
+
+/* RFC 7009 and RFC 7662 endpoints beside the token server's. */
+typedef struct {
+  guint revocations;
+  guint introspections;
+  gboolean active;
+  guint revoke_status;          /* 0: 200 */
+  GPtrArray *bodies;
+} Lifecycle;
+
+static void
+lifecycle_cb (SoupServer        *server,
+              SoupServerMessage *message,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  Lifecycle *l = user_data;
+  SoupMessageBody *request = soup_server_message_get_request_body (message);
+
+  g_ptr_array_add (l->bodies, g_strndup (request->data, request->length));
+  if (g_str_equal (path, "/revoke"))
+    {
+      l->revocations++;
+      if (l->revoke_status != 0)
+        answer (message, l->revoke_status, "{\"error\":\"temporarily_unavailable\","
+                                           "\"error_description\":\"down for maintenance\"}");
+      else
+        soup_server_message_set_status (message, 200, NULL);
+      return;
+    }
+  l->introspections++;
+  if (l->active)
+    answer (message, 200, "{\"active\":true,\"sub\":\"user-7\",\"client_id\":\"3\",\"scope\":\"api\","
+                          "\"exp\":4102444800}");
+  else
+    answer (message, 200, "{\"active\":false}");
+}
+
+static gboolean
+introspection_shown (gpointer data)
+{
+  return bearer_token_view_get_introspection_text (data) != NULL;
+}
+
+static void
+wait_for_status (BearerProfilePage *page,
+                 const char        *text)
+{
+  gpointer args[] = { page, (gpointer) text };
+
+  wait_until (status_is, args, text);
+}
+
+static void
+test_sign_out_check_token (Fixture       *f,
+                           gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  Lifecycle l = { 0, 0, TRUE, 0, g_ptr_array_new_with_free_func (g_free) };
+  g_autofree char *jwt = make_jwt ("{\"sub\":\"user-7\"}");
+  g_autofree char *revoke_url = g_strconcat (ts->base, "/revoke", NULL);
+  g_autofree char *introspect_url = g_strconcat (ts->base, "/introspect", NULL);
+  g_autoptr(BearerSecrets) secrets = NULL;
+  BearerTokenView *view;
+  GtkWindow *dialog;
+  const char *text;
+
+  soup_server_add_handler (ts->server, "/revoke", lifecycle_cb, &l, NULL);
+  soup_server_add_handler (ts->server, "/introspect", lifecycle_cb, &l, NULL);
+  ts->status = 200;
+  ts->body = g_strdup_printf ("{\"token_type\":\"Bearer\",\"expires_in\":3600,\"access_token\":\"%s\","
+                              "\"refresh_token\":\"def502-second\"}", jwt);
+
+  fixture_show_page (f);
+  view = PAGE_CHILD (f->page, "token_view");
+  set_text (f->page, "url_row", ts->url);
+  set_text (f->page, "refresh_token_row", "def502-first");
+  set_text (f->page, "client_secret_row", "s3cret");
+  /* The rows under Advanced are the profile's. */
+  set_text (f->page, "revocation_url_row", revoke_url);
+  bearer_profile_set_introspection_url (f->profile, introspect_url);
+  g_assert_cmpstr (bearer_profile_get_revocation_url (f->profile), ==, revoke_url);
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "introspection_url_row")), ==, introspect_url);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.get-token", NULL);
+  wait_until (not_running, f->page, "the token");
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view)));
+
+  /* Check Token: the server's word beside the token. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.check-token", NULL);
+  wait_until (introspection_shown, view, "the server's answer");
+  text = bearer_token_view_get_introspection_text (view);
+  g_assert_true (g_str_has_prefix (text, "Active"));
+  g_assert_nonnull (strstr (text, "Subject: user-7"));
+  g_assert_nonnull (strstr (text, "Scope: api"));
+  g_assert_nonnull (strstr (text, "Client: 3"));
+  g_assert_false (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "server_get_button")));
+  g_assert_nonnull (strstr (g_ptr_array_index (l.bodies, 0), "token_type_hint=access_token"));
+
+  /* Inactive: Get New Access Token is offered right there. */
+  l.active = FALSE;
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.check-token", NULL);
+  wait_for_status (f->page, "The server says the token is not active");
+  text = bearer_token_view_get_introspection_text (view);
+  g_assert_true (g_str_has_prefix (text, "Not active"));
+  g_assert_true (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "server_get_button")));
+
+  /* Sign Out asks first; then revokes the refresh token and the access
+   * token, and forgets both; the client secret stays. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.sign-out", NULL);
+  wait_until (has_message_dialog, NULL, "the sign-out dialog");
+  dialog = find_message_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "sign-out");
+  gtk_window_destroy (dialog);
+  wait_for_status (f->page, "Signed out of “prod”");
+  g_assert_cmpuint (l.revocations, ==, 2);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (l.bodies, 2), "token=def502-second&token_type_hint=refresh_token"));
+  g_assert_nonnull (strstr (g_ptr_array_index (l.bodies, 3), "token_type_hint=access_token"));
+  secrets = lookup_secrets (f->profile);
+  g_assert_null (bearer_secrets_get_refresh_token (secrets));
+  g_assert_null (bearer_secrets_get_access_token (secrets));
+  g_assert_cmpstr (bearer_secrets_get_client_secret (secrets), ==, "s3cret");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view)));
+  g_assert_cmpstr (gtk_editable_get_text (PAGE_CHILD (f->page, "refresh_token_row")), ==, "");
+  g_assert_false (gtk_widget_is_sensitive (PAGE_CHILD (f->page, "sign_out_button")));
+
+  token_server_free (ts);
+  g_ptr_array_unref (l.bodies);
+}
+
+/* A server that cannot revoke: nothing is forgotten unless the user says
+ * so in the dialog that explains it. */
+static void
+test_sign_out_refused (Fixture       *f,
+                       gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  Lifecycle l = { 0, 0, TRUE, 503, g_ptr_array_new_with_free_func (g_free) };
+  g_autofree char *revoke_url = g_strconcat (ts->base, "/revoke", NULL);
+  g_autoptr(BearerSecrets) secrets = NULL;
+  GtkWindow *dialog;
+
+  soup_server_add_handler (ts->server, "/revoke", lifecycle_cb, &l, NULL);
+  fixture_show_page (f);
+  set_text (f->page, "refresh_token_row", "def502-kept");
+  wait_until (connection_saved, f->connection, "the refresh token");
+
+  /* No revocation URL: said at once, and Keep Tokens keeps them. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.sign-out", NULL);
+  wait_until (has_message_dialog, NULL, "the forget dialog");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "no revocation URL"));
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "forget"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_destroy (dialog);
+  spin (100);
+  g_assert_cmpuint (l.revocations, ==, 0);
+  secrets = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "def502-kept");
+  g_clear_pointer (&secrets, bearer_secrets_unref);
+
+  set_text (f->page, "revocation_url_row", revoke_url);
+
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.sign-out", NULL);
+  wait_until (has_message_dialog, NULL, "the sign-out dialog");
+  dialog = find_message_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "sign-out");
+  gtk_window_destroy (dialog);
+  wait_for_status (f->page, "Not signed out");
+  g_assert_cmpuint (l.revocations, ==, 1);
+
+  /* The dialog says why; Keep Tokens keeps them. */
+  wait_until (has_message_dialog, NULL, "the forget dialog");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "down for maintenance"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_destroy (dialog);
+  spin (100);
+  secrets = lookup_secrets (f->profile);
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "def502-kept");
+  g_clear_pointer (&secrets, bearer_secrets_unref);
+
+  /* Again, and Forget Tokens: gone here. */
+  gtk_widget_activate_action (GTK_WIDGET (f->page), "page.sign-out", NULL);
+  wait_until (has_message_dialog, NULL, "the sign-out dialog");
+  dialog = find_message_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "sign-out");
+  gtk_window_destroy (dialog);
+  wait_until (has_message_dialog, NULL, "the forget dialog");
+  dialog = find_message_dialog ();
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "forget");
+  gtk_window_destroy (dialog);
+  wait_for_status (f->page, "Forgot the tokens of “prod” on this computer");
+  secrets = lookup_secrets (f->profile);
+  g_assert_null (bearer_secrets_get_refresh_token (secrets));
+
+  token_server_free (ts);
+  g_ptr_array_unref (l.bodies);
+}
+
+/* Delete offers Sign Out and Delete when there is a refresh token and a
+ * revocation URL: revoked first, then deleted. */
+static void
+test_sign_out_and_delete (Fixture       *f,
+                          gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  Lifecycle l = { 0, 0, TRUE, 0, g_ptr_array_new_with_free_func (g_free) };
+  g_autofree char *revoke_url = g_strconcat (ts->base, "/revoke", NULL);
+  g_autofree char *id = g_strdup (bearer_profile_get_id (f->profile));
+  BearerWindow *window;
+  GtkWindow *dialog;
+
+  soup_server_add_handler (ts->server, "/revoke", lifecycle_cb, &l, NULL);
+  bearer_profile_set_token_url (f->profile, ts->url);
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", f->list, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  bearer_window_connections_loaded (window);
+
+  /* No refresh token: Delete only. */
+  bearer_profile_set_revocation_url (f->profile, revoke_url);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.delete", "s", id));
+  wait_until (has_message_dialog, NULL, "the delete dialog");
+  dialog = find_message_dialog ();
+  g_assert_false (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "sign-out-delete"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_destroy (dialog);
+
+  bearer_connection_set_secret (f->connection, BEARER_SECRET_REFRESH_TOKEN, "def502-to-revoke");
+  wait_until (connection_saved, f->connection, "the refresh token");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "profiles.delete", "s", id));
+  wait_until (has_message_dialog, NULL, "the delete dialog");
+  dialog = find_message_dialog ();
+  g_assert_true (adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (dialog), "sign-out-delete"));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "sign-out-delete");
+  gtk_window_destroy (dialog);
+  wait_for_n_connections (f, 0);
+  g_assert_cmpuint (l.revocations, ==, 1);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (l.bodies, 0), "token=def502-to-revoke&token_type_hint=refresh_token"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  token_server_free (ts);
+  g_ptr_array_unref (l.bodies);
+}
+
 /* The scheduler refreshes the token of the connection on show: the page
  * shows it as it runs and says so. */
 static void
@@ -3110,6 +3527,8 @@ main (int   argc,
   g_test_add ((path), Fixture, NULL, fixture_set_up, (fn), fixture_tear_down)
 
   ADD ("/bearer/window/form/rows-per-grant", test_form_rows);
+  ADD ("/bearer/window/form/private-key", test_form_private_key);
+  ADD ("/bearer/window/form/client-certificate-rows", test_form_client_certificate_rows);
   ADD ("/bearer/window/form/url-validation", test_url_validation);
   ADD ("/bearer/window/form/sign-in-grants", test_sign_in_grant_rows);
   ADD ("/bearer/window/form/saves-without-save-button", test_saves_without_save_button);
@@ -3131,6 +3550,9 @@ main (int   argc,
   ADD ("/bearer/window/window/empty-then-profile", test_window);
   ADD ("/bearer/window/window/duplicate-rename-delete", test_duplicate_rename_delete);
   ADD ("/bearer/window/get-token/auto-refresh", test_auto_refresh);
+  ADD ("/bearer/window/lifecycle/sign-out-check-token", test_sign_out_check_token);
+  ADD ("/bearer/window/lifecycle/sign-out-refused", test_sign_out_refused);
+  ADD ("/bearer/window/lifecycle/sign-out-and-delete", test_sign_out_and_delete);
   g_test_add_func ("/bearer/window/window/bearer-cli-add-refresh-remove", test_cli_follows);
   g_test_add_func ("/bearer/window/window/many-connections", test_many_connections);
   ADD ("/bearer/window/finalize/page", test_finalize_page);

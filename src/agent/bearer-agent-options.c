@@ -69,3 +69,26 @@ bearer_agent_options_match (GVariant *options)
   return TRUE;
 }
 
+/**
+ * bearer_agent_options_from_host:
+ * @options: a caller's options (a{sv}), which bearer_agent_options_match()
+ *   did not match
+ *
+ * Inside a Flatpak every instance of the app shares its configuration and
+ * runtime directories, and another sandbox reaches the app's names only
+ * with a `--talk-name` its manifest shows: a caller with other directories
+ * is a `bearer-cli` on the host, which cannot read the app's secrets (they
+ * are in the app's own keyring file). The agent answers it for the app's
+ * connections. (As anywhere, the session bus is the user's own, and a
+ * caller that sends no directories is answered as one of the app's.)
+ *
+ * Returns: whether this agent runs in a Flatpak and the caller on the host
+ */
+gboolean
+bearer_agent_options_from_host (GVariant *options)
+{
+  const char *flatpak_id = g_getenv ("FLATPAK_ID");
+
+  return flatpak_id != NULL && *flatpak_id != '\0' && g_file_test ("/.flatpak-info", G_FILE_TEST_EXISTS) &&
+         !bearer_agent_options_match (options);
+}

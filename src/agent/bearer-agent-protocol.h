@@ -47,6 +47,7 @@ void      bearer_agent_start             (GCancellable *cancellable);
 char     *bearer_agent_socket_path       (void);
 GVariant *bearer_agent_options_new       (void);
 gboolean  bearer_agent_options_match     (GVariant     *options);
+gboolean  bearer_agent_options_from_host (GVariant     *options);
 
 char     *bearer_agent_error_name        (const GError *error);
 GError   *bearer_agent_error_from_remote (const char   *name,

@@ -94,6 +94,7 @@ typedef struct {
   char *connection;
   guint min_valid;
   gboolean had_pending;
+  gboolean from_host;                 /* a bearer-cli on the host, the agent in a Flatpak */
   BearerConnection *target;
   guint32 pid;                        /* the caller's process, 0 unknown */
   gboolean asked;                     /* the user allowed it (ask_before_use) */
@@ -548,6 +549,13 @@ dispatch (Call *call)
     }
 
   connection = bearer_connection_list_find (call->self->list, call->connection);
+  if (connection == NULL && call->from_host)
+    {
+      /* Not one of the app's: the host's own, which the host serves. */
+      call_return_named_error (call, BEARER_AGENT_ERROR_OTHER_SESSION,
+                               "This agent serves the profiles of another configuration or runtime directory");
+      return;
+    }
   if (connection == NULL)
     {
       call_return_named_error (call, BEARER_AGENT_ERROR_NO_SUCH_CONNECTION, call->connection);
@@ -685,12 +693,21 @@ start_call (Call *call)
 
 /* ---- D-Bus ------------------------------------------------------------------------ */
 
+/* Whether to answer the call; @from_host (nullable): set when the caller
+ * is a bearer-cli on the host and this agent runs in a Flatpak, which it
+ * answers for the app's connections only (bearer_agent_options_from_host()). */
 static gboolean
 options_match (GDBusMethodInvocation *invocation,
-               GVariant              *options)
+               GVariant              *options,
+               gboolean              *from_host)
 {
   if (bearer_agent_options_match (options))
     return TRUE;
+  if (from_host != NULL && bearer_agent_options_from_host (options))
+    {
+      *from_host = TRUE;
+      return TRUE;
+    }
   g_dbus_method_invocation_return_dbus_error (invocation, BEARER_AGENT_ERROR_OTHER_SESSION,
                                               "This agent serves the profiles of another configuration "
                                               "or runtime directory");
@@ -705,12 +722,14 @@ handle_get_token_cb (BearerAgent1          *skeleton,
                      GVariant              *options,
                      BearerAgent           *self)
 {
+  gboolean from_host = FALSE;
   Call *call;
 
-  if (options_match (invocation, options))
+  if (options_match (invocation, options, &from_host))
     {
       call = call_new (self, CALL_GET_TOKEN, invocation, connection);
       call->min_valid = min_valid;
+      call->from_host = from_host;
       start_call (call);
     }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -723,8 +742,15 @@ handle_refresh_cb (BearerAgent1          *skeleton,
                    GVariant              *options,
                    BearerAgent           *self)
 {
-  if (options_match (invocation, options))
-    start_call (call_new (self, CALL_REFRESH, invocation, connection));
+  gboolean from_host = FALSE;
+  Call *call;
+
+  if (options_match (invocation, options, &from_host))
+    {
+      call = call_new (self, CALL_REFRESH, invocation, connection);
+      call->from_host = from_host;
+      start_call (call);
+    }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -735,8 +761,15 @@ handle_forget_cb (BearerAgent1          *skeleton,
                   GVariant              *options,
                   BearerAgent           *self)
 {
-  if (options_match (invocation, options))
-    start_call (call_new (self, CALL_FORGET, invocation, connection));
+  gboolean from_host = FALSE;
+  Call *call;
+
+  if (options_match (invocation, options, &from_host))
+    {
+      call = call_new (self, CALL_FORGET, invocation, connection);
+      call->from_host = from_host;
+      start_call (call);
+    }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -746,7 +779,8 @@ handle_list_connections_cb (BearerAgent1          *skeleton,
                             GVariant              *options,
                             BearerAgent           *self)
 {
-  if (options_match (invocation, options))
+  /* The list stays each side's own. */
+  if (options_match (invocation, options, NULL))
     start_call (call_new (self, CALL_LIST, invocation, NULL));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -99,5 +99,9 @@ int                   bearer_cli_set                (int                   argc,
                                                     char                **argv);
 int                   bearer_cli_git_credential    (int                   argc,
                                                     char                **argv);
+int                   bearer_cli_revoke            (int                   argc,
+                                                    char                **argv);
+int                   bearer_cli_introspect        (int                   argc,
+                                                    char                **argv);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 
 #include "bearer-agent-protocol.h"
 #include "bearer-cli-private.h"
+#include "bearer-client-certificate.h"
 #include "bearer-discovery.h"
 #include "bearer-enum-types.h"
 #include "bearer-presets.h"
@@ -329,6 +330,44 @@ bearer_cli_list (int    argc,
 /* The token URL meets the rules every request will check (and so the
  * window's form): else a usage error that never quotes a URL that may
  * hold a password. */
+/* The certificate of --auth tls|self-signed-tls: given, readable and PEM;
+ * made absolute, as the profile is used from anywhere. *path is freed and
+ * replaced. A certificate without such an --auth is refused. */
+static gboolean
+client_certificate_usable (BearerClientAuth   auth,
+                           char             **path)
+{
+  g_autoptr(GError) error = NULL;
+  char *absolute;
+
+  if (!bearer_client_auth_uses_certificate (auth))
+    {
+      if (*path != NULL)
+        {
+          bearer_cli_usage_error (_("--client-cert goes with --auth tls or --auth self-signed-tls"));
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (*path == NULL)
+    {
+      bearer_cli_usage_error (_("--auth tls and --auth self-signed-tls need --client-cert FILE, "
+                                "the client certificate in PEM format"));
+      return FALSE;
+    }
+
+  absolute = g_canonicalize_filename (*path, NULL);
+  g_free (*path);
+  *path = absolute;
+  if (!bearer_client_certificate_check (*path, &error))
+    {
+      bearer_cli_usage_error (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 token_url_usable (const char *url,
                   gboolean    allow_http)
@@ -406,6 +445,32 @@ discover (BearerProfile *profile,
   return EXIT_OK;
 }
 
+/* --signing-alg and --assertion-aud, as add and set take them. */
+static gboolean
+parse_assertion_options (const char       *signing_alg,
+                         const char       *assertion_aud,
+                         BearerSigningAlg *alg,
+                         gboolean         *aud_issuer)
+{
+  int value = BEARER_SIGNING_ALG_AUTO;
+
+  if (signing_alg != NULL && !bearer_enum_from_nick (BEARER_TYPE_SIGNING_ALG, signing_alg, &value))
+    {
+      bearer_cli_usage_error (_("--signing-alg is one of RS256, PS256, ES256, HS256, auto"));
+      return FALSE;
+    }
+  *alg = value;
+
+  if (assertion_aud != NULL && !g_str_equal (assertion_aud, "issuer") &&
+      !g_str_equal (assertion_aud, "endpoint"))
+    {
+      bearer_cli_usage_error (_("--assertion-aud is one of endpoint, issuer"));
+      return FALSE;
+    }
+  *aud_issuer = g_strcmp0 (assertion_aud, "issuer") == 0;
+  return TRUE;
+}
+
 /* bearer-cli add NAME … */
 int
 bearer_cli_add (int    argc,
@@ -420,6 +485,7 @@ bearer_cli_add (int    argc,
   g_autofree char *resource = NULL;
   g_autofree char *username = NULL;
   g_autofree char *ca_file = NULL;
+  g_autofree char *client_cert = NULL;
   g_autofree char *preset = NULL;
   g_autofree char *instance = NULL;
   g_autofree char *host = NULL;
@@ -432,6 +498,13 @@ bearer_cli_add (int    argc,
   g_autofree char *device_url = NULL;
   g_autofree char *issuer = NULL;
   g_autofree char *preset_issuer = NULL;
+  g_autofree char *revoke_url = NULL;
+  g_autofree char *introspect_url = NULL;
+  g_autofree char *signing_alg = NULL;
+  g_autofree char *key_id = NULL;
+  g_autofree char *assertion_aud = NULL;
+  BearerSigningAlg alg = BEARER_SIGNING_ALG_AUTO;
+  gboolean aud_issuer = FALSE;
   gboolean json_body = FALSE;
   gboolean allow_http = FALSE;
   gboolean keep_alive = FALSE;
@@ -446,6 +519,7 @@ bearer_cli_add (int    argc,
     { "resource", 0, 0, G_OPTION_ARG_STRING, &resource, NULL, "RESOURCE" },
     { "username", 0, 0, G_OPTION_ARG_STRING, &username, NULL, "USER" },
     { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, NULL, "FILE" },
+    { "client-cert", 0, 0, G_OPTION_ARG_FILENAME, &client_cert, NULL, "FILE" },
     { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, NULL, "PRESET" },
     { "instance", 0, 0, G_OPTION_ARG_STRING, &instance, NULL, "INSTANCE" },
     { "host", 0, 0, G_OPTION_ARG_STRING, &host, NULL, "HOST" },
@@ -457,6 +531,11 @@ bearer_cli_add (int    argc,
     { "pkce", 0, 0, G_OPTION_ARG_STRING, &pkce, NULL, "METHOD" },
     { "device-authorization-url", 0, 0, G_OPTION_ARG_STRING, &device_url, NULL, "URL" },
     { "issuer", 0, 0, G_OPTION_ARG_STRING, &issuer, NULL, "URL" },
+    { "revoke-url", 0, 0, G_OPTION_ARG_STRING, &revoke_url, NULL, "URL" },
+    { "introspect-url", 0, 0, G_OPTION_ARG_STRING, &introspect_url, NULL, "URL" },
+    { "signing-alg", 0, 0, G_OPTION_ARG_STRING, &signing_alg, NULL, "ALG" },
+    { "key-id", 0, 0, G_OPTION_ARG_STRING, &key_id, NULL, "KID" },
+    { "assertion-aud", 0, 0, G_OPTION_ARG_STRING, &assertion_aud, NULL, "WHICH" },
     { "json-body", 0, 0, G_OPTION_ARG_NONE, &json_body, NULL, NULL },
     { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
@@ -577,12 +656,19 @@ bearer_cli_add (int    argc,
     return bearer_cli_usage_error (_("--grant is one of refresh_token, client_credentials, password, "
                                      "authorization_code, device_code"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
-    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none"));
+    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none, private-key-jwt, "
+                                     "client-secret-jwt, tls, self-signed-tls"));
+  if (!client_certificate_usable (client_auth, &client_cert))
+    return EXIT_USAGE;
   if (pkce != NULL && !bearer_enum_from_nick (BEARER_TYPE_PKCE_METHOD, pkce, &pkce_method))
     return bearer_cli_usage_error (_("--pkce is one of s256, plain, none"));
+  if (!parse_assertion_options (signing_alg, assertion_aud, &alg, &aud_issuer))
+    return EXIT_USAGE;
   if (!endpoint_usable ("authorize-url", authorize_url, allow_http) ||
       !endpoint_usable ("device-authorization-url", device_url, allow_http) ||
-      !endpoint_usable ("issuer", issuer, allow_http))
+      !endpoint_usable ("issuer", issuer, allow_http) ||
+      !endpoint_usable ("revoke-url", revoke_url, allow_http) ||
+      !endpoint_usable ("introspect-url", introspect_url, allow_http))
     return EXIT_USAGE;
   if (redirect_uri != NULL && !bearer_sign_in_check_redirect_uri (redirect_uri, &error))
     return bearer_cli_usage_error (error->message);
@@ -606,6 +692,7 @@ bearer_cli_add (int    argc,
   bearer_profile_set_resource (profile, resource);
   bearer_profile_set_username (profile, username);
   bearer_profile_set_ca_file (profile, ca_file);
+  bearer_profile_set_client_certificate (profile, client_cert);
   bearer_profile_set_body_encoding (profile, json_body ? BEARER_BODY_JSON : BEARER_BODY_FORM);
   bearer_profile_set_allow_insecure_http (profile, allow_http);
   bearer_profile_set_authorization_url (profile, authorize_url);
@@ -614,6 +701,9 @@ bearer_cli_add (int    argc,
   bearer_profile_set_device_authorization_url (profile, device_url);
   bearer_profile_set_issuer (profile, preset_issuer);
   bearer_profile_set_keep_alive (profile, keep_alive);
+  bearer_profile_set_signing_alg (profile, alg);
+  bearer_profile_set_key_id (profile, key_id);
+  bearer_profile_set_assertion_audience_issuer (profile, aud_issuer);
   bearer_profile_set_ask_before_use (profile, ask);
 
   if (issuer != NULL)
@@ -632,6 +722,12 @@ bearer_cli_add (int    argc,
       g_free (token_url);
       token_url = g_strdup (bearer_profile_get_token_url (profile));
     }
+
+  /* Given on the command line: wins over the discovery document. */
+  if (revoke_url != NULL)
+    bearer_profile_set_revocation_url (profile, revoke_url);
+  if (introspect_url != NULL)
+    bearer_profile_set_introspection_url (profile, introspect_url);
 
   if (grant_type == BEARER_GRANT_AUTHORIZATION_CODE && bearer_profile_get_authorization_url (profile) == NULL)
     return bearer_cli_usage_error (_("--grant authorization_code needs --authorize-url URL (or --issuer URL)"));
@@ -652,7 +748,36 @@ bearer_cli_add (int    argc,
   if (keep_alive)
     wake_agent ();
 
-  if (bearer_grant_type_is_sign_in (grant_type) && client_auth == BEARER_CLIENT_AUTH_NONE)
+  if (client_auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT)
+    /* Translators: after “bearer-cli add” for a client that signs its requests
+     * with a private key. The first and third %s are the profile name, the
+     * second the token URL. The command is typed as it is. */
+    g_print (_("Added “%s” (%s). Store its private key with “bearer-cli set-secret %s private-key "
+               "< key.pem”.\n"), argv[1], token_url, argv[1]);
+  else if (bearer_client_auth_uses_certificate (client_auth) && bearer_grant_type_is_sign_in (grant_type))
+    /* Translators: after “bearer-cli add” for a client that authenticates with a
+     * TLS certificate and signs in. The first, third and fourth %s are the
+     * profile name, the second the token URL. The commands are typed as they are;
+     * KEY.pem stands for the user's key file. */
+    g_print (_("Added “%s” (%s). Store the private key of its client certificate with "
+               "“bearer-cli set-secret %s client-key < KEY.pem”, then sign in with "
+               "“bearer-cli login %s”.\n"), argv[1], token_url, argv[1], argv[1]);
+  else if (bearer_client_auth_uses_certificate (client_auth) && grant_type == BEARER_GRANT_REFRESH_TOKEN)
+    /* Translators: after “bearer-cli add” for a client that authenticates with a
+     * TLS certificate and needs a refresh token. The first and third %s are the
+     * profile name, the second the token URL. The command is typed as it is;
+     * KEY.pem stands for the user's key file, “…” for “bearer-cli set-secret NAME”. */
+    g_print (_("Added “%s” (%s). Store the private key of its client certificate with "
+               "“bearer-cli set-secret %s client-key < KEY.pem” and its refresh token with "
+               "“… refresh-token”.\n"), argv[1], token_url, argv[1]);
+  else if (bearer_client_auth_uses_certificate (client_auth))
+    /* Translators: after “bearer-cli add” for a client that authenticates with a
+     * TLS certificate. The first and third %s are the profile name, the second
+     * the token URL. The command is typed as it is; KEY.pem stands for the
+     * user's key file. */
+    g_print (_("Added “%s” (%s). Store the private key of its client certificate with "
+               "“bearer-cli set-secret %s client-key < KEY.pem”.\n"), argv[1], token_url, argv[1]);
+  else if (bearer_grant_type_is_sign_in (grant_type) && client_auth == BEARER_CLIENT_AUTH_NONE)
     /* Translators: after “bearer-cli add” for a public client that signs in.
      * The first and third %s are the profile name, the second the token URL.
      * The command is typed as it is. */
@@ -751,7 +876,15 @@ bearer_cli_set (int    argc,
   g_autofree char *resource = NULL;
   g_autofree char *username = NULL;
   g_autofree char *auth = NULL;
+  g_autofree char *client_cert = NULL;
   g_autofree char *rename = NULL;
+  g_autofree char *revoke_url = NULL;
+  g_autofree char *introspect_url = NULL;
+  g_autofree char *signing_alg = NULL;
+  g_autofree char *key_id = NULL;
+  g_autofree char *assertion_aud = NULL;
+  BearerSigningAlg alg = BEARER_SIGNING_ALG_AUTO;
+  gboolean aud_issuer = FALSE;
   GOptionEntry entries[] = {
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
     { "no-keep-alive", 0, 0, G_OPTION_ARG_NONE, &no_keep_alive, NULL, NULL },
@@ -767,7 +900,13 @@ bearer_cli_set (int    argc,
     { "resource", 0, 0, G_OPTION_ARG_STRING, &resource, NULL, "RESOURCE" },
     { "username", 0, 0, G_OPTION_ARG_STRING, &username, NULL, "USER" },
     { "auth", 0, 0, G_OPTION_ARG_STRING, &auth, NULL, "MODE" },
+    { "client-cert", 0, 0, G_OPTION_ARG_FILENAME, &client_cert, NULL, "FILE" },
     { "rename", 0, 0, G_OPTION_ARG_STRING, &rename, NULL, "NAME" },
+    { "revoke-url", 0, 0, G_OPTION_ARG_STRING, &revoke_url, NULL, "URL" },
+    { "introspect-url", 0, 0, G_OPTION_ARG_STRING, &introspect_url, NULL, "URL" },
+    { "signing-alg", 0, 0, G_OPTION_ARG_STRING, &signing_alg, NULL, "ALG" },
+    { "key-id", 0, 0, G_OPTION_ARG_STRING, &key_id, NULL, "KID" },
+    { "assertion-aud", 0, 0, G_OPTION_ARG_STRING, &assertion_aud, NULL, "WHICH" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -796,9 +935,12 @@ bearer_cli_set (int    argc,
   if (margin != -1 && (margin < 0 || margin > 24 * 3600))
     return bearer_cli_usage_error (_("--refresh-margin is a number of seconds, at most 86400"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
-    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none"));
+    return bearer_cli_usage_error (_("--auth is one of basic, basic-raw, post, none, private-key-jwt, "
+                                     "client-secret-jwt, tls, self-signed-tls"));
   if (rename != NULL && !bearer_profile_check_name (rename, &error))
     return bearer_cli_usage_error (error->message);
+  if (!parse_assertion_options (signing_alg, assertion_aud, &alg, &aud_issuer))
+    return EXIT_USAGE;
 
   if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
       !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
@@ -807,6 +949,23 @@ bearer_cli_set (int    argc,
   if (token_url != NULL &&
       !token_url_usable (token_url, bearer_profile_get_allow_insecure_http (profile)))
     return EXIT_USAGE;
+  /* An empty URL unsets it. */
+  if ((revoke_url != NULL && *revoke_url != '\0' &&
+       !endpoint_usable ("revoke-url", revoke_url, bearer_profile_get_allow_insecure_http (profile))) ||
+      (introspect_url != NULL && *introspect_url != '\0' &&
+       !endpoint_usable ("introspect-url", introspect_url, bearer_profile_get_allow_insecure_http (profile))))
+    return EXIT_USAGE;
+  /* A certificate is checked when the authentication or the certificate
+   * changes, not on every other change. */
+  if (auth == NULL)
+    client_auth = bearer_profile_get_client_auth (profile);
+  if (auth != NULL || client_cert != NULL)
+    {
+      if (client_cert == NULL && bearer_client_auth_uses_certificate (client_auth))
+        client_cert = g_strdup (bearer_profile_get_client_certificate (profile));
+      if (!client_certificate_usable (client_auth, &client_cert))
+        return EXIT_USAGE;
+    }
   if (rename != NULL && g_strcmp0 (rename, bearer_profile_get_name (profile)) != 0 &&
       bearer_connection_list_find (list, rename) != NULL)
     {
@@ -838,8 +997,20 @@ bearer_cli_set (int    argc,
     bearer_profile_set_username (profile, username);
   if (auth != NULL)
     bearer_profile_set_client_auth (profile, client_auth);
+  if (revoke_url != NULL)
+    bearer_profile_set_revocation_url (profile, *revoke_url != '\0' ? revoke_url : NULL);
+  if (introspect_url != NULL)
+    bearer_profile_set_introspection_url (profile, *introspect_url != '\0' ? introspect_url : NULL);
+  if (client_cert != NULL)
+    bearer_profile_set_client_certificate (profile, client_cert);
   if (rename != NULL)
     bearer_profile_set_name (profile, rename);
+  if (signing_alg != NULL)
+    bearer_profile_set_signing_alg (profile, alg);
+  if (key_id != NULL)
+    bearer_profile_set_key_id (profile, key_id);
+  if (assertion_aud != NULL)
+    bearer_profile_set_assertion_audience_issuer (profile, aud_issuer);
 
   /* Written now, under profiles.json's lock, over the file as it is. */
   g_signal_connect (connection, "profile-save-failed", G_CALLBACK (save_failed_cb), &save_error);

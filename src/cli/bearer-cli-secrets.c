@@ -10,11 +10,14 @@
 #include <unistd.h>
 
 #include "bearer-cli-private.h"
+#include "bearer-client-assertion.h"
+#include "bearer-client-certificate.h"
 
 #define MAX_SECRET_LENGTH (64 * 1024)
 
 static char *
 read_secret_from_stdin (const char  *prompt,
+                        gboolean     whole,
                         GError     **error)
 {
   g_autoptr(GString) value = g_string_new (NULL);
@@ -34,11 +37,11 @@ read_secret_from_stdin (const char  *prompt,
         }
     }
 
-  /* One line on a terminal; all of it from a pipe or a file, less the
-   * final line break. */
+  /* One line on a terminal (all of it for a PEM key, up to Ctrl+D); all of
+   * it from a pipe or a file, less the final line break. */
   while ((c = getchar ()) != EOF)
     {
-      if (terminal && c == '\n')
+      if (terminal && !whole && c == '\n')
         break;
       if (value->len >= MAX_SECRET_LENGTH)
         break;
@@ -92,6 +95,8 @@ typedef enum {
   SECRET_CLIENT_SECRET,
   SECRET_REFRESH_TOKEN,
   SECRET_PASSWORD,
+  SECRET_PRIVATE_KEY,
+  SECRET_CLIENT_KEY,
 } SecretKind;
 
 typedef struct {
@@ -119,6 +124,12 @@ apply_secret_change (BearerSecrets *secrets,
       break;
     case SECRET_PASSWORD:
       bearer_secrets_set_password (secrets, change->value);
+      break;
+    case SECRET_PRIVATE_KEY:
+      bearer_secrets_set_private_key (secrets, change->value);
+      break;
+    case SECRET_CLIENT_KEY:
+      bearer_secrets_set_client_key (secrets, change->value);
       break;
     case SECRET_REFRESH_TOKEN:
     default:
@@ -148,8 +159,8 @@ bearer_cli_set_secret (int    argc,
   int exit_code = EXIT_OK;
 
   if (argc != 3)
-    return bearer_cli_usage_error (_("Usage: bearer-cli set-secret NAME client-secret|refresh-token|password "
-                                   "(the value comes from standard input)"));
+    return bearer_cli_usage_error (_("Usage: bearer-cli set-secret NAME client-secret|refresh-token|password|"
+                                   "private-key|client-key (the value comes from standard input)"));
   /* The command-line keywords, never translated. */
   if (g_str_equal (argv[2], "client-secret"))
     kind = SECRET_CLIENT_SECRET;
@@ -157,9 +168,13 @@ bearer_cli_set_secret (int    argc,
     kind = SECRET_REFRESH_TOKEN;
   else if (g_str_equal (argv[2], "password"))
     kind = SECRET_PASSWORD;
+  else if (g_str_equal (argv[2], "private-key"))
+    kind = SECRET_PRIVATE_KEY;
+  else if (g_str_equal (argv[2], "client-key"))
+    kind = SECRET_CLIENT_KEY;
   else
-    return bearer_cli_usage_error (_("The secret is one of client-secret, refresh-token, password; its "
-                                   "value comes from standard input"));
+    return bearer_cli_usage_error (_("The secret is one of client-secret, refresh-token, password, "
+                                   "private-key, client-key; its value comes from standard input"));
 
   if (!(list = bearer_cli_open_connections (FALSE, &exit_code)) ||
                                             !(connection = bearer_cli_find_connection (list, argv[1], &exit_code)))
@@ -178,6 +193,17 @@ bearer_cli_set_secret (int    argc,
        * a terminal; %s is the profile name. Keep the space at the end. */
       prompt = g_strdup_printf (_("Refresh token for “%s”: "), argv[1]);
       break;
+    case SECRET_PRIVATE_KEY:
+      /* Translators: the prompt of “bearer-cli set-secret NAME private-key” on
+       * a terminal; %s is the profile name. Keep the space at the end. */
+      prompt = g_strdup_printf (_("Private key (PEM) for “%s”, then Ctrl+D: "), argv[1]);
+      break;
+    case SECRET_CLIENT_KEY:
+      /* A PEM key has many lines: it comes from a file or a pipe. */
+      if (isatty (STDIN_FILENO))
+        return bearer_cli_usage_error (_("The client key is read from a file: "
+                                         "bearer-cli set-secret NAME client-key < KEY.pem"));
+      break;
     case SECRET_PASSWORD:
     default:
       /* Translators: the prompt of “bearer-cli set-secret NAME password” on a
@@ -185,8 +211,40 @@ bearer_cli_set_secret (int    argc,
       prompt = g_strdup_printf (_("Password for “%s”: "), argv[1]);
       break;
     }
-  if (!(value = read_secret_from_stdin (prompt, &error)))
+  if (!(value = read_secret_from_stdin (prompt, kind == SECRET_PRIVATE_KEY, &error)))
     {
+      bearer_cli_print_error (error->message);
+      return EXIT_USAGE;
+    }
+  if (kind == SECRET_CLIENT_KEY && !bearer_client_key_check (value, &error))
+    {
+      bearer_secret_free (value);
+      bearer_cli_print_error (error->message);
+      return EXIT_USAGE;
+    }
+  if (kind == SECRET_CLIENT_KEY)
+    {
+      /* The key must be the certificate's, when the certificate is known. */
+      const char *certificate = bearer_profile_get_client_certificate (profile);
+      g_autoptr(GTlsCertificate) joined = NULL;
+
+      if (certificate != NULL && bearer_client_certificate_check (certificate, NULL) &&
+          !(joined = bearer_client_certificate_load (certificate, value, &error)))
+        {
+          bearer_secret_free (value);
+          bearer_cli_print_error (error->message);
+          return EXIT_USAGE;
+        }
+    }
+
+  /* A key that cannot sign is refused now, not at the next request. */
+  if (kind == SECRET_PRIVATE_KEY &&
+      !bearer_private_key_check (value,
+                                 bearer_profile_get_client_auth (profile) == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT
+                                 ? bearer_profile_get_signing_alg (profile) : BEARER_SIGNING_ALG_AUTO,
+                                 &error))
+    {
+      bearer_secret_free (value);
       bearer_cli_print_error (error->message);
       return EXIT_USAGE;
     }
@@ -229,6 +287,17 @@ bearer_cli_set_secret (int    argc,
       /* Translators: after “bearer-cli set-secret NAME refresh-token”; %s is the
        * profile name. */
       g_print (_("Stored the refresh token of “%s” in the keyring.\n"), argv[1]);
+      break;
+    case SECRET_PRIVATE_KEY:
+      /* Translators: after “bearer-cli set-secret NAME private-key”; %s is the
+       * profile name. */
+      g_print (_("Stored the private key of “%s” in the keyring.\n"), argv[1]);
+      break;
+    case SECRET_CLIENT_KEY:
+      /* Translators: after “bearer-cli set-secret NAME client-key”; %s is the
+       * profile name. */
+      g_print (_("Stored the private key of the client certificate of “%s” in the keyring.\n"),
+               argv[1]);
       break;
     case SECRET_PASSWORD:
     default:

@@ -12,6 +12,7 @@
  *   bearer-cli-token.c    token, refresh, curl (and interruptions)
  *   bearer-cli-snippet.c  snippet
  *   bearer-cli-login.c    login
+ *   bearer-cli-lifecycle.c revoke, introspect
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -142,6 +143,58 @@ static const char *usage_more_text =
      "bearer-cli asks the token agent (bearer-agent, started through D-Bus) first\n"
      "and does the work itself when there is none; BEARER_NO_AGENT=1 always does.\n");
 
+/* The token's lifecycle, in a text of its own for the same reason. */
+static const char *usage_lifecycle_text =
+  /* Translators: more of “bearer-cli --help”, after the text above. Translate
+   * the descriptions only; keep the column and the 80-column wrap. */
+  N_("The token’s lifecycle:\n"
+     "  add|set NAME … --revoke-url URL, --introspect-url URL\n"
+     "                                The revocation (RFC 7009) and introspection\n"
+     "                                (RFC 7662) endpoints; --issuer fills them\n"
+     "  revoke NAME [--access-token|--refresh-token|--all] [--forget]\n"
+     "                                Sign out: revoke the tokens (default all) and\n"
+     "                                remove what the server revoked from the\n"
+     "                                keyring; --forget removes them even when the\n"
+     "                                server does not confirm\n"
+     "  introspect NAME [--refresh-token]\n"
+     "                                Print the server’s JSON about the access (or\n"
+     "                                refresh) token: active, expiry, scope, subject\n");
+
+/* Its own text, so that the translations of the two above stay whole. */
+static const char *usage_assertion_text =
+  /* Translators: more of “bearer-cli --help”, after the text above. Translate
+   * the descriptions only: commands, options, their arguments, the method and
+   * algorithm names are typed as they are. Keep the descriptions lined up in
+   * their column as in English, wrap at 80 columns. */
+  N_("Signed client assertions (RFC 7523), with add and set:\n"
+     "      --auth private-key-jwt|client-secret-jwt\n"
+     "                                Sign a client assertion with the private key,\n"
+     "                                or with the client secret (HS256)\n"
+     "      --signing-alg RS256|PS256|ES256|HS256|auto\n"
+     "                                The algorithm (default auto: as the key is)\n"
+     "      --key-id KID              The kid of the assertion’s header\n"
+     "      --assertion-aud endpoint|issuer\n"
+     "                                The assertion’s audience (default endpoint)\n"
+     "  set-secret NAME private-key < key.pem\n"
+     "                                Keep a PEM private key in the keyring\n");
+
+/* Client certificates (RFC 8705), in a text of their own for the same
+ * reason. */
+static const char *usage_tls_text =
+  /* Translators: more of “bearer-cli --help”, after the text above. Translate the
+   * descriptions only: commands, options, their arguments and the modes are
+   * typed as they are. Keep the descriptions lined up in their column as in
+   * English, wrap at 80 columns. */
+  N_("Client certificates (RFC 8705):\n"
+     "  add|set NAME … --auth tls|self-signed-tls --client-cert FILE\n"
+     "                                Authenticate the client with the certificate in\n"
+     "                                FILE (PEM): tls for one a CA issued,\n"
+     "                                self-signed-tls for a self-signed one\n"
+     "  set-secret NAME client-key < KEY.pem\n"
+     "                                Keep the certificate’s private key (PEM, no\n"
+     "                                passphrase) in the keyring; read from a file\n"
+     "                                or a pipe only\n");
+
 /* The confirmation, in a text of its own for the same reason. */
 static const char *usage_ask_text =
   /* Translators: the end of “bearer-cli --help”, after the text above.
@@ -192,6 +245,9 @@ bearer_cli_exit_code_for (const GError *error)
     return EXIT_KEYRING;
   if (bearer_error_is_dead_refresh_token (error))
     return EXIT_SIGN_IN;
+  /* A private key that cannot sign: nothing was sent. */
+  if (g_error_matches (error, BEARER_ERROR, BEARER_ERROR_PRIVATE_KEY))
+    return EXIT_FAILURE_OTHER;
   if (error->domain == BEARER_ERROR)
     return EXIT_SERVER;
   return EXIT_FAILURE_OTHER;
@@ -397,6 +453,10 @@ static const Command commands[] = {
   { "git-credential", bearer_cli_git_credential, N_("Hand the access token to git as a credential helper") },
   /* Translators: the one-line help of “bearer-cli login”. */
   { "login", bearer_cli_login, N_("Sign in through the browser or with a device code, and keep the tokens") },
+  /* Translators: the one-line help of “bearer-cli revoke”. */
+  { "revoke", bearer_cli_revoke, N_("Sign out: revoke the tokens at the server and remove them from the keyring") },
+  /* Translators: the one-line help of “bearer-cli introspect”. */
+  { "introspect", bearer_cli_introspect, N_("Ask the server whether the access or refresh token is active") },
   /* Translators: the one-line help of “bearer-cli help”. */
   { "help", command_help, N_("Print the help, or one command’s line of it") },
 };
@@ -421,6 +481,9 @@ command_help (int    argc,
     {
       g_print ("%s", _(usage_text));
       g_print ("\n%s", _(usage_more_text));
+      g_print ("\n%s", _(usage_lifecycle_text));
+      g_print ("\n%s", _(usage_assertion_text));
+      g_print ("\n%s", _(usage_tls_text));
       g_print ("\n%s", _(usage_ask_text));
       return EXIT_OK;
     }

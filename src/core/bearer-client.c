@@ -343,6 +343,26 @@ transport_error (RequestData  *data,
   if (data->tls_errors != 0)
     return describe_tls_errors (host, data->tls_errors);
 
+  /* RFC 8705: a server that does not take the client certificate ends the
+   * handshake (with TLS 1.3 the alert may come once the request is
+   * written, and the connection just closes). */
+  if (bearer_token_request_message_has_client_certificate (data->message) &&
+      soup_message_get_status (data->message) == SOUP_STATUS_NONE &&
+      (error->domain == G_TLS_ERROR ||
+       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE) ||
+       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT)))
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_CLIENT_CERTIFICATE_REFUSED,
+                        /* Translators: %s is the server’s host name. */
+                        _("The server “%s” did not accept the client certificate: check that "
+                          "it is the certificate registered for this client"), host);
+
+  if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_CERTIFICATE_REQUIRED))
+    return g_error_new (BEARER_ERROR, BEARER_ERROR_CLIENT_CERTIFICATE_REFUSED,
+                        /* Translators: %s is the server’s host name. */
+                        _("The server “%s” asks for a client certificate: choose TLS client "
+                          "authentication and a certificate for this connection"), host);
+
   if (error->domain == G_TLS_ERROR)
     return g_error_new (BEARER_ERROR, BEARER_ERROR_TLS,
                         /* Translators: the first %s is the server’s host name, the second

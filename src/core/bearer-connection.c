@@ -461,6 +461,8 @@ bearer_connection_set_secrets (BearerConnection    *self,
   take_secret (self, BEARER_SECRET_CLIENT_SECRET, bearer_secrets_get_client_secret (secrets));
   take_secret (self, BEARER_SECRET_REFRESH_TOKEN, bearer_secrets_get_refresh_token (secrets));
   take_secret (self, BEARER_SECRET_PASSWORD, bearer_secrets_get_password (secrets));
+  take_secret (self, BEARER_SECRET_PRIVATE_KEY, bearer_secrets_get_private_key (secrets));
+  take_secret (self, BEARER_SECRET_CLIENT_KEY, bearer_secrets_get_client_key (secrets));
   /* The keyring answers again, or another process brought a new token:
    * what failed before is history. */
   if (self->secrets_error != NULL ||
@@ -889,6 +891,10 @@ apply_edited_secrets (BearerSecrets *secrets,
     bearer_secrets_set_client_secret (secrets, sop->values[BEARER_SECRET_CLIENT_SECRET]);
   if (sop->set[BEARER_SECRET_PASSWORD])
     bearer_secrets_set_password (secrets, sop->values[BEARER_SECRET_PASSWORD]);
+  if (sop->set[BEARER_SECRET_PRIVATE_KEY])
+    bearer_secrets_set_private_key (secrets, sop->values[BEARER_SECRET_PRIVATE_KEY]);
+  if (sop->set[BEARER_SECRET_CLIENT_KEY])
+    bearer_secrets_set_client_key (secrets, sop->values[BEARER_SECRET_CLIENT_KEY]);
   if (sop->set[BEARER_SECRET_REFRESH_TOKEN] &&
       g_strcmp0 (bearer_secrets_get_refresh_token (secrets),
                  sop->values[BEARER_SECRET_REFRESH_TOKEN]) != 0)

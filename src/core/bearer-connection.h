@@ -39,11 +39,16 @@ typedef enum {
  * @BEARER_SECRET_CLIENT_SECRET: the client secret
  * @BEARER_SECRET_REFRESH_TOKEN: the refresh token
  * @BEARER_SECRET_PASSWORD: the resource owner's password (password grant)
+ * @BEARER_SECRET_PRIVATE_KEY: the client's private key as PEM (private_key_jwt)
+ * @BEARER_SECRET_CLIENT_KEY: the PEM private key of the client certificate
+ *   (RFC 8705), set from a file the user chose; never shown
  */
 typedef enum {
   BEARER_SECRET_CLIENT_SECRET, /*< nick=client-secret >*/
   BEARER_SECRET_REFRESH_TOKEN, /*< nick=refresh-token >*/
   BEARER_SECRET_PASSWORD,      /*< nick=password >*/
+  BEARER_SECRET_PRIVATE_KEY,   /*< nick=private-key >*/
+  BEARER_SECRET_CLIENT_KEY,    /*< nick=client-key >*/
   BEARER_N_SECRETS,            /*< skip >*/
 } BearerSecretKind;
 

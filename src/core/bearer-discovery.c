@@ -20,6 +20,7 @@
 
 #include "bearer-client-private.h"
 #include "bearer-discovery.h"
+#include "bearer-enum-types.h"
 #include "bearer-error-private.h"
 #include "bearer-json-private.h"
 #include "bearer-token-request.h"
@@ -35,8 +36,14 @@ struct _BearerDiscovery
   char *device_authorization_endpoint;
   char *revocation_endpoint;
   char *introspection_endpoint;
+  /* RFC 8705 §5: where a client with a certificate goes instead */
+  char *mtls_token_endpoint;
+  char *mtls_device_authorization_endpoint;
+  char *mtls_revocation_endpoint;
+  char *mtls_introspection_endpoint;
   char **grant_types;
   char **auth_methods;
+  char **auth_signing_algs;
   char **pkce_methods;
   char **scopes;
 };
@@ -55,8 +62,13 @@ bearer_discovery_finalize (GObject *object)
   g_free (self->device_authorization_endpoint);
   g_free (self->revocation_endpoint);
   g_free (self->introspection_endpoint);
+  g_free (self->mtls_token_endpoint);
+  g_free (self->mtls_device_authorization_endpoint);
+  g_free (self->mtls_revocation_endpoint);
+  g_free (self->mtls_introspection_endpoint);
   g_strfreev (self->grant_types);
   g_strfreev (self->auth_methods);
+  g_strfreev (self->auth_signing_algs);
   g_strfreev (self->pkce_methods);
   g_strfreev (self->scopes);
 
@@ -286,6 +298,26 @@ bearer_discovery_new_from_data (const char  *issuer,
                       &self->introspection_endpoint, error))
     return NULL;
 
+  /* RFC 8705 §5: mtls_endpoint_aliases, for the clients that send a
+   * certificate; anything but an object is ignored. */
+  {
+    JsonNode *aliases = json_object_get_member (object, "mtls_endpoint_aliases");
+
+    if (aliases != NULL && JSON_NODE_HOLDS_OBJECT (aliases))
+      {
+        JsonObject *a = json_node_get_object (aliases);
+
+        if (!read_endpoint (a, "token_endpoint", allow_insecure_http, &self->mtls_token_endpoint, error) ||
+            !read_endpoint (a, "device_authorization_endpoint", allow_insecure_http,
+                            &self->mtls_device_authorization_endpoint, error) ||
+            !read_endpoint (a, "revocation_endpoint", allow_insecure_http,
+                            &self->mtls_revocation_endpoint, error) ||
+            !read_endpoint (a, "introspection_endpoint", allow_insecure_http,
+                            &self->mtls_introspection_endpoint, error))
+          return NULL;
+      }
+  }
+
   if (self->token_endpoint == NULL)
     {
       g_propagate_error (error, discovery_error (/* Translators: %s is a web address;
@@ -298,6 +330,7 @@ bearer_discovery_new_from_data (const char  *issuer,
 
   self->grant_types = member_strv (object, "grant_types_supported");
   self->auth_methods = member_strv (object, "token_endpoint_auth_methods_supported");
+  self->auth_signing_algs = member_strv (object, "token_endpoint_auth_signing_alg_values_supported");
   self->pkce_methods = member_strv (object, "code_challenge_methods_supported");
   self->scopes = member_strv (object, "scopes_supported");
 
@@ -565,27 +598,35 @@ bearer_discovery_supports_pkce_s256 (BearerDiscovery *self)
 /**
  * bearer_discovery_apply:
  *
- * Sets the profile's issuer and every endpoint the document gives.
+ * Sets the profile's issuer and every endpoint the document gives; for a
+ * profile that authenticates with a client certificate, the document's
+ * `mtls_endpoint_aliases` (RFC 8705 §5) where it gives them.
  */
 void
 bearer_discovery_apply (BearerDiscovery *self,
                         BearerProfile   *profile)
 {
+  gboolean mtls;
+
   g_return_if_fail (BEARER_IS_DISCOVERY (self));
   g_return_if_fail (BEARER_IS_PROFILE (profile));
 
+  mtls = bearer_client_auth_uses_certificate (bearer_profile_get_client_auth (profile));
+#define PICK(field) (mtls && self->mtls_##field != NULL ? self->mtls_##field : self->field)
+
   g_object_freeze_notify (G_OBJECT (profile));
   bearer_profile_set_issuer (profile, self->issuer);
-  bearer_profile_set_token_url (profile, self->token_endpoint);
+  bearer_profile_set_token_url (profile, PICK (token_endpoint));
   if (self->authorization_endpoint != NULL)
     bearer_profile_set_authorization_url (profile, self->authorization_endpoint);
-  if (self->device_authorization_endpoint != NULL)
-    bearer_profile_set_device_authorization_url (profile, self->device_authorization_endpoint);
-  if (self->revocation_endpoint != NULL)
-    bearer_profile_set_revocation_url (profile, self->revocation_endpoint);
-  if (self->introspection_endpoint != NULL)
-    bearer_profile_set_introspection_url (profile, self->introspection_endpoint);
+  if (PICK (device_authorization_endpoint) != NULL)
+    bearer_profile_set_device_authorization_url (profile, PICK (device_authorization_endpoint));
+  if (PICK (revocation_endpoint) != NULL)
+    bearer_profile_set_revocation_url (profile, PICK (revocation_endpoint));
+  if (PICK (introspection_endpoint) != NULL)
+    bearer_profile_set_introspection_url (profile, PICK (introspection_endpoint));
   g_object_thaw_notify (G_OBJECT (profile));
+#undef PICK
 }
 
 static const char *
@@ -597,6 +638,14 @@ auth_method_name (BearerClientAuth auth)
       return "client_secret_post";
     case BEARER_CLIENT_AUTH_NONE:
       return "none";
+    case BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT:
+      return "private_key_jwt";
+    case BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT:
+      return "client_secret_jwt";
+    case BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH:
+      return "tls_client_auth";
+    case BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH:
+      return "self_signed_tls_client_auth";
     case BEARER_CLIENT_AUTH_BASIC:
     case BEARER_CLIENT_AUTH_BASIC_RAW:
     default:
@@ -661,6 +710,31 @@ bearer_discovery_dup_warnings (BearerDiscovery *self,
       g_autofree char *text = g_strdup_printf (_("The server does not list the client authentication "
                                                  "%s (it lists: %s)"), method, listed);
       g_strv_builder_add (builder, text);
+    }
+
+  /* A client assertion's algorithm, when the profile names one (with a
+   * private key, "automatic" depends on a key discovery does not see). */
+  if (bearer_client_auth_uses_assertion (bearer_profile_get_client_auth (profile)) &&
+      self->auth_signing_algs != NULL)
+    {
+      BearerSigningAlg alg = bearer_profile_get_signing_alg (profile);
+      const char *name;
+
+      if (alg == BEARER_SIGNING_ALG_AUTO &&
+          bearer_profile_get_client_auth (profile) == BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT)
+        alg = BEARER_SIGNING_ALG_HS256;
+      name = bearer_enum_to_nick (BEARER_TYPE_SIGNING_ALG, alg);
+      if (alg != BEARER_SIGNING_ALG_AUTO &&
+          !g_strv_contains ((const char * const *) self->auth_signing_algs, name))
+        {
+          g_autofree char *listed = g_strjoinv (", ", self->auth_signing_algs);
+          /* Translators: the first %s is a signing algorithm (RS256, ES256…),
+           * the second the list the server gives; neither is translated. */
+          g_autofree char *text = g_strdup_printf (_("The server does not list the signing algorithm "
+                                                     "%s for client assertions (it lists: %s)"),
+                                                   name, listed);
+          g_strv_builder_add (builder, text);
+        }
     }
 
   return g_strv_builder_end (builder);

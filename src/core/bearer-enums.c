@@ -109,3 +109,28 @@ bearer_client_auth_from_string (const char       *text,
   *auth = value;
   return TRUE;
 }
+
+/**
+ * bearer_client_auth_uses_assertion:
+ *
+ * Returns: whether @auth sends a signed client assertion (RFC 7523 §2.2)
+ */
+gboolean
+bearer_client_auth_uses_assertion (BearerClientAuth auth)
+{
+  return auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT || auth == BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT;
+}
+
+/**
+ * bearer_client_auth_uses_certificate:
+ *
+ * Returns: whether @auth authenticates the client with a TLS client
+ *   certificate (RFC 8705 §2), whose private key is the profile's
+ *   `client-key` secret
+ */
+gboolean
+bearer_client_auth_uses_certificate (BearerClientAuth auth)
+{
+  return auth == BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH ||
+         auth == BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH;
+}

@@ -49,13 +49,45 @@ typedef enum {
  * @BEARER_CLIENT_AUTH_BASIC_RAW: HTTP Basic of the raw `id:secret` (what Laravel Passport decodes)
  * @BEARER_CLIENT_AUTH_POST: `client_id` and `client_secret` in the body
  * @BEARER_CLIENT_AUTH_NONE: a public client: `client_id` in the body only
+ * @BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT: `private_key_jwt` (RFC 7523 §2.2, OpenID Connect
+ *   Core §9): a client assertion signed with the client's private key
+ * @BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT: `client_secret_jwt`: a client assertion
+ *   signed with HMAC-SHA256 keyed with the client secret
+ * @BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH: `tls_client_auth` (RFC 8705 §2.1): a client
+ *   certificate issued by a CA the server trusts, `client_id` in the body
+ * @BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH: `self_signed_tls_client_auth`
+ *   (RFC 8705 §2.2): a self-signed client certificate the server knows,
+ *   `client_id` in the body
  */
 typedef enum {
   BEARER_CLIENT_AUTH_BASIC,     /*< nick=basic >*/
   BEARER_CLIENT_AUTH_BASIC_RAW, /*< nick=basic-raw >*/
   BEARER_CLIENT_AUTH_POST,      /*< nick=post >*/
   BEARER_CLIENT_AUTH_NONE,      /*< nick=none >*/
+  BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT,  /*< nick=private-key-jwt >*/
+  BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT, /*< nick=client-secret-jwt >*/
+  BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH,             /*< nick=tls >*/
+  BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH, /*< nick=self-signed-tls >*/
 } BearerClientAuth;
+
+/**
+ * BearerSigningAlg:
+ * @BEARER_SIGNING_ALG_AUTO: the client authentication's own choice: RS256 for
+ *   an RSA key, ES256 for an EC key, HS256 with a client secret
+ * @BEARER_SIGNING_ALG_RS256: RSASSA-PKCS1-v1_5 with SHA-256 (RFC 7518 §3.3)
+ * @BEARER_SIGNING_ALG_PS256: RSASSA-PSS with SHA-256 (RFC 7518 §3.5)
+ * @BEARER_SIGNING_ALG_ES256: ECDSA on P-256 with SHA-256 (RFC 7518 §3.4)
+ * @BEARER_SIGNING_ALG_HS256: HMAC with SHA-256 (RFC 7518 §3.2)
+ *
+ * How a client assertion is signed. The nick of each value is its JOSE name.
+ */
+typedef enum {
+  BEARER_SIGNING_ALG_AUTO,  /*< nick=auto >*/
+  BEARER_SIGNING_ALG_RS256, /*< nick=RS256 >*/
+  BEARER_SIGNING_ALG_PS256, /*< nick=PS256 >*/
+  BEARER_SIGNING_ALG_ES256, /*< nick=ES256 >*/
+  BEARER_SIGNING_ALG_HS256, /*< nick=HS256 >*/
+} BearerSigningAlg;
 
 /**
  * BearerBodyEncoding:
@@ -92,5 +124,7 @@ gboolean    bearer_grant_type_from_string  (const char         *text,
 const char *bearer_client_auth_to_string   (BearerClientAuth    auth);
 gboolean    bearer_client_auth_from_string (const char         *text,
                                             BearerClientAuth   *auth);
+gboolean    bearer_client_auth_uses_assertion (BearerClientAuth auth);
+gboolean    bearer_client_auth_uses_certificate (BearerClientAuth auth);
 
 G_END_DECLS

@@ -57,9 +57,14 @@ typedef enum {
   BEARER_ERROR_MISSING_PARAMETER,
   BEARER_ERROR_INVALID_PARAMETER,
   BEARER_ERROR_CA_FILE,
+  BEARER_ERROR_PRIVATE_KEY,       /* no private key, one that does not parse, or one that does not fit the signing alg */
 
   /* Discovery (OpenID Connect Discovery 1.0, RFC 8414) */
   BEARER_ERROR_DISCOVERY,         /* no usable metadata document, or one for another issuer */
+
+  /* Mutual TLS (RFC 8705) */
+  BEARER_ERROR_CLIENT_CERTIFICATE,          /* the certificate file or the key cannot be used */
+  BEARER_ERROR_CLIENT_CERTIFICATE_REFUSED,  /* the server refused the handshake with it, or wants one */
 } BearerError;
 
 GQuark      bearer_error_quark                 (void);

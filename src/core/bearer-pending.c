@@ -98,7 +98,7 @@ bearer_pending_save (const char           *profile_id,
                      const BearerSecrets  *secrets,
                      GError              **error)
 {
-  g_autoptr(BearerSecrets) tokens = bearer_secrets_copy (secrets);
+  g_autoptr(BearerSecrets) tokens = bearer_secrets_new ();
   g_autofree char *dir = bearer_pending_dir ();
   g_autofree char *path = NULL;
   g_autofree char *temp = NULL;
@@ -122,8 +122,16 @@ bearer_pending_save (const char           *profile_id,
       return FALSE;
     }
 
-  bearer_secrets_set_client_secret (tokens, NULL);
-  bearer_secrets_set_password (tokens, NULL);
+  /* The tokens and nothing else: what the user typed (the client secret,
+   * the password, a private or client key) is still in the keyring, or in
+   * the form, and every secret kind added later stays out of here too. */
+  bearer_secrets_set_refresh_token (tokens, bearer_secrets_get_refresh_token (secrets));
+  bearer_secrets_set_access_token (tokens, bearer_secrets_get_access_token (secrets),
+                                   bearer_secrets_get_token_type (secrets),
+                                   bearer_secrets_get_expires_at (secrets),
+                                   bearer_secrets_get_scope (secrets));
+  bearer_secrets_set_needs_sign_in (tokens, bearer_secrets_get_needs_sign_in (secrets));
+  bearer_secrets_set_updated_at (tokens, bearer_secrets_get_updated_at (secrets));
   text = bearer_secrets_to_text (tokens, error);
   if (text == NULL)
     return FALSE;

@@ -35,7 +35,9 @@ enum {
   PROP_DEVICE_AUTHORIZATION_URL,
   PROP_REVOCATION_URL,
   PROP_INTROSPECTION_URL,
-  LAST_STRING_PROP = PROP_INTROSPECTION_URL,
+  PROP_KEY_ID,
+  PROP_CLIENT_CERTIFICATE,
+  LAST_STRING_PROP = PROP_CLIENT_CERTIFICATE,
   PROP_GRANT_TYPE,
   PROP_CLIENT_AUTH,
   PROP_BODY_ENCODING,
@@ -44,6 +46,8 @@ enum {
   PROP_REFRESH_MARGIN,
   PROP_PKCE_METHOD,
   PROP_KEEP_ALIVE,
+  PROP_SIGNING_ALG,
+  PROP_ASSERTION_AUDIENCE_ISSUER,
   PROP_ASK_BEFORE_USE,
   N_PROPS
 };
@@ -65,6 +69,8 @@ static const char * const json_names[N_PROPS] = {
   [PROP_DEVICE_AUTHORIZATION_URL] = "device_authorization_url",
   [PROP_REVOCATION_URL] = "revocation_url",
   [PROP_INTROSPECTION_URL] = "introspection_url",
+  [PROP_KEY_ID] = "key_id",
+  [PROP_CLIENT_CERTIFICATE] = "client_certificate",
   [PROP_GRANT_TYPE] = "grant_type",
   [PROP_CLIENT_AUTH] = "client_auth",
   [PROP_BODY_ENCODING] = "body_encoding",
@@ -73,6 +79,8 @@ static const char * const json_names[N_PROPS] = {
   [PROP_REFRESH_MARGIN] = "refresh_margin",
   [PROP_PKCE_METHOD] = "pkce_method",
   [PROP_KEEP_ALIVE] = "keep_alive",
+  [PROP_SIGNING_ALG] = "signing_alg",
+  [PROP_ASSERTION_AUDIENCE_ISSUER] = "assertion_audience_issuer",
   [PROP_ASK_BEFORE_USE] = "ask_before_use",
 };
 
@@ -90,6 +98,8 @@ struct _BearerProfile
   gboolean ask_before_use;      /* the agent asks through the window before another program gets the token */
   guint refresh_margin;
   BearerPkceMethod pkce_method;
+  BearerSigningAlg signing_alg;
+  gboolean assertion_audience_issuer; /* a client assertion's aud: the issuer, not the endpoint */
   GArray *params;               /* of Param */
 
   /* Members of the file this version does not know, kept on save. */
@@ -168,6 +178,12 @@ bearer_profile_get_property (GObject    *object,
       break;
     case PROP_KEEP_ALIVE:
       g_value_set_boolean (value, self->keep_alive);
+      break;
+    case PROP_SIGNING_ALG:
+      g_value_set_enum (value, self->signing_alg);
+      break;
+    case PROP_ASSERTION_AUDIENCE_ISSUER:
+      g_value_set_boolean (value, self->assertion_audience_issuer);
       break;
     case PROP_ASK_BEFORE_USE:
       g_value_set_boolean (value, self->ask_before_use);
@@ -255,6 +271,12 @@ bearer_profile_set_property (GObject      *object,
     case PROP_KEEP_ALIVE:
       SET_SCALAR (self, keep_alive, prop_id, g_value_get_boolean (value));
       break;
+    case PROP_SIGNING_ALG:
+      SET_SCALAR (self, signing_alg, prop_id, (BearerSigningAlg) g_value_get_enum (value));
+      break;
+    case PROP_ASSERTION_AUDIENCE_ISSUER:
+      SET_SCALAR (self, assertion_audience_issuer, prop_id, g_value_get_boolean (value));
+      break;
     case PROP_ASK_BEFORE_USE:
       SET_SCALAR (self, ask_before_use, prop_id, g_value_get_boolean (value));
       break;
@@ -302,6 +324,11 @@ bearer_profile_class_init (BearerProfileClass *klass)
                        BEARER_PKCE_S256, flags);
   properties[PROP_KEEP_ALIVE] =
     g_param_spec_boolean ("keep-alive", NULL, NULL, FALSE, flags);
+  properties[PROP_SIGNING_ALG] =
+    g_param_spec_enum ("signing-alg", NULL, NULL, BEARER_TYPE_SIGNING_ALG,
+                       BEARER_SIGNING_ALG_AUTO, flags);
+  properties[PROP_ASSERTION_AUDIENCE_ISSUER] =
+    g_param_spec_boolean ("assertion-audience-issuer", NULL, NULL, FALSE, flags);
   properties[PROP_ASK_BEFORE_USE] =
     g_param_spec_boolean ("ask-before-use", NULL, NULL, FALSE, flags);
 
@@ -564,6 +591,7 @@ bearer_profile_new_from_json (JsonObject  *object,
   int auth = BEARER_CLIENT_AUTH_BASIC;
   int encoding = BEARER_BODY_FORM;
   int pkce = BEARER_PKCE_S256;
+  int alg = BEARER_SIGNING_ALG_AUTO;
   JsonNode *margin;
 
   g_return_val_if_fail (object != NULL, NULL);
@@ -593,6 +621,8 @@ bearer_profile_new_from_json (JsonObject  *object,
       !read_enum (object, PROP_CLIENT_AUTH, BEARER_TYPE_CLIENT_AUTH, &auth, error) ||
       !read_enum (object, PROP_BODY_ENCODING, BEARER_TYPE_BODY_ENCODING, &encoding, error) ||
       !read_enum (object, PROP_PKCE_METHOD, BEARER_TYPE_PKCE_METHOD, &pkce, error) ||
+      !read_enum (object, PROP_SIGNING_ALG, BEARER_TYPE_SIGNING_ALG, &alg, error) ||
+      !read_boolean (object, PROP_ASSERTION_AUDIENCE_ISSUER, &self->assertion_audience_issuer, error) ||
       !read_boolean (object, PROP_ALLOW_INSECURE_HTTP, &self->allow_insecure_http, error) ||
       !read_boolean (object, PROP_AUTO_REFRESH, &self->auto_refresh, error) ||
       !read_boolean (object, PROP_KEEP_ALIVE, &self->keep_alive, error) ||
@@ -602,6 +632,7 @@ bearer_profile_new_from_json (JsonObject  *object,
   self->client_auth = auth;
   self->body_encoding = encoding;
   self->pkce_method = pkce;
+  self->signing_alg = alg;
 
   margin = get_member (object, json_names[PROP_REFRESH_MARGIN]);
   if (margin != NULL)
@@ -651,6 +682,9 @@ bearer_profile_to_json (BearerProfile *self)
   json_object_set_string_member (object, "pkce_method",
                                  bearer_enum_to_nick (BEARER_TYPE_PKCE_METHOD, self->pkce_method));
   json_object_set_boolean_member (object, "keep_alive", self->keep_alive);
+  json_object_set_string_member (object, "signing_alg",
+                                 bearer_enum_to_nick (BEARER_TYPE_SIGNING_ALG, self->signing_alg));
+  json_object_set_boolean_member (object, "assertion_audience_issuer", self->assertion_audience_issuer);
   json_object_set_boolean_member (object, "ask_before_use", self->ask_before_use);
 
   params = json_array_new ();
@@ -736,6 +770,9 @@ bearer_profile_update_from (BearerProfile *self,
   SET_SCALAR (self, refresh_margin, PROP_REFRESH_MARGIN, other->refresh_margin);
   SET_SCALAR (self, pkce_method, PROP_PKCE_METHOD, other->pkce_method);
   SET_SCALAR (self, keep_alive, PROP_KEEP_ALIVE, other->keep_alive);
+  SET_SCALAR (self, signing_alg, PROP_SIGNING_ALG, other->signing_alg);
+  SET_SCALAR (self, assertion_audience_issuer, PROP_ASSERTION_AUDIENCE_ISSUER,
+              other->assertion_audience_issuer);
   SET_SCALAR (self, ask_before_use, PROP_ASK_BEFORE_USE, other->ask_before_use);
 
   g_array_set_size (self->params, 0);
@@ -786,6 +823,8 @@ STRING_ACCESSORS (issuer, PROP_ISSUER)
 STRING_ACCESSORS (device_authorization_url, PROP_DEVICE_AUTHORIZATION_URL)
 STRING_ACCESSORS (revocation_url, PROP_REVOCATION_URL)
 STRING_ACCESSORS (introspection_url, PROP_INTROSPECTION_URL)
+STRING_ACCESSORS (key_id, PROP_KEY_ID)
+STRING_ACCESSORS (client_certificate, PROP_CLIENT_CERTIFICATE)
 
 #define STRING_SETTER(field, PROP) \
   void \
@@ -811,6 +850,47 @@ STRING_SETTER (issuer, PROP_ISSUER)
 STRING_SETTER (device_authorization_url, PROP_DEVICE_AUTHORIZATION_URL)
 STRING_SETTER (revocation_url, PROP_REVOCATION_URL)
 STRING_SETTER (introspection_url, PROP_INTROSPECTION_URL)
+STRING_SETTER (key_id, PROP_KEY_ID)
+
+BearerSigningAlg
+bearer_profile_get_signing_alg (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), 0);
+  return self->signing_alg;
+}
+
+/**
+ * bearer_profile_set_signing_alg:
+ * @alg: how client assertions are signed (private_key_jwt, client_secret_jwt)
+ */
+void
+bearer_profile_set_signing_alg (BearerProfile    *self,
+                                BearerSigningAlg  alg)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, signing_alg, PROP_SIGNING_ALG, alg);
+}
+
+gboolean
+bearer_profile_get_assertion_audience_issuer (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), FALSE);
+  return self->assertion_audience_issuer;
+}
+
+/**
+ * bearer_profile_set_assertion_audience_issuer:
+ * @issuer: %TRUE for the issuer as the `aud` of client assertions, %FALSE
+ *   for the URL of the endpoint each request goes to
+ */
+void
+bearer_profile_set_assertion_audience_issuer (BearerProfile *self,
+                                              gboolean       issuer)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, assertion_audience_issuer, PROP_ASSERTION_AUDIENCE_ISSUER, !!issuer);
+}
+STRING_SETTER (client_certificate, PROP_CLIENT_CERTIFICATE)
 
 BearerGrantType
 bearer_profile_get_grant_type (BearerProfile *self)
@@ -1044,10 +1124,14 @@ bearer_profile_create_request (BearerProfile   *self,
   request = bearer_token_request_new (grant_type, self->strings[PROP_TOKEN_URL]);
   bearer_token_request_set_client_auth (request, self->client_auth);
   bearer_token_request_set_body_encoding (request, self->body_encoding);
+  bearer_token_request_set_assertion (request, self->signing_alg, self->strings[PROP_KEY_ID],
+                                      self->assertion_audience_issuer
+                                      ? self->strings[PROP_ISSUER] : NULL);
   bearer_token_request_set_scope (request, self->strings[PROP_SCOPE]);
   bearer_token_request_set_audience (request, self->strings[PROP_AUDIENCE]);
   bearer_token_request_set_resource (request, self->strings[PROP_RESOURCE]);
   bearer_token_request_set_ca_file (request, self->strings[PROP_CA_FILE]);
+  bearer_token_request_set_client_certificate_file (request, self->strings[PROP_CLIENT_CERTIFICATE]);
   bearer_token_request_set_allow_insecure_http (request, self->allow_insecure_http);
 
   for (guint i = 0; i < self->params->len; i++)

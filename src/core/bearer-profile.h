@@ -87,12 +87,24 @@ void                bearer_profile_set_revocation_url    (BearerProfile       *s
 const char         *bearer_profile_get_introspection_url (BearerProfile       *self);
 void                bearer_profile_set_introspection_url (BearerProfile       *self,
                                                           const char          *url);
+const char         *bearer_profile_get_client_certificate (BearerProfile      *self);
+void                bearer_profile_set_client_certificate (BearerProfile      *self,
+                                                           const char         *value);
 gboolean            bearer_profile_get_allow_insecure_http (BearerProfile     *self);
 void                bearer_profile_set_allow_insecure_http (BearerProfile     *self,
                                                           gboolean             allow);
 gboolean            bearer_profile_get_auto_refresh      (BearerProfile       *self);
 void                bearer_profile_set_auto_refresh      (BearerProfile       *self,
                                                           gboolean             auto_refresh);
+const char         *bearer_profile_get_key_id            (BearerProfile       *self);
+void                bearer_profile_set_key_id            (BearerProfile       *self,
+                                                          const char          *key_id);
+BearerSigningAlg    bearer_profile_get_signing_alg       (BearerProfile       *self);
+void                bearer_profile_set_signing_alg       (BearerProfile       *self,
+                                                          BearerSigningAlg     alg);
+gboolean            bearer_profile_get_assertion_audience_issuer (BearerProfile *self);
+void                bearer_profile_set_assertion_audience_issuer (BearerProfile *self,
+                                                          gboolean             issuer);
 gboolean            bearer_profile_get_keep_alive        (BearerProfile       *self);
 void                bearer_profile_set_keep_alive        (BearerProfile       *self,
                                                           gboolean             keep_alive);

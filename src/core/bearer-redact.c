@@ -21,11 +21,13 @@ static const char * const secret_fields[] = {
   "client_assertion",
   "device_code",
   "token",
+  "client_key",
+  "private_key",
 };
 
 #define SECRET_FIELD_ALTERNATION \
   "access_token|refresh_token|id_token|client_secret|password|code_verifier|" \
-  "code|client_assertion|assertion|device_code|token"
+  "code|client_assertion|assertion|device_code|token|client_key|private_key"
 
 typedef struct {
   GRegex *json_member;

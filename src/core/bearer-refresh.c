@@ -397,6 +397,8 @@ bearer_refresh_build_request (BearerProfile       *profile,
   request = bearer_profile_create_request (profile, grant);
   bearer_token_request_set_client (request, bearer_profile_get_client_id (profile),
                                    bearer_secrets_get_client_secret (secrets));
+  bearer_token_request_set_private_key (request, bearer_secrets_get_private_key (secrets));
+  bearer_token_request_set_client_key (request, bearer_secrets_get_client_key (secrets));
   bearer_token_request_set_refresh_token (request, bearer_secrets_get_refresh_token (secrets));
   if (grant == BEARER_GRANT_PASSWORD)
     bearer_token_request_set_password (request, bearer_profile_get_username (profile),
@@ -470,6 +472,10 @@ sign_in_locked (GTask *task)
 
     bearer_token_request_set_client (r->sign_in_request, client_id,
                                      bearer_secrets_get_client_secret (r->current));
+    bearer_token_request_set_private_key (r->sign_in_request,
+                                          bearer_secrets_get_private_key (r->current));
+    bearer_token_request_set_client_key (r->sign_in_request,
+                                         bearer_secrets_get_client_key (r->current));
   }
   bearer_client_request_token_async (bearer_client_get_default (), r->sign_in_request,
                                      g_task_get_cancellable (task), token_cb, task);

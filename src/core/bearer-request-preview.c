@@ -15,6 +15,14 @@
  * curl, `auth` for requests and axios), which the tools encode exactly as
  * the core does.
  *
+ * A client assertion (private_key_jwt, client_secret_jwt) is signed when the
+ * request is sent and valid for a minute: the snippet shows a placeholder
+ * for it, and a comment above says so.
+ *
+ * A client certificate (RFC 8705) is shown as the certificate file and a
+ * placeholder for its key, which stays in the keyring: each snippet says so
+ * in a comment.
+ *
  * Left out on purpose: User-Agent (each tool names itself), and what each
  * HTTP library computes itself (Host, Content-Length, Connection,
  * Accept-Encoding).
@@ -25,6 +33,7 @@
 
 #include <string.h>
 
+#include "bearer-client-assertion.h"
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
 #include "bearer-request-preview.h"
@@ -43,6 +52,7 @@ typedef struct {
   gboolean json;
   GPtrArray *pairs;             /* a form body cut at its '&', or NULL */
   char *body;                   /* the body as text */
+  char *certificate;            /* the client certificate file (RFC 8705), or NULL */
 } Exchange;
 
 static void
@@ -54,6 +64,7 @@ exchange_clear (Exchange *exchange)
   bearer_secret_free (exchange->basic_password);
   g_clear_pointer (&exchange->pairs, g_ptr_array_unref);
   bearer_secret_free (exchange->body);
+  g_free (exchange->certificate);
 }
 
 static const char * const skipped_headers[] = {
@@ -184,6 +195,10 @@ render_curl (GString  *out,
 {
   char *quoted = g_shell_quote (exchange->url);
 
+  if (exchange->certificate != NULL)
+    g_string_append (out, "# The private key of the client certificate is kept in the keyring, not\n"
+                          "# in a file: save it to a file only you can read, and give that file\n"
+                          "# to --key in place of " BEARER_PLACEHOLDER_CLIENT_KEY ".\n");
   g_string_append_printf (out, "curl -X POST %s", quoted);
   g_free (quoted);
 
@@ -196,6 +211,12 @@ render_curl (GString  *out,
 
       append_curl_option (out, "-H", line);
       bearer_secret_free (line);
+    }
+
+  if (exchange->certificate != NULL)
+    {
+      append_curl_option (out, "--cert", exchange->certificate);
+      append_curl_option (out, "--key", BEARER_PLACEHOLDER_CLIENT_KEY);
     }
 
   if (exchange->basic_user != NULL)
@@ -326,6 +347,15 @@ render_python (GString  *out,
       append_python_text (out, exchange->basic_password);
       g_string_append (out, "),\n");
     }
+  if (exchange->certificate != NULL)
+    {
+      g_string_append (out, "    # The client certificate; its private key is kept in the keyring,\n"
+                            "    # not in a file: save it to a file only you can read, and name it\n"
+                            "    # in place of " BEARER_PLACEHOLDER_CLIENT_KEY ".\n"
+                            "    cert=(");
+      append_literal (out, exchange->certificate, '"');
+      g_string_append (out, ", \"" BEARER_PLACEHOLDER_CLIENT_KEY "\"),\n");
+    }
   g_string_append (out, "    data=body.encode(),\n"
                         "    allow_redirects=False,\n"
                         ")\n"
@@ -357,7 +387,10 @@ static void
 render_node (GString  *out,
              Exchange *exchange)
 {
-  g_string_append (out, "const axios = require('axios');\n\n// The token endpoint\nconst token_url = ");
+  g_string_append (out, "const axios = require('axios');\n");
+  if (exchange->certificate != NULL)
+    g_string_append (out, "const fs = require('fs');\nconst https = require('https');\n");
+  g_string_append (out, "\n// The token endpoint\nconst token_url = ");
   append_literal (out, exchange->url, '"');
   g_string_append (out, ";\nconst headers = {\n");
   for (guint i = 0; i < exchange->headers->len; i++)
@@ -401,6 +434,15 @@ render_node (GString  *out,
       g_string_append (out, ", password: ");
       append_literal (out, exchange->basic_password, '"');
       g_string_append (out, " },\n");
+    }
+  if (exchange->certificate != NULL)
+    {
+      g_string_append (out, "  // The client certificate; its private key is kept in the keyring, not\n"
+                            "  // in a file: save it to a file only you can read, and name it in\n"
+                            "  // place of " BEARER_PLACEHOLDER_CLIENT_KEY ".\n"
+                            "  httpsAgent: new https.Agent({\n    cert: fs.readFileSync(");
+      append_literal (out, exchange->certificate, '"');
+      g_string_append (out, "),\n    key: fs.readFileSync(\"" BEARER_PLACEHOLDER_CLIENT_KEY "\"),\n  }),\n");
     }
   g_string_append (out, "  maxRedirects: 0,\n"
                         "})\n"
@@ -485,6 +527,8 @@ bearer_request_preview (BearerProfile          *profile,
     { NULL, BEARER_PLACEHOLDER_PASSWORD },
   };
   Exchange exchange = { 0 };
+  g_autofree char *assertion_sentinel = NULL;
+  BearerClientAuth auth;
   GString *out;
   char *text;
 
@@ -502,6 +546,15 @@ bearer_request_preview (BearerProfile          *profile,
     }
 
   request = bearer_refresh_build_request (profile, secrets);
+  auth = bearer_profile_get_client_auth (profile);
+  if (bearer_client_auth_uses_assertion (auth))
+    {
+      assertion_sentinel = new_sentinel ();
+      bearer_token_request_set_assertion_placeholder (request, assertion_sentinel);
+    }
+  /* The key never leaves the keyring for a snippet: the certificate is not
+   * loaded, the snippet names the file and a placeholder. */
+  bearer_token_request_set_skip_client_certificate (request, TRUE);
   message = bearer_token_request_build_message (request, error);
   if (message == NULL)
     {
@@ -511,7 +564,25 @@ bearer_request_preview (BearerProfile          *profile,
     }
 
   read_message (message, &exchange);
+  if (bearer_client_auth_uses_certificate (bearer_profile_get_client_auth (profile)))
+    exchange.certificate = g_strdup (bearer_profile_get_client_certificate (profile) != NULL
+                                     ? bearer_profile_get_client_certificate (profile)
+                                     : BEARER_PLACEHOLDER_CLIENT_CERTIFICATE);
   out = g_string_new (NULL);
+  if (assertion_sentinel != NULL)
+    {
+      const char *comment = language == BEARER_SNIPPET_NODE ? "//" : "#";
+
+      g_string_append_printf (out,
+                              "%s %s stands for a client assertion (%s): a JWT that Bearer signs\n"
+                              "%s with %s each time it sends the request, valid for %d seconds.\n",
+                              comment, BEARER_PLACEHOLDER_CLIENT_ASSERTION,
+                              auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT ? "private_key_jwt" : "client_secret_jwt",
+                              comment,
+                              auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT ? "the client's private key"
+                              : "the client secret",
+                              BEARER_CLIENT_ASSERTION_LIFETIME);
+    }
   switch (language)
     {
     case BEARER_SNIPPET_PYTHON:
@@ -529,6 +600,8 @@ bearer_request_preview (BearerProfile          *profile,
   exchange_clear (&exchange);
 
   text = g_string_free (out, FALSE);
+  if (assertion_sentinel != NULL)
+    text = replace_all (text, assertion_sentinel, BEARER_PLACEHOLDER_CLIENT_ASSERTION);
   for (guint i = 0; i < G_N_ELEMENTS (stands); i++)
     if (stands[i].sentinel != NULL)
       {

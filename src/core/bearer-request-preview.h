@@ -28,6 +28,10 @@ typedef enum {
 #define BEARER_PLACEHOLDER_CLIENT_SECRET "<client-secret>"
 #define BEARER_PLACEHOLDER_REFRESH_TOKEN "<refresh-token>"
 #define BEARER_PLACEHOLDER_PASSWORD      "<password>"
+#define BEARER_PLACEHOLDER_CLIENT_ASSERTION "<client-assertion>"
+/* The client certificate (RFC 8705): its key stays in the keyring. */
+#define BEARER_PLACEHOLDER_CLIENT_KEY    "<client-key.pem>"
+#define BEARER_PLACEHOLDER_CLIENT_CERTIFICATE "<client-certificate.pem>"
 
 char *bearer_request_preview (BearerProfile         *profile,
                               const BearerSecrets   *secrets,

@@ -28,6 +28,8 @@ struct _BearerSecrets
   char *client_secret;
   char *refresh_token;
   char *password;
+  char *private_key;    /* PEM, for private_key_jwt */
+  char *client_key;     /* PEM private key of the client certificate (RFC 8705) */
   char *access_token;
   char *token_type;
   gint64 expires_at;
@@ -89,6 +91,8 @@ bearer_secrets_unref (BearerSecrets *self)
   bearer_secret_free (self->client_secret);
   bearer_secret_free (self->refresh_token);
   bearer_secret_free (self->password);
+  bearer_secret_free (self->private_key);
+  bearer_secret_free (self->client_key);
   bearer_secret_free (self->access_token);
   g_free (self->token_type);
   g_free (self->scope);
@@ -105,6 +109,8 @@ bearer_secrets_copy (const BearerSecrets *self)
   copy->client_secret = g_strdup (self->client_secret);
   copy->refresh_token = g_strdup (self->refresh_token);
   copy->password = g_strdup (self->password);
+  copy->private_key = g_strdup (self->private_key);
+  copy->client_key = g_strdup (self->client_key);
   copy->access_token = g_strdup (self->access_token);
   copy->token_type = g_strdup (self->token_type);
   copy->expires_at = self->expires_at;
@@ -138,8 +144,10 @@ replace_secret (char       **field,
   }
 
 SECRET_ACCESSORS (client_secret)
+SECRET_ACCESSORS (private_key)
 SECRET_ACCESSORS (refresh_token)
 SECRET_ACCESSORS (password)
+SECRET_ACCESSORS (client_key)
 
 const char *
 bearer_secrets_get_access_token (const BearerSecrets *self)
@@ -233,7 +241,8 @@ bearer_secrets_is_empty (const BearerSecrets *self)
 {
   g_return_val_if_fail (self != NULL, TRUE);
   return self->client_secret == NULL && self->refresh_token == NULL &&
-         self->password == NULL && self->access_token == NULL;
+         self->password == NULL && self->private_key == NULL && self->client_key == NULL &&
+         self->access_token == NULL;
 }
 
 /**
@@ -273,6 +282,8 @@ bundle_to_text (const BearerSecrets *self)
     { "client_secret", self->client_secret },
     { "refresh_token", self->refresh_token },
     { "password", self->password },
+    { "private_key", self->private_key },
+    { "client_key", self->client_key },
     { "access_token", self->access_token },
     { "token_type", self->token_type },
     { "scope", self->scope },
@@ -365,6 +376,8 @@ bundle_parse (const char  *text,
     { "client_secret", &self->client_secret },
     { "refresh_token", &self->refresh_token },
     { "password", &self->password },
+    { "private_key", &self->private_key },
+    { "client_key", &self->client_key },
     { "access_token", &self->access_token },
     { "token_type", &self->token_type },
     { "scope", &self->scope },
@@ -435,8 +448,8 @@ bundle_is_text (const BearerSecrets  *self,
                 GError              **error)
 {
   const char *strings[] = {
-    self->client_secret, self->refresh_token, self->password,
-    self->access_token, self->token_type, self->scope,
+    self->client_secret, self->refresh_token, self->password, self->private_key,
+    self->client_key, self->access_token, self->token_type, self->scope,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)

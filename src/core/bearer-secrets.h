@@ -48,6 +48,12 @@ void                bearer_secrets_set_refresh_token (BearerSecrets       *self,
 const char         *bearer_secrets_get_password      (const BearerSecrets *self);
 void                bearer_secrets_set_password      (BearerSecrets       *self,
                                                       const char          *value);
+const char         *bearer_secrets_get_private_key   (const BearerSecrets *self);
+void                bearer_secrets_set_private_key   (BearerSecrets       *self,
+                                                      const char          *value);
+const char         *bearer_secrets_get_client_key    (const BearerSecrets *self);
+void                bearer_secrets_set_client_key    (BearerSecrets       *self,
+                                                      const char          *value);
 const char         *bearer_secrets_get_access_token  (const BearerSecrets *self);
 const char         *bearer_secrets_get_token_type    (const BearerSecrets *self);
 gint64              bearer_secrets_get_expires_at    (const BearerSecrets *self);

@@ -77,6 +77,8 @@ struct _BearerSignIn
 
   /* The device grant */
   char *client_secret;              /* secret */
+  char *private_key;                /* secret: PEM, private_key_jwt */
+  char *client_key;                 /* secret: the client certificate's (RFC 8705) */
   char *device_code;                /* secret */
   char *user_code;
   char *verification_uri;
@@ -165,6 +167,8 @@ bearer_sign_in_finalize (GObject *object)
   g_free (self->redirect_path);
   g_free (self->authorization_url);
   bearer_secret_free (self->client_secret);
+  bearer_secret_free (self->private_key);
+  bearer_secret_free (self->client_key);
   bearer_secret_free (self->device_code);
   g_free (self->user_code);
   g_free (self->verification_uri);
@@ -1099,6 +1103,8 @@ device_request (BearerSignIn    *self,
 
   bearer_token_request_set_client (request, bearer_profile_get_client_id (self->profile),
                                    self->client_secret);
+  bearer_token_request_set_private_key (request, self->private_key);
+  bearer_token_request_set_client_key (request, self->client_key);
   return request;
 }
 
@@ -1375,6 +1381,10 @@ client_secret_cb (GObject      *source,
     }
   bearer_secret_free (self->client_secret);
   self->client_secret = g_strdup (bearer_secrets_get_client_secret (secrets));
+  bearer_secret_free (self->private_key);
+  self->private_key = g_strdup (bearer_secrets_get_private_key (secrets));
+  bearer_secret_free (self->client_key);
+  self->client_key = g_strdup (bearer_secrets_get_client_key (secrets));
   request_device_code (self);
 }
 

@@ -9,6 +9,8 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "bearer-client-assertion.h"
+#include "bearer-client-certificate.h"
 #include "bearer-error-private.h"
 #include "bearer-form.h"
 #include "bearer-redact.h"
@@ -19,6 +21,19 @@ typedef struct {
   char *name;
   char *value;
 } Param;
+
+/* What a message built from a request asks for. */
+typedef enum {
+  MESSAGE_TOKEN,
+  MESSAGE_DEVICE_AUTHORIZATION, /* RFC 8628 §3.1 */
+  MESSAGE_ABOUT_TOKEN,          /* revocation (RFC 7009), introspection (RFC 7662) */
+} MessageKind;
+
+/* The token a revocation or introspection request is about. */
+typedef struct {
+  const char *token;
+  const char *hint;             /* nullable */
+} AboutToken;
 
 struct _BearerTokenRequest
 {
@@ -31,6 +46,11 @@ struct _BearerTokenRequest
   char *client_secret;          /* secret */
   BearerClientAuth client_auth;
   BearerBodyEncoding body_encoding;
+  char *private_key;            /* secret: PEM, for private_key_jwt */
+  BearerSigningAlg signing_alg;
+  char *key_id;
+  char *assertion_audience;     /* NULL: the endpoint's URL */
+  char *assertion_placeholder;  /* sent instead of a signed assertion: the preview's */
 
   char *refresh_token;          /* secret */
   char *username;
@@ -48,6 +68,10 @@ struct _BearerTokenRequest
   guint timeout;
   char *ca_file;
   gboolean allow_insecure_http;
+
+  char *client_certificate_file;
+  char *client_key;             /* secret: PEM private key */
+  gboolean skip_client_certificate;
 };
 
 G_DEFINE_FINAL_TYPE (BearerTokenRequest, bearer_token_request, G_TYPE_OBJECT)
@@ -70,6 +94,10 @@ bearer_token_request_finalize (GObject *object)
   g_free (self->token_url);
   g_free (self->client_id);
   bearer_secret_free (self->client_secret);
+  bearer_secret_free (self->private_key);
+  g_free (self->key_id);
+  g_free (self->assertion_audience);
+  g_free (self->assertion_placeholder);
   bearer_secret_free (self->refresh_token);
   g_free (self->username);
   bearer_secret_free (self->password);
@@ -82,6 +110,8 @@ bearer_token_request_finalize (GObject *object)
   g_free (self->resource);
   g_array_unref (self->params);
   g_free (self->ca_file);
+  g_free (self->client_certificate_file);
+  bearer_secret_free (self->client_key);
 
   G_OBJECT_CLASS (bearer_token_request_parent_class)->finalize (object);
 }
@@ -190,6 +220,58 @@ bearer_token_request_get_client_auth (BearerTokenRequest *self)
 {
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), 0);
   return self->client_auth;
+}
+
+/**
+ * bearer_token_request_set_private_key:
+ * @private_key: (nullable): the client's private key as PEM text, for
+ *   %BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT
+ */
+void
+bearer_token_request_set_private_key (BearerTokenRequest *self,
+                                      const char         *private_key)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_secret (&self->private_key, private_key);
+}
+
+/**
+ * bearer_token_request_set_assertion:
+ * @alg: how a client assertion is signed (%BEARER_SIGNING_ALG_AUTO: RS256 or
+ *   ES256 as the key is, HS256 with the client secret)
+ * @key_id: (nullable): the `kid` of its header
+ * @audience: (nullable): its `aud`; %NULL for the URL of the endpoint each
+ *   message goes to
+ *
+ * How the client assertion of %BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT and
+ * %BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT is made. A new one is signed for
+ * each message built.
+ */
+void
+bearer_token_request_set_assertion (BearerTokenRequest *self,
+                                    BearerSigningAlg    alg,
+                                    const char         *key_id,
+                                    const char         *audience)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  self->signing_alg = alg;
+  replace_string (&self->key_id, key_id);
+  replace_string (&self->assertion_audience, audience);
+}
+
+/**
+ * bearer_token_request_set_assertion_placeholder:
+ * @placeholder: (nullable): text to send in place of the client assertion
+ *
+ * For the request preview: the assertion is signed when a request is sent,
+ * so a snippet shows a placeholder. Nothing is signed while this is set.
+ */
+void
+bearer_token_request_set_assertion_placeholder (BearerTokenRequest *self,
+                                                const char         *placeholder)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->assertion_placeholder, placeholder);
 }
 
 void
@@ -352,6 +434,49 @@ bearer_token_request_set_allow_insecure_http (BearerTokenRequest *self,
 }
 
 /**
+ * bearer_token_request_set_client_certificate_file:
+ * @path: (nullable): the PEM file of the client certificate, used when the
+ *   client authentication is `tls` or `self-signed-tls` (RFC 8705)
+ */
+void
+bearer_token_request_set_client_certificate_file (BearerTokenRequest *self,
+                                                  const char         *path)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->client_certificate_file, path);
+}
+
+const char *
+bearer_token_request_get_client_certificate_file (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  return self->client_certificate_file;
+}
+
+/**
+ * bearer_token_request_set_client_key:
+ * @key_pem: (nullable): the private key of the client certificate, PEM
+ *
+ * The key is joined with the certificate in memory when the message is
+ * built; it is never sent, written or logged.
+ */
+void
+bearer_token_request_set_client_key (BearerTokenRequest *self,
+                                     const char         *key_pem)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_secret (&self->client_key, key_pem);
+}
+
+void
+bearer_token_request_set_skip_client_certificate (BearerTokenRequest *self,
+                                                  gboolean            skip)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  self->skip_client_certificate = !!skip;
+}
+
+/**
  * bearer_token_request_dup_secrets:
  *
  * Returns: (transfer full): the secrets this request carries, for
@@ -363,7 +488,7 @@ bearer_token_request_dup_secrets (BearerTokenRequest *self)
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   const char *secrets[] = {
     self->client_secret, self->refresh_token, self->password,
-    self->code, self->code_verifier, self->device_code,
+    self->code, self->code_verifier, self->device_code, self->private_key, self->client_key,
   };
 
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
@@ -482,18 +607,22 @@ bearer_token_url_check (const char  *url,
 /* One whole sentence for each missing part, for translators. */
 static gboolean
 check_required (BearerTokenRequest  *self,
-                gboolean             device_authorization,
+                MessageKind          kind,
                 GError             **error)
 {
   const char *missing = NULL;
 
   if (self->client_auth != BEARER_CLIENT_AUTH_NONE && self->client_id == NULL)
     missing = _("The request needs a client ID");
-  else if (device_authorization)
+  else if (kind == MESSAGE_DEVICE_AUTHORIZATION)
     {
       /* RFC 8628 §3.1: a public client names itself. */
       if (self->client_id == NULL)
         missing = _("The request needs a client ID");
+    }
+  else if (kind == MESSAGE_ABOUT_TOKEN)
+    {
+      /* The token itself is checked by the caller. */
     }
   else
     switch (self->grant_type)
@@ -610,17 +739,26 @@ typedef struct {
 
 static void
 collect_body (BearerTokenRequest *self,
-              gboolean            device_authorization,
+              MessageKind         kind,
+              const AboutToken   *about,
+              const char         *assertion,
               GArray             *pairs)
 {
 #define ADD(n, v) G_STMT_START { Pair p_ = { (n), (v) }; g_array_append_val (pairs, p_); } G_STMT_END
 
   /* A device authorization request (RFC 8628 §3.1) has no grant yet: only
-   * the scope and the client. */
-  if (!device_authorization)
+   * the scope and the client. A revocation or introspection request has
+   * the token and its hint instead of a grant and a scope. */
+  if (kind == MESSAGE_TOKEN)
     ADD ("grant_type", bearer_grant_type_to_wire (self->grant_type));
+  else if (kind == MESSAGE_ABOUT_TOKEN)
+    {
+      ADD ("token", about->token);
+      if (about->hint != NULL)
+        ADD ("token_type_hint", about->hint);
+    }
 
-  switch (device_authorization ? BEARER_GRANT_CLIENT_CREDENTIALS : self->grant_type)
+  switch (kind != MESSAGE_TOKEN ? BEARER_GRANT_CLIENT_CREDENTIALS : self->grant_type)
     {
     case BEARER_GRANT_REFRESH_TOKEN:
       ADD ("refresh_token", self->refresh_token);
@@ -643,12 +781,15 @@ collect_body (BearerTokenRequest *self,
       break;
     }
 
-  if (self->scope != NULL)
-    ADD ("scope", self->scope);
-  if (self->audience != NULL)
-    ADD ("audience", self->audience);
-  if (self->resource != NULL)
-    ADD ("resource", self->resource);
+  if (kind != MESSAGE_ABOUT_TOKEN)
+    {
+      if (self->scope != NULL)
+        ADD ("scope", self->scope);
+      if (self->audience != NULL)
+        ADD ("audience", self->audience);
+      if (self->resource != NULL)
+        ADD ("resource", self->resource);
+    }
 
   switch (self->client_auth)
     {
@@ -659,6 +800,19 @@ collect_body (BearerTokenRequest *self,
     case BEARER_CLIENT_AUTH_NONE:
       if (self->client_id != NULL)
         ADD ("client_id", self->client_id);
+      break;
+    case BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT:
+    case BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT:
+      /* RFC 7523 §2.2; client_id too, as OpenID Connect Core §9 allows and
+       * some servers need. */
+      ADD ("client_id", self->client_id);
+      ADD ("client_assertion_type", BEARER_CLIENT_ASSERTION_TYPE_JWT);
+      ADD ("client_assertion", assertion);
+      break;
+    case BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH:
+    case BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH:
+      /* RFC 8705 §2: the certificate authenticates, the body names the client. */
+      ADD ("client_id", self->client_id);
       break;
     case BEARER_CLIENT_AUTH_BASIC:
     case BEARER_CLIENT_AUTH_BASIC_RAW:
@@ -679,10 +833,12 @@ collect_body (BearerTokenRequest *self,
 
 static GBytes *
 encode_body (BearerTokenRequest  *self,
+             MessageKind          kind,
              GArray              *pairs,
              const char         **content_type)
 {
-  if (self->body_encoding == BEARER_BODY_JSON)
+  /* RFC 7009 §2.1 and RFC 7662 §2.1 know only the form encoding. */
+  if (self->body_encoding == BEARER_BODY_JSON && kind != MESSAGE_ABOUT_TOKEN)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
       g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -783,12 +939,14 @@ add_query_parameters (BearerTokenRequest *self,
                       NULL);
 }
 
-/* The POST of a token request to its token URL, or of a device
- * authorization request (no grant) to @url. */
+/* The POST of a token request to its token URL, of a device
+ * authorization request (no grant) to @url, or of a request about @about's
+ * token (revocation, introspection) to @url. */
 static SoupMessage *
 build_message (BearerTokenRequest  *self,
                const char          *url,
-               gboolean             device_authorization,
+               MessageKind          kind,
+               const AboutToken    *about,
                GError             **error)
 {
   g_autoptr(GUri) base_uri = NULL;
@@ -796,21 +954,56 @@ build_message (BearerTokenRequest  *self,
   g_autoptr(SoupMessage) message = NULL;
   g_autoptr(GArray) pairs = NULL;
   g_autoptr(GBytes) body = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
   SoupMessageHeaders *headers;
   const char *content_type = NULL;
+  char *assertion = NULL;
 
   if (!(base_uri = parse_url (url, self->allow_insecure_http, error)))
     return NULL;
-  if (!check_required (self, device_authorization, error) || !check_parameters (self, error))
+  if (!check_required (self, kind, error) || !check_parameters (self, error))
     return NULL;
+
+  if (bearer_client_auth_uses_certificate (self->client_auth) && !self->skip_client_certificate &&
+      !(certificate = bearer_client_certificate_load (self->client_certificate_file,
+                                                      self->client_key, error)))
+    return NULL;
+
+  if (bearer_client_auth_uses_assertion (self->client_auth) && self->assertion_placeholder != NULL)
+    assertion = g_strdup (self->assertion_placeholder);
+  else if (bearer_client_auth_uses_assertion (self->client_auth))
+    {
+      const char *key = self->client_auth == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT
+                        ? self->private_key : self->client_secret;
+
+      /* The audience is the endpoint itself, without the extra query. */
+      assertion = bearer_client_assertion_create (self->client_auth, self->signing_alg, self->key_id,
+                                                  self->client_id,
+                                                  self->assertion_audience != NULL
+                                                  ? self->assertion_audience : url,
+                                                  key, g_get_real_time () / G_USEC_PER_SEC, error);
+      if (assertion == NULL)
+        return NULL;
+    }
 
   uri = add_query_parameters (self, base_uri);
   message = soup_message_new_from_uri (SOUP_METHOD_POST, uri);
   soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
 
+  if (certificate != NULL)
+    {
+      /* A connection is authenticated by the certificate of its handshake:
+       * this request gets a connection of its own, closed after it, so no
+       * other profile's request is ever sent on it, nor this one on theirs. */
+      soup_message_set_tls_client_certificate (message, certificate);
+      soup_message_add_flags (message, SOUP_MESSAGE_NEW_CONNECTION);
+      g_object_set_data (G_OBJECT (message), "bearer-client-certificate", GINT_TO_POINTER (TRUE));
+    }
+
   pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
-  collect_body (self, device_authorization, pairs);
-  body = encode_body (self, pairs, &content_type);
+  collect_body (self, kind, about, assertion, pairs);
+  body = encode_body (self, kind, pairs, &content_type);
+  bearer_secret_free (assertion);
   soup_message_set_request_body_from_bytes (message, content_type, body);
   g_object_set_data_full (G_OBJECT (message), "bearer-request-body",
                           g_bytes_ref (body), (GDestroyNotify) g_bytes_unref);
@@ -818,6 +1011,8 @@ build_message (BearerTokenRequest  *self,
   headers = soup_message_get_request_headers (message);
   soup_message_headers_replace (headers, "Accept", "application/json");
   soup_message_headers_replace (headers, "User-Agent", "Bearer/" PACKAGE_VERSION);
+  if (certificate != NULL)
+    soup_message_headers_replace (headers, "Connection", "close");
 
   if (self->client_auth == BEARER_CLIENT_AUTH_BASIC ||
       self->client_auth == BEARER_CLIENT_AUTH_BASIC_RAW)
@@ -852,7 +1047,7 @@ bearer_token_request_build_message (BearerTokenRequest  *self,
                                     GError             **error)
 {
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
-  return build_message (self, self->token_url, FALSE, error);
+  return build_message (self, self->token_url, MESSAGE_TOKEN, NULL, error);
 }
 
 /**
@@ -872,7 +1067,34 @@ bearer_token_request_build_device_authorization (BearerTokenRequest  *self,
                                                  GError             **error)
 {
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
-  return build_message (self, url, TRUE, error);
+  return build_message (self, url, MESSAGE_DEVICE_AUTHORIZATION, NULL, error);
+}
+
+/**
+ * bearer_token_request_build_about_token:
+ * @url: the revocation (RFC 7009) or introspection (RFC 7662) endpoint
+ * @token: the token the request is about
+ * @token_type_hint: (nullable): `access_token` or `refresh_token`
+ *
+ * A revocation or introspection request for this request's client: a form
+ * `POST` to @url with `token`, `token_type_hint` and the same client
+ * authentication, extra parameters and transport settings as the token
+ * request, but no grant, scope, audience or resource. Nothing is sent.
+ *
+ * Returns: (transfer full): the message, or %NULL with a %BEARER_ERROR
+ */
+SoupMessage *
+bearer_token_request_build_about_token (BearerTokenRequest  *self,
+                                        const char          *url,
+                                        const char          *token,
+                                        const char          *token_type_hint,
+                                        GError             **error)
+{
+  AboutToken about = { token, token_type_hint };
+
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  g_return_val_if_fail (token != NULL, NULL);
+  return build_message (self, url, MESSAGE_ABOUT_TOKEN, &about, error);
 }
 
 /**
@@ -887,4 +1109,17 @@ bearer_token_request_peek_message_body (SoupMessage *message)
 {
   g_return_val_if_fail (SOUP_IS_MESSAGE (message), NULL);
   return g_object_get_data (G_OBJECT (message), "bearer-request-body");
+}
+
+/**
+ * bearer_token_request_message_has_client_certificate:
+ * @message: a message made by bearer_token_request_build_message()
+ *
+ * Returns: whether @message carries a TLS client certificate (RFC 8705)
+ */
+gboolean
+bearer_token_request_message_has_client_certificate (SoupMessage *message)
+{
+  g_return_val_if_fail (SOUP_IS_MESSAGE (message), FALSE);
+  return g_object_get_data (G_OBJECT (message), "bearer-client-certificate") != NULL;
 }

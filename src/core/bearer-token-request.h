@@ -28,6 +28,14 @@ const char         *bearer_token_request_get_client_id          (BearerTokenRequ
 void                bearer_token_request_set_client_auth        (BearerTokenRequest  *self,
                                                                  BearerClientAuth     auth);
 BearerClientAuth    bearer_token_request_get_client_auth        (BearerTokenRequest  *self);
+void                bearer_token_request_set_private_key        (BearerTokenRequest  *self,
+                                                                 const char          *private_key);
+void                bearer_token_request_set_assertion          (BearerTokenRequest  *self,
+                                                                 BearerSigningAlg     alg,
+                                                                 const char          *key_id,
+                                                                 const char          *audience);
+void                bearer_token_request_set_assertion_placeholder (BearerTokenRequest *self,
+                                                                 const char          *placeholder);
 void                bearer_token_request_set_body_encoding      (BearerTokenRequest  *self,
                                                                  BearerBodyEncoding   encoding);
 
@@ -67,6 +75,17 @@ const char         *bearer_token_request_get_ca_file            (BearerTokenRequ
 void                bearer_token_request_set_allow_insecure_http (BearerTokenRequest *self,
                                                                  gboolean             allow);
 
+/* Mutual TLS (RFC 8705): the certificate file and its private key (secret) */
+void                bearer_token_request_set_client_certificate_file (BearerTokenRequest *self,
+                                                                 const char          *path);
+const char         *bearer_token_request_get_client_certificate_file (BearerTokenRequest *self);
+void                bearer_token_request_set_client_key         (BearerTokenRequest  *self,
+                                                                 const char          *key_pem);
+/* For the request preview only: build the message without loading the
+ * certificate (the key stays in the keyring). */
+void                bearer_token_request_set_skip_client_certificate (BearerTokenRequest *self,
+                                                                 gboolean             skip);
+
 gboolean            bearer_token_url_check                      (const char          *url,
                                                                  gboolean             allow_insecure_http,
                                                                  GError             **error);
@@ -77,7 +96,13 @@ SoupMessage        *bearer_token_request_build_message          (BearerTokenRequ
 SoupMessage        *bearer_token_request_build_device_authorization (BearerTokenRequest *self,
                                                                  const char          *url,
                                                                  GError             **error);
+SoupMessage        *bearer_token_request_build_about_token      (BearerTokenRequest  *self,
+                                                                 const char          *url,
+                                                                 const char          *token,
+                                                                 const char          *token_type_hint,
+                                                                 GError             **error);
 char              **bearer_token_request_dup_secrets            (BearerTokenRequest  *self);
+gboolean            bearer_token_request_message_has_client_certificate (SoupMessage *message);
 GBytes             *bearer_token_request_peek_message_body      (SoupMessage         *message);
 
 G_END_DECLS

@@ -171,6 +171,8 @@ error_title (const GError *error)
       return _("Check the extra parameters");
     case BEARER_ERROR_CA_FILE:
       return _("The CA certificate cannot be used");
+    case BEARER_ERROR_PRIVATE_KEY:
+      return _("The private key cannot be used");
     default:
       return _("Could not get a token");
     }

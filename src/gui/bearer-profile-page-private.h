@@ -46,10 +46,17 @@ struct _BearerProfilePage
   AdwEntryRow *client_secret_row;
   AdwEntryRow *scope_row;
   AdwComboRow *client_auth_row;
+  AdwComboRow *signing_alg_row;
+  AdwEntryRow *key_id_row;
+  AdwActionRow *private_key_row;
+  GtkWidget *assertion_issuer_row;
+  GtkSwitch *assertion_issuer_switch;
   AdwExpanderRow *advanced_row;
   AdwComboRow *pkce_row;
   AdwEntryRow *audience_row;
   AdwEntryRow *resource_row;
+  AdwEntryRow *revocation_url_row;
+  AdwEntryRow *introspection_url_row;
   GtkSwitch *json_switch;
   AdwActionRow *ca_row;
   GtkWidget *ca_clear_button;
@@ -62,6 +69,7 @@ struct _BearerProfilePage
   GtkSpinner *spinner;
   GtkWidget *cancel_button;
   GtkWidget *get_button;
+  GtkWidget *sign_out_button;
   GtkWidget *add_parameter_button;
   GtkWidget *curl_button;
 
@@ -70,6 +78,7 @@ struct _BearerProfilePage
   AdwEntryRow *secret_rows[BEARER_N_SECRETS];
   GPtrArray *parameter_rows;
   GtkNativeDialog *ca_chooser;
+  GtkNativeDialog *key_chooser;
   GCancellable *cancellable;          /* the page's lifetime */
   gboolean disposed;
 
@@ -88,6 +97,12 @@ struct _BearerProfilePage
 
   /* Discover */
   GCancellable *discovery;            /* while the issuer is asked */
+
+  /* Mutual TLS (bearer-profile-page-tls.c) */
+  AdwActionRow *client_certificate_row;
+  AdwActionRow *client_key_row;
+  GtkNativeDialog *client_certificate_chooser;
+  GtkNativeDialog *client_key_chooser;
 };
 
 /* bearer-profile-page-actions.c */
@@ -103,6 +118,18 @@ void        bearer_profile_page_focus_later        (BearerProfilePage *self,
 gboolean    bearer_profile_page_needs_sign_in      (BearerProfilePage *self);
 void        bearer_profile_page_cancel_sign_in     (BearerProfilePage *self);
 const char *bearer_keyring_error_title             (const GError      *error);
+
+/* bearer-profile-page-lifecycle.c */
+void        bearer_profile_page_class_init_lifecycle (GtkWidgetClass  *widget_class);
+void        bearer_profile_page_init_lifecycle       (BearerProfilePage *self);
+/* bearer-profile-page-tls.c */
+void        bearer_profile_page_class_init_tls     (GtkWidgetClass    *widget_class);
+void        bearer_profile_page_bind_tls           (BearerProfilePage *self);
+void        bearer_profile_page_dispose_tls        (BearerProfilePage *self);
+gboolean    bearer_profile_page_client_has_secret  (GBinding          *binding,
+                                                    const GValue      *from,
+                                                    GValue            *to,
+                                                    gpointer           user_data);
 
 /* bearer-profile-page.c */
 void        bearer_profile_page_show_toast         (BearerProfilePage *self,

@@ -19,9 +19,12 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "bearer-agent-protocol.h"
+#include "bearer-client-assertion.h"
 #include "bearer-enum-types.h"
 #include "bearer-parameter-row.h"
 #include "bearer-presets.h"
@@ -198,12 +201,22 @@ grant_uses_password (GBinding     *binding,
 }
 
 static gboolean
-client_has_secret (GBinding     *binding,
-                   const GValue *from,
-                   GValue       *to,
-                   gpointer      user_data)
+client_signs_assertion (GBinding     *binding,
+                        const GValue *from,
+                        GValue       *to,
+                        gpointer      user_data)
 {
-  g_value_set_boolean (to, g_value_get_enum (from) != BEARER_CLIENT_AUTH_NONE);
+  g_value_set_boolean (to, bearer_client_auth_uses_assertion (g_value_get_enum (from)));
+  return TRUE;
+}
+
+static gboolean
+client_has_private_key (GBinding     *binding,
+                        const GValue *from,
+                        GValue       *to,
+                        gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
   return TRUE;
 }
 
@@ -292,7 +305,33 @@ client_auth_label (AdwEnumListItem *item,
       return g_strdup (_("Send client credentials in body"));
     case BEARER_CLIENT_AUTH_NONE:
       return g_strdup (_("None (public client)"));
+    case BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT:
+      return g_strdup (_("Signed with a private key (private_key_jwt)"));
+    case BEARER_CLIENT_AUTH_CLIENT_SECRET_JWT:
+      return g_strdup (_("Signed with the client secret (client_secret_jwt)"));
+    case BEARER_CLIENT_AUTH_TLS_CLIENT_AUTH:
+      return g_strdup (_("Client certificate issued by a CA (tls_client_auth)"));
+    case BEARER_CLIENT_AUTH_SELF_SIGNED_TLS_CLIENT_AUTH:
+      return g_strdup (_("Self-signed client certificate (self_signed_tls_client_auth)"));
     default:
+      return g_strdup (adw_enum_list_item_get_nick (item));
+    }
+}
+
+static char *
+signing_alg_label (AdwEnumListItem *item,
+                   gpointer         user_data)
+{
+  switch ((BearerSigningAlg) adw_enum_list_item_get_value (item))
+    {
+    case BEARER_SIGNING_ALG_AUTO:
+      return g_strdup (_("Automatic: RS256 or ES256 as the key is, HS256 with a secret"));
+    case BEARER_SIGNING_ALG_RS256:
+    case BEARER_SIGNING_ALG_PS256:
+    case BEARER_SIGNING_ALG_ES256:
+    case BEARER_SIGNING_ALG_HS256:
+    default:
+      /* The JOSE names, not translated. */
       return g_strdup (adw_enum_list_item_get_nick (item));
     }
 }
@@ -332,6 +371,8 @@ bind_form (BearerProfilePage *self)
                                                    G_CALLBACK (client_auth_label));
   AdwEnumListModel *pkce_methods = set_enum_model (self->pkce_row, BEARER_TYPE_PKCE_METHOD,
                                                    G_CALLBACK (pkce_label));
+  AdwEnumListModel *signing_algs = set_enum_model (self->signing_alg_row, BEARER_TYPE_SIGNING_ALG,
+                                                   G_CALLBACK (signing_alg_label));
   GBindingGroup *b = self->bindings;
   const GBindingFlags both = G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE;
 
@@ -342,23 +383,29 @@ bind_form (BearerProfilePage *self)
   bind_text (self, "authorization-url", self->authorization_url_row);
   bind_text (self, "redirect-uri", self->redirect_row);
   bind_text (self, "device-authorization-url", self->device_url_row);
+  bind_text (self, "revocation-url", self->revocation_url_row);
+  bind_text (self, "introspection-url", self->introspection_url_row);
   bind_text (self, "username", self->username_row);
   bind_text (self, "client-id", self->client_id_row);
   bind_text (self, "scope", self->scope_row);
   bind_text (self, "audience", self->audience_row);
   bind_text (self, "resource", self->resource_row);
+  bind_text (self, "key-id", self->key_id_row);
   g_binding_group_bind_full (b, "grant-type", self->grant_row, "selected", both,
                              enum_to_position, position_to_enum, grants, g_object_unref);
   g_binding_group_bind_full (b, "client-auth", self->client_auth_row, "selected", both,
                              enum_to_position, position_to_enum, client_auths, g_object_unref);
   g_binding_group_bind_full (b, "pkce-method", self->pkce_row, "selected", both,
                              enum_to_position, position_to_enum, pkce_methods, g_object_unref);
+  g_binding_group_bind_full (b, "signing-alg", self->signing_alg_row, "selected", both,
+                             enum_to_position, position_to_enum, signing_algs, g_object_unref);
   g_binding_group_bind_full (b, "body-encoding", self->json_switch, "active", both,
                              encoding_to_json, json_to_encoding, NULL, NULL);
   g_binding_group_bind (b, "allow-insecure-http", self->insecure_switch, "active", both);
   g_binding_group_bind (b, "auto-refresh", self->auto_refresh_switch, "active", both);
   g_binding_group_bind (b, "keep-alive", self->keep_alive_switch, "active", both);
   g_binding_group_bind (b, "ask-before-use", self->ask_switch, "active", both);
+  g_binding_group_bind (b, "assertion-audience-issuer", self->assertion_issuer_switch, "active", both);
   g_binding_group_bind (b, "refresh-margin", self->margin_spin, "value", both);
   g_binding_group_bind_full (b, "ca-file", self->ca_row, "subtitle", G_BINDING_SYNC_CREATE,
                              ca_file_to_subtitle, NULL, NULL, NULL);
@@ -373,7 +420,15 @@ bind_form (BearerProfilePage *self)
   g_binding_group_bind_full (b, "grant-type", self->password_row, "visible", G_BINDING_SYNC_CREATE,
                              grant_uses_password, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->client_secret_row, "visible", G_BINDING_SYNC_CREATE,
-                             client_has_secret, NULL, NULL, NULL);
+                             bearer_profile_page_client_has_secret, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "client-auth", self->signing_alg_row, "visible", G_BINDING_SYNC_CREATE,
+                             client_signs_assertion, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "client-auth", self->key_id_row, "visible", G_BINDING_SYNC_CREATE,
+                             client_has_private_key, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "client-auth", self->assertion_issuer_row, "visible", G_BINDING_SYNC_CREATE,
+                             client_signs_assertion, NULL, NULL, NULL);
+  g_binding_group_bind_full (b, "client-auth", self->private_key_row, "visible", G_BINDING_SYNC_CREATE,
+                             client_has_private_key, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "grant-type", self->issuer_row, "visible", G_BINDING_SYNC_CREATE,
                              grant_signs_in, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "grant-type", self->authorization_url_row, "visible", G_BINDING_SYNC_CREATE,
@@ -444,6 +499,8 @@ validate_url (BearerProfilePage *self)
   check_url_row (self, self->issuer_row, bearer_profile_get_issuer (profile));
   check_url_row (self, self->authorization_url_row, bearer_profile_get_authorization_url (profile));
   check_url_row (self, self->device_url_row, bearer_profile_get_device_authorization_url (profile));
+  check_url_row (self, self->revocation_url_row, bearer_profile_get_revocation_url (profile));
+  check_url_row (self, self->introspection_url_row, bearer_profile_get_introspection_url (profile));
 
   /* The callback is where the browser comes back: any http(s) address. */
   if (bearer_sign_in_check_redirect_uri (bearer_profile_get_redirect_uri (profile), &error))
@@ -482,7 +539,7 @@ secret_row_changed_cb (GtkEditable       *editable,
                        BearerProfilePage *self)
 {
   for (guint kind = 0; kind < BEARER_N_SECRETS; kind++)
-    if (GTK_EDITABLE (self->secret_rows[kind]) == editable)
+    if (self->secret_rows[kind] != NULL && GTK_EDITABLE (self->secret_rows[kind]) == editable)
       bearer_connection_set_secret (self->connection, kind, gtk_editable_get_text (editable));
 }
 
@@ -494,8 +551,22 @@ secret_changed_cb (BearerProfilePage *self,
                    BearerSecretKind   kind)
 {
   const char *value = bearer_connection_get_secret (self->connection, kind);
-  GtkEditable *row = GTK_EDITABLE (self->secret_rows[kind]);
+  GtkEditable *row;
 
+  /* The private key is never shown: its row only says whether there is one. */
+  if (kind == BEARER_SECRET_PRIVATE_KEY)
+    {
+      adw_action_row_set_subtitle (self->private_key_row,
+                                   value != NULL && *value != '\0'
+                                   ? _("A private key is stored in the keyring")
+                                   : _("No private key yet: choose its PEM file"));
+      return;
+    }
+
+  /* The client key has no text row: bearer-profile-page-tls.c shows it. */
+  if (self->secret_rows[kind] == NULL)
+    return;
+  row = GTK_EDITABLE (self->secret_rows[kind]);
   if (g_strcmp0 (gtk_editable_get_text (row), value != NULL ? value : "") == 0)
     return;
   g_signal_handlers_block_by_func (row, secret_row_changed_cb, self);
@@ -669,6 +740,116 @@ ca_choose_clicked_cb (BearerProfilePage *self)
   gtk_native_dialog_show (self->ca_chooser);
 }
 
+/* ---- the private key (private_key_jwt) ------------------------------------ */
+
+static void
+private_key_problem (BearerProfilePage *self,
+                     const char        *message)
+{
+  set_row_problem (GTK_WIDGET (self->private_key_row), message != NULL ? "error" : NULL, message);
+  if (message != NULL)
+    bearer_error_banner_show (self->banner, BEARER_BANNER_ERROR, _("The private key cannot be used"),
+                              message, 0, NULL, NULL);
+}
+
+static void
+private_key_loaded_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(BearerProfilePage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_load_contents_finish (G_FILE (source), result, &contents, &length, NULL, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && !self->disposed)
+        private_key_problem (self, error->message);
+      return;
+    }
+  if (self->disposed)
+    {
+      explicit_bzero (contents, length);
+      g_free (contents);
+      return;
+    }
+
+  if (length > BEARER_PRIVATE_KEY_MAX_SIZE || memchr (contents, '\0', length) != NULL ||
+      !g_utf8_validate (contents, length, NULL))
+    private_key_problem (self, _("The file is not a PEM private key"));
+  else if (bearer_private_key_check (contents,
+                                     bearer_profile_get_signing_alg (profile_of (self)), &error))
+    {
+      /* Into the keyring, never into a file; the row says only that it is there. */
+      private_key_problem (self, NULL);
+      bearer_connection_set_secret (self->connection, BEARER_SECRET_PRIVATE_KEY, contents);
+      secret_changed_cb (self, BEARER_SECRET_PRIVATE_KEY);
+    }
+  else
+    private_key_problem (self, error->message);
+
+  explicit_bzero (contents, length);
+  g_free (contents);
+}
+
+/**
+ * bearer_profile_page_load_private_key:
+ * @file: a PEM private key, as chosen with Choose File…
+ *
+ * Reads @file without blocking, checks that it signs with the profile's
+ * signing algorithm, and gives it to the connection, which keeps it in the
+ * keyring only. A file that is not such a key is explained on the page.
+ */
+void
+bearer_profile_page_load_private_key (BearerProfilePage *self,
+                                      GFile             *file)
+{
+  g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  g_file_load_contents_async (file, self->cancellable, private_key_loaded_cb, g_object_ref (self));
+}
+
+static void
+key_chooser_response_cb (BearerProfilePage *self,
+                         int                response)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (self->key_chooser));
+
+      if (file != NULL)
+        bearer_profile_page_load_private_key (self, file);
+    }
+  g_clear_object (&self->key_chooser);
+}
+
+static void
+private_key_choose_clicked_cb (BearerProfilePage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *chooser;
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  if (self->key_chooser != NULL)
+    return;
+
+  /* GtkFileDialog is GTK 4.10; the native chooser uses the portal in Flatpak. */
+  chooser = gtk_file_chooser_native_new (_("Choose a Private Key"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Select"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("PEM private keys"));
+  gtk_file_filter_add_pattern (filter, "*.pem");
+  gtk_file_filter_add_pattern (filter, "*.key");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_swapped (chooser, "response", G_CALLBACK (key_chooser_response_cb), self);
+  self->key_chooser = GTK_NATIVE_DIALOG (chooser);
+  gtk_native_dialog_show (self->key_chooser);
+}
+
 /* ---- extra parameters ---------------------------------------------------- */
 
 /* The rows are the list: any change writes it whole into the profile. */
@@ -773,10 +954,14 @@ bearer_profile_page_constructed (GObject *object)
   self->secret_rows[BEARER_SECRET_CLIENT_SECRET] = self->client_secret_row;
   self->secret_rows[BEARER_SECRET_REFRESH_TOKEN] = self->refresh_token_row;
   self->secret_rows[BEARER_SECRET_PASSWORD] = self->password_row;
+  bearer_profile_page_bind_tls (self);
+  /* Every kind: the rows without text (the private key's) say whether a
+   * key is stored. */
   for (guint kind = 0; kind < BEARER_N_SECRETS; kind++)
     {
       secret_changed_cb (self, kind);
-      g_signal_connect (self->secret_rows[kind], "changed", G_CALLBACK (secret_row_changed_cb), self);
+      if (self->secret_rows[kind] != NULL)
+        g_signal_connect (self->secret_rows[kind], "changed", G_CALLBACK (secret_row_changed_cb), self);
     }
 
   g_signal_connect_object (self->connection, "secret-changed", G_CALLBACK (secret_changed_cb), self,
@@ -801,6 +986,10 @@ bearer_profile_page_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (profile, "notify::redirect-uri", G_CALLBACK (validate_url), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::revocation-url", G_CALLBACK (validate_url), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::introspection-url", G_CALLBACK (validate_url), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (profile, "notify::allow-insecure-http", G_CALLBACK (validate_url), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (profile, "notify::keep-alive", G_CALLBACK (keep_alive_changed_cb), self,
@@ -813,6 +1002,7 @@ bearer_profile_page_constructed (GObject *object)
   g_object_bind_property_full (self->connection, "access-token", self->token_view, "visible",
                                G_BINDING_SYNC_CREATE, is_set, NULL, NULL, NULL);
   bearer_profile_page_init_actions (self);
+  bearer_profile_page_init_lifecycle (self);
 
   name_inner_buttons (GTK_WIDGET (self->refresh_token_row), GTK_TYPE_BUTTON,
                       _("Show or hide the refresh token"));
@@ -849,11 +1039,18 @@ bearer_profile_page_dispose (GObject *object)
       self->disposed = TRUE;
       g_cancellable_cancel (self->cancellable);
       bearer_profile_page_dispose_actions (self);
+      bearer_profile_page_dispose_tls (self);
       if (self->ca_chooser != NULL)
         {
           g_signal_handlers_disconnect_by_data (self->ca_chooser, self);
           gtk_native_dialog_destroy (self->ca_chooser);
           g_clear_object (&self->ca_chooser);
+        }
+      if (self->key_chooser != NULL)
+        {
+          g_signal_handlers_disconnect_by_data (self->key_chooser, self);
+          gtk_native_dialog_destroy (self->key_chooser);
+          g_clear_object (&self->key_chooser);
         }
       if (self->bindings != NULL)
         g_binding_group_set_source (self->bindings, NULL);
@@ -958,6 +1155,9 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, redirect_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, redirect_hint);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, device_url_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, revocation_url_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, sign_out_button);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, introspection_url_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, url_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, refresh_token_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, username_row);
@@ -972,6 +1172,11 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, resource_row);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, json_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, ca_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, signing_alg_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, key_id_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, private_key_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, assertion_issuer_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, assertion_issuer_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, ca_clear_button);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, insecure_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, auto_refresh_switch);
@@ -986,9 +1191,12 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, curl_button);
   gtk_widget_class_bind_template_callback (widget_class, ca_clear_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, ca_choose_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, private_key_choose_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, add_parameter_clicked_cb);
 
   bearer_profile_page_class_init_actions (widget_class);
+  bearer_profile_page_class_init_lifecycle (widget_class);
+  bearer_profile_page_class_init_tls (widget_class);
 }
 
 static void

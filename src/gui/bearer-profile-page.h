@@ -20,5 +20,7 @@ void              bearer_profile_page_cancel            (BearerProfilePage *self
 gboolean          bearer_profile_page_get_running       (BearerProfilePage *self);
 void              bearer_profile_page_copy_header       (BearerProfilePage *self);
 void              bearer_profile_page_focus_first_empty (BearerProfilePage *self);
+void              bearer_profile_page_load_private_key  (BearerProfilePage *self,
+                                                         GFile             *file);
 
 G_END_DECLS

@@ -25,6 +25,10 @@ struct _BearerTokenView
   AdwPreferencesGroup parent_instance;
 
   GtkWidget *copy_header_button;
+  GtkWidget *check_button;
+  AdwActionRow *server_row;
+  GtkImage *server_icon;
+  GtkWidget *server_get_button;
   GtkLabel *access_token_label;
   AdwActionRow *type_row;
   AdwActionRow *expiry_row;
@@ -385,6 +389,8 @@ show_token (BearerTokenView     *self,
 
   if (g_strcmp0 (self->access_token, access_token) != 0)
     {
+      /* What the server said was about another token. */
+      gtk_widget_set_visible (GTK_WIDGET (self->server_row), FALSE);
       g_clear_pointer (&self->access_token, bearer_secret_free);
       self->access_token = g_strdup (access_token);
       gtk_label_set_text (self->access_token_label, self->access_token);
@@ -512,10 +518,81 @@ bearer_token_view_clear (BearerTokenView *self)
   gtk_label_set_text (self->access_token_label, "");
   gtk_label_set_text (self->refresh_token_label, "");
   gtk_label_set_text (self->raw_label, "");
+  gtk_widget_set_visible (GTK_WIDGET (self->server_row), FALSE);
   clear_jwt (self);
   show_id_token (self, NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-header", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-token", FALSE);
+}
+
+/**
+ * bearer_token_view_show_introspection:
+ * @answer: (nullable): what the introspection endpoint said about the
+ *   access token shown; %NULL hides it
+ *
+ * Shows the server's word beside the token's unverified claims: active or
+ * not, its expiry, scope, client and subject. An inactive token offers Get
+ * New Access Token.
+ */
+void
+bearer_token_view_show_introspection (BearerTokenView     *self,
+                                      BearerIntrospection *answer)
+{
+  g_autoptr(GString) text = NULL;
+  gboolean active;
+
+  g_return_if_fail (BEARER_IS_TOKEN_VIEW (self));
+
+  if (answer == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->server_row), FALSE);
+      return;
+    }
+
+  active = bearer_introspection_get_active (answer);
+  text = g_string_new (active ? _("Active") : _("Not active: the server no longer accepts this token"));
+#define LINE(value, format) \
+  G_STMT_START { \
+    if ((value) != NULL && *(value) != '\0') \
+      { \
+        g_string_append_c (text, '\n'); \
+        g_string_append_printf (text, format, value); \
+      } \
+  } G_STMT_END
+  if (active && bearer_introspection_get_exp (answer) > 0)
+    {
+      g_autofree char *when = bearer_format_time (bearer_introspection_get_exp (answer));
+      /* Translators: %s is a date and time. */
+      LINE (when, _("Expires %s"));
+    }
+  /* Translators: %s is the token's scope, as the server said it. */
+  LINE (bearer_introspection_get_scope (answer), _("Scope: %s"));
+  /* Translators: %s is an OAuth client ID, as the server said it. */
+  LINE (bearer_introspection_get_client_id (answer), _("Client: %s"));
+  /* Translators: %s is the user (subject) the token is for, as the server said it. */
+  LINE (bearer_introspection_get_sub (answer), _("Subject: %s"));
+  /* Translators: %s is a user name, as the server said it. */
+  LINE (bearer_introspection_get_username (answer), _("User name: %s"));
+#undef LINE
+
+  adw_action_row_set_subtitle (self->server_row, text->str);
+  gtk_image_set_from_icon_name (self->server_icon, active ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
+  gtk_widget_set_visible (self->server_get_button, !active);
+  gtk_widget_set_visible (GTK_WIDGET (self->server_row), TRUE);
+}
+
+/**
+ * bearer_token_view_get_introspection_text:
+ *
+ * Returns: (nullable): what the server said, as shown; %NULL when hidden
+ */
+const char *
+bearer_token_view_get_introspection_text (BearerTokenView *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_VIEW (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->server_row)))
+    return NULL;
+  return adw_action_row_get_subtitle (self->server_row);
 }
 
 /**
@@ -588,6 +665,10 @@ bearer_token_view_class_init (BearerTokenViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "bearer-token-view.ui");
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, copy_header_button);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, check_button);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, server_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, server_icon);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, server_get_button);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, access_token_label);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, type_row);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, expiry_row);

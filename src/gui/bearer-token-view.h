@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "bearer-connection.h"
+#include "bearer-lifecycle.h"
 #include "bearer-secrets.h"
 #include "bearer-token-response.h"
 
@@ -28,6 +29,9 @@ char       *bearer_token_view_dup_header      (BearerTokenView     *self);
 const char *bearer_token_view_get_expiry_text (BearerTokenView     *self);
 void        bearer_token_view_update_expiry   (BearerTokenView     *self);
 void        bearer_token_view_focus_copy      (BearerTokenView     *self);
+void        bearer_token_view_show_introspection (BearerTokenView  *self,
+                                               BearerIntrospection *answer);
+const char *bearer_token_view_get_introspection_text (BearerTokenView *self);
 
 char       *bearer_format_expiry              (gint64               expires_at,
                                                gint64               now);

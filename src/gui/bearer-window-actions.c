@@ -17,6 +17,7 @@
 #include <glib/gi18n.h>
 
 #include "bearer-new-connection-dialog.h"
+#include "bearer-lifecycle.h"
 #include "bearer-window-private.h"
 
 static BearerConnection *
@@ -85,13 +86,17 @@ duplicate_added_cb (GObject      *source,
       return;
     }
 
-  /* The client secret and the password, never the refresh token: two
+  /* The client secret, the password, the private key and the client key, never the refresh token: two
    * connections spending one rotating refresh token would revoke each
    * other. They are saved like typed ones; the page says if that fails. */
   bearer_connection_set_secret (copy, BEARER_SECRET_CLIENT_SECRET,
                                 bearer_connection_get_secret (d->source, BEARER_SECRET_CLIENT_SECRET));
   bearer_connection_set_secret (copy, BEARER_SECRET_PASSWORD,
                                 bearer_connection_get_secret (d->source, BEARER_SECRET_PASSWORD));
+  bearer_connection_set_secret (copy, BEARER_SECRET_PRIVATE_KEY,
+                                bearer_connection_get_secret (d->source, BEARER_SECRET_PRIVATE_KEY));
+  bearer_connection_set_secret (copy, BEARER_SECRET_CLIENT_KEY,
+                                bearer_connection_get_secret (d->source, BEARER_SECRET_CLIENT_KEY));
 
   bearer_window_show_connection (d->self, copy);
   adw_leaflet_set_visible_child (d->self->leaflet, d->self->content);
@@ -238,16 +243,13 @@ removed_cb (GObject      *source,
 }
 
 static void
-delete_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    BearerConnection *connection)
+delete_connection (BearerWindow     *self,
+                   BearerConnection *connection)
 {
-  BearerWindow *self = BEARER_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (dialog)));
   BearerProfilePage *page;
   Delete *d;
 
-  if (g_strcmp0 (response, "delete") != 0 ||
-      bearer_connection_list_get_index (self->connections, connection) == G_MAXUINT)
+  if (bearer_connection_list_get_index (self->connections, connection) == G_MAXUINT)
     return;
 
   /* A request the page is waiting for goes on alone; the removal waits
@@ -262,6 +264,45 @@ delete_response_cb (AdwMessageDialog *dialog,
   bearer_connection_list_remove_async (self->connections, connection, NULL, removed_cb, d);
 }
 
+static void
+signed_out_before_delete_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(BearerWindow) self = user_data;
+  BearerConnection *connection = BEARER_CONNECTION (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  /* Deleted only once the server revoked the tokens: a failed sign-out
+   * keeps everything, so that it can be tried again. */
+  if (!bearer_connection_revoke_finish (connection, result, &error))
+    {
+      /* Translators: the first %s is a connection's name, the second why
+       * the server did not revoke its tokens. */
+      message = g_strdup_printf (_("Could not sign out of “%s”, so it was not deleted: %s"),
+                                 bearer_profile_get_name (bearer_connection_get_profile (connection)),
+                                 error->message);
+      bearer_window_toast (self, message);
+      return;
+    }
+  delete_connection (self, connection);
+}
+
+static void
+delete_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    BearerConnection *connection)
+{
+  BearerWindow *self = BEARER_WINDOW (gtk_window_get_transient_for (GTK_WINDOW (dialog)));
+
+  if (g_strcmp0 (response, "delete") == 0)
+    delete_connection (self, connection);
+  else if (g_strcmp0 (response, "sign-out-delete") == 0)
+    bearer_connection_revoke_async (connection, BEARER_TOKEN_ALL, BEARER_REVOKE_NONE, NULL,
+                                    signed_out_before_delete_cb, g_object_ref (self));
+}
+
 /* profiles.delete(id): asks first. */
 static void
 delete_activated (GtkWidget  *widget,
@@ -270,10 +311,12 @@ delete_activated (GtkWidget  *widget,
 {
   BearerWindow *self = BEARER_WINDOW (widget);
   BearerConnection *connection = connection_of (self, parameter);
+  const char *revocation_url;
   GtkWidget *dialog;
 
   if (connection == NULL)
     return;
+  revocation_url = bearer_profile_get_revocation_url (bearer_connection_get_profile (connection));
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL,
                                    _("Its settings, client secret, refresh token and access "
@@ -288,6 +331,14 @@ delete_activated (GtkWidget  *widget,
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
                                               ADW_RESPONSE_DESTRUCTIVE);
+  /* A refresh token the server can revoke: offer to sign out first. */
+  if (bearer_connection_get_has_refresh_token (connection) && revocation_url != NULL && *revocation_url != '\0')
+    {
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "sign-out-delete",
+                                       _("Sign Out and D_elete"));
+      adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign-out-delete",
+                                                  ADW_RESPONSE_DESTRUCTIVE);
+    }
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), connection, 0);

@@ -27,6 +27,15 @@
 //                matches on any port), authorization_code with PKCE and
 //                the device grant
 //
+//   bearer-pkjwt-rsa, bearer-pkjwt-ec  private_key_jwt, with an RSA (RS256,
+//                PS256) or EC P-256 (ES256) key made at start; each public key
+//                is the client's jwks
+//   bearer-csjwt  client_secret_jwt (HS256), secret BEARER_E2E_JWT_SECRET
+//   When BEARER_E2E_KEY_DIR names a directory, the private keys are written
+//   there as pkjwt-rsa.pem and pkjwt-ec.pem (mode 0600), and a refresh token
+//   of each of these clients is printed before READY:
+//   CLIENT_REFRESH <client_id> <refresh token>
+//
 // The confidential clients may also sign in through the browser: besides
 // http://127.0.0.1/cb they have the fixed loopback redirect
 // http://127.0.0.1:BEARER_E2E_FIXED_PORT/fixed when that variable is set
@@ -44,6 +53,7 @@
 // Stops cleanly (exit 0) on SIGTERM or SIGINT.
 
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 
 import Provider from 'oidc-provider';
@@ -59,6 +69,8 @@ const SCOPE = 'openid offline_access api:read';
 const E2E_SECRET = process.env.BEARER_E2E_SECRET ?? 's3cr:et%+ x';
 const POST_SECRET = process.env.BEARER_E2E_POST_SECRET ?? 'p0st:s%cr+t x';
 const FIXED_PORT = process.env.BEARER_E2E_FIXED_PORT;
+const JWT_SECRET = process.env.BEARER_E2E_JWT_SECRET ?? 'a client secret of 32 bytes or more, for HS256';
+const KEY_DIR = process.env.BEARER_E2E_KEY_DIR;
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const confidentialRedirects = ['http://127.0.0.1/cb'];
 if (FIXED_PORT) confidentialRedirects.push(`http://127.0.0.1:${FIXED_PORT}/fixed`);
@@ -81,6 +93,19 @@ const issuer = `http://${HOST}:${port}`;
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'e2e', use: 'sig', alg: 'RS256' };
 
+// The private_key_jwt clients' keys: made now, never committed.
+const clientKeys = {
+  rsa: crypto.generateKeyPairSync('rsa', { modulusLength: 2048 }),
+  ec: crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }),
+};
+const publicJwk = (pair, kid) => ({ ...pair.publicKey.export({ format: 'jwk' }), kid, use: 'sig' });
+const jwtClientDefaults = {
+  grant_types: ['refresh_token', 'client_credentials'],
+  response_types: [],
+  redirect_uris: [],
+  scope: SCOPE,
+};
+
 const provider = new Provider(issuer, {
   clients: [
     {
@@ -100,6 +125,24 @@ const provider = new Provider(issuer, {
       redirect_uris: confidentialRedirects,
       token_endpoint_auth_method: 'client_secret_post',
       scope: SCOPE,
+    },
+    {
+      ...jwtClientDefaults,
+      client_id: 'bearer-pkjwt-rsa',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [publicJwk(clientKeys.rsa, 'rsa-key')] },
+    },
+    {
+      ...jwtClientDefaults,
+      client_id: 'bearer-pkjwt-ec',
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [publicJwk(clientKeys.ec, 'ec-key')] },
+    },
+    {
+      ...jwtClientDefaults,
+      client_id: 'bearer-csjwt',
+      client_secret: JWT_SECRET,
+      token_endpoint_auth_method: 'client_secret_jwt',
     },
     {
       client_id: 'bearer-native',
@@ -174,21 +217,37 @@ server.on('request', provider.callback());
 
 // The first refresh token: a grant for the account and client, as consent
 // would have made it, and a refresh token of that grant.
-const client = await provider.Client.find('bearer-e2e');
-const grant = new provider.Grant({ accountId: ACCOUNT, clientId: client.clientId });
-grant.addOIDCScope(SCOPE);
-const grantId = await grant.save();
-const refreshToken = new provider.RefreshToken({
-  accountId: ACCOUNT,
-  client,
-  grantId,
-  scope: SCOPE,
-  gty: 'authorization_code',
-  authTime: Math.floor(Date.now() / 1000),
-});
-const refreshValue = await refreshToken.save();
+// A second grant of its own for the revocation tests (REFRESH_REVOKE).
+async function mintRefreshToken(clientId = 'bearer-e2e') {
+  const client = await provider.Client.find(clientId);
+  const grant = new provider.Grant({ accountId: ACCOUNT, clientId });
+  grant.addOIDCScope(SCOPE);
+  const grantId = await grant.save();
+  const refreshToken = new provider.RefreshToken({
+    accountId: ACCOUNT,
+    client,
+    grantId,
+    scope: SCOPE,
+    gty: 'authorization_code',
+    authTime: Math.floor(Date.now() / 1000),
+  });
+  return refreshToken.save();
+}
+const refreshValue = await mintRefreshToken();
+const revokeValue = await mintRefreshToken();
 
-process.stdout.write(`ISSUER ${issuer}\nREFRESH ${refreshValue}\nREADY\n`);
+let clientRefresh = '';
+if (KEY_DIR) {
+  for (const [name, pair] of Object.entries(clientKeys)) {
+    fs.writeFileSync(`${KEY_DIR}/pkjwt-${name}.pem`,
+      pair.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+  }
+  for (const id of ['bearer-pkjwt-rsa', 'bearer-pkjwt-ec', 'bearer-csjwt']) {
+    clientRefresh += `CLIENT_REFRESH ${id} ${await mintRefreshToken(id)}\n`;
+  }
+}
+
+process.stdout.write(`ISSUER ${issuer}\nREFRESH ${refreshValue}\nREFRESH_REVOKE ${revokeValue}\n${clientRefresh}READY\n`);
 
 let stopping = false;
 function stop() {

@@ -17,7 +17,7 @@
 set -u
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PLAN=25
+PLAN=32
 
 # ---- prerequisites -----------------------------------------------------------
 missing=""
@@ -186,6 +186,7 @@ for ((i = 0; i < 300; i++)); do
 done
 ISSUER="$(sed -n '1s/^ISSUER //p' "$work/server.out")"
 FIRST_REFRESH="$(sed -n 's/^REFRESH //p' "$work/server.out")"
+REVOKE_REFRESH="$(sed -n 's/^REFRESH_REVOKE //p' "$work/server.out")"
 t_server=$(($(now_ms) - t0))
 if [[ "$ISSUER" =~ ^http://127\.0\.0\.1:[0-9]+$ && -n "$FIRST_REFRESH" ]]; then
 	ok "oidc-provider started: $ISSUER (first line), a first refresh token minted, in ${t_server} ms"
@@ -358,6 +359,56 @@ after=$(server_events 'grant.')
 [[ $rc == 4 && $after == "$before" && -z "$out" ]]
 check "(e) token then exits 4 at once, without asking the server, and does not hand out the revoked access token" $? \
 	"exit $rc, server events before $before, after $after" "$err"
+
+# ---- (h) revocation (RFC 7009) and introspection (RFC 7662) through bearer-cli -------------
+# A refresh token never used for a refresh: a refresh after its revocation
+# fails because of the revocation alone, not because it was spent.
+profiles+=(life)
+run_cli add life --issuer "$ISSUER" --grant refresh_token --client-id bearer-e2e --auth basic
+a_rc=$rc
+with_stdin "$E2E_SECRET"
+run_cli set-secret life client-secret
+with_stdin "$REVOKE_REFRESH"
+run_cli set-secret life refresh-token
+run_cli introspect life --refresh-token
+[[ $a_rc == 0 && $rc == 0 && "$(json_get active <<<"$out")" == true &&
+	"$(json_get client_id <<<"$out")" == bearer-e2e ]]
+check "(h) a profile added by discovery: introspect --refresh-token says active, for bearer-e2e" $? \
+	"add $a_rc, introspect $rc" "$out" "$err"
+
+run_cli revoke life --refresh-token
+[[ $rc == 0 && "$out" == *"revoked the refresh token"* ]]
+check "(h) revoke life --refresh-token (the revocation URL from discovery): exit 0" $? "exit $rc" "$out" "$err"
+
+with_stdin "$REVOKE_REFRESH"
+run_cli set-secret life refresh-token
+run_cli refresh life
+[[ $rc == 4 && "$err" == *invalid_grant* ]]
+check "(h) a refresh with the revoked refresh token exits 4 (sign in again)" $? "exit $rc" "$err"
+
+run_cli introspect life --refresh-token
+[[ $rc == 0 && "$(json_get active <<<"$out")" == false ]]
+check "(h) introspect of the revoked refresh token: active false, exit 0" $? "exit $rc" "$out" "$err"
+
+# An access token (client credentials): active, then revoked.
+run_cli set cc --revoke-url "$ISSUER/token/revocation" --introspect-url "$ISSUER/token/introspection"
+s_rc=$rc
+run_cli token cc
+cc_access="$out"
+run_cli introspect cc
+[[ $s_rc == 0 && $rc == 0 && "$(json_get active <<<"$out")" == true && -n "$(json_get exp <<<"$out")" ]]
+check "(h) introspect cc: the access token is active, with its expiry" $? "set $s_rc, introspect $rc" "$out" "$err"
+
+run_cli revoke cc
+r_rc=$rc r_out="$out"
+answer="$(introspect "$cc_access")"
+[[ $r_rc == 0 && "$r_out" == *"Signed out of"* && "$(json_get active <<<"$answer")" == false ]]
+check "(h) revoke cc: exit 0, and the provider says the access token is no longer active" $? \
+	"exit $r_rc" "$r_out" "$answer"
+
+run_cli introspect cc
+[[ $rc == 1 && "$err" == *"No access token is stored"* ]]
+check "(h) the revoked access token is forgotten: introspect cc says none is stored (exit 1)" $? "exit $rc" "$err"
 
 # ---- the end ----------------------------------------------------------------------------------
 total=$(($(now_ms) - started_ns / 1000000))

@@ -5,7 +5,9 @@ an app staged under /app, with the permissions of a Flatpak manifest.
 
 What a real `flatpak run` does and this copies:
   - the runtime read-only at /usr (here the host's own /usr, and its /etc as
-    the runtime's /etc), the app's files read-only at /app, a tmpfs root;
+    the runtime's /etc; its /usr/share/applications empty, as a runtime's
+    has none of the host's programs), the app's files read-only at /app, a
+    tmpfs root;
   - /.flatpak-info naming the app, its runtime and its permissions
     ([Context], [Session Bus Policy]), read-only;
   - $HOME holding only ~/.var/app/ID, whose data, config, cache and
@@ -34,8 +36,13 @@ Every finish-arg this module does not model is refused (UnsupportedPermission),
 so a new permission in the manifest has to be modelled here before the tests
 pass: nothing is granted by accident.
 
-Not modelled: the document portal's FUSE mount (/run/user/UID/doc), seccomp
-filters, extensions, ld.so.cache regeneration, the system bus (none here), and
+  - the document portal's view for the app, when one runs (documents=, the
+    mount point its GetMountPoint answers): its by-app/ID at
+    /run/user/UID/doc, where the files the file chooser portal hands the app
+    are (add_document_portal_args); and at the host's mount point, which is
+    the same path on a desktop but not in a test session.
+
+Not modelled: seccomp filters, extensions, ld.so.cache regeneration, the system bus (none here), and
 `--die-with-parent` is added for the tests' sake (flatpak run has it as an option).
 """
 
@@ -182,7 +189,7 @@ class Installation:
     user's HOME and XDG_RUNTIME_DIR on the host."""
 
     def __init__(self, manifest, app_root, home, runtime_dir, log_dir,
-                 per_instance_runtime_dir=False, log_session_bus=False, env=None):
+                 per_instance_runtime_dir=False, log_session_bus=False, env=None, documents=None):
         self.manifest = manifest
         self.app_root = app_root
         self.home = home
@@ -191,6 +198,7 @@ class Installation:
         self.per_instance_runtime_dir = per_instance_runtime_dir
         self.log_session_bus = log_session_bus
         self.extra_env = dict(env or {})
+        self.documents = documents
         self.uid = os.getuid()
         self.app_dir = os.path.join(home, ".var", "app", manifest.app_id)
 
@@ -210,7 +218,7 @@ class Installation:
         """The same installation, with more environment variables in the sandbox."""
         return Installation(self.manifest, self.app_root, self.home, self.runtime_dir, self.log_dir,
                             self.per_instance_runtime_dir, self.log_session_bus,
-                            dict(self.extra_env, **env))
+                            dict(self.extra_env, **env), self.documents)
 
     def spawn(self, argv, stdin=None, stdout=None, stderr=None, env=None, name=None):
         return Instance(self, argv, stdin, stdout, stderr, env or {}, name or os.path.basename(argv[0]))
@@ -313,6 +321,12 @@ class Instance:
             if os.path.islink("/" + link):
                 bw += ["--symlink", os.readlink("/" + link), "/" + link]
         bw += ["--ro-bind", "/etc", "/etc"]
+        # Debian's /usr/share/applications lists the host's programs
+        # (Chromium among them); a runtime ships none, so inside a Flatpak
+        # GIO finds no local handler for http(s) and goes through the
+        # OpenURI portal. An empty directory stands in for the runtime's.
+        if os.path.isdir("/usr/share/applications"):
+            bw += ["--tmpfs", "/usr/share/applications"]
         home = inst.home
         passwd = "%s:x:%d:%d:%s:%s:/bin/sh\nnfsnobody:x:65534:65534:Unmapped user:/:/sbin/nologin\n" % (
             os.environ.get("USER", "root"), inst.uid, os.getgid(), "", home)
@@ -345,6 +359,15 @@ class Instance:
                 if not os.path.islink(path):
                     os.symlink(target, path)
             bw += ["--dir", "/tmp", "--bind", shared_tmp, "/tmp", "--bind", shared, run_user]
+        if inst.documents:
+            view = os.path.join(inst.documents, "by-app", app_id)
+            bw += ["--bind", view, run_user + "/doc"]
+            # The portals hand out paths under the host's mount point
+            # ($XDG_RUNTIME_DIR/doc), which on a desktop is /run/user/UID/doc,
+            # the very path of the app's view. A test session's runtime
+            # directory is elsewhere: the view is shown there too.
+            if os.path.normpath(inst.documents) != run_user + "/doc":
+                bw += ["--bind", view, inst.documents]
         bw += ["--ro-bind", self.instance_dir, "/run/flatpak/.flatpak/" + self.instance_id,
                "--bind", run_app_src, "/run/flatpak/app/" + app_id]
 
