@@ -3365,6 +3365,7 @@ test_new_connection_discovery (Fixture       *f,
   g_assert_cmpstr (bearer_profile_get_token_url (profile), ==, ts->url);
   g_assert_cmpstr (bearer_profile_get_authorization_url (profile), ==, authorize);
   g_assert_cmpstr (bearer_profile_get_device_authorization_url (profile), ==, device);
+  g_assert_cmpstr (bearer_profile_get_scope (profile), ==, "openid");
   page = bearer_window_get_visible_page (window);
   g_assert_true (bearer_connection_get_profile (bearer_profile_page_get_connection (page)) == profile);
   g_assert_cmpstr (button_label (page), ==, "Sign In with Browser");

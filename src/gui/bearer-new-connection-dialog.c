@@ -29,7 +29,7 @@
 static const struct {
   BearerGrantType grant;
   const char *title;
-  const char *subtitle;
+  const char *description;
 } grant_choices[] = {
   { BEARER_GRANT_AUTHORIZATION_CODE, N_("Sign in with a browser"),
     N_("Bearer opens your browser to sign in; the app’s client ID is enough") },
@@ -157,9 +157,8 @@ update (BearerNewConnectionDialog *self)
       /* The token URL comes from the issuer, on Add. */
       ready = bearer_check_token_url (text_of (self->input_row), TRUE) == BEARER_URL_OK;
       adw_preferences_group_set_description (self->server_group,
-                                             _("A server that publishes its addresses (OpenID Connect "
-                                               "discovery): type its issuer, and Bearer asks it for the "
-                                               "rest when you add the connection"));
+                                             _("Any server that publishes its addresses (OpenID Connect "
+                                               "discovery): type its issuer, and Bearer asks it for the rest"));
       gtk_widget_set_visible (GTK_WIDGET (self->url_row), FALSE);
     }
   else
@@ -248,7 +247,44 @@ grant_selected_cb (BearerNewConnectionDialog *self)
 
   for (guint i = 0; i < G_N_ELEMENTS (grant_choices); i++)
     if (grant_choices[i].grant == grant)
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (self->grant_row), _(grant_choices[i].subtitle));
+      {
+        gtk_widget_set_tooltip_text (GTK_WIDGET (self->grant_row), _(grant_choices[i].description));
+        gtk_accessible_update_property (GTK_ACCESSIBLE (self->grant_row),
+                                        GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, _(grant_choices[i].description),
+                                        -1);
+      }
+}
+
+/* AdwComboRow 1.2's own factory cuts its items at 20 characters: "OpenID
+ * Connect Provider" and "Sign in with a code on another device" are
+ * longer, and there is room for them. */
+static void
+item_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+item_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item)
+{
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      gtk_string_object_get_string (gtk_list_item_get_item (item)));
+}
+
+static void
+use_long_items (AdwComboRow *row)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (item_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (item_bind_cb), NULL);
+  adw_combo_row_set_factory (row, factory);
 }
 
 static void
@@ -382,6 +418,9 @@ discovered_cb (GObject      *source,
   bearer_profile_set_preset (profile, OIDC_AFTER);
   bearer_profile_set_client_auth (profile, selected_preset (self)->client_auth);
   bearer_profile_set_grant_type (profile, grant);
+  /* OpenID Connect providers sign in only with this scope. */
+  if (grant == BEARER_GRANT_AUTHORIZATION_CODE || grant == BEARER_GRANT_DEVICE_CODE)
+    bearer_profile_set_scope (profile, "openid");
   bearer_discovery_apply (discovery, profile);
   add_profile (self, profile);
 }
@@ -516,6 +555,8 @@ bearer_new_connection_dialog_init (BearerNewConnectionDialog *self)
   adw_combo_row_set_model (self->preset_row, G_LIST_MODEL (names));
   self->grant_titles = gtk_string_list_new (NULL);
   adw_combo_row_set_model (self->grant_row, G_LIST_MODEL (self->grant_titles));
+  use_long_items (self->preset_row);
+  use_long_items (self->grant_row);
   /* AdwComboRow 1.2 is both labelled and labelled-by its title: GTK 4.8
    * would read the name twice. */
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->preset_row), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
