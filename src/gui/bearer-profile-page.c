@@ -1225,14 +1225,21 @@ bearer_profile_page_focus_first_empty (BearerProfilePage *self)
     self->authorization_url_row, self->device_url_row, self->url_row, self->refresh_token_row,
     self->username_row, self->password_row, self->client_id_row, self->client_secret_row,
   };
+  BearerGrantType grant;
+  gboolean signs_in;
 
   g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
+
+  grant = bearer_profile_get_grant_type (bearer_connection_get_profile (self->connection));
+  signs_in = grant == BEARER_GRANT_AUTHORIZATION_CODE || grant == BEARER_GRANT_DEVICE_CODE;
 
   /* No stale selection left by the focus passing through the name. */
   gtk_editable_select_region (GTK_EDITABLE (self->name_row), 0, 0);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     if (gtk_widget_get_visible (GTK_WIDGET (rows[i])) &&
-        *gtk_editable_get_text (GTK_EDITABLE (rows[i])) == '\0')
+        *gtk_editable_get_text (GTK_EDITABLE (rows[i])) == '\0' &&
+        /* A sign-in brings the refresh token: it is not missing. */
+        !(rows[i] == self->refresh_token_row && signs_in))
       {
         gtk_widget_grab_focus (GTK_WIDGET (rows[i]));
         return;
