@@ -209,6 +209,26 @@ bearer_dpop_is_token_type (const char *token_type)
   return token_type != NULL && g_ascii_strcasecmp (token_type, BEARER_DPOP_TOKEN_TYPE) == 0;
 }
 
+/**
+ * bearer_dpop_dup_token_type_warning:
+ * @dpop: whether the profile has DPoP on
+ * @token_type: (nullable): the type of the token the server issued
+ *
+ * Returns: (transfer full) (nullable): a warning, in words a user
+ *   understands, when a profile with DPoP on got a token that is not bound
+ *   to its key (the server ignored the proof); %NULL otherwise
+ */
+char *
+bearer_dpop_dup_token_type_warning (gboolean    dpop,
+                                    const char *token_type)
+{
+  if (!dpop || token_type == NULL || bearer_dpop_is_token_type (token_type))
+    return NULL;
+  return g_strdup_printf (/* Translators: %s is a token type, such as Bearer. */
+                          _("The server issued a %s token, not a DPoP token: it ignored the DPoP "
+                            "proof, so the token is not bound to this computer"), token_type);
+}
+
 static char *
 encode_object (JsonBuilder *builder)
 {

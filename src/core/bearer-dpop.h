@@ -29,6 +29,8 @@ char     *bearer_dpop_proof_create      (const char   *key_pem,
                                          GError      **error);
 char     *bearer_dpop_access_token_hash (const char   *access_token);
 gboolean  bearer_dpop_is_token_type     (const char   *token_type);
+char     *bearer_dpop_dup_token_type_warning (gboolean dpop,
+                                              const char *token_type);
 
 void      bearer_dpop_remember_nonce    (const char   *key_pem,
                                          const char   *nonce);
