@@ -26,6 +26,7 @@
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
 #include "bearer-secrets.h"
+#include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
 #include "bearer-test-server.h"
 #include "bearer-token-request.h"
@@ -542,6 +543,190 @@ test_refresh_off (void)
   g_assert_null (bearer_secrets_get_dpop_key (after));
 }
 
+/* ---- bearer-cli --------------------------------------------------------- */
+
+static char *
+cli (BearerTestSandbox *sandbox,
+     int                status,
+     const char        *stdin_text,
+     char             **err,
+     ...)
+{
+  g_autoptr(GPtrArray) args = g_ptr_array_new ();
+  BearerTestProc *proc;
+  const char *arg;
+  char *out;
+  va_list ap;
+
+  va_start (ap, err);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (args, NULL);
+
+  proc = bearer_test_proc_start (sandbox, stdin_text, (const char * const *) args->pdata);
+  bearer_test_procs_wait (&proc, 1);
+  if (proc->status != status)
+    g_error ("bearer-cli %s: exit %d, not %d\n%s\n%s", (char *) args->pdata[0], proc->status,
+             status, proc->out, proc->err);
+  out = g_steal_pointer (&proc->out);
+  if (err != NULL)
+    *err = g_steal_pointer (&proc->err);
+  bearer_test_proc_free (proc);
+  return out;
+}
+
+typedef struct {
+  guint requests;
+  char *method;
+  char *authorization;
+  char *dpop;
+} Api;
+
+static void
+api_cb (SoupServer        *soup,
+        SoupServerMessage *msg,
+        const char        *path,
+        GHashTable        *query,
+        gpointer           user_data)
+{
+  Api *api = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  api->requests++;
+  g_free (api->method);
+  api->method = g_strdup (soup_server_message_get_method (msg));
+  g_free (api->authorization);
+  api->authorization = g_strdup (soup_message_headers_get_one (headers, "Authorization"));
+  g_free (api->dpop);
+  api->dpop = g_strdup (soup_message_headers_get_one (headers, "DPoP"));
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "text/plain", SOUP_MEMORY_STATIC, "api-ok\n", 7);
+}
+
+/* add --dpop; token --format header [--dpop-url]; curl with a proof for
+ * its own request; set --no-dpop. */
+static void
+test_cli (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autoptr(BearerTestSandbox) sandbox = NULL;
+  g_autoptr(SoupServer) api_server = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) claims = NULL;
+  g_autofree char *token_url = bearer_test_server_get_url (server, "/oauth/token");
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *api_url = NULL;
+  g_autofree char *api_query_url = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *x1 = NULL;
+  g_autofree char *x2 = NULL;
+  g_autofree char *curl = g_find_program_in_path ("curl");
+  g_auto(GStrv) lines = NULL;
+  Api api = { 0 };
+  GSList *uris;
+
+  if (!bearer_test_require_session ())
+    return;
+  g_assert_nonnull (curl);
+
+  sandbox = bearer_test_sandbox_new ("bearer-test-dpop", FALSE);
+  bearer_test_server_script (server, 200, "application/json",
+                             "{\"access_token\":\"cli-dpop-token\",\"token_type\":\"DPoP\",\"expires_in\":3600}");
+
+  g_free (cli (sandbox, 0, NULL, NULL, "add", "dp", "--token-url", token_url, "--client-id", CLIENT_ID,
+               "--auth", "post", "--grant", "client_credentials", "--dpop", NULL));
+  g_free (cli (sandbox, 0, "dpop-client-secret\n", NULL, "set-secret", "dp", "client-secret", NULL));
+
+  out = cli (sandbox, 0, NULL, &err, "token", "dp", "--format", "header", NULL);
+  g_assert_cmpstr (out, ==, "Authorization: DPoP cli-dpop-token\n");
+  g_assert_cmpstr (err, ==, "");
+  /* The token request carried a proof. */
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+  g_clear_pointer (&claims, json_object_unref);
+  claims = verify_proof (bearer_test_server_get_last_header (server, "DPoP"), &x1);
+  assert_claims (claims, "POST", token_url, NULL, NULL);
+
+  /* The proof for a resource request, with the same key. */
+  g_clear_pointer (&out, g_free);
+  out = cli (sandbox, 0, NULL, NULL, "token", "dp", "--format", "header",
+             "--dpop-url", "https://api.example.com/v1/items?page=2", "--dpop-method", "DELETE", NULL);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_cmpstr (lines[0], ==, "Authorization: DPoP cli-dpop-token");
+  g_assert_true (g_str_has_prefix (lines[1], "DPoP: "));
+  g_assert_cmpstr (lines[2], ==, "");
+  g_clear_pointer (&claims, json_object_unref);
+  claims = verify_proof (lines[1] + strlen ("DPoP: "), &x2);
+  assert_claims (claims, "DELETE", "https://api.example.com/v1/items", "cli-dpop-token", NULL);
+  g_assert_cmpstr (x1, ==, x2);
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+
+  /* Usage errors. */
+  g_free (cli (sandbox, 2, NULL, NULL, "token", "dp", "--dpop-url", "https://a.example/", NULL));
+  g_free (cli (sandbox, 2, NULL, NULL, "token", "dp", "--format", "header", "--dpop-method", "GET", NULL));
+
+  /* curl: the proof names curl's own method and URL. */
+  api_server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (api_server, "/api", api_cb, &api, NULL);
+  soup_server_listen_local (api_server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (api_server);
+  api_url = g_strdup_printf ("http://127.0.0.1:%u/api/users/1", g_uri_get_port (uris->data));
+  api_query_url = g_strdup_printf ("%s?fields=name", api_url);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  g_clear_pointer (&out, g_free);
+  out = cli (sandbox, 0, NULL, NULL, "curl", "dp", "--", "-s", "-S", "-H", "X-Other: https://elsewhere.example/",
+             api_query_url, NULL);
+  g_assert_cmpstr (out, ==, "api-ok\n");
+  g_assert_cmpuint (api.requests, ==, 1);
+  g_assert_cmpstr (api.authorization, ==, "DPoP cli-dpop-token");
+  g_clear_pointer (&claims, json_object_unref);
+  claims = verify_proof (api.dpop, NULL);
+  assert_claims (claims, "GET", api_url, "cli-dpop-token", NULL);
+
+  g_clear_pointer (&out, g_free);
+  out = cli (sandbox, 0, NULL, NULL, "curl", "dp", "--", "-s", "-d", "a=b", api_url, NULL);
+  g_assert_cmpstr (api.method, ==, "POST");
+  g_clear_pointer (&claims, json_object_unref);
+  claims = verify_proof (api.dpop, NULL);
+  assert_claims (claims, "POST", api_url, "cli-dpop-token", NULL);
+
+  /* No URL for the proof: refused before curl runs. */
+  g_clear_pointer (&out, g_free);
+  out = cli (sandbox, 2, NULL, NULL, "curl", "dp", "--", "-s", NULL);
+  g_assert_cmpuint (api.requests, ==, 2);
+
+  /* DPoP off, and a Bearer token back: no proof, and no warning. */
+  g_free (cli (sandbox, 0, NULL, NULL, "set", "dp", "--no-dpop", NULL));
+  bearer_test_server_script (server, 200, "application/json",
+                             "{\"access_token\":\"plain-token\",\"token_type\":\"Bearer\",\"expires_in\":3600}");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  out = cli (sandbox, 0, NULL, &err, "refresh", "dp", "--format", "header", NULL);
+  g_assert_cmpstr (out, ==, "Authorization: Bearer plain-token\n");
+  g_assert_null (bearer_test_server_get_last_header (server, "DPoP"));
+  g_assert_null (strstr (err, "DPoP"));
+
+  /* DPoP on, and the server ignores it: a warning, not an error. */
+  g_free (cli (sandbox, 0, NULL, NULL, "set", "dp", "--dpop", NULL));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  out = cli (sandbox, 0, NULL, &err, "refresh", "dp", "--format", "header", NULL);
+  g_assert_cmpstr (out, ==, "Authorization: Bearer plain-token\n");
+  g_assert_nonnull (bearer_test_server_get_last_header (server, "DPoP"));
+  g_assert_nonnull (strstr (err, "Warning: "));
+  g_assert_nonnull (strstr (err, "not bound"));
+  expected = NULL;
+
+  soup_server_disconnect (api_server);
+  g_free (api.method);
+  g_free (api.authorization);
+  g_free (api.dpop);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -560,6 +745,7 @@ main (int   argc,
   g_test_add_func ("/bearer/dpop/warning", test_warning);
   g_test_add_func ("/bearer/dpop/refresh-transaction", test_refresh_transaction);
   g_test_add_func ("/bearer/dpop/refresh-off", test_refresh_off);
+  g_test_add_func ("/bearer/dpop/cli", test_cli);
 
   status = g_test_run ();
   bearer_test_delete_keyring_items (created_ids);
