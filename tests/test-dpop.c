@@ -21,6 +21,7 @@
 #include "bearer-dpop.h"
 #include "bearer-error.h"
 #include "bearer-jwt.h"
+#include "bearer-pending-private.h"
 #include "bearer-pkce.h"
 #include "bearer-profile.h"
 #include "bearer-redact.h"
@@ -367,6 +368,49 @@ test_warning (void)
   g_assert_null (bearer_dpop_dup_token_type_warning (FALSE, "Bearer"));
 }
 
+/* Tokens the keyring refused wait in a file of the runtime folder: the
+ * DPoP key, a secret that is not a token, never goes there; the token type
+ * DPoP does. */
+static void
+test_pending_file (void)
+{
+  g_autofree char *key = bearer_dpop_key_generate (NULL);
+  g_autofree char *line = g_strndup (strchr (key, '\n') + 1, 40);
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = bearer_pending_dir ();
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+  guint files = 0;
+
+  bearer_secrets_set_dpop_key (secrets, key);
+  bearer_secrets_set_refresh_token (secrets, "pending-refresh-token");
+  bearer_secrets_set_access_token (secrets, "pending-access-token", "DPoP", 4102444800, NULL);
+  g_assert_true (bearer_pending_save ("dpop-pending", secrets, &error));
+  g_assert_no_error (error);
+
+  d = g_dir_open (dir, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *text = NULL;
+
+      g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+      g_assert_null (strstr (text, line));
+      g_assert_null (strstr (text, "dpop_key"));
+      files++;
+    }
+  g_assert_cmpuint (files, >, 0);
+
+  loaded = bearer_pending_load ("dpop-pending");
+  g_assert_nonnull (loaded);
+  g_assert_null (bearer_secrets_get_dpop_key (loaded));
+  g_assert_cmpstr (bearer_secrets_get_token_type (loaded), ==, "DPoP");
+  bearer_pending_clear ("dpop-pending");
+}
+
 /* ---- the refresh transaction, with the session's keyring --------------- */
 
 typedef struct {
@@ -632,6 +676,10 @@ test_cli (void)
   g_assert_nonnull (curl);
 
   sandbox = bearer_test_sandbox_new ("bearer-test-dpop", FALSE);
+  out = cli (sandbox, 0, NULL, NULL, "help", NULL);
+  g_assert_nonnull (strstr (out, "--dpop-url URL"));
+  g_assert_nonnull (strstr (out, "--dpop, --no-dpop"));
+  g_clear_pointer (&out, g_free);
   bearer_test_server_script (server, 200, "application/json",
                              "{\"access_token\":\"cli-dpop-token\",\"token_type\":\"DPoP\",\"expires_in\":3600}");
 
@@ -743,6 +791,7 @@ main (int   argc,
   g_test_add_func ("/bearer/dpop/nonce-retry", test_nonce_retry);
   g_test_add_func ("/bearer/dpop/nonce-once", test_nonce_once);
   g_test_add_func ("/bearer/dpop/warning", test_warning);
+  g_test_add_func ("/bearer/dpop/pending-file", test_pending_file);
   g_test_add_func ("/bearer/dpop/refresh-transaction", test_refresh_transaction);
   g_test_add_func ("/bearer/dpop/refresh-off", test_refresh_off);
   g_test_add_func ("/bearer/dpop/cli", test_cli);
