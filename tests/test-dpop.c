@@ -26,6 +26,7 @@
 #include "bearer-profile.h"
 #include "bearer-redact.h"
 #include "bearer-refresh.h"
+#include "bearer-request-preview.h"
 #include "bearer-secrets.h"
 #include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
@@ -411,6 +412,49 @@ test_pending_file (void)
   bearer_pending_clear ("dpop-pending");
 }
 
+/* The request preview: the proof is a placeholder, with a word on what it
+ * is; the key never reaches a snippet, even with the secrets. */
+static void
+test_preview (void)
+{
+  g_autoptr(BearerProfile) profile = bearer_profile_new ("preview");
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autofree char *key = bearer_dpop_key_generate (NULL);
+  g_autofree char *line = g_strndup (strchr (key, '\n') + 1, 40);
+  const BearerSnippetLanguage languages[] = { BEARER_SNIPPET_CURL, BEARER_SNIPPET_PYTHON, BEARER_SNIPPET_NODE };
+
+  bearer_profile_set_token_url (profile, "https://id.example.com/token");
+  bearer_profile_set_client_id (profile, CLIENT_ID);
+  bearer_profile_set_client_auth (profile, BEARER_CLIENT_AUTH_POST);
+  bearer_profile_set_dpop (profile, TRUE);
+  bearer_secrets_set_client_secret (secrets, "preview-secret");
+  bearer_secrets_set_refresh_token (secrets, "preview-refresh");
+  bearer_secrets_set_dpop_key (secrets, key);
+
+  for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
+    for (guint with = 0; with < 2; with++)
+      {
+        g_autoptr(GError) error = NULL;
+        char *text = bearer_request_preview (profile, with ? secrets : NULL, languages[i], &error);
+
+        g_assert_no_error (error);
+        g_assert_nonnull (strstr (text, "DPoP"));
+        g_assert_nonnull (strstr (text, BEARER_PLACEHOLDER_DPOP_PROOF));
+        g_assert_nonnull (strstr (text, "stands for a DPoP proof"));
+        g_assert_null (strstr (text, line));
+        g_assert_null (strstr (text, "eyJ0eXAiOiJkcG9wK2p3dCI"));
+        bearer_secret_free (text);
+      }
+
+  bearer_profile_set_dpop (profile, FALSE);
+  {
+    char *text = bearer_request_preview (profile, NULL, BEARER_SNIPPET_CURL, NULL);
+
+    g_assert_null (strstr (text, BEARER_PLACEHOLDER_DPOP_PROOF));
+    bearer_secret_free (text);
+  }
+}
+
 /* ---- the refresh transaction, with the session's keyring --------------- */
 
 typedef struct {
@@ -792,6 +836,7 @@ main (int   argc,
   g_test_add_func ("/bearer/dpop/nonce-once", test_nonce_once);
   g_test_add_func ("/bearer/dpop/warning", test_warning);
   g_test_add_func ("/bearer/dpop/pending-file", test_pending_file);
+  g_test_add_func ("/bearer/dpop/preview", test_preview);
   g_test_add_func ("/bearer/dpop/refresh-transaction", test_refresh_transaction);
   g_test_add_func ("/bearer/dpop/refresh-off", test_refresh_off);
   g_test_add_func ("/bearer/dpop/cli", test_cli);

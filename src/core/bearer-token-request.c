@@ -75,6 +75,7 @@ struct _BearerTokenRequest
   gboolean skip_client_certificate;
 
   char *dpop_key;               /* secret: PEM, DPoP proofs (RFC 9449) */
+  char *dpop_placeholder;       /* sent instead of a signed proof: the preview's */
 };
 
 G_DEFINE_FINAL_TYPE (BearerTokenRequest, bearer_token_request, G_TYPE_OBJECT)
@@ -116,6 +117,7 @@ bearer_token_request_finalize (GObject *object)
   g_free (self->client_certificate_file);
   bearer_secret_free (self->client_key);
   bearer_secret_free (self->dpop_key);
+  g_free (self->dpop_placeholder);
 
   G_OBJECT_CLASS (bearer_token_request_parent_class)->finalize (object);
 }
@@ -485,6 +487,19 @@ bearer_token_request_set_dpop_key (BearerTokenRequest *self,
 {
   g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
   replace_secret (&self->dpop_key, key_pem);
+}
+
+/**
+ * bearer_token_request_set_dpop_placeholder:
+ * @placeholder: (nullable): text sent as the `DPoP` header of a token
+ *   request instead of a signed proof (the request preview's)
+ */
+void
+bearer_token_request_set_dpop_placeholder (BearerTokenRequest *self,
+                                           const char         *placeholder)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->dpop_placeholder, placeholder);
 }
 
 const char *
@@ -1016,7 +1031,9 @@ build_message (BearerTokenRequest  *self,
 
   /* RFC 9449 §5: a proof on the token request, for the endpoint without
    * its query. */
-  if (self->dpop_key != NULL && kind == MESSAGE_TOKEN)
+  if (self->dpop_placeholder != NULL && kind == MESSAGE_TOKEN)
+    proof = g_strdup (self->dpop_placeholder);
+  else if (self->dpop_key != NULL && kind == MESSAGE_TOKEN)
     {
       g_autofree char *nonce = bearer_dpop_dup_nonce (self->dpop_key);
 
