@@ -1469,8 +1469,10 @@ start_device (BearerSignIn *self)
       return;
     }
 
-  /* A confidential client authenticates every request with its secret. */
-  if (bearer_profile_get_client_auth (self->profile) == BEARER_CLIENT_AUTH_NONE)
+  /* A confidential client authenticates every request with its secret; a
+   * profile with DPoP on signs the polls with its key (made first if need be). */
+  if (bearer_profile_get_client_auth (self->profile) == BEARER_CLIENT_AUTH_NONE &&
+      !bearer_profile_get_dpop (self->profile))
     request_device_code (self);
   else
     bearer_secrets_lookup_async (bearer_profile_get_id (self->profile), g_task_get_cancellable (self->task),
