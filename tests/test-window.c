@@ -1316,6 +1316,23 @@ test_token_view (void)
   g_assert_finalize_object (view);
 }
 
+/* The DPoP switch under Advanced is the profile's `dpop`, both ways, and is
+ * saved with it. */
+static void
+test_dpop_switch (Fixture       *f,
+                  gconstpointer  data)
+{
+  GtkSwitch *dpop;
+
+  fixture_show_page (f);
+  dpop = PAGE_CHILD (f->page, "dpop_switch");
+  g_assert_false (gtk_switch_get_active (dpop));
+  gtk_switch_set_active (dpop, TRUE);
+  g_assert_true (bearer_profile_get_dpop (f->profile));
+  bearer_profile_set_dpop (f->profile, FALSE);
+  g_assert_false (gtk_switch_get_active (dpop));
+}
+
 /* A DPoP token: the view says what it means, and copies the header with a
  * proof for a GET of the address typed, signed with the key of the
  * connection read from the keyring. A Bearer token while DPoP is on: a
@@ -3249,6 +3266,7 @@ main (int   argc,
 
   ADD ("/bearer/window/form/rows-per-grant", test_form_rows);
   ADD ("/bearer/window/token-view/dpop", test_token_view_dpop);
+  ADD ("/bearer/window/form/dpop-switch", test_dpop_switch);
   ADD ("/bearer/window/form/private-key", test_form_private_key);
   ADD ("/bearer/window/form/client-certificate-rows", test_form_client_certificate_rows);
   ADD ("/bearer/window/form/url-validation", test_url_validation);
