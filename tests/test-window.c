@@ -26,6 +26,8 @@
 #include <unistd.h>
 
 #include "bearer-connection-list.h"
+#include "bearer-dpop.h"
+#include "bearer-jwt.h"
 #include "bearer-error-banner.h"
 #include "bearer-new-connection-dialog.h"
 #include "bearer-parameter-row.h"
@@ -36,6 +38,7 @@
 #include "bearer-sign-in-view.h"
 #include "bearer-test-cli.h"
 #include "bearer-test-keys.h"
+#include "bearer-test-server.h"
 #include "bearer-token-view.h"
 #include "bearer-window.h"
 
@@ -1309,6 +1312,96 @@ test_token_view (void)
   g_assert_cmpstr (bearer_token_view_get_expiry_text (view), ==, "Expired");
   g_assert_false (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "claims_row")));
   g_assert_null (find_row_titled (GTK_WIDGET (view), "sub"));
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (view);
+}
+
+/* The DPoP switch under Advanced is the profile's `dpop`, both ways, and is
+ * saved with it. */
+static void
+test_dpop_switch (Fixture       *f,
+                  gconstpointer  data)
+{
+  GtkSwitch *dpop;
+
+  fixture_show_page (f);
+  dpop = PAGE_CHILD (f->page, "dpop_switch");
+  g_assert_false (gtk_switch_get_active (dpop));
+  gtk_switch_set_active (dpop, TRUE);
+  g_assert_true (bearer_profile_get_dpop (f->profile));
+  bearer_profile_set_dpop (f->profile, FALSE);
+  g_assert_false (gtk_switch_get_active (dpop));
+}
+
+/* A DPoP token: the view says what it means, and copies the header with a
+ * proof for a GET of the address typed, signed with the key of the
+ * connection read from the keyring. A Bearer token while DPoP is on: a
+ * warning. */
+static void
+test_token_view_dpop (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) plain = bearer_secrets_new ();
+  g_autoptr(JsonObject) claims = NULL;
+  g_autofree char *key = bearer_dpop_key_generate (NULL);
+  g_autofree char *clipboard = NULL;
+  g_autofree char *ath = bearer_dpop_access_token_hash ("dpop-window-token");
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  BearerTokenView *view = BEARER_TOKEN_VIEW (bearer_token_view_new ());
+  gint64 now = now_seconds ();
+  const char *proof;
+
+  bearer_profile_set_dpop (f->profile, TRUE);
+  bearer_secrets_set_dpop_key (secrets, key);
+  bearer_secrets_set_access_token (secrets, "dpop-window-token", "DPoP", now + 600, NULL);
+  store_secrets (f->profile, secrets);
+
+  g_object_ref_sink (view);
+  gtk_window_set_child (window, GTK_WIDGET (view));
+  gtk_window_present (window);
+  bearer_token_view_set_connection (view, f->connection);
+  bearer_token_view_set_token (view, secrets, NULL, TRUE);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+
+  g_assert_true (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")));
+  g_assert_true (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_url_row")));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")),
+                            "bearer-cli curl"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "token.copy-header", NULL));
+  clipboard = read_clipboard (GTK_WIDGET (view));
+  g_assert_cmpstr (clipboard, ==, "Authorization: DPoP dpop-window-token");
+
+  gtk_editable_set_text (GTK_EDITABLE (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_url_row")),
+                         "https://api.example.com/v1/me?fields=name");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "token.copy-dpop", NULL));
+  for (guint i = 0; i < 200 && strstr (clipboard, "\nDPoP: ") == NULL; i++)
+    {
+      g_free (clipboard);
+      bearer_test_spin (50);
+      clipboard = read_clipboard (GTK_WIDGET (view));
+    }
+  g_assert_true (g_str_has_prefix (clipboard, "Authorization: DPoP dpop-window-token\nDPoP: "));
+  proof = strstr (clipboard, "\nDPoP: ") + strlen ("\nDPoP: ");
+  g_assert_true (bearer_jwt_decode (proof, NULL, &claims, NULL));
+  g_assert_cmpstr (json_object_get_string_member (claims, "htm"), ==, "GET");
+  g_assert_cmpstr (json_object_get_string_member (claims, "htu"), ==, "https://api.example.com/v1/me");
+  g_assert_cmpstr (json_object_get_string_member (claims, "ath"), ==, ath);
+
+  /* The server ignored DPoP: said, not hidden. */
+  bearer_secrets_set_access_token (plain, "plain-window-token", "Bearer", now + 600, NULL);
+  bearer_token_view_set_token (view, plain, NULL, TRUE);
+  g_assert_true (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")));
+  g_assert_false (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_url_row")));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")),
+                            "not bound"));
+
+  /* DPoP off, a Bearer token: nothing to say. */
+  bearer_profile_set_dpop (f->profile, FALSE);
+  bearer_token_view_set_token (view, plain, NULL, TRUE);
+  g_assert_false (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")));
 
   gtk_window_destroy (window);
   g_assert_finalize_object (view);
@@ -3488,6 +3581,8 @@ main (int   argc,
   g_test_add ((path), Fixture, NULL, fixture_set_up, (fn), fixture_tear_down)
 
   ADD ("/bearer/window/form/rows-per-grant", test_form_rows);
+  ADD ("/bearer/window/token-view/dpop", test_token_view_dpop);
+  ADD ("/bearer/window/form/dpop-switch", test_dpop_switch);
   ADD ("/bearer/window/form/private-key", test_form_private_key);
   ADD ("/bearer/window/form/client-certificate-rows", test_form_client_certificate_rows);
   ADD ("/bearer/window/form/url-validation", test_url_validation);

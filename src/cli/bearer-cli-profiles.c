@@ -508,6 +508,7 @@ bearer_cli_add (int    argc,
   gboolean json_body = FALSE;
   gboolean allow_http = FALSE;
   gboolean keep_alive = FALSE;
+  gboolean dpop = FALSE;
   GOptionEntry entries[] = {
     { "token-url", 0, 0, G_OPTION_ARG_STRING, &token_url, NULL, "URL" },
     { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, NULL, "ID" },
@@ -538,6 +539,7 @@ bearer_cli_add (int    argc,
     { "json-body", 0, 0, G_OPTION_ARG_NONE, &json_body, NULL, NULL },
     { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
+    { "dpop", 0, 0, G_OPTION_ARG_NONE, &dpop, NULL, NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -702,6 +704,7 @@ bearer_cli_add (int    argc,
   bearer_profile_set_signing_alg (profile, alg);
   bearer_profile_set_key_id (profile, key_id);
   bearer_profile_set_assertion_audience_issuer (profile, aud_issuer);
+  bearer_profile_set_dpop (profile, dpop);
 
   if (issuer != NULL)
     {
@@ -881,9 +884,13 @@ bearer_cli_set (int    argc,
   g_autofree char *assertion_aud = NULL;
   BearerSigningAlg alg = BEARER_SIGNING_ALG_AUTO;
   gboolean aud_issuer = FALSE;
+  gboolean dpop = FALSE;
+  gboolean no_dpop = FALSE;
   GOptionEntry entries[] = {
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
     { "no-keep-alive", 0, 0, G_OPTION_ARG_NONE, &no_keep_alive, NULL, NULL },
+    { "dpop", 0, 0, G_OPTION_ARG_NONE, &dpop, NULL, NULL },
+    { "no-dpop", 0, 0, G_OPTION_ARG_NONE, &no_dpop, NULL, NULL },
     { "auto-refresh", 0, 0, G_OPTION_ARG_NONE, &auto_refresh, NULL, NULL },
     { "no-auto-refresh", 0, 0, G_OPTION_ARG_NONE, &no_auto_refresh, NULL, NULL },
     { "refresh-margin", 0, 0, G_OPTION_ARG_INT, &margin, NULL, "SECONDS" },
@@ -924,6 +931,8 @@ bearer_cli_set (int    argc,
     return bearer_cli_usage_error (_("Choose one of --keep-alive and --no-keep-alive"));
   if (auto_refresh && no_auto_refresh)
     return bearer_cli_usage_error (_("Choose one of --auto-refresh and --no-auto-refresh"));
+  if (dpop && no_dpop)
+    return bearer_cli_usage_error (_("Choose one of --dpop and --no-dpop"));
   if (margin != -1 && (margin < 0 || margin > 24 * 3600))
     return bearer_cli_usage_error (_("--refresh-margin is a number of seconds, at most 86400"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
@@ -1001,6 +1010,8 @@ bearer_cli_set (int    argc,
     bearer_profile_set_key_id (profile, key_id);
   if (assertion_aud != NULL)
     bearer_profile_set_assertion_audience_issuer (profile, aud_issuer);
+  if (dpop || no_dpop)
+    bearer_profile_set_dpop (profile, dpop);
 
   /* Written now, under profiles.json's lock, over the file as it is. */
   g_signal_connect (connection, "profile-save-failed", G_CALLBACK (save_failed_cb), &save_error);

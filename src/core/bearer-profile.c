@@ -48,6 +48,7 @@ enum {
   PROP_KEEP_ALIVE,
   PROP_SIGNING_ALG,
   PROP_ASSERTION_AUDIENCE_ISSUER,
+  PROP_DPOP,
   N_PROPS
 };
 
@@ -80,6 +81,7 @@ static const char * const json_names[N_PROPS] = {
   [PROP_KEEP_ALIVE] = "keep_alive",
   [PROP_SIGNING_ALG] = "signing_alg",
   [PROP_ASSERTION_AUDIENCE_ISSUER] = "assertion_audience_issuer",
+  [PROP_DPOP] = "dpop",
 };
 
 struct _BearerProfile
@@ -97,6 +99,7 @@ struct _BearerProfile
   BearerPkceMethod pkce_method;
   BearerSigningAlg signing_alg;
   gboolean assertion_audience_issuer; /* a client assertion's aud: the issuer, not the endpoint */
+  gboolean dpop;                /* DPoP proofs (RFC 9449) with a key of the connection's own */
   GArray *params;               /* of Param */
 
   /* Members of the file this version does not know, kept on save. */
@@ -181,6 +184,9 @@ bearer_profile_get_property (GObject    *object,
       break;
     case PROP_ASSERTION_AUDIENCE_ISSUER:
       g_value_set_boolean (value, self->assertion_audience_issuer);
+      break;
+    case PROP_DPOP:
+      g_value_set_boolean (value, self->dpop);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -271,6 +277,9 @@ bearer_profile_set_property (GObject      *object,
     case PROP_ASSERTION_AUDIENCE_ISSUER:
       SET_SCALAR (self, assertion_audience_issuer, prop_id, g_value_get_boolean (value));
       break;
+    case PROP_DPOP:
+      SET_SCALAR (self, dpop, prop_id, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -320,6 +329,8 @@ bearer_profile_class_init (BearerProfileClass *klass)
                        BEARER_SIGNING_ALG_AUTO, flags);
   properties[PROP_ASSERTION_AUDIENCE_ISSUER] =
     g_param_spec_boolean ("assertion-audience-issuer", NULL, NULL, FALSE, flags);
+  properties[PROP_DPOP] =
+    g_param_spec_boolean ("dpop", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -612,6 +623,7 @@ bearer_profile_new_from_json (JsonObject  *object,
       !read_enum (object, PROP_PKCE_METHOD, BEARER_TYPE_PKCE_METHOD, &pkce, error) ||
       !read_enum (object, PROP_SIGNING_ALG, BEARER_TYPE_SIGNING_ALG, &alg, error) ||
       !read_boolean (object, PROP_ASSERTION_AUDIENCE_ISSUER, &self->assertion_audience_issuer, error) ||
+      !read_boolean (object, PROP_DPOP, &self->dpop, error) ||
       !read_boolean (object, PROP_ALLOW_INSECURE_HTTP, &self->allow_insecure_http, error) ||
       !read_boolean (object, PROP_AUTO_REFRESH, &self->auto_refresh, error) ||
       !read_boolean (object, PROP_KEEP_ALIVE, &self->keep_alive, error))
@@ -673,6 +685,7 @@ bearer_profile_to_json (BearerProfile *self)
   json_object_set_string_member (object, "signing_alg",
                                  bearer_enum_to_nick (BEARER_TYPE_SIGNING_ALG, self->signing_alg));
   json_object_set_boolean_member (object, "assertion_audience_issuer", self->assertion_audience_issuer);
+  json_object_set_boolean_member (object, "dpop", self->dpop);
 
   params = json_array_new ();
   for (guint i = 0; i < self->params->len; i++)
@@ -760,6 +773,7 @@ bearer_profile_update_from (BearerProfile *self,
   SET_SCALAR (self, signing_alg, PROP_SIGNING_ALG, other->signing_alg);
   SET_SCALAR (self, assertion_audience_issuer, PROP_ASSERTION_AUDIENCE_ISSUER,
               other->assertion_audience_issuer);
+  SET_SCALAR (self, dpop, PROP_DPOP, other->dpop);
 
   g_array_set_size (self->params, 0);
   for (guint i = 0; i < other->params->len; i++)
@@ -875,6 +889,26 @@ bearer_profile_set_assertion_audience_issuer (BearerProfile *self,
 {
   g_return_if_fail (BEARER_IS_PROFILE (self));
   SET_SCALAR (self, assertion_audience_issuer, PROP_ASSERTION_AUDIENCE_ISSUER, !!issuer);
+}
+
+gboolean
+bearer_profile_get_dpop (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), FALSE);
+  return self->dpop;
+}
+
+/**
+ * bearer_profile_set_dpop:
+ * @dpop: %TRUE to send DPoP proofs (RFC 9449) with every token request,
+ *   signed with a key of this profile's own kept in the keyring
+ */
+void
+bearer_profile_set_dpop (BearerProfile *self,
+                         gboolean       dpop)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, dpop, PROP_DPOP, !!dpop);
 }
 STRING_SETTER (client_certificate, PROP_CLIENT_CERTIFICATE)
 

@@ -61,6 +61,7 @@ struct _BearerProfilePage
   AdwActionRow *ca_row;
   GtkWidget *ca_clear_button;
   GtkSwitch *insecure_switch;
+  GtkSwitch *dpop_switch;
   GtkSwitch *auto_refresh_switch;
   GtkSpinButton *margin_spin;
   GtkLabel *status_label;

@@ -401,6 +401,7 @@ bind_form (BearerProfilePage *self)
   g_binding_group_bind_full (b, "body-encoding", self->json_switch, "active", both,
                              encoding_to_json, json_to_encoding, NULL, NULL);
   g_binding_group_bind (b, "allow-insecure-http", self->insecure_switch, "active", both);
+  g_binding_group_bind (b, "dpop", self->dpop_switch, "active", both);
   g_binding_group_bind (b, "auto-refresh", self->auto_refresh_switch, "active", both);
   g_binding_group_bind (b, "assertion-audience-issuer", self->assertion_issuer_switch, "active", both);
   g_binding_group_bind (b, "refresh-margin", self->margin_spin, "value", both);
@@ -1161,6 +1162,7 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, assertion_issuer_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, ca_clear_button);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, insecure_switch);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, dpop_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, auto_refresh_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, margin_spin);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, status_label);
