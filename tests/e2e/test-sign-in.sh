@@ -77,7 +77,11 @@ profile_member() {
 		process.stdout.write(String(p[process.argv[3]] ?? ""));' \
 		"$work/config/bearer/profiles.json" "$1" "$2"
 }
-browser_done() { grep -c '^DONE ' "$work/browser.log" 2>/dev/null || echo 0; }
+browser_done() {
+	local count
+	count="$(grep -c '^DONE ' "$work/browser.log" 2>/dev/null)"
+	echo "${count:-0}"
+}
 # wait_browser_done N: the launched browser logs its last page a moment after
 # bearer-cli, which only waits until the page was sent, has ended (20 s at most).
 wait_browser_done() {
