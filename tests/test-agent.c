@@ -22,10 +22,12 @@
 #include "bearer-agent-protocol.h"
 #include "bearer-confirm-generated.h"
 #include "bearer-connection-list.h"
+#include "bearer-jwt.h"
 #include "bearer-secrets.h"
 #include "bearer-test-cli.h"
 #include "bearer-test-keyring.h"
 #include "bearer-test-rotating-server.h"
+#include "bearer-test-server.h"
 
 #define CLIENT_ID "agent-client"
 
@@ -1980,6 +1982,63 @@ test_introspect (Fixture       *f,
   lifecycle_clear (f, &l);
 }
 
+/* A DPoP token (RFC 9449) through the agent and directly: the same header;
+ * the proof for a URL is made in the bearer-cli process with the same key
+ * (the agent hands out tokens, never the key). */
+static void
+test_dpop (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autofree char *url = bearer_test_server_get_url (server, "/oauth/token");
+  g_autoptr(BearerTestProc) set = NULL;
+  g_autoptr(BearerTestProc) first = NULL;
+  g_autoptr(BearerTestProc) agent = NULL;
+  g_autoptr(BearerTestProc) direct = NULL;
+  const char *header[] = { "token", "dp", "--format", "header", NULL };
+  g_autofree char *x_agent = NULL;
+  g_autofree char *x_direct = NULL;
+
+  if (!f->ready)
+    return;
+  bearer_test_server_script (server, 200, "application/json",
+                             "{\"access_token\":\"agent-dpop-token\",\"token_type\":\"DPoP\","
+                             "\"expires_in\":3600}");
+  add_profile (f, "dp", url);
+  set = run (f, TRUE, NULL, "set", "dp", "--dpop", NULL);
+  expect_status (set, 0);
+
+  first = run (f, FALSE, NULL, "token", "dp", NULL);
+  expect_status (first, 0);
+  g_assert_true (agent_running (f));
+  g_assert_nonnull (bearer_test_server_get_last_header (server, "DPoP"));
+
+  compare (f, header, 0, FALSE);
+
+  agent = run (f, FALSE, NULL, "token", "dp", "--format", "header", "--dpop-url", "https://api.example/x", NULL);
+  direct = run (f, TRUE, NULL, "token", "dp", "--format", "header", "--dpop-url", "https://api.example/x", NULL);
+  expect_status (agent, 0);
+  expect_status (direct, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      BearerTestProc *proc = i == 0 ? agent : direct;
+      g_auto(GStrv) lines = g_strsplit (proc->out, "\n", -1);
+      g_autoptr(JsonObject) proof_header = NULL;
+      g_autoptr(JsonObject) claims = NULL;
+
+      g_assert_cmpuint (g_strv_length (lines), ==, 3);
+      g_assert_cmpstr (lines[0], ==, "Authorization: DPoP agent-dpop-token");
+      g_assert_true (g_str_has_prefix (lines[1], "DPoP: "));
+      g_assert_true (bearer_jwt_decode (lines[1] + 6, &proof_header, &claims, NULL));
+      g_assert_cmpstr (json_object_get_string_member (claims, "htu"), ==, "https://api.example/x");
+      *(i == 0 ? &x_agent : &x_direct) =
+        g_strdup (json_object_get_string_member (json_object_get_object_member (proof_header, "jwk"), "x"));
+    }
+  g_assert_cmpstr (x_agent, ==, x_direct);
+  /* One token request in all. */
+  g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2001,6 +2060,7 @@ main (int   argc,
   ADD ("/bearer/agent/revoke-all", test_revoke_all);
   ADD ("/bearer/agent/revoke-which", test_revoke_which);
   ADD ("/bearer/agent/introspect", test_introspect);
+  ADD ("/bearer/agent/dpop", test_dpop);
   g_test_add_func ("/bearer/agent/program-name", test_program_name);
   ADD ("/bearer/agent/ask-before-use", test_ask_before_use);
   ADD ("/bearer/agent/ask-time-out", test_ask_time_out);

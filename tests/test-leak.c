@@ -13,10 +13,12 @@
  *   invalid_grant with the refresh token echoed in its error_description),
  *   remove; then a private_key_jwt profile: add, set-secret private-key (a
  *   PEM key made for the test, on stdin), refresh (client credentials with
- *   a signed client assertion), remove.
+ *   a signed client assertion, and DPoP on: a key made by bearer-cli and
+ *   a proof on the request), remove.
  *
- * The private keys' canaries are the lines of their PEM bodies, and every
- * client assertion the server receives is one too.
+ * The private keys' canaries are the lines of their PEM bodies (the DPoP
+ * key's read from the keyring once bearer-cli made it), and every client
+ * assertion and DPoP proof the server receives is one too.
  *
  * Then no canary may be found in any file under the session's own
  * XDG_CONFIG_HOME, XDG_DATA_HOME, XDG_CACHE_HOME and XDG_RUNTIME_DIR, in any
@@ -39,6 +41,11 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+#include <libsecret/secret.h>
+
+#include "bearer-secrets.h"
+#include "bearer-test-keyring.h"
 
 #include "bearer-test-cli.h"
 #include "bearer-test-keys.h"
@@ -67,6 +74,7 @@ typedef struct {
   char *current;                /* the refresh token that works */
   char *last_access_token;
   char *private_key;            /* PEM, for the private_key_jwt profile */
+  guint dpop_proofs;
   gboolean hostile;
   guint requests;
   guint lifecycle_requests;     /* revocation and introspection */
@@ -143,6 +151,12 @@ leak_server_cb (SoupServer        *soup_server,
     {
       /* A signed assertion is a credential while it lasts: a canary too. */
       add_canary (self, g_hash_table_lookup (form, "client_assertion"), "client assertion");
+      if (soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "DPoP") != NULL)
+        {
+          self->dpop_proofs++;
+          add_canary (self, soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                          "DPoP"), "DPoP proof");
+        }
       if (g_strcmp0 (g_hash_table_lookup (form, "grant_type"), "client_credentials") != 0)
         {
           bearer_test_reply_json (msg, 400, "{\"error\":\"invalid_request\"}");
@@ -410,6 +424,66 @@ lines_of (const char *text,
   return g_string_free (out, FALSE);
 }
 
+/* The DPoP key bearer-cli made for the private_key_jwt profile, read from
+ * the keyring: each line of its PEM body is a canary. */
+static void
+add_dpop_key_canaries (LeakServer *server)
+{
+  g_autofree char *path = g_build_filename (session.sandbox->root, "config", "bearer",
+                                            "profiles.json", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(JsonParser) bundle = json_parser_new ();
+  g_auto(GStrv) lines = NULL;
+  JsonArray *profiles;
+  const char *id = NULL, *key;
+  char *secret;
+  guint added = 0;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL) ||
+      !json_parser_load_from_data (parser, contents, -1, NULL))
+    {
+      g_string_append (session.problems, "\n  profiles.json could not be read to find the DPoP key");
+      return;
+    }
+  profiles = json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)), "profiles");
+  for (guint i = 0; profiles != NULL && i < json_array_get_length (profiles); i++)
+    {
+      JsonObject *profile = json_array_get_object_element (profiles, i);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (profile, "name", ""), JWT_PROFILE_NAME) == 0)
+        id = json_object_get_string_member (profile, "id");
+    }
+  if (id == NULL)
+    {
+      g_string_append (session.problems, "\n  the private_key_jwt profile is not in profiles.json");
+      return;
+    }
+
+  attributes = bearer_test_keyring_attributes (id);
+  secret = secret_password_lookupv_sync (bearer_secrets_get_schema (), attributes, NULL, NULL);
+  if (secret == NULL || !json_parser_load_from_data (bundle, secret, -1, NULL) ||
+      !(key = json_object_get_string_member_with_default (json_node_get_object (json_parser_get_root (bundle)),
+                                                          "dpop_key", NULL)))
+    {
+      g_string_append (session.problems, "\n  the keyring holds no DPoP key for the profile with DPoP on");
+      secret_password_free (secret);
+      return;
+    }
+  lines = g_strsplit (key, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strlen (lines[i]) >= 32 && !g_str_has_prefix (lines[i], "-----"))
+      {
+        add_canary (server, lines[i], "a line of the DPoP key");
+        added++;
+      }
+  secret_password_free (secret);
+  if (added == 0 || server->dpop_proofs == 0)
+    g_string_append (session.problems, "\n  no DPoP key line or no DPoP proof to look for: the "
+                                       "canary check itself is broken");
+}
+
 static gboolean
 ensure_session (void)
 {
@@ -507,10 +581,11 @@ ensure_session (void)
 
   run_step ("add private-key-jwt", FALSE, NULL, 0, "add", JWT_PROFILE_NAME, "--token-url",
             server->token_url, "--client-id", CLIENT_ID, "--grant", "client_credentials",
-            "--auth", "private-key-jwt", "--key-id", "leak-key", NULL);
+            "--auth", "private-key-jwt", "--key-id", "leak-key", "--dpop", NULL);
   run_step ("set-secret private-key", FALSE, server->private_key, 0,
             "set-secret", JWT_PROFILE_NAME, "private-key", NULL);
   run_step ("refresh private-key-jwt", FALSE, NULL, 0, "refresh", JWT_PROFILE_NAME, NULL);
+  add_dpop_key_canaries (server);
   scan_xdg_dirs ("after refresh private-key-jwt");
   step = run_step ("remove private-key-jwt", FALSE, NULL, 0, "remove", JWT_PROFILE_NAME, NULL);
   removed = removed && step->proc->status == 0;

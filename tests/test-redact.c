@@ -12,7 +12,7 @@
 static const char * const secret_fields[] = {
   "access_token", "refresh_token", "id_token", "client_secret", "password",
   "code", "code_verifier", "assertion", "client_assertion", "device_code",
-  "token", "client_key", "private_key",
+  "token", "client_key", "private_key", "dpop_key",
 };
 
 static const char * const plain_fields[] = {

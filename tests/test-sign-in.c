@@ -20,7 +20,9 @@
 #include <glib/gstdio.h>
 
 #include "bearer-connection.h"
+#include "bearer-dpop.h"
 #include "bearer-error.h"
+#include "bearer-jwt.h"
 #include "bearer-pkce.h"
 #include "bearer-profile-store.h"
 #include "bearer-sign-in-private.h"
@@ -778,6 +780,85 @@ test_private_key_jwt (void)
   assert_assertion_for (server, "/token", key);
 }
 
+/* DPoP in both sign-ins: the key is made and stored before the first token
+ * request (the device grant's poll, the code exchange), each of which
+ * carries a proof signed with it; the device authorization request none. */
+static char *
+proof_jwk_x (const char *proof)
+{
+  g_autoptr(JsonObject) header = NULL;
+
+  g_assert_nonnull (proof);
+  g_assert_true (bearer_jwt_decode (proof, &header, NULL, NULL));
+  return g_strdup (json_object_get_string_member (json_object_get_object_member (header, "jwk"), "x"));
+}
+
+static char *
+stored_key_x (BearerProfile *profile)
+{
+  Wait wait = { NULL };
+  g_autoptr(BearerSecrets) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *proof = NULL;
+
+  bearer_secrets_lookup_async (bearer_profile_get_id (profile), NULL, waited_cb, &wait);
+  stored = bearer_secrets_lookup_finish (wait_for (&wait), &error);
+  g_object_unref (wait.result);
+  g_assert_no_error (error);
+  g_assert_nonnull (bearer_secrets_get_dpop_key (stored));
+  g_assert_cmpstr (bearer_secrets_get_refresh_token (stored), ==, "signed-in-refresh");
+  proof = bearer_dpop_proof_create (bearer_secrets_get_dpop_key (stored), "GET", "https://a.example/",
+                                    NULL, NULL, 0, &error);
+  g_assert_no_error (error);
+  return proof_jwk_x (proof);
+}
+
+static void
+test_dpop (void)
+{
+  g_autoptr(BearerTestServer) server = bearer_test_server_new (BEARER_TEST_SERVER_SCRIPTED);
+  g_autoptr(BearerProfile) device = NULL;
+  g_autoptr(BearerProfile) browser = NULL;
+  g_autoptr(Run) run = NULL;
+  g_autofree char *query = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *sent_x = NULL;
+  g_autofree char *stored_x = NULL;
+
+  if (!bearer_test_require_keyring ())
+    return;
+
+  device = device_profile (server);
+  bearer_profile_set_dpop (device, TRUE);
+  bearer_test_server_script (server, 200, "application/json", DEVICE_REPLY);
+  run = run_start (device, BEARER_SIGN_IN_DEVICE, 60);
+  wait_for_state (run, BEARER_SIGN_IN_STATE_WAITING_FOR_USER);
+  g_assert_null (bearer_test_server_get_last_header (server, "DPoP"));
+  bearer_test_server_script (server, 200, "application/json", TOKEN_REPLY);
+  iterate_until (&run->done);
+  g_assert_no_error (run->error);
+  g_assert_cmpstr (bearer_test_server_get_last_request (server)->path, ==, "/token");
+  sent_x = proof_jwk_x (bearer_test_server_get_last_header (server, "DPoP"));
+  stored_x = stored_key_x (device);
+  g_assert_cmpstr (sent_x, ==, stored_x);
+  g_clear_pointer (&run, run_free);
+  g_clear_pointer (&sent_x, g_free);
+  g_clear_pointer (&stored_x, g_free);
+
+  browser = new_profile (server, NULL);
+  bearer_profile_set_dpop (browser, TRUE);
+  run = run_start (browser, BEARER_SIGN_IN_BROWSER, 60);
+  wait_for_state (run, BEARER_SIGN_IN_STATE_WAITING_FOR_BROWSER);
+  query = g_strdup_printf ("code=the-code&state=%s", auth_state (run));
+  url = callback_url (run, query);
+  g_assert_cmpuint (browse (url, NULL), ==, 200);
+  iterate_until (&run->done);
+  g_assert_no_error (run->error);
+  sent_x = proof_jwk_x (bearer_test_server_get_last_header (server, "DPoP"));
+  stored_x = stored_key_x (browser);
+  g_assert_cmpstr (sent_x, ==, stored_x);
+}
+
 static void
 check_device_refusal (const char *reply,
                       int         code)
@@ -1059,6 +1140,7 @@ main (int   argc,
   g_test_add_func ("/bearer/sign-in/browser/pasted", test_browser_pasted);
   g_test_add_func ("/bearer/sign-in/browser/port-taken", test_browser_port_taken);
   g_test_add_func ("/bearer/sign-in/device/polling", test_device_polling);
+  g_test_add_func ("/bearer/sign-in/dpop", test_dpop);
   g_test_add_func ("/bearer/sign-in/private-key-jwt", test_private_key_jwt);
   g_test_add_func ("/bearer/sign-in/device/denied", test_device_denied);
   g_test_add_func ("/bearer/sign-in/device/expired", test_device_expired);

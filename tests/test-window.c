@@ -28,7 +28,10 @@
 #include "bearer-agent-protocol.h"
 #include "bearer-application.h"
 #include "bearer-connection-list.h"
+#include "bearer-dpop.h"
+#include "bearer-jwt.h"
 #include "bearer-error-banner.h"
+#include "bearer-new-connection-dialog.h"
 #include "bearer-parameter-row.h"
 #include "bearer-profile-page.h"
 #include "bearer-profile-row.h"
@@ -37,6 +40,7 @@
 #include "bearer-sign-in-view.h"
 #include "bearer-test-cli.h"
 #include "bearer-test-keys.h"
+#include "bearer-test-server.h"
 #include "bearer-token-view.h"
 #include "bearer-window.h"
 
@@ -1310,6 +1314,96 @@ test_token_view (void)
   g_assert_cmpstr (bearer_token_view_get_expiry_text (view), ==, "Expired");
   g_assert_false (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "claims_row")));
   g_assert_null (find_row_titled (GTK_WIDGET (view), "sub"));
+
+  gtk_window_destroy (window);
+  g_assert_finalize_object (view);
+}
+
+/* The DPoP switch under Advanced is the profile's `dpop`, both ways, and is
+ * saved with it. */
+static void
+test_dpop_switch (Fixture       *f,
+                  gconstpointer  data)
+{
+  GtkSwitch *dpop;
+
+  fixture_show_page (f);
+  dpop = PAGE_CHILD (f->page, "dpop_switch");
+  g_assert_false (gtk_switch_get_active (dpop));
+  gtk_switch_set_active (dpop, TRUE);
+  g_assert_true (bearer_profile_get_dpop (f->profile));
+  bearer_profile_set_dpop (f->profile, FALSE);
+  g_assert_false (gtk_switch_get_active (dpop));
+}
+
+/* A DPoP token: the view says what it means, and copies the header with a
+ * proof for a GET of the address typed, signed with the key of the
+ * connection read from the keyring. A Bearer token while DPoP is on: a
+ * warning. */
+static void
+test_token_view_dpop (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(BearerSecrets) secrets = bearer_secrets_new ();
+  g_autoptr(BearerSecrets) plain = bearer_secrets_new ();
+  g_autoptr(JsonObject) claims = NULL;
+  g_autofree char *key = bearer_dpop_key_generate (NULL);
+  g_autofree char *clipboard = NULL;
+  g_autofree char *ath = bearer_dpop_access_token_hash ("dpop-window-token");
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  BearerTokenView *view = BEARER_TOKEN_VIEW (bearer_token_view_new ());
+  gint64 now = now_seconds ();
+  const char *proof;
+
+  bearer_profile_set_dpop (f->profile, TRUE);
+  bearer_secrets_set_dpop_key (secrets, key);
+  bearer_secrets_set_access_token (secrets, "dpop-window-token", "DPoP", now + 600, NULL);
+  store_secrets (f->profile, secrets);
+
+  g_object_ref_sink (view);
+  gtk_window_set_child (window, GTK_WIDGET (view));
+  gtk_window_present (window);
+  bearer_token_view_set_connection (view, f->connection);
+  bearer_token_view_set_token (view, secrets, NULL, TRUE);
+  gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
+
+  g_assert_true (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")));
+  g_assert_true (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_url_row")));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")),
+                            "bearer-cli curl"));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "token.copy-header", NULL));
+  clipboard = read_clipboard (GTK_WIDGET (view));
+  g_assert_cmpstr (clipboard, ==, "Authorization: DPoP dpop-window-token");
+
+  gtk_editable_set_text (GTK_EDITABLE (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_url_row")),
+                         "https://api.example.com/v1/me?fields=name");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (view), "token.copy-dpop", NULL));
+  for (guint i = 0; i < 200 && strstr (clipboard, "\nDPoP: ") == NULL; i++)
+    {
+      g_free (clipboard);
+      bearer_test_spin (50);
+      clipboard = read_clipboard (GTK_WIDGET (view));
+    }
+  g_assert_true (g_str_has_prefix (clipboard, "Authorization: DPoP dpop-window-token\nDPoP: "));
+  proof = strstr (clipboard, "\nDPoP: ") + strlen ("\nDPoP: ");
+  g_assert_true (bearer_jwt_decode (proof, NULL, &claims, NULL));
+  g_assert_cmpstr (json_object_get_string_member (claims, "htm"), ==, "GET");
+  g_assert_cmpstr (json_object_get_string_member (claims, "htu"), ==, "https://api.example.com/v1/me");
+  g_assert_cmpstr (json_object_get_string_member (claims, "ath"), ==, ath);
+
+  /* The server ignored DPoP: said, not hidden. */
+  bearer_secrets_set_access_token (plain, "plain-window-token", "Bearer", now + 600, NULL);
+  bearer_token_view_set_token (view, plain, NULL, TRUE);
+  g_assert_true (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")));
+  g_assert_false (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_url_row")));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")),
+                            "not bound"));
+
+  /* DPoP off, a Bearer token: nothing to say. */
+  bearer_profile_set_dpop (f->profile, FALSE);
+  bearer_token_view_set_token (view, plain, NULL, TRUE);
+  g_assert_false (gtk_widget_get_visible (child (view, BEARER_TYPE_TOKEN_VIEW, "dpop_row")));
 
   gtk_window_destroy (window);
   g_assert_finalize_object (view);
@@ -3121,6 +3215,321 @@ test_cli_follows (void)
   g_unlink (path);
 }
 
+/* ---- Add a Connection ---------------------------------------------------- */
+
+#define DIALOG_CHILD(dialog, name) child ((dialog), BEARER_TYPE_NEW_CONNECTION_DIALOG, (name))
+
+static void
+profile_added_cb (BearerNewConnectionDialog *dialog,
+                  const char                *id,
+                  gpointer                   user_data)
+{
+  *(char **) user_data = g_strdup (id);
+}
+
+/* The dialog on the fixture's connections, watched until it goes. */
+static BearerNewConnectionDialog *
+open_dialog (Fixture  *f,
+             char    **added_id)
+{
+  BearerNewConnectionDialog *dialog = bearer_new_connection_dialog_new (NULL, f->list);
+
+  g_signal_connect (dialog, "profile-added", G_CALLBACK (profile_added_cb), added_id);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+/* The service called @name in the dialog's list, selected. */
+static void
+select_service (BearerNewConnectionDialog *dialog,
+                const char                *name)
+{
+  AdwComboRow *row = DIALOG_CHILD (dialog, "preset_row");
+  GListModel *model = adw_combo_row_get_model (row);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), name))
+      {
+        adw_combo_row_set_selected (row, i);
+        return;
+      }
+  g_error ("No service called %s", name);
+}
+
+/* The ways to get tokens the dialog offers, joined by "|". */
+static char *
+grant_choices (BearerNewConnectionDialog *dialog)
+{
+  GListModel *model = adw_combo_row_get_model (DIALOG_CHILD (dialog, "grant_row"));
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) titles = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    g_strv_builder_add (builder, gtk_string_list_get_string (GTK_STRING_LIST (model), i));
+  titles = g_strv_builder_end (builder);
+  return g_strjoinv ("|", titles);
+}
+
+static const char *
+selected_grant_title (BearerNewConnectionDialog *dialog)
+{
+  AdwComboRow *row = DIALOG_CHILD (dialog, "grant_row");
+
+  return gtk_string_list_get_string (GTK_STRING_LIST (adw_combo_row_get_model (row)),
+                                     adw_combo_row_get_selected (row));
+}
+
+#define BROWSER "Sign in with a browser"
+#define DEVICE "Sign in with a code on another device"
+#define REFRESH "I have a refresh token"
+#define CLIENT "As the app itself (client credentials)"
+
+/* Each service offers the ways to get tokens it has, its usual one first
+ * selected (ProcessMaker: a refresh token, as before), and the one chosen
+ * is the grant of the connection added. */
+static void
+test_new_connection_grants (Fixture       *f,
+                            gconstpointer  data)
+{
+  static const struct {
+    const char *service;
+    const char *input;          /* NULL: the default */
+    const char *realm;
+    const char *choices;
+    const char *usual;
+  } services[] = {
+    { "ProcessMaker", "acme", NULL, BROWSER "|" REFRESH "|" CLIENT, REFRESH },
+    { "Generic OAuth 2.0", "https://auth.example.com/oauth/token", NULL,
+      BROWSER "|" DEVICE "|" REFRESH "|" CLIENT, REFRESH },
+    { "Keycloak", "https://sso.example.com", "acme", BROWSER "|" DEVICE "|" REFRESH "|" CLIENT, CLIENT },
+    { "Microsoft Entra ID", NULL, NULL, BROWSER "|" DEVICE "|" REFRESH "|" CLIENT, CLIENT },
+    { "Auth0", "acme.eu.auth0.com", NULL, BROWSER "|" DEVICE "|" REFRESH "|" CLIENT, CLIENT },
+    { "Google", NULL, NULL, BROWSER "|" DEVICE "|" REFRESH, REFRESH },
+    { "GitLab", NULL, NULL, BROWSER "|" DEVICE "|" REFRESH, REFRESH },
+  };
+  static const struct {
+    const char *title;
+    BearerGrantType grant;
+  } grants[] = {
+    { BROWSER, BEARER_GRANT_AUTHORIZATION_CODE },
+    { DEVICE, BEARER_GRANT_DEVICE_CODE },
+    { REFRESH, BEARER_GRANT_REFRESH_TOKEN },
+    { CLIENT, BEARER_GRANT_CLIENT_CREDENTIALS },
+  };
+  guint added = 0;
+
+  for (guint s = 0; s < G_N_ELEMENTS (services); s++)
+    for (guint g = 0; g < G_N_ELEMENTS (grants); g++)
+      {
+        g_autofree char *id = NULL;
+        g_autofree char *choices = NULL;
+        g_autofree char *name = g_strdup_printf ("%s %u", services[s].service, g);
+        BearerNewConnectionDialog *dialog = open_dialog (f, &id);
+        AdwComboRow *grant_row = DIALOG_CHILD (dialog, "grant_row");
+        BearerProfile *profile;
+
+        select_service (dialog, services[s].service);
+        choices = grant_choices (dialog);
+        g_assert_cmpstr (choices, ==, services[s].choices);
+        g_assert_cmpstr (selected_grant_title (dialog), ==, services[s].usual);
+        if (strstr (choices, grants[g].title) == NULL)
+          {
+            gtk_window_destroy (GTK_WINDOW (dialog));
+            continue;
+          }
+
+        if (services[s].input != NULL)
+          gtk_editable_set_text (DIALOG_CHILD (dialog, "input_row"), services[s].input);
+        if (services[s].realm != NULL)
+          gtk_editable_set_text (DIALOG_CHILD (dialog, "realm_row"), services[s].realm);
+        gtk_editable_set_text (DIALOG_CHILD (dialog, "name_row"), name);
+        for (guint i = 0; i < g_list_model_get_n_items (adw_combo_row_get_model (grant_row)); i++)
+          {
+            adw_combo_row_set_selected (grant_row, i);
+            if (g_str_equal (selected_grant_title (dialog), grants[g].title))
+              break;
+          }
+        g_assert_cmpstr (selected_grant_title (dialog), ==, grants[g].title);
+        g_assert_true (gtk_widget_get_sensitive (DIALOG_CHILD (dialog, "add_button")));
+
+        g_signal_emit_by_name (DIALOG_CHILD (dialog, "add_button"), "clicked");
+        wait_until (is_set, &id, "the connection added");
+        added++;
+        profile = bearer_connection_get_profile (bearer_connection_list_find (f->list, id));
+        g_assert_cmpstr (bearer_profile_get_name (profile), ==, name);
+        g_assert_cmpint (bearer_profile_get_grant_type (profile), ==, grants[g].grant);
+        /* A sign-in starts from the service's own addresses. */
+        if (grants[g].grant == BEARER_GRANT_AUTHORIZATION_CODE && s != 1)
+          g_assert_nonnull (bearer_profile_get_authorization_url (profile));
+        if (grants[g].grant == BEARER_GRANT_DEVICE_CODE && s != 1)
+          g_assert_nonnull (bearer_profile_get_device_authorization_url (profile));
+      }
+
+  g_assert_cmpuint (added, ==, 3 + 4 + 4 + 4 + 4 + 3 + 3);
+  /* ProcessMaker as before: a refresh token, the client in the body. */
+  g_assert_cmpint (bearer_profile_get_grant_type (bearer_connection_get_profile (
+                     bearer_connection_list_find (f->list, "ProcessMaker 2"))), ==, BEARER_GRANT_REFRESH_TOKEN);
+  g_assert_cmpstr (bearer_profile_get_token_url (bearer_connection_get_profile (
+                     bearer_connection_list_find (f->list, "ProcessMaker 0"))), ==,
+                   "https://acme.processmaker.net/oauth/token");
+  g_assert_cmpstr (bearer_profile_get_authorization_url (bearer_connection_get_profile (
+                     bearer_connection_list_find (f->list, "ProcessMaker 0"))), ==,
+                   "https://acme.processmaker.net/oauth/authorize");
+}
+
+static BearerNewConnectionDialog *
+find_new_connection_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (BEARER_IS_NEW_CONNECTION_DIALOG (window))
+        return BEARER_NEW_CONNECTION_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_gone (gpointer data)
+{
+  return find_new_connection_dialog () == NULL;
+}
+
+static gboolean
+add_button_is_back (gpointer data)
+{
+  return GTK_IS_LABEL (gtk_button_get_child (GTK_BUTTON (data)));
+}
+
+/* An OpenID Connect provider from its issuer: Add asks the issuer (a
+ * spinner in the button, the form kept), fills the addresses, and opens
+ * the page ready to sign in, the focus on the client ID. */
+static void
+test_new_connection_discovery (Fixture       *f,
+                               gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  g_autofree char *authorize = g_strconcat (ts->base, "/authorize", NULL);
+  g_autofree char *device = g_strconcat (ts->base, "/device", NULL);
+  BearerNewConnectionDialog *dialog;
+  BearerWindow *window;
+  BearerProfilePage *page;
+  BearerProfile *profile;
+  GtkWidget *add_button;
+
+  ts->discovery_body = g_strdup_printf ("{\"issuer\":\"%s\",\"authorization_endpoint\":\"%s/authorize\","
+                                        "\"token_endpoint\":\"%s/oauth/token\","
+                                        "\"device_authorization_endpoint\":\"%s/device\","
+                                        "\"code_challenge_methods_supported\":[\"S256\"]}",
+                                        ts->base, ts->base, ts->base, ts->base);
+  window = g_object_new (BEARER_TYPE_WINDOW, "connections", f->list, NULL);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  gtk_window_present (GTK_WINDOW (window));
+  bearer_window_connections_loaded (window);
+
+  bearer_window_new_connection (window);
+  dialog = find_new_connection_dialog ();
+  g_assert_nonnull (dialog);
+  select_service (dialog, "OpenID Connect Provider");
+  g_assert_cmpstr (adw_preferences_row_get_title (DIALOG_CHILD (dialog, "input_row")), ==, "Issuer");
+  g_assert_cmpstr (grant_choices (dialog), ==, BROWSER "|" DEVICE "|" REFRESH "|" CLIENT);
+  g_assert_cmpstr (selected_grant_title (dialog), ==, BROWSER);
+  add_button = DIALOG_CHILD (dialog, "add_button");
+  g_assert_false (gtk_widget_get_sensitive (add_button));
+  gtk_editable_set_text (DIALOG_CHILD (dialog, "input_row"), "not a url");
+  g_assert_false (gtk_widget_get_sensitive (add_button));
+  gtk_editable_set_text (DIALOG_CHILD (dialog, "input_row"), ts->base);
+  g_assert_true (gtk_widget_get_sensitive (add_button));
+
+  /* Asking: a spinner, nothing to edit, nothing added yet. */
+  g_signal_emit_by_name (add_button, "clicked");
+  g_assert_true (GTK_IS_SPINNER (gtk_button_get_child (GTK_BUTTON (add_button))));
+  g_assert_false (gtk_widget_get_sensitive (add_button));
+  g_assert_false (gtk_widget_is_sensitive (DIALOG_CHILD (dialog, "input_row")));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 1);
+
+  /* Added, named after the issuer's host, its page open. */
+  wait_until (dialog_gone, NULL, "the dialog to close");
+  wait_for_n_connections (f, 2);
+  profile = bearer_connection_get_profile (bearer_connection_list_find (f->list, "127.0.0.1"));
+  g_assert_cmpint (bearer_profile_get_grant_type (profile), ==, BEARER_GRANT_AUTHORIZATION_CODE);
+  g_assert_cmpstr (bearer_profile_get_issuer (profile), ==, ts->base);
+  g_assert_cmpstr (bearer_profile_get_token_url (profile), ==, ts->url);
+  g_assert_cmpstr (bearer_profile_get_authorization_url (profile), ==, authorize);
+  g_assert_cmpstr (bearer_profile_get_device_authorization_url (profile), ==, device);
+  g_assert_cmpstr (bearer_profile_get_scope (profile), ==, "openid");
+  page = bearer_window_get_visible_page (window);
+  g_assert_true (bearer_connection_get_profile (bearer_profile_page_get_connection (page)) == profile);
+  g_assert_cmpstr (button_label (page), ==, "Sign In with Browser");
+  /* The first thing still missing for signing in is the client ID (the
+   * refresh token is what the sign-in brings). */
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (window)), PAGE_CHILD (page, "client_id_row")));
+
+  wait_until (connection_saved, bearer_connection_list_find (f->list, "127.0.0.1"), "the new connection");
+  gtk_window_destroy (GTK_WINDOW (window));
+  spin (100);
+  g_assert_null (window);
+  token_server_free (ts);
+}
+
+/* An issuer that cannot be asked, or that lacks the sign-in chosen: the
+ * dialog says so and stays open with what was typed. Closing it while the
+ * issuer is asked adds nothing. */
+static void
+test_new_connection_discovery_fails (Fixture       *f,
+                                     gconstpointer  data)
+{
+  TokenServer *ts = token_server_new ();
+  g_autofree char *nowhere = g_strconcat (ts->base, "/nowhere", NULL);
+  g_autofree char *id = NULL;
+  BearerNewConnectionDialog *dialog = open_dialog (f, &id);
+  GtkWidget *add_button = DIALOG_CHILD (dialog, "add_button");
+  GtkLabel *error_label = DIALOG_CHILD (dialog, "error_label");
+  AdwComboRow *grant_row = DIALOG_CHILD (dialog, "grant_row");
+
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  select_service (dialog, "OpenID Connect Provider");
+  gtk_editable_set_text (DIALOG_CHILD (dialog, "input_row"), nowhere);
+  gtk_editable_set_text (DIALOG_CHILD (dialog, "name_row"), "Mine");
+  g_signal_emit_by_name (add_button, "clicked");
+  wait_until (add_button_is_back, add_button, "the answer");
+  g_assert_nonnull (strstr (gtk_label_get_text (error_label), "No discovery document was found"));
+  g_assert_cmpstr (gtk_editable_get_text (DIALOG_CHILD (dialog, "input_row")), ==, nowhere);
+  g_assert_cmpstr (gtk_editable_get_text (DIALOG_CHILD (dialog, "name_row")), ==, "Mine");
+  g_assert_true (gtk_widget_get_sensitive (add_button));
+  g_assert_true (gtk_widget_is_sensitive (DIALOG_CHILD (dialog, "input_row")));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (add_button)), ==, "Add");
+  g_assert_null (id);
+
+  /* A server without a device endpoint, and the device grant chosen. */
+  ts->discovery_body = g_strdup_printf ("{\"issuer\":\"%s\",\"authorization_endpoint\":\"%s/authorize\","
+                                        "\"token_endpoint\":\"%s/oauth/token\"}",
+                                        ts->base, ts->base, ts->base);
+  gtk_editable_set_text (DIALOG_CHILD (dialog, "input_row"), ts->base);
+  adw_combo_row_set_selected (grant_row, 1);
+  g_assert_cmpstr (selected_grant_title (dialog), ==, DEVICE);
+  g_signal_emit_by_name (add_button, "clicked");
+  wait_until (add_button_is_back, add_button, "the answer");
+  g_assert_nonnull (strstr (gtk_label_get_text (error_label), "does not offer signing in with a code"));
+  g_assert_null (id);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 1);
+
+  /* Closed while asking: nothing is added, even once the answer comes. */
+  adw_combo_row_set_selected (grant_row, 0);
+  g_signal_emit_by_name (add_button, "clicked");
+  g_assert_true (GTK_IS_SPINNER (gtk_button_get_child (GTK_BUTTON (add_button))));
+  gtk_window_close (GTK_WINDOW (dialog));
+  spin (300);
+  g_assert_null (dialog);
+  g_assert_null (id);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->list)), ==, 1);
+
+  token_server_free (ts);
+}
+
 /* ---- no leaks ------------------------------------------------------------ */
 
 static void
@@ -3329,7 +3738,7 @@ find_button (GtkWidget  *widget,
 }
 
 static AdwMessageDialog *
-shown_dialog (void)
+shown_question (void)
 {
   GListModel *toplevels = gtk_window_get_toplevels ();
 
@@ -3344,15 +3753,15 @@ shown_dialog (void)
 }
 
 static gboolean
-dialog_shown (gpointer data)
+question_shown (gpointer data)
 {
-  return shown_dialog () != NULL;
+  return shown_question () != NULL;
 }
 
 static gboolean
-dialog_gone (gpointer data)
+question_gone (gpointer data)
 {
-  return shown_dialog () == NULL;
+  return shown_question () == NULL;
 }
 
 static void
@@ -3441,8 +3850,8 @@ test_ask_dialog (void)
       AdwMessageDialog *dialog;
 
       ask_on_bus (bus, "kubectl", i == 0 ? "bash" : NULL, &answer);
-      wait_until (dialog_shown, NULL, "the question");
-      dialog = shown_dialog ();
+      wait_until (question_shown, NULL, "the question");
+      dialog = shown_question ();
       g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Allow “kubectl” to Use Your Token?");
       if (i == 0)
         g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
@@ -3462,7 +3871,7 @@ test_ask_dialog (void)
         gtk_window_close (GTK_WINDOW (dialog));
       wait_until (is_set, &answer, "the answer");
       g_assert_cmpstr (answer, ==, answers[i].answer);
-      wait_until (dialog_gone, NULL, "the question to go");
+      wait_until (question_gone, NULL, "the question to go");
     }
 
   /* A program that could not be identified is called so. */
@@ -3471,15 +3880,15 @@ test_ask_dialog (void)
     AdwMessageDialog *dialog;
 
     ask_on_bus (bus, "", NULL, &answer);
-    wait_until (dialog_shown, NULL, "the question");
-    dialog = shown_dialog ();
+    wait_until (question_shown, NULL, "the question");
+    dialog = shown_question ();
     g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Allow an Unknown Program to Use Your Token?");
     g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
                      "A program Bearer could not identify asks for the access token of “prod”.");
     g_signal_emit_by_name (find_button (GTK_WIDGET (dialog), "_Deny"), "clicked");
     wait_until (is_set, &answer, "the answer");
     g_assert_cmpstr (answer, ==, BEARER_CONFIRM_DENY);
-    wait_until (dialog_gone, NULL, "the question to go");
+    wait_until (question_gone, NULL, "the question to go");
   }
 
   /* Bearer was not open: its window was opened for the question. Closed
@@ -3489,11 +3898,11 @@ test_ask_dialog (void)
     g_autofree char *answer = NULL;
 
     ask_on_bus (bus, "kubectl", NULL, &answer);
-    wait_until (dialog_shown, NULL, "the question");
+    wait_until (question_shown, NULL, "the question");
     gtk_window_destroy (gtk_application_get_windows (GTK_APPLICATION (app))->data);
     wait_until (is_set, &answer, "the answer");
     g_assert_cmpstr (answer, ==, BEARER_CONFIRM_DENY);
-    wait_until (dialog_gone, NULL, "the question to go");
+    wait_until (question_gone, NULL, "the question to go");
   }
   g_unlink (marker);
   bearer_test_remove_tree (config);
@@ -3527,6 +3936,8 @@ main (int   argc,
   g_test_add ((path), Fixture, NULL, fixture_set_up, (fn), fixture_tear_down)
 
   ADD ("/bearer/window/form/rows-per-grant", test_form_rows);
+  ADD ("/bearer/window/token-view/dpop", test_token_view_dpop);
+  ADD ("/bearer/window/form/dpop-switch", test_dpop_switch);
   ADD ("/bearer/window/form/private-key", test_form_private_key);
   ADD ("/bearer/window/form/client-certificate-rows", test_form_client_certificate_rows);
   ADD ("/bearer/window/form/url-validation", test_url_validation);
@@ -3549,6 +3960,9 @@ main (int   argc,
   ADD ("/bearer/window/form/discover", test_discover);
   ADD ("/bearer/window/window/empty-then-profile", test_window);
   ADD ("/bearer/window/window/duplicate-rename-delete", test_duplicate_rename_delete);
+  ADD ("/bearer/window/new-connection/grants", test_new_connection_grants);
+  ADD ("/bearer/window/new-connection/discovery", test_new_connection_discovery);
+  ADD ("/bearer/window/new-connection/discovery-fails", test_new_connection_discovery_fails);
   ADD ("/bearer/window/get-token/auto-refresh", test_auto_refresh);
   ADD ("/bearer/window/lifecycle/sign-out-check-token", test_sign_out_check_token);
   ADD ("/bearer/window/lifecycle/sign-out-refused", test_sign_out_refused);

@@ -508,6 +508,7 @@ bearer_cli_add (int    argc,
   gboolean json_body = FALSE;
   gboolean allow_http = FALSE;
   gboolean keep_alive = FALSE;
+  gboolean dpop = FALSE;
   gboolean ask = FALSE;
   GOptionEntry entries[] = {
     { "token-url", 0, 0, G_OPTION_ARG_STRING, &token_url, NULL, "URL" },
@@ -539,6 +540,7 @@ bearer_cli_add (int    argc,
     { "json-body", 0, 0, G_OPTION_ARG_NONE, &json_body, NULL, NULL },
     { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
+    { "dpop", 0, 0, G_OPTION_ARG_NONE, &dpop, NULL, NULL },
     { "ask", 0, 0, G_OPTION_ARG_NONE, &ask, NULL, NULL },
     { NULL }
   };
@@ -704,6 +706,7 @@ bearer_cli_add (int    argc,
   bearer_profile_set_signing_alg (profile, alg);
   bearer_profile_set_key_id (profile, key_id);
   bearer_profile_set_assertion_audience_issuer (profile, aud_issuer);
+  bearer_profile_set_dpop (profile, dpop);
   bearer_profile_set_ask_before_use (profile, ask);
 
   if (issuer != NULL)
@@ -885,9 +888,13 @@ bearer_cli_set (int    argc,
   g_autofree char *assertion_aud = NULL;
   BearerSigningAlg alg = BEARER_SIGNING_ALG_AUTO;
   gboolean aud_issuer = FALSE;
+  gboolean dpop = FALSE;
+  gboolean no_dpop = FALSE;
   GOptionEntry entries[] = {
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
     { "no-keep-alive", 0, 0, G_OPTION_ARG_NONE, &no_keep_alive, NULL, NULL },
+    { "dpop", 0, 0, G_OPTION_ARG_NONE, &dpop, NULL, NULL },
+    { "no-dpop", 0, 0, G_OPTION_ARG_NONE, &no_dpop, NULL, NULL },
     { "ask", 0, 0, G_OPTION_ARG_NONE, &ask, NULL, NULL },
     { "no-ask", 0, 0, G_OPTION_ARG_NONE, &no_ask, NULL, NULL },
     { "auto-refresh", 0, 0, G_OPTION_ARG_NONE, &auto_refresh, NULL, NULL },
@@ -932,6 +939,8 @@ bearer_cli_set (int    argc,
     return bearer_cli_usage_error (_("Choose one of --ask and --no-ask"));
   if (auto_refresh && no_auto_refresh)
     return bearer_cli_usage_error (_("Choose one of --auto-refresh and --no-auto-refresh"));
+  if (dpop && no_dpop)
+    return bearer_cli_usage_error (_("Choose one of --dpop and --no-dpop"));
   if (margin != -1 && (margin < 0 || margin > 24 * 3600))
     return bearer_cli_usage_error (_("--refresh-margin is a number of seconds, at most 86400"));
   if (auth != NULL && !bearer_client_auth_from_string (auth, &client_auth))
@@ -1011,6 +1020,8 @@ bearer_cli_set (int    argc,
     bearer_profile_set_key_id (profile, key_id);
   if (assertion_aud != NULL)
     bearer_profile_set_assertion_audience_issuer (profile, aud_issuer);
+  if (dpop || no_dpop)
+    bearer_profile_set_dpop (profile, dpop);
 
   /* Written now, under profiles.json's lock, over the file as it is. */
   g_signal_connect (connection, "profile-save-failed", G_CALLBACK (save_failed_cb), &save_error);

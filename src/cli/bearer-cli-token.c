@@ -17,6 +17,7 @@
 
 #include "bearer-cli-private.h"
 #include "bearer-client.h"
+#include "bearer-dpop.h"
 
 
 /* ---- Interruptions ------------------------------------------------------
@@ -285,6 +286,80 @@ bearer_cli_get_token (const char     *name,
   return token_here (name, force, min_valid, token);
 }
 
+/* ---- DPoP (RFC 9449) -----------------------------------------------------
+ *
+ * A DPoP-bound token goes with a proof that names the method and URL of the
+ * request it is sent with. The proof is made here, in this process, with the
+ * connection's key read from the keyring: the agent hands out the token
+ * (its answer is the same as a direct one), never the key. A resource
+ * server's nonce (RFC 9449 §9) is not known here: a server that wants one
+ * answers 401 with it, and the request is to be made again.
+ */
+
+/* Says so when a profile with DPoP on got a token not bound to its key. */
+static void
+warn_unbound (const char *name,
+              const char *token_type)
+{
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autofree char *warning = NULL;
+  BearerConnection *connection;
+  int code;
+
+  if (bearer_dpop_is_token_type (token_type) ||
+      !(list = bearer_cli_open_connections (FALSE, &code)) ||
+      !(connection = bearer_connection_list_find (list, name)))
+    return;
+  warning = bearer_dpop_dup_token_type_warning (bearer_profile_get_dpop (bearer_connection_get_profile (connection)),
+                                                token_type);
+  if (warning != NULL)
+    {
+      /* Translators: a warning; %s is the reason. */
+      g_autofree char *line = g_strdup_printf (_("Warning: %s"), warning);
+
+      g_printerr ("%s\n", line);
+    }
+}
+
+/* The `DPoP:` proof for a request with @token to @url. Failures are printed. */
+static int
+dpop_proof_for (const char  *name,
+                const char  *method,
+                const char  *url,
+                const char  *access_token,
+                char       **proof_out)
+{
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  BearerConnection *connection;
+  int code = EXIT_OK;
+
+  *proof_out = NULL;
+  if (!(list = bearer_cli_open_connections (FALSE, &code)) ||
+      !(connection = bearer_cli_find_connection (list, name, &code)))
+    return code;
+  if (!(secrets = bearer_cli_lookup_secrets (bearer_connection_get_profile (connection), &error)))
+    return bearer_cli_fail_for (name, error);
+  *proof_out = bearer_dpop_proof_create (bearer_secrets_get_dpop_key (secrets), method, url,
+                                         access_token, NULL, g_get_real_time () / G_USEC_PER_SEC,
+                                         &error);
+  if (*proof_out == NULL)
+    return bearer_cli_fail_for (name, error);
+  return EXIT_OK;
+}
+
+static int
+not_dpop_error (const char *name)
+{
+  g_autofree char *message =
+    /* Translators: %s is a profile name. */
+    g_strdup_printf (_("The token of “%s” is not a DPoP token: it needs no proof"), name);
+
+  bearer_cli_print_error (message);
+  return EXIT_USAGE;
+}
+
 static int
 command_token (int      argc,
                char   **argv,
@@ -293,14 +368,19 @@ command_token (int      argc,
   gint min_valid = 60;
   gboolean header = FALSE, json = FALSE, export = FALSE;
   g_autofree char *format = NULL;
+  g_autofree char *dpop_url = NULL;
+  g_autofree char *dpop_method = NULL;
   GOptionEntry entries[] = {
     { "min-valid", 0, 0, G_OPTION_ARG_INT, &min_valid, NULL, "SECONDS" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, NULL, "FORMAT" },
     { "header", 0, 0, G_OPTION_ARG_NONE, &header, NULL, NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, NULL, NULL },
     { "export", 0, 0, G_OPTION_ARG_NONE, &export, NULL, NULL },
+    { "dpop-url", 0, 0, G_OPTION_ARG_STRING, &dpop_url, NULL, "URL" },
+    { "dpop-method", 0, 0, G_OPTION_ARG_STRING, &dpop_method, NULL, "METHOD" },
     { NULL }
   };
+  g_autofree char *proof = NULL;
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_auto(BearerCliToken) token = { NULL, };
@@ -328,6 +408,14 @@ command_token (int      argc,
     output = OUTPUT_JSON;
   else if (export)
     output = OUTPUT_ENV;
+  if (dpop_method != NULL && dpop_url == NULL)
+    return bearer_cli_usage_error (_("--dpop-method goes with --dpop-url"));
+  if (dpop_url != NULL && output != OUTPUT_HEADER)
+    return bearer_cli_usage_error (_("--dpop-url goes with --format header: the proof is a header"));
+  if (dpop_method != NULL && !soup_header_contains ("GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+                                                    dpop_method))
+    return bearer_cli_usage_error (_("--dpop-method is an HTTP method: GET, HEAD, POST, PUT, PATCH, "
+                                     "DELETE or OPTIONS"));
 
   if (output == OUTPUT_EXEC_CREDENTIAL)
     {
@@ -342,11 +430,26 @@ command_token (int      argc,
 
   code = bearer_cli_get_token (argv[1], force, (guint) min_valid, &token);
   if (token.secrets != NULL)
+    warn_unbound (token.name, bearer_secrets_get_token_type (token.secrets));
+  if (token.secrets != NULL && dpop_url != NULL)
+    {
+      int proof_code;
+
+      if (!bearer_dpop_is_token_type (bearer_secrets_get_token_type (token.secrets)))
+        return not_dpop_error (token.name);
+      proof_code = dpop_proof_for (token.name, dpop_method != NULL ? dpop_method : "GET", dpop_url,
+                                   bearer_secrets_get_access_token (token.secrets), &proof);
+      if (proof_code != EXIT_OK)
+        return proof_code;
+    }
+  if (token.secrets != NULL)
     bearer_cli_print_token (token.name, bearer_secrets_get_access_token (token.secrets),
                             bearer_secrets_get_token_type (token.secrets),
                             bearer_secrets_get_expires_at (token.secrets),
                             bearer_secrets_get_scope (token.secrets), output, token.from_server, token.rotated,
                             token.stored);
+  if (proof != NULL)
+    g_print ("%s: %s\n", BEARER_DPOP_HEADER, proof);
   return code;
 }
 
@@ -482,6 +585,84 @@ move_fd_for_exec (int fd,
   return TRUE;
 }
 
+/* curl's options whose value may look like a URL but is not the one
+ * requested. */
+static gboolean
+takes_other_url (const char *option)
+{
+  const char *options[] = {
+    "-x", "--proxy", "--preproxy", "-e", "--referer", "-H", "--header", "--proxy-header",
+    "--connect-to", "--resolve", "-d", "--data", "--data-raw", "--data-binary",
+    "--data-urlencode", "-F", "--form", "--json", "-o", "--output", "-u", "--user",
+    "-A", "--user-agent", "-X", "--request", "-w", "--write-out", "-b", "--cookie",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    if (g_str_equal (option, options[i]))
+      return TRUE;
+  return FALSE;
+}
+
+/* The method and URL of the request curl makes from @args, for its proof:
+ * --request/-X, else HEAD for -I/--head, POST when data is sent (unless
+ * -G/--get), else GET; the URL is --url's or the one http(s):// argument. */
+static gboolean
+curl_request (char        **args,
+              int           n_args,
+              const char  **method_out,
+              const char  **url_out)
+{
+  const char *method = NULL, *url = NULL;
+  gboolean data = FALSE, get = FALSE, head = FALSE;
+
+  for (int i = 0; i < n_args; i++)
+    {
+      const char *arg = args[i];
+      const char *next = i + 1 < n_args ? args[i + 1] : NULL;
+
+      if ((g_str_equal (arg, "-X") || g_str_equal (arg, "--request")) && next != NULL)
+        method = next;
+      else if (g_str_has_prefix (arg, "-X") && arg[2] != '\0')
+        method = arg + 2;
+      else if (g_str_equal (arg, "-I") || g_str_equal (arg, "--head"))
+        head = TRUE;
+      else if (g_str_equal (arg, "-G") || g_str_equal (arg, "--get"))
+        get = TRUE;
+      else if (g_str_has_prefix (arg, "-d") || g_str_has_prefix (arg, "--data") ||
+               g_str_equal (arg, "-F") || g_str_equal (arg, "--form") || g_str_equal (arg, "--json"))
+        data = TRUE;
+
+      if (g_str_equal (arg, "--url") && next != NULL)
+        {
+          if (url != NULL && !g_str_equal (url, next))
+            return FALSE;
+          url = next;
+          i++;
+          continue;
+        }
+      if (takes_other_url (arg))
+        {
+          i++;
+          continue;
+        }
+      if (g_ascii_strncasecmp (arg, "https://", 8) == 0 || g_ascii_strncasecmp (arg, "http://", 7) == 0)
+        {
+          /* One proof names one request. */
+          if (url != NULL && !g_str_equal (url, arg))
+            return FALSE;
+          url = arg;
+        }
+    }
+
+  if (url == NULL)
+    return FALSE;
+  if (method == NULL)
+    method = head ? "HEAD" : (data && !get) ? "POST" : "GET";
+  *method_out = method;
+  *url_out = url;
+  return TRUE;
+}
+
 /* bearer-cli curl NAME -- CURL-ARGUMENT… */
 int
 bearer_cli_curl (int    argc,
@@ -507,8 +688,33 @@ bearer_cli_curl (int    argc,
     return exit_code;
 
   secrets = token.secrets;
-  header = g_strdup_printf ("Authorization: %s %s\n", bearer_secrets_get_token_type (secrets),
-                            bearer_secrets_get_access_token (secrets));
+  warn_unbound (token.name, bearer_secrets_get_token_type (secrets));
+  if (bearer_dpop_is_token_type (bearer_secrets_get_token_type (secrets)))
+    {
+      /* The proof for curl's own request, on the next line of the same
+       * descriptor. */
+      const char *method = NULL, *url = NULL;
+      g_autofree char *proof = NULL;
+      int proof_code;
+
+      if (!curl_request (argv + first, argc - first, &method, &url))
+        {
+          bearer_cli_print_error (_("The token is a DPoP token: its proof names the request’s "
+                                    "address, and curl’s arguments must hold exactly one "
+                                    "http:// or https:// address"));
+          return EXIT_USAGE;
+        }
+      proof_code = dpop_proof_for (token.name, method, url, bearer_secrets_get_access_token (secrets),
+                                   &proof);
+      if (proof_code != EXIT_OK)
+        return proof_code;
+      header = g_strdup_printf ("Authorization: %s %s\n%s: %s\n",
+                                bearer_secrets_get_token_type (secrets),
+                                bearer_secrets_get_access_token (secrets), BEARER_DPOP_HEADER, proof);
+    }
+  else
+    header = g_strdup_printf ("Authorization: %s %s\n", bearer_secrets_get_token_type (secrets),
+                              bearer_secrets_get_access_token (secrets));
 
   /* The header goes to curl on fd 3 (-H @/dev/fd/3): a command line can be
    * read by every user of the machine, a file outlives us. Nothing waits

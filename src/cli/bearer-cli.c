@@ -195,6 +195,22 @@ static const char *usage_tls_text =
      "                                passphrase) in the keyring; read from a file\n"
      "                                or a pipe only\n");
 
+/* DPoP (RFC 9449), in a text of its own for the same reason. */
+static const char *usage_dpop_text =
+  /* Translators: more of “bearer-cli --help”, after the text above. Translate the
+   * descriptions only: commands, options, their arguments and the header
+   * names are typed as they are. Keep the descriptions lined up in their
+   * column as in English, wrap at 80 columns. */
+  N_("Tokens bound to this computer (DPoP, RFC 9449):\n"
+     "  add|set NAME … --dpop, --no-dpop\n"
+     "                                Sign a proof for every token request with a\n"
+     "                                key of the profile’s own, made and kept in the\n"
+     "                                keyring\n"
+     "  token NAME --format header --dpop-url URL [--dpop-method METHOD]\n"
+     "                                Also print the DPoP: proof for a request to URL\n"
+     "                                (method GET unless given)\n"
+     "  curl NAME -- CURL-ARGUMENT…   With a DPoP token, also pass the proof for\n"
+     "                                curl’s own method and URL\n");
 /* The confirmation, in a text of its own for the same reason. */
 static const char *usage_ask_text =
   /* Translators: the end of “bearer-cli --help”, after the text above.
@@ -484,6 +500,7 @@ command_help (int    argc,
       g_print ("\n%s", _(usage_lifecycle_text));
       g_print ("\n%s", _(usage_assertion_text));
       g_print ("\n%s", _(usage_tls_text));
+      g_print ("\n%s", _(usage_dpop_text));
       g_print ("\n%s", _(usage_ask_text));
       return EXIT_OK;
     }

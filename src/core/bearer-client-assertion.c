@@ -264,11 +264,23 @@ append_fixed (GByteArray           *out,
   return TRUE;
 }
 
-static GBytes *
-sign_with_key (const char        *pem,
-               BearerSigningAlg   alg,
-               const char        *input,
-               GError           **error)
+/**
+ * bearer_jws_sign:
+ * @pem: a private key as PEM
+ * @alg: RS256, PS256 or ES256
+ * @input: the JWS signing input (`header.claims`, both base64url)
+ *
+ * Signs @input as JWS (RFC 7515) wants it: for ES256, R and S of 32 bytes
+ * each, not DER. Client assertions and DPoP proofs (bearer-dpop.c) use it.
+ *
+ * Returns: (transfer full): the signature, or %NULL with
+ *   %BEARER_ERROR_PRIVATE_KEY (never quoting the key)
+ */
+GBytes *
+bearer_jws_sign (const char        *pem,
+                 BearerSigningAlg   alg,
+                 const char        *input,
+                 GError           **error)
 {
   g_autoptr(BearerPrivkey) key = import_key (pem, error);
   gnutls_datum_t data = { (unsigned char *) input, strlen (input) };
@@ -445,7 +457,7 @@ bearer_client_assertion_create (BearerClientAuth   auth,
   if (resolved == BEARER_SIGNING_ALG_HS256)
     signature = sign_with_secret (key, input->str);
   else
-    signature = sign_with_key (key, resolved, input->str, error);
+    signature = bearer_jws_sign (key, resolved, input->str, error);
   if (signature == NULL)
     return NULL;
 

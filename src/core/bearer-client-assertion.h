@@ -34,5 +34,9 @@ char            *bearer_client_assertion_create (BearerClientAuth   auth,
                                                  const char        *key,
                                                  gint64             now,
                                                  GError           **error);
+GBytes          *bearer_jws_sign                (const char        *pem,
+                                                 BearerSigningAlg   alg,
+                                                 const char        *input,
+                                                 GError           **error);
 
 G_END_DECLS

@@ -22,6 +22,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "bearer-client-private.h"
+#include "bearer-dpop.h"
 #include "bearer-error-private.h"
 #include "bearer-redact.h"
 
@@ -62,6 +63,7 @@ typedef struct {
   GInputStream *stream;
   GByteArray *body;
   char **secrets;
+  gboolean dpop_retried;            /* sent again with the server's DPoP nonce */
 } RequestData;
 
 static void
@@ -411,6 +413,57 @@ return_transport_error (GTask        *task,
   g_object_unref (task);
 }
 
+static void start_exchange (BearerClient *self,
+                            GTask        *task_in,
+                            RequestData  *data_in,
+                            const char   *ca_file,
+                            GCancellable *cancellable);
+
+/* RFC 9449 §8: nonce = 1*NQCHAR */
+static gboolean
+nonce_is_valid (const char *nonce)
+{
+  if (nonce == NULL || *nonce == '\0' || strlen (nonce) > 1024)
+    return FALSE;
+  for (const char *p = nonce; *p != '\0'; p++)
+    if (*p < 0x21 || *p > 0x7e || *p == '"' || *p == '\\')
+      return FALSE;
+  return TRUE;
+}
+
+/* The server refused the proof for want of its nonce (RFC 9449 §8): send
+ * the request once more, with a new proof carrying the nonce. The server
+ * refused before spending anything (a refresh token included), and the
+ * answer to the second request is the answer, whatever it is: never a
+ * loop. */
+static void
+retry_with_nonce (GTask *task)
+{
+  RequestData *old = g_task_get_task_data (task);
+  RequestData *data = g_new0 (RequestData, 1);
+  GCancellable *cancellable = old->caller_cancellable;
+  GError *error = NULL;
+
+  g_debug ("the server wants a DPoP nonce: sending the request once more with it");
+  data->client = g_object_ref (old->client);
+  data->request = g_object_ref (old->request);
+  data->secrets = bearer_token_request_dup_secrets (old->request);
+  data->timeout = old->timeout;
+  data->dpop_retried = TRUE;
+  data->message = bearer_token_request_build_message (old->request, &error);
+  if (data->message == NULL)
+    {
+      request_data_free (data);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  /* start_exchange() replaces (and frees) the old data. */
+  start_exchange (data->client, task, data, bearer_token_request_get_ca_file (data->request),
+                  cancellable);
+}
+
 static void
 finish_reply (GTask *task)
 {
@@ -459,9 +512,29 @@ finish_reply (GTask *task)
       return;
     }
 
-  response = bearer_token_response_parse (status, content_type, body,
-                                          bearer_token_request_get_grant_type (data->request),
-                                          g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (bearer_token_request_get_dpop_key (data->request) != NULL)
+    {
+      const char *nonce = soup_message_headers_get_one (headers, BEARER_DPOP_NONCE_HEADER);
+
+      if (nonce_is_valid (nonce))
+        bearer_dpop_remember_nonce (bearer_token_request_get_dpop_key (data->request), nonce);
+      else
+        nonce = NULL;
+
+      response = bearer_token_response_parse (status, content_type, body,
+                                              bearer_token_request_get_grant_type (data->request),
+                                              g_get_real_time () / G_USEC_PER_SEC, &error);
+      if (response == NULL && nonce != NULL && !data->dpop_retried &&
+          g_strcmp0 (bearer_error_get_oauth_code (error), "use_dpop_nonce") == 0)
+        {
+          retry_with_nonce (task);
+          return;
+        }
+    }
+  else
+    response = bearer_token_response_parse (status, content_type, body,
+                                            bearer_token_request_get_grant_type (data->request),
+                                            g_get_real_time () / G_USEC_PER_SEC, &error);
   if (response == NULL)
     {
       bearer_error_redact (error, (const char * const *) data->secrets);

@@ -1146,9 +1146,9 @@ run_sync (BearerProfileStore  *self,
 {
   g_autoptr(Transaction) owned = tx;
   g_autoptr(GError) local_error = NULL;
-  gboolean ok = transaction_run (tx, &local_error);
+  gboolean ok = transaction_run (owned, &local_error);
 
-  if (!finish_transaction (self, tx, ok, error))
+  if (!finish_transaction (self, owned, ok, error))
     {
       if (local_error != NULL)
         g_propagate_error (error, g_steal_pointer (&local_error));

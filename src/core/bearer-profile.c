@@ -48,6 +48,7 @@ enum {
   PROP_KEEP_ALIVE,
   PROP_SIGNING_ALG,
   PROP_ASSERTION_AUDIENCE_ISSUER,
+  PROP_DPOP,
   PROP_ASK_BEFORE_USE,
   N_PROPS
 };
@@ -81,6 +82,7 @@ static const char * const json_names[N_PROPS] = {
   [PROP_KEEP_ALIVE] = "keep_alive",
   [PROP_SIGNING_ALG] = "signing_alg",
   [PROP_ASSERTION_AUDIENCE_ISSUER] = "assertion_audience_issuer",
+  [PROP_DPOP] = "dpop",
   [PROP_ASK_BEFORE_USE] = "ask_before_use",
 };
 
@@ -100,6 +102,7 @@ struct _BearerProfile
   BearerPkceMethod pkce_method;
   BearerSigningAlg signing_alg;
   gboolean assertion_audience_issuer; /* a client assertion's aud: the issuer, not the endpoint */
+  gboolean dpop;                /* DPoP proofs (RFC 9449) with a key of the connection's own */
   GArray *params;               /* of Param */
 
   /* Members of the file this version does not know, kept on save. */
@@ -184,6 +187,9 @@ bearer_profile_get_property (GObject    *object,
       break;
     case PROP_ASSERTION_AUDIENCE_ISSUER:
       g_value_set_boolean (value, self->assertion_audience_issuer);
+      break;
+    case PROP_DPOP:
+      g_value_set_boolean (value, self->dpop);
       break;
     case PROP_ASK_BEFORE_USE:
       g_value_set_boolean (value, self->ask_before_use);
@@ -277,6 +283,9 @@ bearer_profile_set_property (GObject      *object,
     case PROP_ASSERTION_AUDIENCE_ISSUER:
       SET_SCALAR (self, assertion_audience_issuer, prop_id, g_value_get_boolean (value));
       break;
+    case PROP_DPOP:
+      SET_SCALAR (self, dpop, prop_id, g_value_get_boolean (value));
+      break;
     case PROP_ASK_BEFORE_USE:
       SET_SCALAR (self, ask_before_use, prop_id, g_value_get_boolean (value));
       break;
@@ -329,6 +338,8 @@ bearer_profile_class_init (BearerProfileClass *klass)
                        BEARER_SIGNING_ALG_AUTO, flags);
   properties[PROP_ASSERTION_AUDIENCE_ISSUER] =
     g_param_spec_boolean ("assertion-audience-issuer", NULL, NULL, FALSE, flags);
+  properties[PROP_DPOP] =
+    g_param_spec_boolean ("dpop", NULL, NULL, FALSE, flags);
   properties[PROP_ASK_BEFORE_USE] =
     g_param_spec_boolean ("ask-before-use", NULL, NULL, FALSE, flags);
 
@@ -623,6 +634,7 @@ bearer_profile_new_from_json (JsonObject  *object,
       !read_enum (object, PROP_PKCE_METHOD, BEARER_TYPE_PKCE_METHOD, &pkce, error) ||
       !read_enum (object, PROP_SIGNING_ALG, BEARER_TYPE_SIGNING_ALG, &alg, error) ||
       !read_boolean (object, PROP_ASSERTION_AUDIENCE_ISSUER, &self->assertion_audience_issuer, error) ||
+      !read_boolean (object, PROP_DPOP, &self->dpop, error) ||
       !read_boolean (object, PROP_ALLOW_INSECURE_HTTP, &self->allow_insecure_http, error) ||
       !read_boolean (object, PROP_AUTO_REFRESH, &self->auto_refresh, error) ||
       !read_boolean (object, PROP_KEEP_ALIVE, &self->keep_alive, error) ||
@@ -685,6 +697,7 @@ bearer_profile_to_json (BearerProfile *self)
   json_object_set_string_member (object, "signing_alg",
                                  bearer_enum_to_nick (BEARER_TYPE_SIGNING_ALG, self->signing_alg));
   json_object_set_boolean_member (object, "assertion_audience_issuer", self->assertion_audience_issuer);
+  json_object_set_boolean_member (object, "dpop", self->dpop);
   json_object_set_boolean_member (object, "ask_before_use", self->ask_before_use);
 
   params = json_array_new ();
@@ -773,6 +786,7 @@ bearer_profile_update_from (BearerProfile *self,
   SET_SCALAR (self, signing_alg, PROP_SIGNING_ALG, other->signing_alg);
   SET_SCALAR (self, assertion_audience_issuer, PROP_ASSERTION_AUDIENCE_ISSUER,
               other->assertion_audience_issuer);
+  SET_SCALAR (self, dpop, PROP_DPOP, other->dpop);
   SET_SCALAR (self, ask_before_use, PROP_ASK_BEFORE_USE, other->ask_before_use);
 
   g_array_set_size (self->params, 0);
@@ -889,6 +903,26 @@ bearer_profile_set_assertion_audience_issuer (BearerProfile *self,
 {
   g_return_if_fail (BEARER_IS_PROFILE (self));
   SET_SCALAR (self, assertion_audience_issuer, PROP_ASSERTION_AUDIENCE_ISSUER, !!issuer);
+}
+
+gboolean
+bearer_profile_get_dpop (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), FALSE);
+  return self->dpop;
+}
+
+/**
+ * bearer_profile_set_dpop:
+ * @dpop: %TRUE to send DPoP proofs (RFC 9449) with every token request,
+ *   signed with a key of this profile's own kept in the keyring
+ */
+void
+bearer_profile_set_dpop (BearerProfile *self,
+                         gboolean       dpop)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, dpop, PROP_DPOP, !!dpop);
 }
 STRING_SETTER (client_certificate, PROP_CLIENT_CERTIFICATE)
 

@@ -105,6 +105,9 @@ void                bearer_profile_set_signing_alg       (BearerProfile       *s
 gboolean            bearer_profile_get_assertion_audience_issuer (BearerProfile *self);
 void                bearer_profile_set_assertion_audience_issuer (BearerProfile *self,
                                                           gboolean             issuer);
+gboolean            bearer_profile_get_dpop              (BearerProfile       *self);
+void                bearer_profile_set_dpop              (BearerProfile       *self,
+                                                          gboolean             dpop);
 gboolean            bearer_profile_get_keep_alive        (BearerProfile       *self);
 void                bearer_profile_set_keep_alive        (BearerProfile       *self,
                                                           gboolean             keep_alive);

@@ -23,11 +23,12 @@ static const char * const secret_fields[] = {
   "token",
   "client_key",
   "private_key",
+  "dpop_key",
 };
 
 #define SECRET_FIELD_ALTERNATION \
   "access_token|refresh_token|id_token|client_secret|password|code_verifier|" \
-  "code|client_assertion|assertion|device_code|token|client_key|private_key"
+  "code|client_assertion|assertion|device_code|token|client_key|private_key|dpop_key"
 
 typedef struct {
   GRegex *json_member;

@@ -38,9 +38,11 @@
 #include <unistd.h>
 
 #include "bearer-client.h"
+#include "bearer-dpop.h"
 #include "bearer-error-private.h"
 #include "bearer-pending-private.h"
 #include "bearer-profile-lock-private.h"
+#include "bearer-redact.h"
 #include "bearer-refresh-private.h"
 
 struct _BearerRefreshResult
@@ -399,6 +401,8 @@ bearer_refresh_build_request (BearerProfile       *profile,
                                    bearer_secrets_get_client_secret (secrets));
   bearer_token_request_set_private_key (request, bearer_secrets_get_private_key (secrets));
   bearer_token_request_set_client_key (request, bearer_secrets_get_client_key (secrets));
+  if (bearer_profile_get_dpop (profile))
+    bearer_token_request_set_dpop_key (request, bearer_secrets_get_dpop_key (secrets));
   bearer_token_request_set_refresh_token (request, bearer_secrets_get_refresh_token (secrets));
   if (grant == BEARER_GRANT_PASSWORD)
     bearer_token_request_set_password (request, bearer_profile_get_username (profile),
@@ -476,9 +480,74 @@ sign_in_locked (GTask *task)
                                           bearer_secrets_get_private_key (r->current));
     bearer_token_request_set_client_key (r->sign_in_request,
                                          bearer_secrets_get_client_key (r->current));
+    if (bearer_profile_get_dpop (r->profile))
+      bearer_token_request_set_dpop_key (r->sign_in_request,
+                                         bearer_secrets_get_dpop_key (r->current));
   }
   bearer_client_request_token_async (bearer_client_get_default (), r->sign_in_request,
                                      g_task_get_cancellable (task), token_cb, task);
+}
+
+static void
+send_locked (GTask *task)
+{
+  Refresh *r = g_task_get_task_data (task);
+
+  if (r->sign_in)
+    sign_in_locked (task);
+  else
+    ask_server (task);
+}
+
+static void
+dpop_key_stored_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  /* Nothing was sent: a token bound to a key the keyring does not hold
+   * would be lost with this process. */
+  if (!bearer_secrets_store_finish (result, &error))
+    {
+      fail_task (task, error);
+      return;
+    }
+  send_locked (task);
+}
+
+/* A profile with DPoP on gets its key the first time a request needs it:
+ * made, then written to the keyring, before anything is sent with it. */
+static void
+send_locked_with_dpop_key (GTask *task)
+{
+  Refresh *r = g_task_get_task_data (task);
+  BearerSecrets *with_key;
+  GError *error = NULL;
+  char *key;
+
+  if (!bearer_profile_get_dpop (r->profile) || bearer_secrets_get_dpop_key (r->current) != NULL ||
+      (r->sign_in && r->response != NULL))
+    {
+      send_locked (task);
+      return;
+    }
+
+  if (!(key = bearer_dpop_key_generate (&error)))
+    {
+      fail_task (task, error);
+      return;
+    }
+  g_debug ("Made a DPoP key for %s", bearer_profile_get_id (r->profile));
+  with_key = bearer_secrets_copy (r->current);
+  bearer_secrets_set_dpop_key (with_key, key);
+  bearer_secret_free (key);
+  bearer_secrets_unref (r->current);
+  r->current = with_key;
+  bearer_secrets_store_async (bearer_profile_get_id (r->profile),
+                              bearer_profile_get_name (r->profile),
+                              r->current, NULL, dpop_key_stored_cb, task);
 }
 
 static void
@@ -489,7 +558,7 @@ decide (GTask *task)
 
   if (r->sign_in)
     {
-      sign_in_locked (task);
+      send_locked_with_dpop_key (task);
       return;
     }
 
@@ -515,7 +584,7 @@ decide (GTask *task)
       return;
     }
 
-  ask_server (task);
+  send_locked_with_dpop_key (task);
 }
 
 static void

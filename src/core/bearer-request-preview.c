@@ -528,6 +528,7 @@ bearer_request_preview (BearerProfile          *profile,
   };
   Exchange exchange = { 0 };
   g_autofree char *assertion_sentinel = NULL;
+  g_autofree char *dpop_sentinel = NULL;
   BearerClientAuth auth;
   GString *out;
   char *text;
@@ -551,6 +552,14 @@ bearer_request_preview (BearerProfile          *profile,
     {
       assertion_sentinel = new_sentinel ();
       bearer_token_request_set_assertion_placeholder (request, assertion_sentinel);
+    }
+  /* A DPoP proof is signed for each request with the connection's key,
+   * which stays in the keyring: a placeholder, even with the secrets. */
+  if (bearer_profile_get_dpop (profile))
+    {
+      dpop_sentinel = new_sentinel ();
+      bearer_token_request_set_dpop_key (request, NULL);
+      bearer_token_request_set_dpop_placeholder (request, dpop_sentinel);
     }
   /* The key never leaves the keyring for a snippet: the certificate is not
    * loaded, the snippet names the file and a placeholder. */
@@ -583,6 +592,15 @@ bearer_request_preview (BearerProfile          *profile,
                               : "the client secret",
                               BEARER_CLIENT_ASSERTION_LIFETIME);
     }
+  if (dpop_sentinel != NULL)
+    {
+      const char *comment = language == BEARER_SNIPPET_NODE ? "//" : "#";
+
+      g_string_append_printf (out,
+                              "%s %s stands for a DPoP proof (RFC 9449): a JWT that Bearer signs\n"
+                              "%s for each request with the connection's key, kept in the keyring.\n",
+                              comment, BEARER_PLACEHOLDER_DPOP_PROOF, comment);
+    }
   switch (language)
     {
     case BEARER_SNIPPET_PYTHON:
@@ -602,6 +620,8 @@ bearer_request_preview (BearerProfile          *profile,
   text = g_string_free (out, FALSE);
   if (assertion_sentinel != NULL)
     text = replace_all (text, assertion_sentinel, BEARER_PLACEHOLDER_CLIENT_ASSERTION);
+  if (dpop_sentinel != NULL)
+    text = replace_all (text, dpop_sentinel, BEARER_PLACEHOLDER_DPOP_PROOF);
   for (guint i = 0; i < G_N_ELEMENTS (stands); i++)
     if (stands[i].sentinel != NULL)
       {

@@ -29,6 +29,7 @@ typedef enum {
 #define BEARER_PLACEHOLDER_REFRESH_TOKEN "<refresh-token>"
 #define BEARER_PLACEHOLDER_PASSWORD      "<password>"
 #define BEARER_PLACEHOLDER_CLIENT_ASSERTION "<client-assertion>"
+#define BEARER_PLACEHOLDER_DPOP_PROOF    "<dpop-proof>"
 /* The client certificate (RFC 8705): its key stays in the keyring. */
 #define BEARER_PLACEHOLDER_CLIENT_KEY    "<client-key.pem>"
 #define BEARER_PLACEHOLDER_CLIENT_CERTIFICATE "<client-certificate.pem>"

@@ -30,6 +30,7 @@ struct _BearerSecrets
   char *password;
   char *private_key;    /* PEM, for private_key_jwt */
   char *client_key;     /* PEM private key of the client certificate (RFC 8705) */
+  char *dpop_key;       /* PEM private key of DPoP proofs (RFC 9449), made by Bearer */
   char *access_token;
   char *token_type;
   gint64 expires_at;
@@ -93,6 +94,7 @@ bearer_secrets_unref (BearerSecrets *self)
   bearer_secret_free (self->password);
   bearer_secret_free (self->private_key);
   bearer_secret_free (self->client_key);
+  bearer_secret_free (self->dpop_key);
   bearer_secret_free (self->access_token);
   g_free (self->token_type);
   g_free (self->scope);
@@ -111,6 +113,7 @@ bearer_secrets_copy (const BearerSecrets *self)
   copy->password = g_strdup (self->password);
   copy->private_key = g_strdup (self->private_key);
   copy->client_key = g_strdup (self->client_key);
+  copy->dpop_key = g_strdup (self->dpop_key);
   copy->access_token = g_strdup (self->access_token);
   copy->token_type = g_strdup (self->token_type);
   copy->expires_at = self->expires_at;
@@ -148,6 +151,7 @@ SECRET_ACCESSORS (private_key)
 SECRET_ACCESSORS (refresh_token)
 SECRET_ACCESSORS (password)
 SECRET_ACCESSORS (client_key)
+SECRET_ACCESSORS (dpop_key)
 
 const char *
 bearer_secrets_get_access_token (const BearerSecrets *self)
@@ -242,6 +246,7 @@ bearer_secrets_is_empty (const BearerSecrets *self)
   g_return_val_if_fail (self != NULL, TRUE);
   return self->client_secret == NULL && self->refresh_token == NULL &&
          self->password == NULL && self->private_key == NULL && self->client_key == NULL &&
+         self->dpop_key == NULL &&
          self->access_token == NULL;
 }
 
@@ -284,6 +289,7 @@ bundle_to_text (const BearerSecrets *self)
     { "password", self->password },
     { "private_key", self->private_key },
     { "client_key", self->client_key },
+    { "dpop_key", self->dpop_key },
     { "access_token", self->access_token },
     { "token_type", self->token_type },
     { "scope", self->scope },
@@ -378,6 +384,7 @@ bundle_parse (const char  *text,
     { "password", &self->password },
     { "private_key", &self->private_key },
     { "client_key", &self->client_key },
+    { "dpop_key", &self->dpop_key },
     { "access_token", &self->access_token },
     { "token_type", &self->token_type },
     { "scope", &self->scope },
@@ -449,7 +456,7 @@ bundle_is_text (const BearerSecrets  *self,
 {
   const char *strings[] = {
     self->client_secret, self->refresh_token, self->password, self->private_key,
-    self->client_key, self->access_token, self->token_type, self->scope,
+    self->client_key, self->dpop_key, self->access_token, self->token_type, self->scope,
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)

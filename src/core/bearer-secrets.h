@@ -54,6 +54,9 @@ void                bearer_secrets_set_private_key   (BearerSecrets       *self,
 const char         *bearer_secrets_get_client_key    (const BearerSecrets *self);
 void                bearer_secrets_set_client_key    (BearerSecrets       *self,
                                                       const char          *value);
+const char         *bearer_secrets_get_dpop_key      (const BearerSecrets *self);
+void                bearer_secrets_set_dpop_key      (BearerSecrets       *self,
+                                                      const char          *value);
 const char         *bearer_secrets_get_access_token  (const BearerSecrets *self);
 const char         *bearer_secrets_get_token_type    (const BearerSecrets *self);
 gint64              bearer_secrets_get_expires_at    (const BearerSecrets *self);

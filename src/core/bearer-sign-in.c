@@ -36,9 +36,11 @@
 #include <libsoup/soup.h>
 
 #include "bearer-client-private.h"
+#include "bearer-dpop.h"
 #include "bearer-enum-types.h"
 #include "bearer-error-private.h"
 #include "bearer-pkce.h"
+#include "bearer-profile-secrets.h"
 #include "bearer-redact.h"
 #include "bearer-refresh-private.h"
 #include "bearer-secrets.h"
@@ -79,6 +81,7 @@ struct _BearerSignIn
   char *client_secret;              /* secret */
   char *private_key;                /* secret: PEM, private_key_jwt */
   char *client_key;                 /* secret: the client certificate's (RFC 8705) */
+  char *dpop_key;                   /* secret: DPoP proofs on the polls (RFC 9449) */
   char *device_code;                /* secret */
   char *user_code;
   char *verification_uri;
@@ -169,6 +172,7 @@ bearer_sign_in_finalize (GObject *object)
   bearer_secret_free (self->client_secret);
   bearer_secret_free (self->private_key);
   bearer_secret_free (self->client_key);
+  bearer_secret_free (self->dpop_key);
   bearer_secret_free (self->device_code);
   g_free (self->user_code);
   g_free (self->verification_uri);
@@ -1105,6 +1109,8 @@ device_request (BearerSignIn    *self,
                                    self->client_secret);
   bearer_token_request_set_private_key (request, self->private_key);
   bearer_token_request_set_client_key (request, self->client_key);
+  if (bearer_profile_get_dpop (self->profile))
+    bearer_token_request_set_dpop_key (request, self->dpop_key);
   return request;
 }
 
@@ -1363,6 +1369,37 @@ request_device_code (BearerSignIn *self)
 }
 
 static void
+set_dpop_key_if_none (BearerSecrets *secrets,
+                      gpointer       user_data)
+{
+  /* Another process may have made one meanwhile: that one stays. */
+  if (bearer_secrets_get_dpop_key (secrets) == NULL)
+    bearer_secrets_set_dpop_key (secrets, user_data);
+}
+
+static void
+dpop_key_stored_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(BearerSignIn) self = user_data;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  GError *error = NULL;
+
+  if (self->task == NULL)
+    return;
+  secrets = bearer_profile_update_secrets_finish (result, &error);
+  if (secrets == NULL)
+    {
+      finish (self, NULL, error);
+      return;
+    }
+  bearer_secret_free (self->dpop_key);
+  self->dpop_key = g_strdup (bearer_secrets_get_dpop_key (secrets));
+  request_device_code (self);
+}
+
+static void
 client_secret_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -1385,6 +1422,27 @@ client_secret_cb (GObject      *source,
   self->private_key = g_strdup (bearer_secrets_get_private_key (secrets));
   bearer_secret_free (self->client_key);
   self->client_key = g_strdup (bearer_secrets_get_client_key (secrets));
+  bearer_secret_free (self->dpop_key);
+  self->dpop_key = g_strdup (bearer_secrets_get_dpop_key (secrets));
+
+  /* The tokens the polls bring are bound to the key of the proofs: it is
+   * in the keyring before the first poll. */
+  if (bearer_profile_get_dpop (self->profile) && self->dpop_key == NULL)
+    {
+      char *key = bearer_dpop_key_generate (&error);
+
+      if (key == NULL)
+        {
+          finish (self, NULL, error);
+          return;
+        }
+      bearer_profile_update_secrets_async (self->profile, set_dpop_key_if_none, key,
+                                           (GDestroyNotify) bearer_secret_free,
+                                           g_task_get_cancellable (self->task),
+                                           dpop_key_stored_cb, g_object_ref (self));
+      return;
+    }
+
   request_device_code (self);
 }
 
@@ -1411,8 +1469,10 @@ start_device (BearerSignIn *self)
       return;
     }
 
-  /* A confidential client authenticates every request with its secret. */
-  if (bearer_profile_get_client_auth (self->profile) == BEARER_CLIENT_AUTH_NONE)
+  /* A confidential client authenticates every request with its secret; a
+   * profile with DPoP on signs the polls with its key (made first if need be). */
+  if (bearer_profile_get_client_auth (self->profile) == BEARER_CLIENT_AUTH_NONE &&
+      !bearer_profile_get_dpop (self->profile))
     request_device_code (self);
   else
     bearer_secrets_lookup_async (bearer_profile_get_id (self->profile), g_task_get_cancellable (self->task),

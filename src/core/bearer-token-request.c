@@ -11,6 +11,7 @@
 
 #include "bearer-client-assertion.h"
 #include "bearer-client-certificate.h"
+#include "bearer-dpop.h"
 #include "bearer-error-private.h"
 #include "bearer-form.h"
 #include "bearer-redact.h"
@@ -72,6 +73,9 @@ struct _BearerTokenRequest
   char *client_certificate_file;
   char *client_key;             /* secret: PEM private key */
   gboolean skip_client_certificate;
+
+  char *dpop_key;               /* secret: PEM, DPoP proofs (RFC 9449) */
+  char *dpop_placeholder;       /* sent instead of a signed proof: the preview's */
 };
 
 G_DEFINE_FINAL_TYPE (BearerTokenRequest, bearer_token_request, G_TYPE_OBJECT)
@@ -112,6 +116,8 @@ bearer_token_request_finalize (GObject *object)
   g_free (self->ca_file);
   g_free (self->client_certificate_file);
   bearer_secret_free (self->client_key);
+  bearer_secret_free (self->dpop_key);
+  g_free (self->dpop_placeholder);
 
   G_OBJECT_CLASS (bearer_token_request_parent_class)->finalize (object);
 }
@@ -468,6 +474,41 @@ bearer_token_request_set_client_key (BearerTokenRequest *self,
   replace_secret (&self->client_key, key_pem);
 }
 
+/**
+ * bearer_token_request_set_dpop_key:
+ * @key_pem: (nullable): the connection's DPoP key (RFC 9449), PEM
+ *
+ * With a key, every token request built carries a `DPoP` proof signed
+ * with it (and the latest nonce the server gave for it).
+ */
+void
+bearer_token_request_set_dpop_key (BearerTokenRequest *self,
+                                   const char         *key_pem)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_secret (&self->dpop_key, key_pem);
+}
+
+/**
+ * bearer_token_request_set_dpop_placeholder:
+ * @placeholder: (nullable): text sent as the `DPoP` header of a token
+ *   request instead of a signed proof (the request preview's)
+ */
+void
+bearer_token_request_set_dpop_placeholder (BearerTokenRequest *self,
+                                           const char         *placeholder)
+{
+  g_return_if_fail (BEARER_IS_TOKEN_REQUEST (self));
+  replace_string (&self->dpop_placeholder, placeholder);
+}
+
+const char *
+bearer_token_request_get_dpop_key (BearerTokenRequest *self)
+{
+  g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
+  return self->dpop_key;
+}
+
 void
 bearer_token_request_set_skip_client_certificate (BearerTokenRequest *self,
                                                   gboolean            skip)
@@ -489,6 +530,7 @@ bearer_token_request_dup_secrets (BearerTokenRequest *self)
   const char *secrets[] = {
     self->client_secret, self->refresh_token, self->password,
     self->code, self->code_verifier, self->device_code, self->private_key, self->client_key,
+    self->dpop_key,
   };
 
   g_return_val_if_fail (BEARER_IS_TOKEN_REQUEST (self), NULL);
@@ -958,6 +1000,7 @@ build_message (BearerTokenRequest  *self,
   SoupMessageHeaders *headers;
   const char *content_type = NULL;
   char *assertion = NULL;
+  g_autofree char *proof = NULL;
 
   if (!(base_uri = parse_url (url, self->allow_insecure_http, error)))
     return NULL;
@@ -984,6 +1027,23 @@ build_message (BearerTokenRequest  *self,
                                                   key, g_get_real_time () / G_USEC_PER_SEC, error);
       if (assertion == NULL)
         return NULL;
+    }
+
+  /* RFC 9449 §5: a proof on the token request, for the endpoint without
+   * its query. */
+  if (self->dpop_placeholder != NULL && kind == MESSAGE_TOKEN)
+    proof = g_strdup (self->dpop_placeholder);
+  else if (self->dpop_key != NULL && kind == MESSAGE_TOKEN)
+    {
+      g_autofree char *nonce = bearer_dpop_dup_nonce (self->dpop_key);
+
+      proof = bearer_dpop_proof_create (self->dpop_key, SOUP_METHOD_POST, url, NULL, nonce,
+                                        g_get_real_time () / G_USEC_PER_SEC, error);
+      if (proof == NULL)
+        {
+          bearer_secret_free (assertion);
+          return NULL;
+        }
     }
 
   uri = add_query_parameters (self, base_uri);
@@ -1013,6 +1073,8 @@ build_message (BearerTokenRequest  *self,
   soup_message_headers_replace (headers, "User-Agent", "Bearer/" PACKAGE_VERSION);
   if (certificate != NULL)
     soup_message_headers_replace (headers, "Connection", "close");
+  if (proof != NULL)
+    soup_message_headers_replace (headers, BEARER_DPOP_HEADER, proof);
 
   if (self->client_auth == BEARER_CLIENT_AUTH_BASIC ||
       self->client_auth == BEARER_CLIENT_AUTH_BASIC_RAW)

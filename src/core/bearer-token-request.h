@@ -81,6 +81,12 @@ void                bearer_token_request_set_client_certificate_file (BearerToke
 const char         *bearer_token_request_get_client_certificate_file (BearerTokenRequest *self);
 void                bearer_token_request_set_client_key         (BearerTokenRequest  *self,
                                                                  const char          *key_pem);
+/* DPoP (RFC 9449): the connection's key (secret) */
+void                bearer_token_request_set_dpop_key           (BearerTokenRequest  *self,
+                                                                 const char          *key_pem);
+const char         *bearer_token_request_get_dpop_key           (BearerTokenRequest  *self);
+void                bearer_token_request_set_dpop_placeholder   (BearerTokenRequest  *self,
+                                                                 const char          *placeholder);
 /* For the request preview only: build the message without loading the
  * certificate (the key stays in the keyring). */
 void                bearer_token_request_set_skip_client_certificate (BearerTokenRequest *self,

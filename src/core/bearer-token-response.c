@@ -729,6 +729,8 @@ token_from_object (JsonObject  *object,
     }
   else if (g_ascii_strcasecmp (json_node_get_string (node), "bearer") == 0)
     self->token_type = g_strdup ("Bearer");
+  else if (g_ascii_strcasecmp (json_node_get_string (node), "dpop") == 0)
+    self->token_type = g_strdup ("DPoP");
   else
     self->token_type = g_strdup (json_node_get_string (node));
 

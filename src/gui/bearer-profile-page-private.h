@@ -61,6 +61,7 @@ struct _BearerProfilePage
   AdwActionRow *ca_row;
   GtkWidget *ca_clear_button;
   GtkSwitch *insecure_switch;
+  GtkSwitch *dpop_switch;
   GtkSwitch *auto_refresh_switch;
   GtkSwitch *keep_alive_switch;
   GtkSwitch *ask_switch;

@@ -402,6 +402,7 @@ bind_form (BearerProfilePage *self)
   g_binding_group_bind_full (b, "body-encoding", self->json_switch, "active", both,
                              encoding_to_json, json_to_encoding, NULL, NULL);
   g_binding_group_bind (b, "allow-insecure-http", self->insecure_switch, "active", both);
+  g_binding_group_bind (b, "dpop", self->dpop_switch, "active", both);
   g_binding_group_bind (b, "auto-refresh", self->auto_refresh_switch, "active", both);
   g_binding_group_bind (b, "keep-alive", self->keep_alive_switch, "active", both);
   g_binding_group_bind (b, "ask-before-use", self->ask_switch, "active", both);
@@ -1179,6 +1180,7 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, assertion_issuer_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, ca_clear_button);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, insecure_switch);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, dpop_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, auto_refresh_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, keep_alive_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, ask_switch);
@@ -1245,14 +1247,21 @@ bearer_profile_page_focus_first_empty (BearerProfilePage *self)
     self->authorization_url_row, self->device_url_row, self->url_row, self->refresh_token_row,
     self->username_row, self->password_row, self->client_id_row, self->client_secret_row,
   };
+  BearerGrantType grant;
+  gboolean signs_in;
 
   g_return_if_fail (BEARER_IS_PROFILE_PAGE (self));
+
+  grant = bearer_profile_get_grant_type (bearer_connection_get_profile (self->connection));
+  signs_in = grant == BEARER_GRANT_AUTHORIZATION_CODE || grant == BEARER_GRANT_DEVICE_CODE;
 
   /* No stale selection left by the focus passing through the name. */
   gtk_editable_select_region (GTK_EDITABLE (self->name_row), 0, 0);
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     if (gtk_widget_get_visible (GTK_WIDGET (rows[i])) &&
-        *gtk_editable_get_text (GTK_EDITABLE (rows[i])) == '\0')
+        *gtk_editable_get_text (GTK_EDITABLE (rows[i])) == '\0' &&
+        /* A sign-in brings the refresh token: it is not missing. */
+        !(rows[i] == self->refresh_token_row && signs_in))
       {
         gtk_widget_grab_focus (GTK_WIDGET (rows[i]));
         return;

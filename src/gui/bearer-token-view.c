@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "bearer-connection.h"
+#include "bearer-dpop.h"
 #include "bearer-jwt.h"
 #include "bearer-redact.h"
 #include "bearer-token-view.h"
@@ -31,6 +32,10 @@ struct _BearerTokenView
   GtkWidget *server_get_button;
   GtkLabel *access_token_label;
   AdwActionRow *type_row;
+  AdwActionRow *dpop_row;
+  GtkImage *dpop_icon;
+  AdwEntryRow *dpop_url_row;
+  GCancellable *dpop_cancellable;
   AdwActionRow *expiry_row;
   AdwExpanderRow *refresh_row;
   GtkLabel *refresh_token_label;
@@ -354,6 +359,128 @@ copy_token_activated (GtkWidget  *widget,
   show_toast (widget, _("Copied access token"));
 }
 
+/* ---- DPoP (RFC 9449) ------------------------------------------------------
+ *
+ * A DPoP token is accepted only with a proof made for each request: the
+ * copied header alone does not work. The view says so, and copies the
+ * header with a proof for a GET of an address the user types, made with
+ * the connection's key read from the keyring (asynchronously).
+ */
+
+typedef struct {
+  BearerTokenView *self;
+  char *url;
+  char *access_token;
+  char *token_type;
+} CopyDpop;
+
+static void
+copy_dpop_free (CopyDpop *copy)
+{
+  g_object_unref (copy->self);
+  g_free (copy->url);
+  bearer_secret_free (copy->access_token);
+  g_free (copy->token_type);
+  g_free (copy);
+}
+
+static void
+dpop_key_read_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  CopyDpop *copy = user_data;
+  BearerTokenView *self = copy->self;
+  g_autoptr(BearerSecrets) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *proof = NULL;
+  char *text;
+
+  secrets = bearer_secrets_lookup_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      copy_dpop_free (copy);
+      return;
+    }
+  if (secrets != NULL)
+    proof = bearer_dpop_proof_create (bearer_secrets_get_dpop_key (secrets), "GET", copy->url,
+                                      copy->access_token, NULL, now_seconds (), &error);
+  if (proof == NULL)
+    {
+      show_toast (GTK_WIDGET (self), error->message);
+      copy_dpop_free (copy);
+      return;
+    }
+
+  text = g_strdup_printf ("Authorization: %s %s\n%s: %s", copy->token_type, copy->access_token,
+                          BEARER_DPOP_HEADER, proof);
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+  bearer_secret_free (text);
+  show_toast (GTK_WIDGET (self), _("Copied the Authorization header and a DPoP proof for this address"));
+  copy_dpop_free (copy);
+}
+
+static void
+copy_dpop_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  BearerTokenView *self = BEARER_TOKEN_VIEW (widget);
+  const char *url = gtk_editable_get_text (GTK_EDITABLE (self->dpop_url_row));
+  CopyDpop *copy;
+
+  if (self->access_token == NULL || self->connection == NULL)
+    return;
+  if (url == NULL || *url == '\0')
+    {
+      show_toast (widget, _("Type the address of the request the proof is for"));
+      return;
+    }
+
+  copy = g_new0 (CopyDpop, 1);
+  copy->self = g_object_ref (self);
+  copy->url = g_strstrip (g_strdup (url));
+  copy->access_token = g_strdup (self->access_token);
+  copy->token_type = g_strdup (self->token_type);
+  bearer_secrets_lookup_async (bearer_profile_get_id (bearer_connection_get_profile (self->connection)),
+                               self->dpop_cancellable, dpop_key_read_cb, copy);
+}
+
+/* Shows what DPoP means for the token shown, if anything. */
+static void
+update_dpop (BearerTokenView *self)
+{
+  gboolean dpop_on = self->connection != NULL &&
+                     bearer_profile_get_dpop (bearer_connection_get_profile (self->connection));
+  gboolean bound = self->access_token != NULL && bearer_dpop_is_token_type (self->token_type);
+  g_autofree char *warning = NULL;
+
+  if (self->access_token != NULL)
+    warning = bearer_dpop_dup_token_type_warning (dpop_on, self->token_type);
+
+  if (bound)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->dpop_row),
+                                     _("Bound to this computer (DPoP)"));
+      adw_action_row_set_subtitle (self->dpop_row,
+                                   _("Servers accept this token only with a proof made by this "
+                                     "computer for each request: the copied header alone is not "
+                                     "enough. Use “bearer-cli curl”, or type the address of a GET "
+                                     "request below to copy the header with its proof."));
+      gtk_image_set_from_icon_name (self->dpop_icon, "channel-secure-symbolic");
+    }
+  else if (warning != NULL)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->dpop_row),
+                                     _("Not bound to this computer"));
+      adw_action_row_set_subtitle (self->dpop_row, warning);
+      gtk_image_set_from_icon_name (self->dpop_icon, "dialog-warning-symbolic");
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->dpop_row), bound || warning != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->dpop_url_row), bound && self->connection != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-dpop", bound && self->connection != NULL);
+}
+
 /* ---- setting a token ----------------------------------------------------- */
 
 static void
@@ -401,6 +528,7 @@ show_token (BearerTokenView     *self,
   self->expires_at = expires_at;
 
   set_row_value (self->type_row, self->token_type != NULL ? self->token_type : "Bearer");
+  update_dpop (self);
   set_row_value (self->scope_row, scope);
   bearer_token_view_update_expiry (self);
 
@@ -521,6 +649,7 @@ bearer_token_view_clear (BearerTokenView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->server_row), FALSE);
   clear_jwt (self);
   show_id_token (self, NULL);
+  update_dpop (self);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-header", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-token", FALSE);
 }
@@ -631,6 +760,7 @@ bearer_token_view_dispose (GObject *object)
     g_ptr_array_set_size (self->jwt_rows, 0);
   if (self->id_token_rows != NULL)
     g_ptr_array_set_size (self->id_token_rows, 0);
+  g_cancellable_cancel (BEARER_TOKEN_VIEW (object)->dpop_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (object), BEARER_TYPE_TOKEN_VIEW);
 
   G_OBJECT_CLASS (bearer_token_view_parent_class)->dispose (object);
@@ -647,6 +777,7 @@ bearer_token_view_finalize (GObject *object)
   g_clear_pointer (&self->access_token, bearer_secret_free);
   g_clear_pointer (&self->refresh_token, bearer_secret_free);
   g_free (self->token_type);
+  g_clear_object (&self->dpop_cancellable);
 
   G_OBJECT_CLASS (bearer_token_view_parent_class)->finalize (object);
 }
@@ -671,6 +802,9 @@ bearer_token_view_class_init (BearerTokenViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, server_get_button);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, access_token_label);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, type_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, dpop_row);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, dpop_icon);
+  gtk_widget_class_bind_template_child (widget_class, BearerTokenView, dpop_url_row);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, expiry_row);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, refresh_row);
   gtk_widget_class_bind_template_child (widget_class, BearerTokenView, refresh_token_label);
@@ -684,6 +818,7 @@ bearer_token_view_class_init (BearerTokenViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "token.copy-header", NULL, copy_header_activated);
   gtk_widget_class_install_action (widget_class, "token.copy-token", NULL, copy_token_activated);
+  gtk_widget_class_install_action (widget_class, "token.copy-dpop", NULL, copy_dpop_activated);
 }
 
 static void
@@ -691,9 +826,11 @@ bearer_token_view_init (BearerTokenView *self)
 {
   self->jwt_rows = g_ptr_array_new_with_free_func (g_object_unref);
   self->id_token_rows = g_ptr_array_new_with_free_func (g_object_unref);
+  self->dpop_cancellable = g_cancellable_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-header", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-token", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "token.copy-dpop", FALSE);
 }
 
 GtkWidget *

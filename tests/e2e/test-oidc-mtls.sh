@@ -22,119 +22,12 @@ set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PLAN=11
 
-# ---- prerequisites -----------------------------------------------------------
-missing=""
-command -v node >/dev/null 2>&1 || missing="node is not installed"
+. "$here/lib.sh"
+e2e_require_base
 [[ -n "$missing" ]] || command -v openssl >/dev/null 2>&1 || missing="openssl is not installed"
-[[ -n "$missing" ]] || command -v curl >/dev/null 2>&1 || missing="curl is not installed"
-[[ -n "$missing" || -f "$here/node_modules/oidc-provider/package.json" ]] ||
-	missing="tests/e2e/node_modules is missing (run: npm ci --prefix tests/e2e --no-audit --no-fund)"
-[[ -n "$missing" || (-n "${BEARER_CLI:-}" && -x "${BEARER_CLI:-}") ]] ||
-	missing="BEARER_CLI does not name the built bearer-cli (run through meson test or tools/test)"
-if [[ -z "$missing" && -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
-	if [[ -n "${XDG_RUNTIME_DIR:-}" && -S "${XDG_RUNTIME_DIR}/bus" ]]; then
-		export DBUS_SESSION_BUS_ADDRESS="unix:path=${XDG_RUNTIME_DIR}/bus"
-	else
-		missing="no D-Bus session bus, so no secret service (run tools/test)"
-	fi
-fi
-if [[ -n "$missing" ]]; then
-	if [[ -z "${BEARER_TEST_SESSION:-}" ]]; then
-		echo "1..0 # SKIP $missing"
-		exit 0
-	fi
-	echo "1..1"
-	echo "not ok 1 - prerequisites: $missing (BEARER_TEST_SESSION is set, so this is a failure)"
-	exit 1
-fi
+e2e_prerequisites_done
+e2e_start bearer-e2e-mtls certs
 
-# ---- state and clean-up --------------------------------------------------------
-work="$(mktemp -d "${TMPDIR:-/tmp}/bearer-e2e-mtls.XXXXXXXX")"
-chmod 0700 "$work"
-mkdir -p "$work"/{config,data,cache,runtime,certs}
-chmod 0700 "$work/runtime" "$work/certs"
-server_pid=""
-profiles=()
-
-cli_env=(
-	XDG_CONFIG_HOME="$work/config"
-	XDG_DATA_HOME="$work/data"
-	XDG_CACHE_HOME="$work/cache"
-	XDG_RUNTIME_DIR="$work/runtime"
-)
-
-cleanup() {
-	local name i
-	trap - EXIT INT TERM HUP
-	for name in "${profiles[@]}"; do
-		env "${cli_env[@]}" timeout 60 "$BEARER_CLI" remove "$name" >/dev/null 2>&1 ||
-			echo "# could not remove the profile $name and its keyring item" >&2
-	done
-	if [[ -n "$server_pid" ]]; then
-		kill -TERM "$server_pid" 2>/dev/null
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$server_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$server_pid" 2>/dev/null
-		wait "$server_pid" 2>/dev/null
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-# ---- TAP -----------------------------------------------------------------------
-n=0
-failures=0
-echo "1..$PLAN"
-
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	echo "not ok $n - $1"
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-check() {
-	local what="$1" status="$2"
-	shift 2
-	if [[ "$status" == 0 ]]; then ok "$what"; else not_ok "$what" "$@"; fi
-}
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
-
-cli_stdin=/dev/null
-run_cli() {
-	env "${cli_env[@]}" timeout 60 "$BEARER_CLI" "$@" <"$cli_stdin" >"$work/out" 2>"$work/err"
-	rc=$?
-	out="$(cat "$work/out")"
-	err="$(cat "$work/err")"
-	cli_stdin=/dev/null
-}
-with_stdin() {
-	printf %s "$1" >"$work/stdin"
-	cli_stdin="$work/stdin"
-}
-stdin_file() { cli_stdin="$1"; }
-
-json_get() {
-	node -e '
-		let s = "";
-		process.stdin.on("data", (d) => (s += d)).on("end", () => {
-			let v;
-			try { v = JSON.parse(s); for (const k of process.argv[1].split(".")) v = v[k]; } catch (e) { v = undefined; }
-			process.stdout.write(v === undefined || v === null ? "" : String(v));
-		});' "$1"
-}
 # thumbprint CERT: base64url SHA-256 of its DER (RFC 8705 §3.1 x5t#S256).
 thumbprint() {
 	openssl x509 -in "$1" -outform DER | openssl dgst -sha256 -binary | base64 | tr '+/' '-_' | tr -d '=\n'
@@ -191,7 +84,7 @@ mode() {
 	run_cli add "$cc" --token-url "$ISSUER/token" --client-id "$client" --grant client_credentials \
 		--auth "$auth" --client-cert "$cert" --ca-file "$certs/server.pem"
 	[[ $rc == 0 ]] && profiles+=("$cc")
-	stdin_file "$key"
+	from_file "$key"
 	run_cli set-secret "$cc" client-key
 	local stored=$rc
 	run_cli token "$cc"
@@ -205,7 +98,7 @@ mode() {
 	run_cli add "$rt" --token-url "$ISSUER/token" --client-id "$client" --grant refresh_token \
 		--auth "$auth" --client-cert "$cert" --ca-file "$certs/server.pem"
 	[[ $rc == 0 ]] && profiles+=("$rt")
-	stdin_file "$key"
+	from_file "$key"
 	run_cli set-secret "$rt" client-key
 	with_stdin "$refresh"
 	run_cli set-secret "$rt" refresh-token
@@ -235,14 +128,14 @@ mode self-signed-tls bearer-mtls-self "$certs/b.pem" "$certs/b.key" "$REFRESH_SE
 run_cli add wrong --token-url "$ISSUER/token" --client-id bearer-mtls --grant client_credentials \
 	--auth tls --client-cert "$certs/b.pem" --ca-file "$certs/server.pem"
 [[ $rc == 0 ]] && profiles+=(wrong)
-stdin_file "$certs/b.key"
+from_file "$certs/b.key"
 run_cli set-secret wrong client-key
 run_cli token wrong
 [[ $rc == 3 && "$err" == *invalid_client* ]]
 check "a certificate the client does not own: invalid_client, said in words" $? "rc=$rc $err"
 
 # A key that is not the certificate's is refused before it is stored.
-stdin_file "$certs/a.key"
+from_file "$certs/a.key"
 run_cli set-secret wrong client-key
 [[ $rc == 2 && "$err" == *"not the key of the certificate"* ]]
 check "a key that is not the certificate's is not stored" $? "rc=$rc $err"

@@ -27,115 +27,20 @@ set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PLAN=24
 
-# ---- prerequisites -----------------------------------------------------------
-missing=""
-command -v node >/dev/null 2>&1 || missing="node is not installed"
-[[ -n "$missing" || -f "$here/node_modules/oidc-provider/package.json" ]] ||
-	missing="tests/e2e/node_modules is missing (run: npm ci --prefix tests/e2e --no-audit --no-fund)"
-[[ -n "$missing" ]] || command -v curl >/dev/null 2>&1 || missing="curl is not installed"
+. "$here/lib.sh"
+e2e_require_base
 [[ -n "$missing" ]] || command -v gio >/dev/null 2>&1 || missing="gio (libglib2.0-bin) is not installed"
 CHROMIUM="${BEARER_TEST_CHROMIUM:-/usr/bin/chromium}"
 [[ -n "$missing" || -x "$CHROMIUM" ]] || missing="Debian's chromium is not installed ($CHROMIUM)"
 [[ -n "$missing" || -f "$here/node_modules/puppeteer-core/package.json" ]] ||
 	missing="puppeteer-core is missing from tests/e2e/node_modules (run: npm ci --prefix tests/e2e)"
-[[ -n "$missing" || (-n "${BEARER_CLI:-}" && -x "${BEARER_CLI:-}") ]] ||
-	missing="BEARER_CLI does not name the built bearer-cli (run through meson test or tools/test)"
-if [[ -z "$missing" && -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
-	if [[ -n "${XDG_RUNTIME_DIR:-}" && -S "${XDG_RUNTIME_DIR}/bus" ]]; then
-		export DBUS_SESSION_BUS_ADDRESS="unix:path=${XDG_RUNTIME_DIR}/bus"
-	else
-		missing="no D-Bus session bus, so no secret service (run tools/test)"
-	fi
-fi
-if [[ -n "$missing" ]]; then
-	if [[ -z "${BEARER_TEST_SESSION:-}" ]]; then
-		echo "1..0 # SKIP $missing"
-		exit 0
-	fi
-	echo "1..1"
-	echo "not ok 1 - prerequisites: $missing (BEARER_TEST_SESSION is set, so this is a failure)"
-	exit 1
-fi
-
-# ---- state and clean-up --------------------------------------------------------
-started_ns=$(date +%s%N)
-work="$(mktemp -d "${TMPDIR:-/tmp}/bearer-sign-in.XXXXXXXX")"
-chmod 0700 "$work"
-mkdir -p "$work"/{config,data/applications,cache,runtime}
-chmod 0700 "$work/runtime"
-server_pid=""
-profiles=()
-
-cli_env=(
-	XDG_CONFIG_HOME="$work/config"
-	XDG_DATA_HOME="$work/data"
-	XDG_CACHE_HOME="$work/cache"
-	XDG_RUNTIME_DIR="$work/runtime"
+e2e_prerequisites_done
+e2e_start bearer-sign-in data/applications
+cli_env+=(
 	XDG_CURRENT_DESKTOP=
 	BEARER_TEST_BROWSER_LOG="$work/browser.log"
 )
 
-cleanup() {
-	local name i
-	trap - EXIT INT TERM HUP
-	for name in "${profiles[@]}"; do
-		env "${cli_env[@]}" timeout 60 "$BEARER_CLI" remove "$name" >/dev/null 2>&1 ||
-			echo "# could not remove the profile $name and its keyring item" >&2
-	done
-	if [[ -n "$server_pid" ]]; then
-		kill -TERM "$server_pid" 2>/dev/null
-		for ((i = 0; i < 50; i++)); do
-			kill -0 "$server_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$server_pid" 2>/dev/null
-		wait "$server_pid" 2>/dev/null
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-# ---- TAP -----------------------------------------------------------------------
-n=0
-failures=0
-echo "1..$PLAN"
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	echo "not ok $n - $1"
-	shift
-	local line
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-check() {
-	local what="$1" status="$2"
-	shift 2
-	if [[ "$status" == 0 ]]; then ok "$what"; else not_ok "$what" "$@"; fi
-}
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
-
-cli_stdin=/dev/null
-run_cli() {
-	env "${cli_env[@]}" timeout 60 "$BEARER_CLI" "$@" <"$cli_stdin" >"$work/out" 2>"$work/err"
-	rc=$?
-	out="$(cat "$work/out")"
-	err="$(cat "$work/err")"
-	cli_stdin=/dev/null
-}
-with_stdin() {
-	printf %s "$1" >"$work/stdin"
-	cli_stdin="$work/stdin"
-}
 # start_cli ARGS...: bearer-cli in the background; its stderr in $work/bg.err.
 start_cli() {
 	: >"$work/bg.err"
@@ -158,21 +63,6 @@ wait_line() {
 	done
 	grep -Eq "$1" "$work/bg.err" 2>/dev/null
 }
-json_get() {
-	node -e '
-		let s = "";
-		process.stdin.on("data", (d) => (s += d)).on("end", () => {
-			let v;
-			try { v = JSON.parse(s)[process.argv[1]]; } catch (e) { v = undefined; }
-			process.stdout.write(v === undefined || v === null ? "" : String(v));
-		});' "$1"
-}
-form_encode() {
-	printf %s "$1" | node -e '
-		let s = "";
-		process.stdin.on("data", (d) => (s += d)).on("end", () =>
-			process.stdout.write(new URLSearchParams([["", s]]).toString().slice(1)));'
-}
 introspect() {
 	printf 'user = "bearer-e2e:%s"\ndata-urlencode = "token=%s"\nsilent\nmax-time = 30\n' "$E2E_SECRET_FORM" "$1" |
 		curl -K - "$ISSUER/token/introspection"
@@ -187,7 +77,11 @@ profile_member() {
 		process.stdout.write(String(p[process.argv[3]] ?? ""));' \
 		"$work/config/bearer/profiles.json" "$1" "$2"
 }
-browser_done() { grep -c '^DONE ' "$work/browser.log" 2>/dev/null || echo 0; }
+browser_done() {
+	local count
+	count="$(grep -c '^DONE ' "$work/browser.log" 2>/dev/null)"
+	echo "${count:-0}"
+}
 # wait_browser_done N: the launched browser logs its last page a moment after
 # bearer-cli, which only waits until the page was sent, has ended (20 s at most).
 wait_browser_done() {

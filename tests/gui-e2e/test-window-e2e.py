@@ -17,7 +17,10 @@ provider lists PKCE S256), Sign In with Browser, the scripted browser
 (tests/e2e/browser.mjs) registered as the session's default web browser, so
 that the window's real launch path opens it, the token and the ID token
 shown, Copy Bearer Header read back; then Sign In with a Code: the code and
-its QR code, Open in Browser, the approval, the token.
+its QR code, Open in Browser, the approval, the token; and from nothing:
+Add a Connection → OpenID Connect Provider with the issuer (discovered on
+Add) and "Sign in with a browser", the client ID typed on the page, Sign In
+with Browser, the token.
 
 "Ask before other programs use this token", the whole chain: bearer-cli asks
 the token agent (D-Bus activated), which asks Bearer (D-Bus activated, not
@@ -517,6 +520,74 @@ def sign_in_with_a_code():
     print("# from Open in Browser to the token: %.0f ms (polling every 5 s)" % ((time.monotonic() - started) * 1000))
     click(w, "Copy Bearer Header")
     wait_for("the header on the clipboard", lambda: clipboard() == "Authorization: Bearer " + token)
+    bearer.quit()
+
+
+def window_origin(title):
+    """Where the top-level window called @title is on the screen (no window
+    manager: GTK 4.8 gives positions in window coordinates only)."""
+    info = subprocess.run(["xwininfo", "-name", title], capture_output=True, text=True).stdout
+    geometry = dict(line.strip().partition(":")[::2] for line in info.splitlines() if ":" in line)
+    return int(geometry["Absolute upper-left X"]), int(geometry["Absolute upper-left Y"])
+
+
+def choose(root, title, row_name, item, steps):
+    """Choose @item, @steps below the first, in the combo row called
+    @row_name of the window called @title: a click opens the row's list
+    (which takes the keyboard), Down moves, Return chooses."""
+    row = find(root, "combo box", row_name)
+    left, top = window_origin(title)
+    x, y, width, height = row.queryComponent().getExtents(WINDOW_COORDS)
+    rawinput.click(left + x + width // 2, top + y + height // 2)
+    time.sleep(0.5)
+    for _ in range(steps):
+        rawinput.pressKey("Down")
+    rawinput.pressKey("Return")
+    wait_for("“%s” chosen in “%s”" % (item, row_name), lambda: item in labels_under(row))
+
+
+@test
+def sign_in_from_add_a_connection():
+    """Add a Connection → OpenID Connect Provider, its issuer discovered →
+    Sign In with Browser, with only a client ID typed on the page."""
+    missing = sign_in_missing()
+    if missing:
+        if IN_SESSION:
+            raise AssertionError(missing)
+        return "SKIP " + missing
+    start_provider()
+    issuer = state["issuer"]
+    bearer = state["bearer"] = Bearer(sign_in_env())
+    w = bearer.window
+    click(w, "Add a Connection")
+    dialog = find(bearer.app, "dialog", "Add a Connection")
+    # ProcessMaker, Generic OAuth 2.0, OpenID Connect Provider…
+    choose(dialog, "Add a Connection", "Service", "OpenID Connect Provider", 2)
+    choices = labels_under(find(dialog, "combo box", "How you get tokens"))
+    assert "Sign in with a browser" in choices, choices
+    set_text(dialog, "Issuer", issuer)
+    set_text(dialog, "Name", "From the Issuer")
+    click(dialog, "Add")
+
+    # The page, its addresses discovered, ready to sign in.
+    wait_for("the new connection shown", lambda: shows(w, "From the Issuer"))
+    for name, value in (("Authorization URL", issuer + "/auth"), ("Access token URL", issuer + "/token"),
+                        ("Scope", "openid")):
+        assert text_of(find(w, "text", name)) == value, (name, text_of(find(w, "text", name)))
+    set_text(w, "Client ID", "bearer-native")
+    # bearer-native is a public client: no client authentication (the row
+    # is further down the form: the wheel brings it up).
+    for _ in range(5):
+        rawinput.click(600, 400, 5)
+    choose(w, "Bearer", "Client authentication", "None (public client)", 3)
+    opened = len(opened_addresses())
+    click(w, "Sign In with Browser")
+    address = wait_for("the browser to be opened",
+                       lambda: len(opened_addresses()) > opened and opened_addresses()[-1])
+    assert address.startswith(issuer + "/auth?") and "client_id=bearer-native" in address, address
+    wait_for("the signed-in token", lambda: row_text(w, "Access token"), 30)
+    find(w, "label", "Signed in")
+    find_named(w, "list item", "ID token")
     bearer.quit()
 
 
