@@ -80,6 +80,7 @@ schema=$datadir/glib-2.0/schemas/$schema_id.gschema.xml
 agent_service=$datadir/dbus-1/services/$app_id.Agent.service
 agent_unit=$prefix/lib/systemd/user/$app_id.Agent.service
 agent_interface=$datadir/dbus-1/interfaces/io.github.bearerapp.Bearer.Agent1.xml
+confirm_interface=$datadir/dbus-1/interfaces/io.github.bearerapp.Bearer.Confirm1.xml
 
 for f in "$bindir/bearer" "$bindir/bearer-cli" "$bindir/bearer-agent"; do
 	expect "$f"
@@ -90,7 +91,7 @@ expect "$libexecdir/bearer-cli-full"
 check "$libexecdir/bearer-cli-full is an executable" test -f "$root$libexecdir/bearer-cli-full" -a -x "$root$libexecdir/bearer-cli-full"
 
 for f in "$desktop" "$metainfo" "$service" "$icon" "$symbolic" "$schema" \
-	"$agent_service" "$agent_unit" "$agent_interface"; do
+	"$agent_service" "$agent_unit" "$agent_interface" "$confirm_interface"; do
 	expect "$f"
 	check "$f" test -s "$root$f"
 done

@@ -20,6 +20,8 @@
 #include <libsecret/secret.h>
 
 #include "bearer-agent-protocol.h"
+#include "bearer-confirm-generated.h"
+#include "bearer-connection-list.h"
 #include "bearer-jwt.h"
 #include "bearer-secrets.h"
 #include "bearer-test-cli.h"
@@ -40,6 +42,7 @@ typedef struct {
   GPtrArray *states;            /* TokenChanged states seen (a{sv}) */
   guint signal_id;
   gboolean ready;
+  const char *ask_timeout;      /* BEARER_AGENT_ASK_TIMEOUT for the agent, NULL: the default */
 } Fixture;
 
 static const char *activation_vars[] = {
@@ -68,6 +71,8 @@ set_activation_env (Fixture    *f,
     }
   g_variant_builder_add (&builder, "{ss}", "BEARER_AGENT_IDLE_TIMEOUT", idle_timeout);
   g_variant_builder_add (&builder, "{ss}", "G_DEBUG", g_debug);
+  g_variant_builder_add (&builder, "{ss}", "BEARER_AGENT_ASK_TIMEOUT",
+                         f->ask_timeout != NULL ? f->ask_timeout : "60");
   reply = g_dbus_connection_call_sync (f->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                        "org.freedesktop.DBus", "UpdateActivationEnvironment",
                                        g_variant_new ("(a{ss})", &builder), NULL, G_DBUS_CALL_FLAGS_NONE,
@@ -1290,6 +1295,395 @@ test_git_end_to_end (Fixture       *f,
   g_free (git.root);
 }
 
+
+/* ---- "Ask before other programs use this token" ----------------------------------
+ *
+ * A fake window on the test's bus: it owns the application's name and
+ * answers the agent's AskToUse as the test says (or never). */
+
+typedef struct {
+  GDBusConnection *bus;
+  BearerConfirm1 *skeleton;
+  guint owner_id;
+  gboolean owned;
+  const char *answer;                 /* NULL: keeps the question unanswered */
+  guint asked;
+  char *connection_name;
+  char *program;
+  char *parent;
+  guint pid;
+  GDBusMethodInvocation *unanswered;
+} FakeWindow;
+
+static gboolean
+handle_ask_to_use_cb (BearerConfirm1        *skeleton,
+                      GDBusMethodInvocation *invocation,
+                      const char            *connection_id,
+                      const char            *connection_name,
+                      const char            *program,
+                      guint                  pid,
+                      GVariant              *options,
+                      FakeWindow            *window)
+{
+  const char *parent = NULL;
+
+  window->asked++;
+  g_free (window->connection_name);
+  window->connection_name = g_strdup (connection_name);
+  g_free (window->program);
+  window->program = g_strdup (program);
+  g_free (window->parent);
+  window->parent = g_variant_lookup (options, "parent-program", "&s", &parent) ? g_strdup (parent) : NULL;
+  window->pid = pid;
+  if (window->answer != NULL)
+    bearer_confirm1_complete_ask_to_use (skeleton, invocation, window->answer);
+  else
+    g_set_object (&window->unanswered, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+fake_window_acquired_cb (GDBusConnection *connection,
+                         const char      *name,
+                         gpointer         user_data)
+{
+  ((FakeWindow *) user_data)->owned = TRUE;
+}
+
+static FakeWindow *
+fake_window_new (Fixture *f)
+{
+  FakeWindow *window = g_new0 (FakeWindow, 1);
+  g_autoptr(GError) error = NULL;
+
+  window->bus = g_object_ref (f->bus);
+  window->skeleton = bearer_confirm1_skeleton_new ();
+  g_signal_connect (window->skeleton, "handle-ask-to-use", G_CALLBACK (handle_ask_to_use_cb), window);
+  g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (window->skeleton), f->bus,
+                                    BEARER_CONFIRM_OBJECT_PATH, &error);
+  g_assert_no_error (error);
+  window->owner_id = g_bus_own_name_on_connection (f->bus, BEARER_CONFIRM_BUS_NAME, G_BUS_NAME_OWNER_FLAGS_NONE,
+                                                   fake_window_acquired_cb, NULL, window, NULL);
+  wait_for (f, flag_set, &window->owned, 10, "the fake window to own the application's name");
+  return window;
+}
+
+static void
+fake_window_free (FakeWindow *window)
+{
+  if (window->unanswered != NULL)
+    bearer_confirm1_complete_ask_to_use (window->skeleton, window->unanswered, BEARER_CONFIRM_DENY);
+  g_clear_object (&window->unanswered);
+  g_bus_unown_name (window->owner_id);
+  g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (window->skeleton));
+  g_object_unref (window->skeleton);
+  g_object_unref (window->bus);
+  g_free (window->connection_name);
+  g_free (window->program);
+  g_free (window->parent);
+  g_free (window);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeWindow, fake_window_free)
+
+static void
+expect_refused (BearerTestProc *proc,
+                const char     *message)
+{
+  expect_status (proc, 1);
+  g_assert_cmpstr (proc->out, ==, "");
+  if (strstr (proc->err, message) == NULL)
+    bearer_test_fail_with_details ("the refusal is not said", proc->err);
+}
+
+/* A connection with ask_before_use: the agent asks the window, naming the
+ * program from the caller's process id (on the bus for the first call,
+ * which starts the agent; on its socket after), and gives the token only
+ * when the user allows it. "Allow for 10 Minutes" lets the same program
+ * have it without asking again; bearer-cli run directly is the user and is
+ * not asked about. */
+static void
+test_ask_before_use (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(FakeWindow) window = NULL;
+  g_autoptr(BearerTestProc) set = NULL;
+  g_autoptr(BearerTestProc) denied = NULL;
+  g_autoptr(BearerTestProc) refresh_denied = NULL;
+  g_autoptr(BearerTestProc) allowed = NULL;
+  g_autoptr(BearerTestProc) again = NULL;
+  g_autoptr(BearerTestProc) direct = NULL;
+  g_autoptr(BearerTestProc) for_a_while = NULL;
+  g_autoptr(BearerTestProc) within = NULL;
+  g_autoptr(BearerTestProc) other = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *socket_path = NULL;
+
+  if (!f->ready)
+    return;
+  add_profile (f, "prod", NULL);
+  set = run (f, TRUE, NULL, "set", "prod", "--ask", NULL);
+  expect_status (set, 0);
+  window = fake_window_new (f);
+
+  /* Denied: no token, nothing asked of the server. */
+  window->answer = BEARER_CONFIRM_DENY;
+  denied = run (f, FALSE, NULL, "token", "prod", NULL);
+  expect_refused (denied, "The request was denied in Bearer.");
+  g_assert_cmpuint (window->asked, ==, 1);
+  g_assert_cmpstr (window->connection_name, ==, "prod");
+  g_assert_cmpstr (window->program, ==, "bearer-cli");
+  g_assert_cmpstr (window->parent, ==, "test-agent");
+  g_assert_cmpuint (window->pid, !=, 0);
+  g_assert_cmpuint (f->server->requests, ==, 0);
+  refresh_denied = run (f, FALSE, NULL, "refresh", "prod", NULL);
+  expect_refused (refresh_denied, "The request was denied in Bearer.");
+  g_assert_cmpuint (window->asked, ==, 2);
+  g_assert_cmpuint (f->server->requests, ==, 0);
+
+  /* Allowed once: the token, and the next call is asked about again. */
+  window->answer = BEARER_CONFIRM_ALLOW_ONCE;
+  allowed = run (f, FALSE, NULL, "token", "prod", NULL);
+  expect_status (allowed, 0);
+  expected = g_strconcat (f->server->last_access_token, "\n", NULL);
+  g_assert_cmpstr (allowed->out, ==, expected);
+  g_assert_cmpuint (window->asked, ==, 3);
+  window->answer = BEARER_CONFIRM_DENY;
+  again = run (f, FALSE, NULL, "token", "prod", NULL);
+  expect_refused (again, "The request was denied in Bearer.");
+  g_assert_cmpuint (window->asked, ==, 4);
+  /* The agent runs and listens: that was its socket, whose peer is named
+   * the same. */
+  g_assert_true (agent_running (f));
+  socket_path = g_build_filename (g_environ_getenv (f->sandbox->envp, "XDG_RUNTIME_DIR"), "bearer",
+                                  BEARER_AGENT_SOCKET_NAME, NULL);
+  g_assert_true (g_file_test (socket_path, G_FILE_TEST_EXISTS));
+  g_assert_cmpstr (window->program, ==, "bearer-cli");
+  g_assert_cmpstr (window->parent, ==, "test-agent");
+
+  /* The user themself, without the agent: not asked. */
+  direct = run (f, TRUE, NULL, "token", "prod", NULL);
+  expect_status (direct, 0);
+  g_assert_cmpstr (direct->out, ==, expected);
+  g_assert_cmpuint (window->asked, ==, 4);
+
+  /* Allowed for ten minutes: the same program is not asked again. */
+  window->answer = BEARER_CONFIRM_ALLOW_TEN_MINUTES;
+  for_a_while = run (f, FALSE, NULL, "token", "prod", NULL);
+  expect_status (for_a_while, 0);
+  g_assert_cmpuint (window->asked, ==, 5);
+  window->answer = BEARER_CONFIRM_DENY;
+  within = run (f, FALSE, NULL, "token", "prod", NULL);
+  expect_status (within, 0);
+  g_assert_cmpstr (within->out, ==, expected);
+  g_assert_cmpuint (window->asked, ==, 5);
+
+  /* The setting turned off: never asked about. */
+  g_clear_pointer (&set, bearer_test_proc_free);
+  set = run (f, TRUE, NULL, "set", "prod", "--no-ask", NULL);
+  expect_status (set, 0);
+  window->answer = BEARER_CONFIRM_DENY;
+  other = run (f, FALSE, NULL, "refresh", "prod", NULL);
+  expect_status (other, 0);
+  g_assert_cmpuint (window->asked, ==, 5);
+}
+
+/* No answer within BEARER_AGENT_ASK_TIMEOUT, or no window to ask (nothing
+ * owns the application's name and it cannot be activated here): refused,
+ * never answered silently. */
+static void
+test_ask_time_out (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(FakeWindow) window = NULL;
+  g_autoptr(BearerTestProc) set = NULL;
+  g_autoptr(BearerTestProc) unanswered = NULL;
+  g_autoptr(BearerTestProc) nobody = NULL;
+  const char *refusal = "Bearer could not ask you whether “bearer-cli” may use this token, so the request "
+                        "was refused.";
+  gint64 start;
+
+  if (!f->ready)
+    return;
+  f->ask_timeout = "2";
+  set_activation_env (f, f->sandbox->envp, "60", "fatal-criticals");
+  add_profile (f, "prod", NULL);
+  set = run (f, TRUE, NULL, "add", "asks", "--token-url", f->server->token_url, "--client-id", CLIENT_ID,
+             "--ask", NULL);
+  expect_status (set, 0);
+  g_ptr_array_add (f->ids, profile_id (f, "asks"));
+
+  window = fake_window_new (f);
+  window->answer = NULL;
+  start = g_get_monotonic_time ();
+  unanswered = run (f, FALSE, NULL, "token", "asks", NULL);
+  expect_refused (unanswered, refusal);
+  g_assert_cmpuint (window->asked, ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (f->server->requests, ==, 0);
+  g_clear_pointer (&window, fake_window_free);
+
+  nobody = run (f, FALSE, NULL, "token", "asks", NULL);
+  expect_refused (nobody, refusal);
+  g_assert_cmpuint (f->server->requests, ==, 0);
+  f->ask_timeout = NULL;
+}
+
+/* The window and the agent refresh one connection at once against a
+ * server that rotates: the refresh transaction's lock makes one server
+ * refresh of the two, and both have the same new token. The "window" is
+ * what the window uses: a watched BearerConnectionList in this process,
+ * sharing the configuration (and so the lock files) with the agent. */
+static void
+connection_refreshed_cb (GObject      *source,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  BearerRefreshResult **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = bearer_connection_refresh_finish (BEARER_CONNECTION (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+list_loaded_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  bearer_connection_list_load_finish (BEARER_CONNECTION_LIST (source), result, &error);
+  g_assert_no_error (error);
+  *(gboolean *) user_data = TRUE;
+}
+
+static gboolean
+pointer_set (Fixture *f,
+             gpointer data)
+{
+  return *(gpointer *) data != NULL;
+}
+
+typedef struct {
+  BearerConnection *connection;
+  const char *token;
+} ShowsToken;
+
+static gboolean
+connection_shows (Fixture *f,
+                  gpointer data)
+{
+  ShowsToken *shows = data;
+  g_autoptr(BearerSecrets) token = bearer_connection_dup_token (shows->connection);
+
+  return g_strcmp0 (bearer_secrets_get_access_token (token), shows->token) == 0;
+}
+
+static void
+test_window_and_agent (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *config = g_build_filename (g_get_user_config_dir (), "bearer", NULL);
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autoptr(BearerRefreshResult) window_result = NULL;
+  g_autoptr(BearerTestProc) ping = NULL;
+  g_autoptr(BearerTestProc) agent = NULL;
+  g_autoptr(BearerTestProc) forced = NULL;
+  g_autoptr(BearerSecrets) shown = NULL;
+  g_autofree char *expected = NULL;
+  BearerConnection *connection;
+  ShowsToken shows;
+  gboolean loaded = FALSE;
+
+  if (!f->ready)
+    return;
+  /* This process's configuration is the agent's and bearer-cli's. */
+  bearer_test_remove_tree (config);
+  f->sandbox->envp = g_environ_setenv (f->sandbox->envp, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  set_activation_env (f, f->sandbox->envp, "60", "fatal-criticals");
+  add_profile (f, "prod", NULL);
+
+  store = bearer_profile_store_new (NULL);
+  list = bearer_connection_list_new (store);
+  bearer_connection_list_load_async (list, NULL, list_loaded_cb, &loaded);
+  wait_for (f, flag_set, &loaded, 30, "the window's connections to load");
+  bearer_connection_list_watch (list);
+  connection = bearer_connection_list_find (list, "prod");
+  g_assert_nonnull (connection);
+  ping = run (f, FALSE, NULL, "list", NULL);
+  expect_status (ping, 0);
+  g_assert_true (agent_running (f));
+
+  /* Get New Access Token in the window: its request is held at the
+   * server; bearer-cli token through the agent meanwhile waits for the
+   * lock, then takes the window's token. */
+  f->server->hold = TRUE;
+  bearer_connection_refresh_async (connection, BEARER_REFRESH_FORCE, NULL, connection_refreshed_cb,
+                                   &window_result);
+  wait_for (f, server_holds_one, NULL, 30, "the window's refresh to reach the server");
+  agent = start (f, FALSE, NULL, "token", "prod", NULL);
+  wait_for (f, agent_refreshing, NULL, 30, "the agent to start refreshing");
+  f->server->hold = FALSE;
+  bearer_test_rotating_server_release (f->server);
+  wait_for (f, pointer_set, &window_result, 30, "the window's refresh to end");
+  bearer_test_procs_wait (&agent, 1);
+  expect_status (agent, 0);
+
+  g_assert_cmpuint (f->server->refreshes, ==, 1);
+  g_assert_cmpuint (f->server->invalid_grants, ==, 0);
+  shown = bearer_connection_dup_token (connection);
+  g_assert_cmpstr (bearer_secrets_get_access_token (shown), ==, f->server->last_access_token);
+  expected = g_strconcat (f->server->last_access_token, "\n", NULL);
+  g_assert_cmpstr (agent->out, ==, expected);
+
+  /* The agent refreshes (bearer-cli refresh): the window shows its token,
+   * without a refresh of its own. */
+  forced = run (f, FALSE, NULL, "refresh", "prod", NULL);
+  expect_status (forced, 0);
+  g_assert_cmpuint (f->server->refreshes, ==, 2);
+  shows.connection = connection;
+  shows.token = f->server->last_access_token;
+  wait_for (f, connection_shows, &shows, 10, "the window to show the agent's token");
+  g_assert_cmpuint (f->server->refreshes, ==, 2);
+  g_assert_cmpuint (f->server->invalid_grants, ==, 0);
+
+  stop_agent (f, SIGTERM);
+  g_clear_object (&list);
+  g_clear_object (&store);
+  bearer_test_remove_tree (config);
+}
+
+/* The caller's name for the question: its executable's base name, and its
+ * parent's process; a process that is gone has none. */
+static void
+test_program_name (void)
+{
+  g_autofree char *own = NULL;
+  g_autofree char *parent = NULL;
+  g_autofree char *gone = NULL;
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  guint32 parent_pid = 0, child_pid;
+
+  own = bearer_agent_program_name ((guint32) getpid (), &parent_pid);
+  g_assert_cmpstr (own, ==, "test-agent");
+  g_assert_cmpuint (parent_pid, ==, (guint32) getppid ());
+  parent = bearer_agent_program_name (parent_pid, NULL);
+  g_assert_nonnull (parent);
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "true", NULL);
+  g_assert_no_error (error);
+  child_pid = (guint32) g_ascii_strtoull (g_subprocess_get_identifier (child), NULL, 10);
+  g_subprocess_wait (child, NULL, &error);
+  g_assert_no_error (error);
+  gone = bearer_agent_program_name (child_pid, &parent_pid);
+  g_assert_null (gone);
+  g_assert_cmpuint (parent_pid, ==, 0);
+  g_assert_null (bearer_agent_program_name (0, NULL));
+}
+
 /* ---- revoke and introspect ------------------------------------------------ */
 
 /* RFC 7009 and RFC 7662 endpoints on the rotating server: the client must
@@ -1667,6 +2061,10 @@ main (int   argc,
   ADD ("/bearer/agent/revoke-which", test_revoke_which);
   ADD ("/bearer/agent/introspect", test_introspect);
   ADD ("/bearer/agent/dpop", test_dpop);
+  g_test_add_func ("/bearer/agent/program-name", test_program_name);
+  ADD ("/bearer/agent/ask-before-use", test_ask_before_use);
+  ADD ("/bearer/agent/ask-time-out", test_ask_time_out);
+  ADD ("/bearer/agent/window-and-agent-at-once", test_window_and_agent);
 #undef ADD
 
   return g_test_run ();

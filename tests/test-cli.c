@@ -713,6 +713,42 @@ assert_no_password (Cli        *cli,
     g_assert_null (strstr (profiles, URL_PASSWORD));
 }
 
+/* "Ask before other programs use this token": add --ask, set --ask and
+ * --no-ask write ask_before_use; both at once is a usage error that
+ * changes nothing. */
+static void
+test_ask_option (void)
+{
+  g_autoptr(Cli) cli = cli_new ();
+  g_autoptr(JsonObject) object = NULL;
+  g_autofree char *err = NULL;
+
+  cli_expect (cli, 0, NULL, NULL, NULL, "add", "asks", "--token-url", "https://auth.example.com/token",
+              "--client-id", "7", "--ask", NULL);
+  object = profile_on_disk (cli, "asks");
+  g_assert_true (json_object_get_boolean_member (object, "ask_before_use"));
+  g_clear_pointer (&object, json_object_unref);
+  cli_expect (cli, 0, NULL, NULL, NULL, "add", "plain", "--token-url", "https://auth.example.com/token",
+              "--client-id", "7", NULL);
+  object = profile_on_disk (cli, "plain");
+  g_assert_false (json_object_get_boolean_member (object, "ask_before_use"));
+  g_clear_pointer (&object, json_object_unref);
+
+  cli_expect (cli, 0, NULL, NULL, NULL, "set", "asks", "--no-ask", NULL);
+  object = profile_on_disk (cli, "asks");
+  g_assert_false (json_object_get_boolean_member (object, "ask_before_use"));
+  g_clear_pointer (&object, json_object_unref);
+  cli_expect (cli, 0, NULL, NULL, NULL, "set", "plain", "--ask", NULL);
+  object = profile_on_disk (cli, "plain");
+  g_assert_true (json_object_get_boolean_member (object, "ask_before_use"));
+  g_clear_pointer (&object, json_object_unref);
+
+  cli_expect (cli, 2, NULL, NULL, &err, "set", "plain", "--ask", "--no-ask", NULL);
+  g_assert_nonnull (strstr (err, "Choose one of --ask and --no-ask"));
+  object = profile_on_disk (cli, "plain");
+  g_assert_true (json_object_get_boolean_member (object, "ask_before_use"));
+}
+
 static void
 test_add_token_url (void)
 {
@@ -2315,6 +2351,7 @@ main (int   argc,
   g_test_add_func ("/bearer/cli/add/usage", test_add_usage);
   g_test_add_func ("/bearer/cli/add/processmaker", test_add_processmaker);
   g_test_add_func ("/bearer/cli/add/token-url", test_add_token_url);
+  g_test_add_func ("/bearer/cli/add-set/ask", test_ask_option);
   g_test_add_func ("/bearer/cli/add/processmaker-url", test_add_processmaker_url);
   g_test_add_func ("/bearer/cli/add/grant-given", test_add_grant_given);
   g_test_add_func ("/bearer/cli/add/preset-parity", test_add_preset_parity);

@@ -275,6 +275,7 @@ test_round_trip (void)
   bearer_profile_set_allow_insecure_http (profile, TRUE);
   bearer_profile_set_auto_refresh (profile, FALSE);
   bearer_profile_set_keep_alive (profile, TRUE);
+  bearer_profile_set_ask_before_use (profile, TRUE);
   bearer_profile_set_refresh_margin (profile, 300);
   bearer_profile_add_parameter (profile, BEARER_PARAM_HEADER, "X-Tenant", "acme");
   bearer_profile_add_parameter (profile, BEARER_PARAM_BODY, "extra", "a&b=c ü\"");
@@ -306,6 +307,7 @@ test_round_trip (void)
   g_assert_true (json_object_get_boolean_member (object, "allow_insecure_http"));
   g_assert_false (json_object_get_boolean_member (object, "auto_refresh"));
   g_assert_true (json_object_get_boolean_member (object, "keep_alive"));
+  g_assert_true (json_object_get_boolean_member (object, "ask_before_use"));
   g_assert_cmpint (json_object_get_int_member (object, "refresh_margin"), ==, 300);
   params = json_object_get_array_member (object, "parameters");
   g_assert_cmpuint (json_array_get_length (params), ==, 3);
@@ -340,6 +342,7 @@ test_round_trip (void)
   g_assert_true (bearer_profile_get_allow_insecure_http (read));
   g_assert_false (bearer_profile_get_auto_refresh (read));
   g_assert_true (bearer_profile_get_keep_alive (read));
+  g_assert_true (bearer_profile_get_ask_before_use (read));
   g_assert_cmpuint (bearer_profile_get_refresh_margin (read), ==, 300);
 
   g_assert_cmpuint (bearer_profile_get_n_parameters (read), ==, 3);
@@ -370,6 +373,7 @@ test_round_trip (void)
   g_assert_false (bearer_profile_get_allow_insecure_http (read));
   g_assert_true (bearer_profile_get_auto_refresh (read));
   g_assert_false (bearer_profile_get_keep_alive (read));
+  g_assert_false (bearer_profile_get_ask_before_use (read));
   g_assert_cmpuint (bearer_profile_get_refresh_margin (read), ==, BEARER_PROFILE_DEFAULT_REFRESH_MARGIN);
   g_assert_cmpuint (bearer_profile_get_n_parameters (read), ==, 0);
 
@@ -1450,6 +1454,7 @@ static const char * const wrong_types[] = {
   "{\"id\": \"w35\", \"name\": \"w35\", \"parameters\": [{\"name\": null}]}",
   "{\"id\": \"w36\", \"name\": \"w36\", \"parameters\": [null]}",
   "{\"id\": \"w37\", \"name\": \"w37\", \"keep_alive\": \"yes\"}",
+  "{\"id\": \"w38\", \"name\": \"w38\", \"ask_before_use\": 1}",
   "5",
   "\"text\"",
   "null",

@@ -25,6 +25,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "bearer-agent-protocol.h"
+#include "bearer-application.h"
 #include "bearer-connection-list.h"
 #include "bearer-dpop.h"
 #include "bearer-jwt.h"
@@ -3553,6 +3555,359 @@ test_finalize_page (Fixture       *f,
   g_assert_finalize_object (page);
 }
 
+
+/* ---- Keep Signed In, "Ask before other programs use this token" ----------- */
+
+static gboolean
+file_exists (gpointer data)
+{
+  return g_file_test (data, G_FILE_TEST_EXISTS);
+}
+
+/* The token agent, D-Bus activatable on the test session's bus as a program
+ * that leaves a mark and owns the agent's name while it runs (the session
+ * reads its service directory again when a name is not found). Returns the
+ * service file, to remove. */
+static char *
+install_marker_agent (const char *marker)
+{
+  const char *session = g_getenv ("BEARER_SESSION_DIR");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  char *service_path;
+
+  g_assert_nonnull (session);
+  service_path = g_strdup_printf ("%s/dbus-services/%s.service", session, BEARER_AGENT_BUS_NAME);
+  /* It owns the name for a moment, so the activation ends at once (one
+   * still pending would take the next start for itself). */
+  contents = g_strdup_printf ("[D-BUS Service]\nName=%s\n"
+                              "Exec=/bin/sh -c \"touch '%s'; exec gdbus call --session --dest org.freedesktop.DBus "
+                              "--object-path /org/freedesktop/DBus --method org.freedesktop.DBus.RequestName "
+                              "%s 0 >/dev/null\"\n",
+                              BEARER_AGENT_BUS_NAME, marker, BEARER_AGENT_BUS_NAME);
+  g_file_set_contents (service_path, contents, -1, &error);
+  g_assert_no_error (error);
+  return service_path;
+}
+
+/* The two switches save the profile's fields; turning Keep Signed In on
+ * starts the token agent through D-Bus activation (here a service file of
+ * the test's own, whose program only leaves a mark). */
+static void
+test_keep_signed_in (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(BearerProfileStore) other = NULL;
+  g_autofree char *service_path = NULL;
+  g_autofree char *marker = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkSwitch *keep, *ask;
+  BearerProfile *saved;
+
+  if (!bearer_test_require_session ())
+    return;
+  marker = g_build_filename (f->dir, "agent-started", NULL);
+  service_path = install_marker_agent (marker);
+
+  fixture_show_page (f);
+  keep = PAGE_CHILD (f->page, "keep_alive_switch");
+  ask = PAGE_CHILD (f->page, "ask_switch");
+  g_assert_false (gtk_switch_get_active (keep));
+  g_assert_false (gtk_switch_get_active (ask));
+
+  gtk_switch_set_active (keep, TRUE);
+  g_assert_true (bearer_profile_get_keep_alive (f->profile));
+  wait_until (file_exists, marker, "the token agent to be started");
+  gtk_switch_set_active (ask, TRUE);
+  g_assert_true (bearer_profile_get_ask_before_use (f->profile));
+  wait_until (connection_saved, f->connection, "the switches to be saved");
+
+  other = bearer_profile_store_new (bearer_profile_store_get_path (f->store));
+  bearer_profile_store_load (other, &error);
+  g_assert_no_error (error);
+  saved = bearer_profile_store_find (other, "prod");
+  g_assert_true (bearer_profile_get_keep_alive (saved));
+  g_assert_true (bearer_profile_get_ask_before_use (saved));
+
+  /* Off is saved too, and starts nothing. */
+  g_unlink (marker);
+  gtk_switch_set_active (keep, FALSE);
+  gtk_switch_set_active (ask, FALSE);
+  wait_until (connection_saved, f->connection, "the switches to be saved");
+  bearer_profile_store_load (other, &error);
+  g_assert_no_error (error);
+  saved = bearer_profile_store_find (other, "prod");
+  g_assert_false (bearer_profile_get_keep_alive (saved));
+  g_assert_false (bearer_profile_get_ask_before_use (saved));
+  spin (200);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+
+  g_unlink (service_path);
+}
+
+typedef struct {
+  GtkSwitch *keep;
+  GtkSwitch *ask;
+  gboolean active;
+} SwitchesAre;
+
+static gboolean
+switches_are (gpointer data)
+{
+  SwitchesAre *are = data;
+
+  return gtk_switch_get_active (are->keep) == are->active && gtk_switch_get_active (are->ask) == are->active;
+}
+
+/* bearer-cli set --keep-alive --ask while the page is open: the switches
+ * follow (the connection list watches profiles.json). */
+static void
+test_cli_sets_switches (void)
+{
+  g_autoptr(BearerTestSandbox) sandbox = NULL;
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(BearerConnectionList) list = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *dir = NULL;
+  BearerTestProc *proc;
+  BearerConnection *connection;
+  GtkWindow *window;
+  GtkWidget *page;
+  SwitchesAre are;
+
+  if (!bearer_test_require_session ())
+    return;
+  sandbox = bearer_test_sandbox_new ("bearer-test-window", FALSE);
+  sandbox->envp = g_environ_setenv (sandbox->envp, "XDG_CONFIG_HOME", g_get_user_config_dir (), TRUE);
+  /* No token agent to wake here. */
+  sandbox->envp = g_environ_setenv (sandbox->envp, "BEARER_NO_AGENT", "1", TRUE);
+  path = g_build_filename (g_get_user_config_dir (), "bearer", "profiles.json", NULL);
+  dir = g_path_get_dirname (path);
+  bearer_test_remove_tree (dir);
+
+  proc = bearer_test_run_cli (sandbox, NULL, "add", "kept", "--token-url", "https://id.example/token",
+                              "--client-id", "7", NULL);
+  g_assert_cmpint (proc->status, ==, 0);
+  bearer_test_proc_free (proc);
+
+  store = bearer_profile_store_new (path);
+  list = bearer_connection_list_new (store);
+  load_list (list);
+  bearer_connection_list_watch (list);
+  connection = bearer_connection_list_find (list, "kept");
+  g_assert_nonnull (connection);
+  window = GTK_WINDOW (gtk_window_new ());
+  page = bearer_profile_page_new (connection);
+  gtk_window_set_child (window, page);
+  gtk_window_present (window);
+  are.keep = PAGE_CHILD (page, "keep_alive_switch");
+  are.ask = PAGE_CHILD (page, "ask_switch");
+  are.active = FALSE;
+  g_assert_true (switches_are (&are));
+
+  proc = bearer_test_run_cli (sandbox, NULL, "set", "kept", "--keep-alive", "--ask", NULL);
+  g_assert_cmpint (proc->status, ==, 0);
+  bearer_test_proc_free (proc);
+  are.active = TRUE;
+  wait_until (switches_are, &are, "the switches to show what bearer-cli set");
+
+  proc = bearer_test_run_cli (sandbox, NULL, "set", "kept", "--no-keep-alive", "--no-ask", NULL);
+  g_assert_cmpint (proc->status, ==, 0);
+  bearer_test_proc_free (proc);
+  are.active = FALSE;
+  wait_until (switches_are, &are, "the switches to show what bearer-cli set");
+
+  gtk_window_destroy (window);
+  bearer_test_remove_tree (dir);
+}
+
+static GtkWidget *
+find_button (GtkWidget  *widget,
+             const char *label)
+{
+  if (GTK_IS_BUTTON (widget) && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0)
+    return widget;
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_button (c, label);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static AdwMessageDialog *
+shown_question (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return ADW_MESSAGE_DIALOG (window);
+    }
+  return NULL;
+}
+
+static gboolean
+question_shown (gpointer data)
+{
+  return shown_question () != NULL;
+}
+
+static gboolean
+question_gone (gpointer data)
+{
+  return shown_question () == NULL;
+}
+
+static void
+asked_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(s)", (char **) user_data);
+}
+
+/* Asks the application on the bus, as the token agent does. */
+static void
+ask_on_bus (GDBusConnection *bus,
+            const char      *program,
+            const char      *parent,
+            char           **answer)
+{
+  GVariantBuilder options;
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  if (parent != NULL)
+    g_variant_builder_add (&options, "{sv}", "parent-program", g_variant_new_string (parent));
+  g_dbus_connection_call (bus, BEARER_CONFIRM_BUS_NAME, BEARER_CONFIRM_OBJECT_PATH, BEARER_CONFIRM_INTERFACE,
+                          "AskToUse", g_variant_new ("(sssua{sv})", "id-1", "prod", program, 4242, &options),
+                          G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, 20000, NULL, asked_cb, answer);
+}
+
+/* The application on the bus: it starts the token agent when a connection
+ * has Keep Signed In, and it is the window's side of "Ask before other
+ * programs use this token": it answers AskToUse with a dialog that names
+ * the program (and what started it) and the connection; its buttons
+ * answer, and closing it denies. */
+static void
+test_ask_dialog (void)
+{
+  g_autoptr(BearerApplication) app = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(BearerProfileStore) store = NULL;
+  g_autoptr(BearerProfile) kept = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *marker = NULL;
+  g_autofree char *service_path = NULL;
+  const struct {
+    const char *button;         /* NULL: the dialog is closed */
+    const char *answer;
+  } answers[] = {
+    { "_Allow Once", BEARER_CONFIRM_ALLOW_ONCE },
+    { "_Deny", BEARER_CONFIRM_DENY },
+    { "Allow for _10 Minutes", BEARER_CONFIRM_ALLOW_TEN_MINUTES },
+    { NULL, BEARER_CONFIRM_DENY },
+  };
+
+  if (!bearer_test_require_session ())
+    return;
+  /* A connection with Keep Signed In: Bearer starts the agent when it has
+   * read it. */
+  config = g_build_filename (g_get_user_config_dir (), "bearer", NULL);
+  bearer_test_remove_tree (config);
+  store = bearer_profile_store_new (NULL);
+  kept = bearer_profile_new ("kept");
+  bearer_profile_set_keep_alive (kept, TRUE);
+  bearer_profile_store_add_profile (store, kept, &error);
+  g_assert_no_error (error);
+  marker = g_build_filename (g_get_user_config_dir (), "agent-started", NULL);
+  g_unlink (marker);
+  service_path = install_marker_agent (marker);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  app = bearer_application_new ();
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_application_get_is_remote (G_APPLICATION (app)));
+  wait_until (file_exists, marker, "Bearer to start the token agent");
+  g_unlink (service_path);
+
+  for (guint i = 0; i < G_N_ELEMENTS (answers); i++)
+    {
+      g_autofree char *answer = NULL;
+      AdwMessageDialog *dialog;
+
+      ask_on_bus (bus, "kubectl", i == 0 ? "bash" : NULL, &answer);
+      wait_until (question_shown, NULL, "the question");
+      dialog = shown_question ();
+      g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Allow “kubectl” to Use Your Token?");
+      if (i == 0)
+        g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
+                         "“kubectl”, started by “bash”, asks for the access token of “prod”.");
+      else
+        g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==, "“kubectl” asks for the access token of “prod”.");
+      g_assert_null (answer);
+
+      if (answers[i].button != NULL)
+        {
+          GtkWidget *button = find_button (GTK_WIDGET (dialog), answers[i].button);
+
+          g_assert_nonnull (button);
+          g_signal_emit_by_name (button, "clicked");
+        }
+      else
+        gtk_window_close (GTK_WINDOW (dialog));
+      wait_until (is_set, &answer, "the answer");
+      g_assert_cmpstr (answer, ==, answers[i].answer);
+      wait_until (question_gone, NULL, "the question to go");
+    }
+
+  /* A program that could not be identified is called so. */
+  {
+    g_autofree char *answer = NULL;
+    AdwMessageDialog *dialog;
+
+    ask_on_bus (bus, "", NULL, &answer);
+    wait_until (question_shown, NULL, "the question");
+    dialog = shown_question ();
+    g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Allow an Unknown Program to Use Your Token?");
+    g_assert_cmpstr (adw_message_dialog_get_body (dialog), ==,
+                     "A program Bearer could not identify asks for the access token of “prod”.");
+    g_signal_emit_by_name (find_button (GTK_WIDGET (dialog), "_Deny"), "clicked");
+    wait_until (is_set, &answer, "the answer");
+    g_assert_cmpstr (answer, ==, BEARER_CONFIRM_DENY);
+    wait_until (question_gone, NULL, "the question to go");
+  }
+
+  /* Bearer was not open: its window was opened for the question. Closed
+   * with a question open, the question goes too, as a denial. */
+  g_assert_cmpuint (g_list_length (gtk_application_get_windows (GTK_APPLICATION (app))), ==, 1);
+  {
+    g_autofree char *answer = NULL;
+
+    ask_on_bus (bus, "kubectl", NULL, &answer);
+    wait_until (question_shown, NULL, "the question");
+    gtk_window_destroy (gtk_application_get_windows (GTK_APPLICATION (app))->data);
+    wait_until (is_set, &answer, "the answer");
+    g_assert_cmpstr (answer, ==, BEARER_CONFIRM_DENY);
+    wait_until (question_gone, NULL, "the question to go");
+  }
+  g_unlink (marker);
+  bearer_test_remove_tree (config);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -3618,6 +3973,9 @@ main (int   argc,
   g_test_add_func ("/bearer/window/token-view/jwt-countdown-copy", test_token_view);
   g_test_add_func ("/bearer/window/token-view/countdown-ticks", test_countdown_ticks);
   g_test_add_func ("/bearer/window/finalize/widgets", test_finalize);
+  ADD ("/bearer/window/form/keep-signed-in-and-ask", test_keep_signed_in);
+  g_test_add_func ("/bearer/window/window/bearer-cli-set-keep-alive-ask", test_cli_sets_switches);
+  g_test_add_func ("/bearer/window/ask-to-use/dialog", test_ask_dialog);
 
   status = g_test_run ();
   bearer_test_remove_tree (browser_dir);

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "bearer-agent-protocol.h"
@@ -169,4 +170,125 @@ bearer_agent_error_from_remote (const char *name,
   if (error != NULL && dead && error->domain == BEARER_ERROR)
     bearer_error_set_dead_refresh_token (error, TRUE);
   return error;
+}
+
+/* The base name of @pid's executable (its command line's first word when
+ * the executable cannot be read), bearer-cli for bearer-cli's programs. */
+static char *
+program_of (guint32 pid)
+{
+  g_autofree char *exe_link = g_strdup_printf ("/proc/%u/exe", pid);
+  g_autofree char *cmdline_path = g_strdup_printf ("/proc/%u/cmdline", pid);
+  g_autofree char *exe = g_file_read_link (exe_link, NULL);
+  g_autofree char *cmdline = NULL;
+  g_autofree char *name = NULL;
+
+  if (exe != NULL)
+    {
+      /* A replaced executable reads "…/name (deleted)". */
+      if (g_str_has_suffix (exe, " (deleted)"))
+        exe[strlen (exe) - strlen (" (deleted)")] = '\0';
+      name = g_path_get_basename (exe);
+    }
+  else if (g_file_get_contents (cmdline_path, &cmdline, NULL, NULL) && cmdline[0] != '\0')
+    name = g_path_get_basename (cmdline);
+  else
+    return NULL;
+
+  /* bearer-cli's front becomes bearer-cli-full (docs/agent.md). */
+  if (g_str_equal (name, "bearer-cli-full"))
+    return g_strdup ("bearer-cli");
+  if (!g_utf8_validate (name, -1, NULL))
+    return g_utf8_make_valid (name, -1);
+  return g_steal_pointer (&name);
+}
+
+static guint32
+parent_of (guint32 pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%u/stat", pid);
+  g_autofree char *stat = NULL;
+  const char *end;
+  char state;
+  unsigned int ppid = 0;
+
+  /* "pid (comm) state ppid …", where comm may hold anything. */
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || (end = strrchr (stat, ')')) == NULL ||
+      sscanf (end + 1, " %c %u", &state, &ppid) != 2)
+    return 0;
+  return ppid;
+}
+
+/**
+ * bearer_agent_program_name:
+ * @pid: a process id, as the bus or the socket's credentials tell it
+ * @parent_pid: (out) (optional): its parent's
+ *
+ * Names a program that asks the agent for a token, for the user to
+ * recognise: its executable's base name.
+ *
+ * Returns: (transfer full) (nullable): the name, or %NULL when the process
+ *   is gone or cannot be read
+ */
+char *
+bearer_agent_program_name (guint32  pid,
+                           guint32 *parent_pid)
+{
+  if (parent_pid != NULL)
+    *parent_pid = pid != 0 ? parent_of (pid) : 0;
+  if (pid == 0)
+    return NULL;
+  return program_of (pid);
+}
+
+/* ---- starting the agent ------------------------------------------------------ */
+
+static void
+agent_started_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("The token agent could not be started: %s", error->message);
+}
+
+static void
+bus_got_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GCancellable) cancellable = user_data;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bus = g_bus_get_finish (result, &error);
+  if (bus == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No session bus for the token agent: %s", error->message);
+      return;
+    }
+  g_dbus_connection_call (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                          "StartServiceByName", g_variant_new ("(su)", BEARER_AGENT_BUS_NAME, 0),
+                          G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
+                          agent_started_cb, NULL);
+}
+
+/**
+ * bearer_agent_start:
+ * @cancellable: (nullable): stops the asking
+ *
+ * Makes sure the token agent runs (D-Bus activation through the bus's
+ * StartServiceByName), without waiting for it: for Keep Signed In, which
+ * the agent reads from profiles.json once it runs. Without a session bus or
+ * an installed agent nothing happens beyond a debug message.
+ */
+void
+bearer_agent_start (GCancellable *cancellable)
+{
+  g_bus_get (G_BUS_TYPE_SESSION, cancellable, bus_got_cb, cancellable != NULL ? g_object_ref (cancellable) : NULL);
 }

@@ -26,6 +26,24 @@ G_BEGIN_DECLS
  * profile of the build, short enough for a socket address. */
 #define BEARER_AGENT_SOCKET_NAME (g_str_has_suffix (APPLICATION_ID, ".Devel") ? "agent-devel.socket" : "agent.socket")
 
+/* "Ask before other programs use this token": the window application
+ * answers on this interface (data/io.github.bearerapp.Bearer.Confirm1.xml);
+ * the agent waits BEARER_AGENT_ASK_TIMEOUT seconds at most
+ * (the environment variable of that name overrides it). */
+#define BEARER_CONFIRM_BUS_NAME    APPLICATION_ID
+#define BEARER_CONFIRM_OBJECT_PATH "/io/github/bearerapp/Bearer/Confirm"
+#define BEARER_CONFIRM_INTERFACE   "io.github.bearerapp.Bearer.Confirm1"
+#define BEARER_AGENT_ASK_TIMEOUT   60
+
+#define BEARER_CONFIRM_ALLOW_ONCE        "allow-once"
+#define BEARER_CONFIRM_ALLOW_TEN_MINUTES "allow-ten-minutes"
+#define BEARER_CONFIRM_DENY              "deny"
+
+char     *bearer_agent_program_name      (guint32       pid,
+                                          guint32      *parent_pid);
+
+void      bearer_agent_start             (GCancellable *cancellable);
+
 char     *bearer_agent_socket_path       (void);
 GVariant *bearer_agent_options_new       (void);
 gboolean  bearer_agent_options_match     (GVariant     *options);

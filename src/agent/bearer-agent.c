@@ -23,6 +23,10 @@
  * that has just added, renamed or removed a profile is answered about the
  * file as it is now.
  *
+ * For a connection with "Ask before other programs use this token"
+ * (ask_before_use), GetToken and Refresh first ask the user through the
+ * window application (ask_user() below).
+ *
  * It exits BEARER_AGENT_IDLE_TIMEOUT seconds after the last call when no
  * connection has Keep Signed In and no refresh or write is in flight
  * (each holds the application).
@@ -70,6 +74,7 @@ struct _BearerAgent
   char *socket_path;
   ino_t socket_inode;
   gboolean started_hold;        /* held until the first load */
+  GHashTable *allowed;          /* "id\nprogram\nparent" → until (monotonic µs): "Allow for 10 Minutes" */
 };
 
 G_DEFINE_FINAL_TYPE (BearerAgent, bearer_agent, G_TYPE_APPLICATION)
@@ -91,9 +96,13 @@ typedef struct {
   gboolean had_pending;
   gboolean from_host;                 /* a bearer-cli on the host, the agent in a Flatpak */
   BearerConnection *target;
+  guint32 pid;                        /* the caller's process, 0 unknown */
+  gboolean asked;                     /* the user allowed it (ask_before_use) */
 } Call;
 
 static void update_kept (BearerAgent *self);
+static void ask_user (Call *call);
+static void dispatch (Call *call);
 
 /* ---- calls ----------------------------------------------------------------- */
 
@@ -337,6 +346,197 @@ forgotten_cb (GObject      *source,
   call_free (call);
 }
 
+/* ---- "Ask before other programs use this token" ------------------------------------
+ *
+ * Before the token of a connection with ask_before_use goes to a program,
+ * the agent asks the window application (BEARER_CONFIRM_INTERFACE on its
+ * bus name, which D-Bus activation starts when it is not running) and
+ * answers the caller only once the user has. No answer within
+ * BEARER_AGENT_ASK_TIMEOUT seconds, no application to ask, or anything but
+ * an allowance: the request is refused, never answered silently. The
+ * caller is named from its process id (the bus's
+ * GetConnectionUnixProcessID, or the socket's SO_PEERCRED). */
+
+static guint
+ask_timeout_ms (void)
+{
+  const char *text = g_getenv ("BEARER_AGENT_ASK_TIMEOUT");
+  guint64 seconds = BEARER_AGENT_ASK_TIMEOUT;
+
+  if (text != NULL && !g_ascii_string_to_unsigned (text, 10, 1, 3600, &seconds, NULL))
+    seconds = BEARER_AGENT_ASK_TIMEOUT;
+  return (guint) seconds * 1000;
+}
+
+static char *
+allowance_key (Call       *call,
+               const char *program,
+               const char *parent)
+{
+  return g_strjoin ("\n", bearer_profile_get_id (bearer_connection_get_profile (call->target)), program,
+                    parent != NULL ? parent : "", NULL);
+}
+
+static void
+refuse (Call       *call,
+        const char *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, message);
+
+  call_return_error (call, error);
+}
+
+typedef struct {
+  Call *call;
+  char *program;                /* "" when its name could not be read */
+  char *parent;
+} Asking;
+
+static void
+asking_free (Asking *asking)
+{
+  g_free (asking->program);
+  g_free (asking->parent);
+  g_free (asking);
+}
+
+static void
+cannot_ask (Asking *asking)
+{
+  g_autofree char *message = NULL;
+
+  if (*asking->program != '\0')
+    message = g_strdup_printf (
+      /* Translators: the token agent could not show its question; %s is the
+       * requesting program's name, e.g. “git”. */
+      _("Bearer could not ask you whether “%s” may use this token, so the request was refused."),
+      asking->program);
+  else
+    message = g_strdup (_("Bearer could not ask you whether a program it could not identify may use this "
+                          "token, so the request was refused."));
+  refuse (asking->call, message);
+  asking_free (asking);
+}
+
+static void
+asked_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  Asking *asking = user_data;
+  Call *call = asking->call;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *answer = BEARER_CONFIRM_DENY;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    {
+      g_debug ("Could not ask whether %s may have the token: %s", asking->program, error->message);
+      cannot_ask (asking);
+      return;
+    }
+
+  g_variant_get (reply, "(&s)", &answer);
+  /* Remembered for a program with a name only: never for one that could
+   * not be identified, which could be any. */
+  if (g_str_equal (answer, BEARER_CONFIRM_ALLOW_TEN_MINUTES) && *asking->program != '\0')
+    g_hash_table_insert (call->self->allowed, allowance_key (call, asking->program, asking->parent),
+                         g_memdup2 (&(gint64) { g_get_monotonic_time () + 10 * 60 * G_USEC_PER_SEC },
+                                    sizeof (gint64)));
+  if (g_str_equal (answer, BEARER_CONFIRM_ALLOW_ONCE) || g_str_equal (answer, BEARER_CONFIRM_ALLOW_TEN_MINUTES))
+    {
+      call->asked = TRUE;
+      asking_free (asking);
+      dispatch (call);
+      return;
+    }
+
+  refuse (call, _("The request was denied in Bearer."));
+  asking_free (asking);
+}
+
+static void
+ask_with_pid (Call *call)
+{
+  BearerAgent *self = call->self;
+  BearerProfile *profile = bearer_connection_get_profile (call->target);
+  GDBusConnection *bus = g_application_get_dbus_connection (G_APPLICATION (self));
+  g_autofree char *key = NULL;
+  GVariantBuilder options;
+  guint32 parent_pid = 0;
+  gint64 *until;
+  Asking *asking;
+
+  asking = g_new0 (Asking, 1);
+  asking->call = call;
+  asking->program = bearer_agent_program_name (call->pid, &parent_pid);
+  if (asking->program == NULL)
+    asking->program = g_strdup ("");
+  asking->parent = parent_pid > 1 ? bearer_agent_program_name (parent_pid, NULL) : NULL;
+
+  key = allowance_key (call, asking->program, asking->parent);
+  until = g_hash_table_lookup (self->allowed, key);
+  if (until != NULL && *until > g_get_monotonic_time ())
+    {
+      call->asked = TRUE;
+      asking_free (asking);
+      dispatch (call);
+      return;
+    }
+  g_hash_table_remove (self->allowed, key);
+
+  if (bus == NULL)
+    {
+      cannot_ask (asking);
+      return;
+    }
+
+  g_variant_builder_init (&options, G_VARIANT_TYPE_VARDICT);
+  if (asking->parent != NULL)
+    g_variant_builder_add (&options, "{sv}", "parent-program", g_variant_new_string (asking->parent));
+  g_variant_builder_add (&options, "{sv}", "refresh", g_variant_new_boolean (call->kind == CALL_REFRESH));
+  g_dbus_connection_call (bus, BEARER_CONFIRM_BUS_NAME, BEARER_CONFIRM_OBJECT_PATH, BEARER_CONFIRM_INTERFACE,
+                          "AskToUse",
+                          g_variant_new ("(sssua{sv})", bearer_profile_get_id (profile),
+                                         bearer_profile_get_name (profile), asking->program, call->pid,
+                                         &options),
+                          G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, (int) ask_timeout_ms (), NULL,
+                          asked_cb, asking);
+}
+
+static void
+caller_pid_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply != NULL)
+    g_variant_get (reply, "(u)", &call->pid);
+  else
+    g_debug ("The caller's process is unknown: %s", error->message);
+  ask_with_pid (call);
+}
+
+static void
+ask_user (Call *call)
+{
+  if (call->invocation != NULL)
+    {
+      g_dbus_connection_call (g_dbus_method_invocation_get_connection (call->invocation),
+                              "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                              "GetConnectionUnixProcessID",
+                              g_variant_new ("(s)", g_dbus_method_invocation_get_sender (call->invocation)),
+                              G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, caller_pid_cb, call);
+      return;
+    }
+  ask_with_pid (call);
+}
+
 static void
 dispatch (Call *call)
 {
@@ -361,8 +561,16 @@ dispatch (Call *call)
       call_return_named_error (call, BEARER_AGENT_ERROR_NO_SUCH_CONNECTION, call->connection);
       return;
     }
-  call->target = g_object_ref (connection);
+  g_set_object (&call->target, connection);
   call->had_pending = bearer_profile_has_pending_tokens (bearer_connection_get_profile (connection));
+
+  /* "Ask before other programs use this token": the user answers first. */
+  if ((call->kind == CALL_GET_TOKEN || call->kind == CALL_REFRESH) && !call->asked &&
+      bearer_profile_get_ask_before_use (bearer_connection_get_profile (connection)))
+    {
+      ask_user (call);
+      return;
+    }
 
   switch (call->kind)
     {
@@ -776,6 +984,7 @@ socket_incoming_cb (GSocketService     *service,
 
   call = call_new (self, CALL_GET_TOKEN, NULL, NULL);
   call->peer = g_object_ref (connection);
+  call->pid = (guint32) MAX (g_credentials_get_unix_pid (credentials, NULL), 0);
   read = g_new0 (SocketRead, 1);
   read->call = call;
   g_input_stream_read_all_async (g_io_stream_get_input_stream (G_IO_STREAM (connection)), read->header, 4,
@@ -1063,6 +1272,7 @@ bearer_agent_finalize (GObject *object)
 
   g_ptr_array_unref (self->watched);
   g_ptr_array_unref (self->waiting);
+  g_hash_table_unref (self->allowed);
 
   G_OBJECT_CLASS (bearer_agent_parent_class)->finalize (object);
 }
@@ -1087,6 +1297,7 @@ bearer_agent_init (BearerAgent *self)
 {
   self->watched = g_ptr_array_new_with_free_func (g_object_unref);
   self->waiting = g_ptr_array_new ();
+  self->allowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->skeleton = bearer_agent1_skeleton_new ();
   bearer_agent1_set_version (self->skeleton, PACKAGE_VERSION);
   g_signal_connect (self->skeleton, "handle-get-token", G_CALLBACK (handle_get_token_cb), self);

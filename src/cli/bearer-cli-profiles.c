@@ -509,6 +509,7 @@ bearer_cli_add (int    argc,
   gboolean allow_http = FALSE;
   gboolean keep_alive = FALSE;
   gboolean dpop = FALSE;
+  gboolean ask = FALSE;
   GOptionEntry entries[] = {
     { "token-url", 0, 0, G_OPTION_ARG_STRING, &token_url, NULL, "URL" },
     { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, NULL, "ID" },
@@ -540,6 +541,7 @@ bearer_cli_add (int    argc,
     { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, NULL, NULL },
     { "keep-alive", 0, 0, G_OPTION_ARG_NONE, &keep_alive, NULL, NULL },
     { "dpop", 0, 0, G_OPTION_ARG_NONE, &dpop, NULL, NULL },
+    { "ask", 0, 0, G_OPTION_ARG_NONE, &ask, NULL, NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -705,6 +707,7 @@ bearer_cli_add (int    argc,
   bearer_profile_set_key_id (profile, key_id);
   bearer_profile_set_assertion_audience_issuer (profile, aud_issuer);
   bearer_profile_set_dpop (profile, dpop);
+  bearer_profile_set_ask_before_use (profile, ask);
 
   if (issuer != NULL)
     {
@@ -858,7 +861,7 @@ save_failed_cb (BearerConnection *connection,
     *out = g_error_copy (error);
 }
 
-/* bearer-cli set NAME [--keep-alive|--no-keep-alive] [--auto-refresh|--no-auto-refresh]
+/* bearer-cli set NAME [--keep-alive|--no-keep-alive] [--ask|--no-ask] [--auto-refresh|--no-auto-refresh]
  *                     [--refresh-margin SECONDS] [--token-url URL] [--client-id ID]
  *                     [--scope SCOPE] [--audience A] [--resource R] [--username USER]
  *                     [--auth MODE] [--rename NEW-NAME] */
@@ -867,6 +870,7 @@ bearer_cli_set (int    argc,
                 char **argv)
 {
   gboolean keep_alive = FALSE, no_keep_alive = FALSE, auto_refresh = FALSE, no_auto_refresh = FALSE;
+  gboolean ask = FALSE, no_ask = FALSE;
   gint margin = -1;
   g_autofree char *token_url = NULL;
   g_autofree char *client_id = NULL;
@@ -891,6 +895,8 @@ bearer_cli_set (int    argc,
     { "no-keep-alive", 0, 0, G_OPTION_ARG_NONE, &no_keep_alive, NULL, NULL },
     { "dpop", 0, 0, G_OPTION_ARG_NONE, &dpop, NULL, NULL },
     { "no-dpop", 0, 0, G_OPTION_ARG_NONE, &no_dpop, NULL, NULL },
+    { "ask", 0, 0, G_OPTION_ARG_NONE, &ask, NULL, NULL },
+    { "no-ask", 0, 0, G_OPTION_ARG_NONE, &no_ask, NULL, NULL },
     { "auto-refresh", 0, 0, G_OPTION_ARG_NONE, &auto_refresh, NULL, NULL },
     { "no-auto-refresh", 0, 0, G_OPTION_ARG_NONE, &no_auto_refresh, NULL, NULL },
     { "refresh-margin", 0, 0, G_OPTION_ARG_INT, &margin, NULL, "SECONDS" },
@@ -929,6 +935,8 @@ bearer_cli_set (int    argc,
     return bearer_cli_usage_error (_("“set” takes one profile name"));
   if (keep_alive && no_keep_alive)
     return bearer_cli_usage_error (_("Choose one of --keep-alive and --no-keep-alive"));
+  if (ask && no_ask)
+    return bearer_cli_usage_error (_("Choose one of --ask and --no-ask"));
   if (auto_refresh && no_auto_refresh)
     return bearer_cli_usage_error (_("Choose one of --auto-refresh and --no-auto-refresh"));
   if (dpop && no_dpop)
@@ -978,6 +986,8 @@ bearer_cli_set (int    argc,
 
   if (keep_alive || no_keep_alive)
     bearer_profile_set_keep_alive (profile, keep_alive);
+  if (ask || no_ask)
+    bearer_profile_set_ask_before_use (profile, ask);
   if (auto_refresh || no_auto_refresh)
     bearer_profile_set_auto_refresh (profile, auto_refresh);
   if (margin != -1)

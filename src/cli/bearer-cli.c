@@ -181,7 +181,7 @@ static const char *usage_assertion_text =
 /* Client certificates (RFC 8705), in a text of their own for the same
  * reason. */
 static const char *usage_tls_text =
-  /* Translators: the very end of “bearer-cli --help”. Translate the
+  /* Translators: more of “bearer-cli --help”, after the text above. Translate the
    * descriptions only: commands, options, their arguments and the modes are
    * typed as they are. Keep the descriptions lined up in their column as in
    * English, wrap at 80 columns. */
@@ -197,7 +197,7 @@ static const char *usage_tls_text =
 
 /* DPoP (RFC 9449), in a text of its own for the same reason. */
 static const char *usage_dpop_text =
-  /* Translators: the very end of “bearer-cli --help”. Translate the
+  /* Translators: more of “bearer-cli --help”, after the text above. Translate the
    * descriptions only: commands, options, their arguments and the header
    * names are typed as they are. Keep the descriptions lined up in their
    * column as in English, wrap at 80 columns. */
@@ -211,6 +211,15 @@ static const char *usage_dpop_text =
      "                                (method GET unless given)\n"
      "  curl NAME -- CURL-ARGUMENT…   With a DPoP token, also pass the proof for\n"
      "                                curl’s own method and URL\n");
+/* The confirmation, in a text of its own for the same reason. */
+static const char *usage_ask_text =
+  /* Translators: the end of “bearer-cli --help”, after the text above.
+   * Translate the descriptions only: commands and options are typed as they
+   * are. Keep the descriptions lined up in their column as in English and
+   * wrap at 80 columns. */
+  N_("Ask before other programs use this token (add NAME … --ask, set NAME\n"
+     "--ask|--no-ask): the token agent asks in Bearer’s window before it gives the\n"
+     "token to a program. bearer-cli run with BEARER_NO_AGENT=1 does not ask.\n");
 
 void
 bearer_cli_waited_cb (GObject      *source,
@@ -492,6 +501,7 @@ command_help (int    argc,
       g_print ("\n%s", _(usage_assertion_text));
       g_print ("\n%s", _(usage_tls_text));
       g_print ("\n%s", _(usage_dpop_text));
+      g_print ("\n%s", _(usage_ask_text));
       return EXIT_OK;
     }
   if (argc > 2)

@@ -49,6 +49,7 @@ enum {
   PROP_SIGNING_ALG,
   PROP_ASSERTION_AUDIENCE_ISSUER,
   PROP_DPOP,
+  PROP_ASK_BEFORE_USE,
   N_PROPS
 };
 
@@ -82,6 +83,7 @@ static const char * const json_names[N_PROPS] = {
   [PROP_SIGNING_ALG] = "signing_alg",
   [PROP_ASSERTION_AUDIENCE_ISSUER] = "assertion_audience_issuer",
   [PROP_DPOP] = "dpop",
+  [PROP_ASK_BEFORE_USE] = "ask_before_use",
 };
 
 struct _BearerProfile
@@ -95,6 +97,7 @@ struct _BearerProfile
   gboolean allow_insecure_http;
   gboolean auto_refresh;
   gboolean keep_alive;          /* Keep Signed In: the token agent refreshes it, window or not */
+  gboolean ask_before_use;      /* the agent asks through the window before another program gets the token */
   guint refresh_margin;
   BearerPkceMethod pkce_method;
   BearerSigningAlg signing_alg;
@@ -188,6 +191,9 @@ bearer_profile_get_property (GObject    *object,
     case PROP_DPOP:
       g_value_set_boolean (value, self->dpop);
       break;
+    case PROP_ASK_BEFORE_USE:
+      g_value_set_boolean (value, self->ask_before_use);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -280,6 +286,9 @@ bearer_profile_set_property (GObject      *object,
     case PROP_DPOP:
       SET_SCALAR (self, dpop, prop_id, g_value_get_boolean (value));
       break;
+    case PROP_ASK_BEFORE_USE:
+      SET_SCALAR (self, ask_before_use, prop_id, g_value_get_boolean (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -331,6 +340,8 @@ bearer_profile_class_init (BearerProfileClass *klass)
     g_param_spec_boolean ("assertion-audience-issuer", NULL, NULL, FALSE, flags);
   properties[PROP_DPOP] =
     g_param_spec_boolean ("dpop", NULL, NULL, FALSE, flags);
+  properties[PROP_ASK_BEFORE_USE] =
+    g_param_spec_boolean ("ask-before-use", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -626,7 +637,8 @@ bearer_profile_new_from_json (JsonObject  *object,
       !read_boolean (object, PROP_DPOP, &self->dpop, error) ||
       !read_boolean (object, PROP_ALLOW_INSECURE_HTTP, &self->allow_insecure_http, error) ||
       !read_boolean (object, PROP_AUTO_REFRESH, &self->auto_refresh, error) ||
-      !read_boolean (object, PROP_KEEP_ALIVE, &self->keep_alive, error))
+      !read_boolean (object, PROP_KEEP_ALIVE, &self->keep_alive, error) ||
+      !read_boolean (object, PROP_ASK_BEFORE_USE, &self->ask_before_use, error))
     return NULL;
   self->grant_type = grant;
   self->client_auth = auth;
@@ -686,6 +698,7 @@ bearer_profile_to_json (BearerProfile *self)
                                  bearer_enum_to_nick (BEARER_TYPE_SIGNING_ALG, self->signing_alg));
   json_object_set_boolean_member (object, "assertion_audience_issuer", self->assertion_audience_issuer);
   json_object_set_boolean_member (object, "dpop", self->dpop);
+  json_object_set_boolean_member (object, "ask_before_use", self->ask_before_use);
 
   params = json_array_new ();
   for (guint i = 0; i < self->params->len; i++)
@@ -774,6 +787,7 @@ bearer_profile_update_from (BearerProfile *self,
   SET_SCALAR (self, assertion_audience_issuer, PROP_ASSERTION_AUDIENCE_ISSUER,
               other->assertion_audience_issuer);
   SET_SCALAR (self, dpop, PROP_DPOP, other->dpop);
+  SET_SCALAR (self, ask_before_use, PROP_ASK_BEFORE_USE, other->ask_before_use);
 
   g_array_set_size (self->params, 0);
   for (guint i = 0; i < other->params->len; i++)
@@ -1006,6 +1020,27 @@ bearer_profile_set_keep_alive (BearerProfile *self,
 {
   g_return_if_fail (BEARER_IS_PROFILE (self));
   SET_SCALAR (self, keep_alive, PROP_KEEP_ALIVE, !!keep_alive);
+}
+
+/**
+ * bearer_profile_get_ask_before_use:
+ *
+ * Returns: whether the token agent asks the user, through the window,
+ *   before it gives this connection's token to another program
+ */
+gboolean
+bearer_profile_get_ask_before_use (BearerProfile *self)
+{
+  g_return_val_if_fail (BEARER_IS_PROFILE (self), FALSE);
+  return self->ask_before_use;
+}
+
+void
+bearer_profile_set_ask_before_use (BearerProfile *self,
+                                   gboolean       ask)
+{
+  g_return_if_fail (BEARER_IS_PROFILE (self));
+  SET_SCALAR (self, ask_before_use, PROP_ASK_BEFORE_USE, !!ask);
 }
 
 guint

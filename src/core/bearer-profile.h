@@ -111,6 +111,9 @@ void                bearer_profile_set_dpop              (BearerProfile       *s
 gboolean            bearer_profile_get_keep_alive        (BearerProfile       *self);
 void                bearer_profile_set_keep_alive        (BearerProfile       *self,
                                                           gboolean             keep_alive);
+gboolean            bearer_profile_get_ask_before_use    (BearerProfile       *self);
+void                bearer_profile_set_ask_before_use    (BearerProfile       *self,
+                                                          gboolean             ask);
 guint               bearer_profile_get_refresh_margin    (BearerProfile       *self);
 void                bearer_profile_set_refresh_margin    (BearerProfile       *self,
                                                           guint                seconds);

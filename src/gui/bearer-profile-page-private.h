@@ -63,6 +63,8 @@ struct _BearerProfilePage
   GtkSwitch *insecure_switch;
   GtkSwitch *dpop_switch;
   GtkSwitch *auto_refresh_switch;
+  GtkSwitch *keep_alive_switch;
+  GtkSwitch *ask_switch;
   GtkSpinButton *margin_spin;
   GtkLabel *status_label;
   GtkSpinner *spinner;

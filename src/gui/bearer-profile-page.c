@@ -23,6 +23,7 @@
 
 #include <glib/gi18n.h>
 
+#include "bearer-agent-protocol.h"
 #include "bearer-client-assertion.h"
 #include "bearer-enum-types.h"
 #include "bearer-parameter-row.h"
@@ -403,6 +404,8 @@ bind_form (BearerProfilePage *self)
   g_binding_group_bind (b, "allow-insecure-http", self->insecure_switch, "active", both);
   g_binding_group_bind (b, "dpop", self->dpop_switch, "active", both);
   g_binding_group_bind (b, "auto-refresh", self->auto_refresh_switch, "active", both);
+  g_binding_group_bind (b, "keep-alive", self->keep_alive_switch, "active", both);
+  g_binding_group_bind (b, "ask-before-use", self->ask_switch, "active", both);
   g_binding_group_bind (b, "assertion-audience-issuer", self->assertion_issuer_switch, "active", both);
   g_binding_group_bind (b, "refresh-margin", self->margin_spin, "value", both);
   g_binding_group_bind_full (b, "ca-file", self->ca_row, "subtitle", G_BINDING_SYNC_CREATE,
@@ -442,6 +445,19 @@ bind_form (BearerProfilePage *self)
                              is_unset, NULL, NULL, NULL);
 
   g_binding_group_set_source (b, profile_of (self));
+}
+
+/* ---- Keep Signed In --------------------------------------------------------- */
+
+/* Keep Signed In on: the token agent is started (D-Bus activation) so that
+ * it keeps the connection alive from now on, window or not. The agent
+ * follows profiles.json, so it sees the switch once it is saved. */
+static void
+keep_alive_changed_cb (BearerProfilePage *self)
+{
+  if (!bearer_profile_get_keep_alive (profile_of (self)))
+    return;
+  bearer_agent_start (self->cancellable);
 }
 
 /* ---- checks as the user types -------------------------------------------- */
@@ -977,6 +993,8 @@ bearer_profile_page_constructed (GObject *object)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (profile, "notify::allow-insecure-http", G_CALLBACK (validate_url), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (profile, "notify::keep-alive", G_CALLBACK (keep_alive_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_swapped (self->name_row, "changed", G_CALLBACK (name_row_changed_cb), self);
   validate_url (self);
   state_changed_cb (self);
@@ -1164,6 +1182,8 @@ bearer_profile_page_class_init (BearerProfilePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, insecure_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, dpop_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, auto_refresh_switch);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, keep_alive_switch);
+  gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, ask_switch);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, margin_spin);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, status_label);
   gtk_widget_class_bind_template_child (widget_class, BearerProfilePage, spinner);

@@ -22,10 +22,16 @@ Add a Connection → OpenID Connect Provider with the issuer (discovered on
 Add) and "Sign in with a browser", the client ID typed on the page, Sign In
 with Browser, the token.
 
+"Ask before other programs use this token", the whole chain: bearer-cli asks
+the token agent (D-Bus activated), which asks Bearer (D-Bus activated, not
+running before); the question names the program; Allow Once gives the
+token, Deny refuses it.
+
 Needs a display, a session bus with the accessibility bus and an unlocked
 keyring (tools/test-session), and for signing in Node.js with
 tests/e2e/node_modules. Prints TAP. With BEARER_SCREENSHOT_DIR set, saves
-empty.png, form.png, token.png, error.png, sign-in.png and device.png there.
+empty.png, form.png, token.png, error.png, sign-in.png, device.png and ask.png
+there.
 
     test-window-e2e.py BEARER_EXECUTABLE SCHEMA_DIR
 """
@@ -585,6 +591,129 @@ def sign_in_from_add_a_connection():
     bearer.quit()
 
 
+def set_activation_env(values):
+    pairs = ", ".join("'%s': '%s'" % (k, v.replace("'", "\\'")) for k, v in values.items())
+    subprocess.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
+                    "--object-path", "/org/freedesktop/DBus",
+                    "--method", "org.freedesktop.DBus.UpdateActivationEnvironment", "{%s}" % pairs],
+                   check=True, capture_output=True)
+
+
+def bus_pid(name):
+    result = subprocess.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
+                             "--object-path", "/org/freedesktop/DBus",
+                             "--method", "org.freedesktop.DBus.GetConnectionUnixProcessID", name],
+                            capture_output=True, text=True)
+    match = re.search(r"uint32 (\d+)", result.stdout)
+    return int(match.group(1)) if match else 0
+
+
+def name_has_owner(name):
+    result = subprocess.run(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
+                             "--object-path", "/org/freedesktop/DBus",
+                             "--method", "org.freedesktop.DBus.NameHasOwner", name],
+                            capture_output=True, text=True)
+    return "true" in result.stdout
+
+
+def click_response(root, label):
+    """A button of an AdwMessageDialog: GTK 4.8 names it after its mnemonic
+    label, then its text ("_Deny Deny")."""
+    button = wait_for("button “%s”" % label, lambda: root.findChild(
+        lambda n: n.roleName == "push button" and (n.name == label or (n.name or "").endswith(" " + label)),
+        retry=False, requireResult=False))
+    button.doActionNamed("click")
+
+
+@test
+def ask_before_other_programs_use_a_token():
+    """The whole chain, as users get it: bearer-cli asks the token agent (D-Bus
+    activated), the agent asks Bearer (D-Bus activated, not running before),
+    whose window shows the question naming the program; Allow Once gives the
+    token, Deny refuses it."""
+    agent = os.environ.get("BEARER_AGENT")
+    session = os.environ.get("BEARER_SESSION_DIR")
+    if not agent or not session:
+        if IN_SESSION:
+            raise AssertionError("BEARER_AGENT or BEARER_SESSION_DIR is not set")
+        return "SKIP the agent is D-Bus activated in tools/test-session's bus"
+    bearer = state.get("bearer")
+    if bearer is not None and bearer.process.poll() is None:
+        bearer.quit()
+    state.pop("bearer", None)
+
+    server = subprocess.Popen([sys.executable, os.path.join(HERE, "token-server.py"),
+                               "--refresh-token", "def50200asked"], stdout=subprocess.PIPE, text=True)
+    port = int(server.stdout.readline())
+    env = dict(PROCESS_ENV, XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="bearer-e2e-ask-"))
+    env.pop("BEARER_NO_AGENT", None)
+    direct = dict(env, BEARER_NO_AGENT="1")
+    cli = os.environ["BEARER_CLI"]
+    bearer_cli(direct, "add", "Asks", "--token-url", "http://127.0.0.1:%d/oauth/token" % port,
+               "--client-id", CLIENT_ID, "--auth", "post", "--ask")
+    for kind, value in (("client-secret", CLIENT_SECRET), ("refresh-token", "def50200asked")):
+        result = subprocess.run([cli, "set-secret", "Asks", kind], env=direct, input=value + "\n",
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, (kind, result.stderr)
+
+    services = os.path.join(session, "dbus-services")
+    app_service = os.path.join(services, APP_ID + ".service")
+    agent_service = os.path.join(services, APP_ID + ".Agent.service")
+    with open(app_service, "w") as f:
+        f.write("[D-BUS Service]\nName=%s\nExec=%s --gapplication-service\n" % (APP_ID, BEARER))
+    with open(agent_service, "w") as f:
+        f.write("[D-BUS Service]\nName=%s.Agent\nExec=%s\n" % (APP_ID, agent))
+    keys = ["XDG_CONFIG_HOME", "XDG_STATE_HOME", "GSETTINGS_SCHEMA_DIR", "GSK_RENDERER", "GDK_BACKEND",
+            "ADW_DISABLE_PORTAL", "GTK_USE_PORTAL", "LC_ALL", "LANGUAGE"]
+    set_activation_env({k: env.get(k, "") for k in keys})
+    failure = None
+    try:
+        assert not name_has_owner(APP_ID)
+        asking = subprocess.Popen([cli, "token", "Asks"], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        app = wait_for("Bearer, started to ask", lambda: tree.root.application("bearer"), 30)
+        find(app, "label", "Allow “bearer-cli” to Use Your Token?", 30)
+        find_named(app, "label", "“bearer-cli”, started by “python3")
+        screenshot("ask.png")
+        click_response(app, "Allow Once")
+        out, err = asking.communicate(timeout=30)
+        assert asking.returncode == 0, (asking.returncode, err)
+        assert out.startswith("eyJ"), out
+
+        denied = subprocess.Popen([cli, "token", "Asks"], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        find(app, "label", "Allow “bearer-cli” to Use Your Token?", 30)
+        click_response(app, "Deny")
+        out, err = denied.communicate(timeout=30)
+        assert denied.returncode == 1, (denied.returncode, err)
+        assert out == "", out
+        assert "The request was denied in Bearer." in err, err
+    except Exception as error:  # told after the clean-up
+        failure = error
+    try:
+        # Quitting Bearer answers an open question (a denial), so the agent
+        # has nothing in flight and goes on SIGTERM.
+        if name_has_owner(APP_ID):
+            subprocess.run(["gdbus", "call", "--session", "--dest", APP_ID, "--object-path", APP_PATH,
+                            "--method", "org.gtk.Actions.Activate", "quit", "[]", "{}"],
+                           check=False, capture_output=True)
+        pid = bus_pid(APP_ID + ".Agent")
+        if pid:
+            os.kill(pid, 15)
+        wait_for("the agent and Bearer to leave the bus",
+                 lambda: not name_has_owner(APP_ID) and not name_has_owner(APP_ID + ".Agent"))
+    except Exception as error:
+        failure = failure or error
+    finally:
+        set_activation_env({k: os.environ.get(k, "") for k in keys})
+        os.unlink(app_service)
+        os.unlink(agent_service)
+        server.terminate()
+        server.wait(5)
+    if failure is not None:
+        raise failure
+
+
 @test
 def damaged_profiles_file_is_explained():
     path = os.path.join(PROCESS_ENV["XDG_CONFIG_HOME"], "bearer", "profiles.json")
@@ -604,6 +733,10 @@ def main():
     server = subprocess.Popen([sys.executable, os.path.join(HERE, "token-server.py")],
                               stdout=subprocess.PIPE, text=True)
     state["port"] = int(server.stdout.readline())
+    # BEARER_E2E_ONLY=WORD runs the tests whose name holds WORD (debugging).
+    only = os.environ.get("BEARER_E2E_ONLY")
+    if only:
+        TESTS[:] = [fn for fn in TESTS if only in fn.__name__]
     print("1..%d" % len(TESTS))
     failed = False
     try:
