@@ -148,6 +148,17 @@ json_to_encoding (GBinding     *binding,
 /* Which rows a grant and a client authentication need. A profile that
  * signs in keeps itself alive with the refresh token the sign-in brought,
  * which shows (and can be pasted) in the refresh token row. */
+/* Visible for one value of an enum property: user_data is the value. */
+static gboolean
+enum_is (GBinding     *binding,
+         const GValue *from,
+         GValue       *to,
+         gpointer      user_data)
+{
+  g_value_set_boolean (to, g_value_get_enum (from) == GPOINTER_TO_INT (user_data));
+  return TRUE;
+}
+
 static gboolean
 grant_uses_refresh_token (GBinding     *binding,
                           const GValue *from,
@@ -171,52 +182,12 @@ grant_signs_in (GBinding     *binding,
 }
 
 static gboolean
-grant_uses_browser (GBinding     *binding,
-                    const GValue *from,
-                    GValue       *to,
-                    gpointer      user_data)
-{
-  g_value_set_boolean (to, g_value_get_enum (from) == BEARER_GRANT_AUTHORIZATION_CODE);
-  return TRUE;
-}
-
-static gboolean
-grant_uses_device_code (GBinding     *binding,
-                        const GValue *from,
-                        GValue       *to,
-                        gpointer      user_data)
-{
-  g_value_set_boolean (to, g_value_get_enum (from) == BEARER_GRANT_DEVICE_CODE);
-  return TRUE;
-}
-
-static gboolean
-grant_uses_password (GBinding     *binding,
-                     const GValue *from,
-                     GValue       *to,
-                     gpointer      user_data)
-{
-  g_value_set_boolean (to, g_value_get_enum (from) == BEARER_GRANT_PASSWORD);
-  return TRUE;
-}
-
-static gboolean
 client_signs_assertion (GBinding     *binding,
                         const GValue *from,
                         GValue       *to,
                         gpointer      user_data)
 {
   g_value_set_boolean (to, bearer_client_auth_uses_assertion (g_value_get_enum (from)));
-  return TRUE;
-}
-
-static gboolean
-client_has_private_key (GBinding     *binding,
-                        const GValue *from,
-                        GValue       *to,
-                        gpointer      user_data)
-{
-  g_value_set_boolean (to, g_value_get_enum (from) == BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT);
   return TRUE;
 }
 
@@ -417,29 +388,37 @@ bind_form (BearerProfilePage *self)
   g_binding_group_bind_full (b, "grant-type", self->refresh_token_row, "visible", G_BINDING_SYNC_CREATE,
                              grant_uses_refresh_token, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "grant-type", self->username_row, "visible", G_BINDING_SYNC_CREATE,
-                             grant_uses_password, NULL, NULL, NULL);
+                             enum_is, NULL,
+                             GINT_TO_POINTER (BEARER_GRANT_PASSWORD), NULL);
   g_binding_group_bind_full (b, "grant-type", self->password_row, "visible", G_BINDING_SYNC_CREATE,
-                             grant_uses_password, NULL, NULL, NULL);
+                             enum_is, NULL,
+                             GINT_TO_POINTER (BEARER_GRANT_PASSWORD), NULL);
   g_binding_group_bind_full (b, "client-auth", self->client_secret_row, "visible", G_BINDING_SYNC_CREATE,
                              bearer_profile_page_client_has_secret, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->signing_alg_row, "visible", G_BINDING_SYNC_CREATE,
                              client_signs_assertion, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->key_id_row, "visible", G_BINDING_SYNC_CREATE,
-                             client_has_private_key, NULL, NULL, NULL);
+                             enum_is, NULL,
+                             GINT_TO_POINTER (BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT), NULL);
   g_binding_group_bind_full (b, "client-auth", self->assertion_issuer_row, "visible", G_BINDING_SYNC_CREATE,
                              client_signs_assertion, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "client-auth", self->private_key_row, "visible", G_BINDING_SYNC_CREATE,
-                             client_has_private_key, NULL, NULL, NULL);
+                             enum_is, NULL,
+                             GINT_TO_POINTER (BEARER_CLIENT_AUTH_PRIVATE_KEY_JWT), NULL);
   g_binding_group_bind_full (b, "grant-type", self->issuer_row, "visible", G_BINDING_SYNC_CREATE,
                              grant_signs_in, NULL, NULL, NULL);
   g_binding_group_bind_full (b, "grant-type", self->authorization_url_row, "visible", G_BINDING_SYNC_CREATE,
-                             grant_uses_browser, NULL, NULL, NULL);
+                             enum_is, NULL,
+                             GINT_TO_POINTER (BEARER_GRANT_AUTHORIZATION_CODE), NULL);
   g_binding_group_bind_full (b, "grant-type", self->redirect_row, "visible", G_BINDING_SYNC_CREATE,
-                             grant_uses_browser, NULL, NULL, NULL);
+                             enum_is, NULL,
+                             GINT_TO_POINTER (BEARER_GRANT_AUTHORIZATION_CODE), NULL);
   g_binding_group_bind_full (b, "grant-type", self->pkce_row, "visible", G_BINDING_SYNC_CREATE,
-                             grant_uses_browser, NULL, NULL, NULL);
+                             enum_is, NULL,
+                             GINT_TO_POINTER (BEARER_GRANT_AUTHORIZATION_CODE), NULL);
   g_binding_group_bind_full (b, "grant-type", self->device_url_row, "visible", G_BINDING_SYNC_CREATE,
-                             grant_uses_device_code, NULL, NULL, NULL);
+                             enum_is, NULL,
+                             GINT_TO_POINTER (BEARER_GRANT_DEVICE_CODE), NULL);
   /* "automatic — 127.0.0.1, any port" while no callback URL is typed */
   g_binding_group_bind_full (b, "redirect-uri", self->redirect_hint, "visible", G_BINDING_SYNC_CREATE,
                              is_unset, NULL, NULL, NULL);
