@@ -248,6 +248,30 @@ test_discovery_issuer_mismatch (void)
   g_assert_nonnull (strstr (error->message, issuer));
 }
 
+/* An issuer with a query or a fragment is refused before anything is
+ * sent, and the message names it without the values it carries: a pasted
+ * address may hold a token. */
+static void
+test_discovery_issuer_with_query (void)
+{
+  const char *issuers[] = {
+    "https://id.example.com/?access_token=canary-in-query",
+    "https://id.example.com/realms/acme?code=canary-in-query#frag",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (issuers); i++)
+    {
+      g_autoptr(BearerDiscovery) discovery = NULL;
+      g_autoptr(GError) error = NULL;
+
+      discovery = fetch (issuers[i], &error);
+      g_assert_null (discovery);
+      g_assert_error (error, BEARER_ERROR, BEARER_ERROR_DISCOVERY);
+      g_assert_nonnull (strstr (error->message, "https://id.example.com"));
+      g_assert_null (strstr (error->message, "canary-in-query"));
+    }
+}
+
 /* A path in the issuer: OpenID Connect appends, RFC 8414 inserts. */
 static void
 test_discovery_rfc8414_fallback (void)
@@ -353,6 +377,7 @@ main (int   argc,
   g_test_add_func ("/bearer/discovery/signing-algs", test_discovery_signing_algs);
   g_test_add_func ("/bearer/discovery/mtls-aliases", test_discovery_mtls_aliases);
   g_test_add_func ("/bearer/discovery/issuer-mismatch", test_discovery_issuer_mismatch);
+  g_test_add_func ("/bearer/discovery/issuer-with-query", test_discovery_issuer_with_query);
   g_test_add_func ("/bearer/discovery/rfc8414-fallback", test_discovery_rfc8414_fallback);
   g_test_add_func ("/bearer/discovery/redirect-refused", test_discovery_redirect_refused);
   g_test_add_func ("/bearer/discovery/oversized", test_discovery_oversized);

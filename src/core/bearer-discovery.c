@@ -23,6 +23,7 @@
 #include "bearer-enum-types.h"
 #include "bearer-error-private.h"
 #include "bearer-json-private.h"
+#include "bearer-redact.h"
 #include "bearer-token-request.h"
 
 struct _BearerDiscovery
@@ -425,7 +426,9 @@ fetched_cb (GObject      *source,
   error = judge_reply (f, url, reply, &discovery);
   if (discovery != NULL)
     {
-      g_debug ("discovery: %s", url);
+      g_autofree char *shown = bearer_redact_url (url);
+
+      g_debug ("discovery: %s", shown);
       g_task_return_pointer (task, g_steal_pointer (&discovery), g_object_unref);
       g_object_unref (task);
       return;
@@ -519,9 +522,14 @@ bearer_discovery_fetch_async (const char          *issuer,
   uri = g_uri_parse (issuer, G_URI_FLAGS_ENCODED, NULL);
   if (uri == NULL || g_uri_get_query (uri) != NULL || g_uri_get_fragment (uri) != NULL)
     {
-      g_task_return_error (task, discovery_error (/* Translators: %s is the issuer as typed. */
+      /* Named without the values of its query and fragment: a pasted
+       * address may carry a token. */
+      g_autofree char *shown = bearer_redact_url (issuer);
+
+      g_task_return_error (task, discovery_error (/* Translators: %s is the issuer as typed, its
+                                                   * values masked. */
                                                   _("The issuer “%s” must be a plain web address, "
-                                                    "without “?” or “#”"), issuer));
+                                                    "without “?” or “#”"), shown));
       g_object_unref (task);
       return;
     }
