@@ -30,6 +30,7 @@ import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 
 import Provider from 'oidc-provider';
+import { logEvents, mintRefreshToken, stopOnSignals } from './provider-common.mjs';
 
 console.info = (...args) => console.error(...args);
 console.log = (...args) => console.error(...args);
@@ -85,49 +86,13 @@ const provider = new Provider(issuer, {
   cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
 });
 
-for (const event of ['grant.success', 'grant.error']) {
-  provider.on(event, (ctx, err) => {
-    const grant = ctx.oidc?.params?.grant_type ?? '-';
-    if (err) {
-      process.stderr.write(`EVENT ${event} ${grant} ${err.error ?? err.name} ${err.error_description ?? ''}\n`);
-    } else {
-      process.stderr.write(`EVENT ${event} ${grant}\n`);
-    }
-  });
-}
-provider.on('server_error', (ctx, err) => {
-  process.stderr.write(`EVENT server_error ${err?.stack ?? err}\n`);
-});
+logEvents(provider);
 
 server.on('request', provider.callback());
 
-async function mintRefreshToken(clientId) {
-  const client = await provider.Client.find(clientId);
-  const grant = new provider.Grant({ accountId: ACCOUNT, clientId });
-  grant.addOIDCScope(SCOPE);
-  const grantId = await grant.save();
-  const token = new provider.RefreshToken({
-    accountId: ACCOUNT,
-    client,
-    grantId,
-    scope: SCOPE,
-    gty: 'authorization_code',
-    authTime: Math.floor(Date.now() / 1000),
-  });
-  return token.save();
-}
 
 process.stdout.write(`ISSUER ${issuer}\n` +
-                     `REFRESH ${await mintRefreshToken('bearer-dpop')}\n` +
+                     `REFRESH ${await mintRefreshToken(provider, 'bearer-dpop', ACCOUNT, SCOPE)}\n` +
                      'READY\n');
 
-let stopping = false;
-function stop() {
-  if (stopping) return;
-  stopping = true;
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-  setTimeout(() => process.exit(0), 2000).unref();
-}
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+stopOnSignals(server);

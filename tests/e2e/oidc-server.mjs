@@ -57,6 +57,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 
 import Provider from 'oidc-provider';
+import { logEvents, mintRefreshToken, stopOnSignals } from './provider-common.mjs';
 
 // stdout carries only the lines above: oidc-provider's notices (printed
 // with console.info) go to stderr with its warnings.
@@ -199,42 +200,16 @@ const provider = new Provider(issuer, {
   },
 });
 
-for (const event of ['grant.success', 'grant.error', 'device_authorization.success']) {
-  provider.on(event, (ctx, err) => {
-    const grant = ctx.oidc?.params?.grant_type ?? '-';
-    if (err) {
-      process.stderr.write(`EVENT ${event} ${grant} ${err.error ?? err.name} ${err.error_description ?? ''}\n`);
-    } else {
-      process.stderr.write(`EVENT ${event} ${grant}\n`);
-    }
-  });
-}
-provider.on('server_error', (ctx, err) => {
-  process.stderr.write(`EVENT server_error ${err?.stack ?? err}\n`);
-});
+logEvents(provider, ['grant.success', 'grant.error', 'device_authorization.success']);
 
 server.on('request', provider.callback());
 
 // The first refresh token: a grant for the account and client, as consent
 // would have made it, and a refresh token of that grant.
 // A second grant of its own for the revocation tests (REFRESH_REVOKE).
-async function mintRefreshToken(clientId = 'bearer-e2e') {
-  const client = await provider.Client.find(clientId);
-  const grant = new provider.Grant({ accountId: ACCOUNT, clientId });
-  grant.addOIDCScope(SCOPE);
-  const grantId = await grant.save();
-  const refreshToken = new provider.RefreshToken({
-    accountId: ACCOUNT,
-    client,
-    grantId,
-    scope: SCOPE,
-    gty: 'authorization_code',
-    authTime: Math.floor(Date.now() / 1000),
-  });
-  return refreshToken.save();
-}
-const refreshValue = await mintRefreshToken();
-const revokeValue = await mintRefreshToken();
+const mint = (clientId = 'bearer-e2e') => mintRefreshToken(provider, clientId, ACCOUNT, SCOPE);
+const refreshValue = await mint();
+const revokeValue = await mint();
 
 let clientRefresh = '';
 if (KEY_DIR) {
@@ -243,20 +218,10 @@ if (KEY_DIR) {
       pair.privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
   }
   for (const id of ['bearer-pkjwt-rsa', 'bearer-pkjwt-ec', 'bearer-csjwt']) {
-    clientRefresh += `CLIENT_REFRESH ${id} ${await mintRefreshToken(id)}\n`;
+    clientRefresh += `CLIENT_REFRESH ${id} ${await mint(id)}\n`;
   }
 }
 
 process.stdout.write(`ISSUER ${issuer}\nREFRESH ${refreshValue}\nREFRESH_REVOKE ${revokeValue}\n${clientRefresh}READY\n`);
 
-let stopping = false;
-function stop() {
-  if (stopping) return;
-  stopping = true;
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-  // Never hang on a stuck connection.
-  setTimeout(() => process.exit(0), 2000).unref();
-}
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
+stopOnSignals(server);
