@@ -714,6 +714,27 @@ options_match (GDBusMethodInvocation *invocation,
   return FALSE;
 }
 
+/* A call about one connection, from the bus: started when its options
+ * are acceptable (answered with an error otherwise). */
+static void
+start_bus_call (BearerAgent           *self,
+                CallKind               kind,
+                GDBusMethodInvocation *invocation,
+                const char            *connection,
+                GVariant              *options,
+                guint                  min_valid)
+{
+  gboolean from_host = FALSE;
+  Call *call;
+
+  if (!options_match (invocation, options, &from_host))
+    return;
+  call = call_new (self, kind, invocation, connection);
+  call->min_valid = min_valid;
+  call->from_host = from_host;
+  start_call (call);
+}
+
 static gboolean
 handle_get_token_cb (BearerAgent1          *skeleton,
                      GDBusMethodInvocation *invocation,
@@ -722,16 +743,7 @@ handle_get_token_cb (BearerAgent1          *skeleton,
                      GVariant              *options,
                      BearerAgent           *self)
 {
-  gboolean from_host = FALSE;
-  Call *call;
-
-  if (options_match (invocation, options, &from_host))
-    {
-      call = call_new (self, CALL_GET_TOKEN, invocation, connection);
-      call->min_valid = min_valid;
-      call->from_host = from_host;
-      start_call (call);
-    }
+  start_bus_call (self, CALL_GET_TOKEN, invocation, connection, options, min_valid);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -742,15 +754,7 @@ handle_refresh_cb (BearerAgent1          *skeleton,
                    GVariant              *options,
                    BearerAgent           *self)
 {
-  gboolean from_host = FALSE;
-  Call *call;
-
-  if (options_match (invocation, options, &from_host))
-    {
-      call = call_new (self, CALL_REFRESH, invocation, connection);
-      call->from_host = from_host;
-      start_call (call);
-    }
+  start_bus_call (self, CALL_REFRESH, invocation, connection, options, 0);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -761,15 +765,7 @@ handle_forget_cb (BearerAgent1          *skeleton,
                   GVariant              *options,
                   BearerAgent           *self)
 {
-  gboolean from_host = FALSE;
-  Call *call;
-
-  if (options_match (invocation, options, &from_host))
-    {
-      call = call_new (self, CALL_FORGET, invocation, connection);
-      call->from_host = from_host;
-      start_call (call);
-    }
+  start_bus_call (self, CALL_FORGET, invocation, connection, options, 0);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
