@@ -8,6 +8,7 @@
 
 #include <libsecret/secret.h>
 
+#include "bearer-profile.h"
 #include "bearer-secrets.h"
 #include "bearer-test-keyring.h"
 
@@ -258,4 +259,73 @@ bearer_test_delete_keyring_items (GPtrArray *ids)
       secret_password_clearv_sync (bearer_secrets_get_schema (), attributes, NULL, NULL);
     }
   g_ptr_array_set_size (ids, 0);
+}
+
+/* ---- reading and writing a profile's item, waiting ---------------------- */
+
+typedef struct {
+  GAsyncResult *result;
+} KeyringWait;
+
+static void
+keyring_waited_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  ((KeyringWait *) user_data)->result = g_object_ref (result);
+}
+
+static GAsyncResult *
+keyring_wait (KeyringWait *wait)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (wait->result == NULL)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("The keyring did not answer within 60 s");
+      g_main_context_iteration (NULL, TRUE);
+    }
+  return wait->result;
+}
+
+/**
+ * bearer_test_keyring_lookup:
+ * @id: a profile id
+ *
+ * Returns: (transfer full): the secrets stored for @id; the test fails on
+ *   an error or when nothing is stored
+ */
+BearerSecrets *
+bearer_test_keyring_lookup (const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  KeyringWait wait = { NULL };
+  BearerSecrets *secrets;
+
+  bearer_secrets_lookup_async (id, NULL, keyring_waited_cb, &wait);
+  secrets = bearer_secrets_lookup_finish (keyring_wait (&wait), &error);
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
+  g_assert_nonnull (secrets);
+  return secrets;
+}
+
+/**
+ * bearer_test_keyring_store:
+ *
+ * Stores @secrets as @profile's item; the test fails on an error.
+ */
+void
+bearer_test_keyring_store (BearerProfile *profile,
+                           BearerSecrets *secrets)
+{
+  g_autoptr(GError) error = NULL;
+  KeyringWait wait = { NULL };
+
+  bearer_secrets_store_async (bearer_profile_get_id (profile), bearer_profile_get_name (profile),
+                              secrets, NULL, keyring_waited_cb, &wait);
+  g_assert_true (bearer_secrets_store_finish (keyring_wait (&wait), &error));
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
 }

@@ -14,6 +14,9 @@
 
 #include <gio/gio.h>
 
+#include "bearer-profile.h"
+#include "bearer-secrets.h"
+
 G_BEGIN_DECLS
 
 typedef struct _BearerTestCollection BearerTestCollection;
@@ -27,5 +30,8 @@ void                  bearer_test_collection_free           (BearerTestCollectio
 GHashTable           *bearer_test_keyring_attributes        (const char           *id);
 gboolean              bearer_test_require_keyring           (void);
 void                  bearer_test_delete_keyring_items      (GPtrArray            *ids);
+BearerSecrets        *bearer_test_keyring_lookup            (const char           *id);
+void                  bearer_test_keyring_store             (BearerProfile        *profile,
+                                                             BearerSecrets        *secrets);
 
 G_END_DECLS

@@ -485,35 +485,6 @@ wait_for (Wait *wait)
   return wait->result;
 }
 
-static BearerSecrets *
-stored (const char *id)
-{
-  g_autoptr(GError) error = NULL;
-  Wait wait = { NULL };
-  BearerSecrets *secrets;
-
-  bearer_secrets_lookup_async (id, NULL, waited_cb, &wait);
-  secrets = bearer_secrets_lookup_finish (wait_for (&wait), &error);
-  g_clear_object (&wait.result);
-  g_assert_no_error (error);
-  g_assert_nonnull (secrets);
-  return secrets;
-}
-
-static void
-store (BearerProfile *profile,
-       BearerSecrets *secrets)
-{
-  g_autoptr(GError) error = NULL;
-  Wait wait = { NULL };
-
-  bearer_secrets_store_async (bearer_profile_get_id (profile), bearer_profile_get_name (profile),
-                              secrets, NULL, waited_cb, &wait);
-  g_assert_true (bearer_secrets_store_finish (wait_for (&wait), &error));
-  g_clear_object (&wait.result);
-  g_assert_no_error (error);
-}
-
 static BearerRefreshResult *
 refresh (BearerProfile  *profile,
          GError        **error)
@@ -567,7 +538,7 @@ test_refresh_transaction (void)
 
   profile = dpop_profile (server);
   bearer_secrets_set_refresh_token (secrets, "rt-1");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   bearer_test_server_script (server, 400, "application/json", USE_NONCE);
   bearer_test_server_script_header (server, "DPoP-Nonce", "n-1");
@@ -582,7 +553,7 @@ test_refresh_transaction (void)
   claims = verify_proof (bearer_test_server_get_last_header (server, "DPoP"), &x1);
   g_assert_cmpstr (json_object_get_string_member (claims, "nonce"), ==, "n-1");
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "rt-2");
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "at-1");
   g_assert_cmpstr (bearer_secrets_get_token_type (after), ==, "DPoP");
@@ -601,7 +572,7 @@ test_refresh_transaction (void)
   claims2 = verify_proof (bearer_test_server_get_last_header (server, "DPoP"), &x2);
   g_assert_cmpstr (x1, ==, x2);
   g_assert_cmpstr (json_object_get_string_member (claims2, "nonce"), ==, "n-1");
-  after2 = stored (bearer_profile_get_id (profile));
+  after2 = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_dpop_key (after2), ==, bearer_secrets_get_dpop_key (after));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after2), ==, "rt-3");
 }
@@ -623,11 +594,11 @@ test_refresh_off (void)
   profile = dpop_profile (server);
   bearer_profile_set_dpop (profile, FALSE);
   bearer_secrets_set_refresh_token (secrets, "rt-1");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
   result = refresh (profile, &error);
   g_assert_no_error (error);
   g_assert_null (bearer_test_server_get_last_header (server, "DPoP"));
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_null (bearer_secrets_get_dpop_key (after));
 }
 

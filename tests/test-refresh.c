@@ -80,35 +80,6 @@ wait_for (Wait *wait)
   return wait->result;
 }
 
-static BearerSecrets *
-stored (const char *id)
-{
-  g_autoptr(GError) error = NULL;
-  Wait wait = { NULL };
-  BearerSecrets *secrets;
-
-  bearer_secrets_lookup_async (id, NULL, waited_cb, &wait);
-  secrets = bearer_secrets_lookup_finish (wait_for (&wait), &error);
-  wait_clear (&wait);
-  g_assert_no_error (error);
-  g_assert_nonnull (secrets);
-  return secrets;
-}
-
-static void
-store (BearerProfile *profile,
-       BearerSecrets *secrets)
-{
-  g_autoptr(GError) error = NULL;
-  Wait wait = { NULL };
-
-  bearer_secrets_store_async (bearer_profile_get_id (profile), bearer_profile_get_name (profile),
-                              secrets, NULL, waited_cb, &wait);
-  g_assert_true (bearer_secrets_store_finish (wait_for (&wait), &error));
-  wait_clear (&wait);
-  g_assert_no_error (error);
-}
-
 /* One refresh transaction, finished in its callback (so that nothing here
  * keeps its GAsyncResult alive). */
 typedef struct {
@@ -373,7 +344,7 @@ test_no_access_token (void)
   bearer_test_server_set_refresh_token (server, "def50200first");
   bearer_secrets_set_client_secret (secrets, CLIENT_SECRET);
   bearer_secrets_set_refresh_token (secrets, "def50200first");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   result = refresh_full (profile, BEARER_REFRESH_NONE, 60, &bundle, &error);
   g_assert_no_error (error);
@@ -406,7 +377,7 @@ test_no_access_token (void)
                    bearer_test_server_get_refresh_token (server));
   g_assert_cmpstr (json_object_get_string_member (object, "client_secret"), ==, CLIENT_SECRET);
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==,
                    bearer_test_server_get_last_access_token (server));
   g_assert_cmpstr (bearer_secrets_get_token_type (after), ==, "Bearer");
@@ -455,7 +426,7 @@ test_valid_token (void)
   bearer_test_server_set_refresh_token (server, "def50200valid");
   secrets = expired_secrets ("def50200valid");
   bearer_secrets_set_access_token (secrets, "still-good", "Bearer", now_seconds () + 3600, "s");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
@@ -474,16 +445,16 @@ test_valid_token (void)
 
   /* An expiry the server never said: used as it is. */
   g_clear_pointer (&secrets, bearer_secrets_unref);
-  secrets = stored (bearer_profile_get_id (profile));
+  secrets = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   bearer_secrets_set_access_token (secrets, "no-expiry", "Bearer", 0, NULL);
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
   result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
   g_assert_cmpstr (bearer_secrets_get_access_token (bearer_refresh_result_get_secrets (result)), ==,
                    "no-expiry");
   g_clear_object (&result);
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "no-expiry");
 
   bearer_test_delete_keyring_items (created_ids);
@@ -505,7 +476,7 @@ test_force (void)
   bearer_test_server_set_refresh_token (server, "def50200force");
   secrets = expired_secrets ("def50200force");
   bearer_secrets_set_access_token (secrets, "still-good", "Bearer", now_seconds () + 3600, NULL);
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   result = refresh_ok (profile, BEARER_REFRESH_FORCE, 60);
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
@@ -514,7 +485,7 @@ test_force (void)
   g_assert_cmpstr (bearer_secrets_get_access_token (bearer_refresh_result_get_secrets (result)), !=,
                    "still-good");
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==,
                    bearer_test_server_get_last_access_token (server));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
@@ -540,12 +511,12 @@ test_rotation (void)
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   bearer_test_server_set_refresh_token (server, previous);
   secrets = expired_secrets (previous);
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   for (guint i = 1; i <= 5; i++)
     {
       g_autoptr(BearerRefreshResult) result = refresh_ok (profile, BEARER_REFRESH_FORCE, 60);
-      g_autoptr(BearerSecrets) after = stored (bearer_profile_get_id (profile));
+      g_autoptr(BearerSecrets) after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
       const char *newest = bearer_test_server_get_refresh_token (server);
       BearerTokenResponse *response = bearer_refresh_result_get_response (result);
 
@@ -581,7 +552,7 @@ test_reply_without_refresh_token (void)
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   secrets = expired_secrets ("keep-me");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
   bearer_test_server_script (server, 200, "application/json",
                              "{\"access_token\":\"new-access\",\"token_type\":\"bearer\","
                              "\"expires_in\":3600,\"scope\":\"a b\"}");
@@ -591,7 +562,7 @@ test_reply_without_refresh_token (void)
   g_assert_cmpstr (bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)), ==,
                    "keep-me");
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "keep-me");
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "new-access");
   g_assert_cmpstr (bearer_secrets_get_token_type (after), ==, "Bearer");
@@ -622,7 +593,7 @@ assert_dead_and_kept (BearerTestServer *server,
   count = bearer_test_server_get_request_count (server);
   g_assert_cmpuint (count, ==, 1);
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, refused);
   g_assert_true (bearer_secrets_get_needs_sign_in (after));
   g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, CLIENT_SECRET);
@@ -636,7 +607,7 @@ assert_dead_and_kept (BearerTestServer *server,
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, count);
 
   g_clear_pointer (&after, bearer_secrets_unref);
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, refused);
   g_assert_true (bearer_secrets_get_needs_sign_in (after));
 }
@@ -655,7 +626,7 @@ test_dead_invalid_grant (void)
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   secrets = expired_secrets ("revoked-token");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
   bearer_test_server_script (server, 400, "application/json",
                              "{\"error\":\"invalid_grant\","
                              "\"error_description\":\"Token has been revoked\"}");
@@ -664,10 +635,10 @@ test_dead_invalid_grant (void)
 
   /* Signed in again: a new refresh token clears the mark, and it works. */
   g_clear_pointer (&secrets, bearer_secrets_unref);
-  secrets = stored (bearer_profile_get_id (profile));
+  secrets = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   bearer_secrets_set_refresh_token (secrets, "pasted-anew");
   bearer_secrets_set_needs_sign_in (secrets, FALSE);
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
   bearer_test_server_script (server, 200, "application/json",
                              "{\"access_token\":\"after-sign-in\",\"refresh_token\":\"next\"}");
   result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
@@ -675,7 +646,7 @@ test_dead_invalid_grant (void)
   g_assert_cmpstr (bearer_secrets_get_access_token (bearer_refresh_result_get_secrets (result)), ==,
                    "after-sign-in");
   g_clear_pointer (&secrets, bearer_secrets_unref);
-  secrets = stored (bearer_profile_get_id (profile));
+  secrets = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_false (bearer_secrets_get_needs_sign_in (secrets));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (secrets), ==, "next");
 
@@ -698,11 +669,11 @@ test_dead_passport (void)
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   bearer_test_server_set_refresh_token (server, "def50200spent");
   secrets = expired_secrets ("def50200spent");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   /* Someone else spent it: the server rotated, our copy is revoked. */
   first = refresh_ok (profile, BEARER_REFRESH_FORCE, 60);
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
   bearer_test_server_reset_requests (server);
 
   assert_dead_and_kept (server, profile, "def50200spent");
@@ -726,7 +697,7 @@ test_server_error (void)
 
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   secrets = expired_secrets ("still-mine");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
   bearer_test_server_script (server, 500, "application/json", "{\"message\":\"Server Error\"}");
 
   result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
@@ -734,7 +705,7 @@ test_server_error (void)
   g_assert_error (error, BEARER_ERROR, BEARER_ERROR_HTTP_STATUS);
   g_assert_false (bearer_error_is_dead_refresh_token (error));
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "still-mine");
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "expired-access-token");
   g_assert_false (bearer_secrets_get_needs_sign_in (after));
@@ -772,7 +743,7 @@ run_other_process (gboolean rotate)
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   bearer_test_server_set_refresh_token (server, "def50200ours");
   secrets = expired_secrets ("def50200ours");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   fd = hold_lock (profile);
   refresh_start (&wait, profile, BEARER_REFRESH_NONE, 60, NULL);
@@ -806,7 +777,7 @@ run_other_process (gboolean rotate)
   got = bearer_refresh_result_get_secrets (result);
   g_assert_cmpstr (bearer_secrets_get_access_token (got), ==, "their-access-token");
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "their-access-token");
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
                    rotate ? "def50200theirs" : "def50200ours");
@@ -850,7 +821,7 @@ test_two_at_once (void)
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   bearer_test_server_set_refresh_token (server, "def50200both");
   secrets = expired_secrets ("def50200both");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   refresh_start (&w1, profile, BEARER_REFRESH_NONE, 60, NULL);
   refresh_start (&w2, profile, BEARER_REFRESH_NONE, 60, NULL);
@@ -868,7 +839,7 @@ test_two_at_once (void)
   g_assert_true (bearer_refresh_result_get_from_other_process (r1) ||
                  bearer_refresh_result_get_from_other_process (r2));
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
                    bearer_test_server_get_refresh_token (server));
 
@@ -894,7 +865,7 @@ test_lock_released_on_result (void)
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   bearer_test_server_set_refresh_token (server, "def50200lock");
   secrets = expired_secrets ("def50200lock");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   refresh_start (&wait, profile, BEARER_REFRESH_FORCE, 60, NULL);
   result = refresh_wait (&wait, &error);
@@ -933,7 +904,7 @@ test_cancel_waiting (void)
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   bearer_test_server_set_refresh_token (server, "def50200cancel");
   secrets = expired_secrets ("def50200cancel");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   fd = hold_lock (profile);
   refresh_start (&wait, profile, BEARER_REFRESH_FORCE, 60, cancellable);
@@ -951,7 +922,7 @@ test_cancel_waiting (void)
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 0);
   g_assert_cmpuint (count_lock_fds (profile), ==, 1);
   close (fd);
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200cancel");
   g_assert_false (bearer_secrets_get_needs_sign_in (after));
 
@@ -986,14 +957,14 @@ test_update_secrets_waits_for_lock (void)
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   secrets = expired_secrets ("def50200old");
   bearer_secrets_set_needs_sign_in (secrets, TRUE);
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   fd = hold_lock (profile);
   bearer_profile_update_secrets_async (profile, set_pasted_refresh_token, g_strdup ("def50200pasted"),
                                        g_free, NULL, waited_cb, &wait);
   wait_until_polling (profile);
   g_assert_null (wait.result);
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200old");
   g_clear_pointer (&after, bearer_secrets_unref);
 
@@ -1003,7 +974,7 @@ test_update_secrets_waits_for_lock (void)
   g_assert_no_error (error);
   g_assert_cmpstr (bearer_secrets_get_refresh_token (updated), ==, "def50200pasted");
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200pasted");
   g_assert_false (bearer_secrets_get_needs_sign_in (after));
   /* The client secret and the rest are kept. */
@@ -1031,7 +1002,7 @@ test_client_credentials (void)
 
   profile = server_profile (server, BEARER_GRANT_CLIENT_CREDENTIALS);
   bearer_secrets_set_client_secret (secrets, CLIENT_SECRET);
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
   g_assert_cmpuint (bearer_test_server_get_request_count (server), ==, 1);
@@ -1040,7 +1011,7 @@ test_client_credentials (void)
   g_assert_null (strstr (body, "refresh_token"));
   g_assert_true (bearer_refresh_result_get_from_server (result));
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==,
                    bearer_test_server_get_last_access_token (server));
   g_assert_null (bearer_secrets_get_refresh_token (after));
@@ -1072,7 +1043,7 @@ test_password (void)
   bearer_profile_set_username (profile, "alice");
   bearer_secrets_set_client_secret (secrets, CLIENT_SECRET);
   bearer_secrets_set_password (secrets, "wonderland");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
   body = bearer_test_server_dup_last_body (server);
@@ -1080,7 +1051,7 @@ test_password (void)
   g_assert_nonnull (strstr (body, "username=alice"));
   g_assert_nonnull (strstr (body, "password=wonderland"));
 
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==,
                    bearer_test_server_get_last_access_token (server));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
@@ -1090,13 +1061,13 @@ test_password (void)
 
   /* A wrong password is not a dead refresh token. */
   bearer_secrets_set_password (secrets, "wrong");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
   result = refresh (profile, BEARER_REFRESH_FORCE, 60, &error);
   g_assert_null (result);
   g_assert_error (error, BEARER_ERROR, BEARER_ERROR_INVALID_GRANT);
   g_assert_false (bearer_error_is_dead_refresh_token (error));
   g_clear_pointer (&after, bearer_secrets_unref);
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_false (bearer_secrets_get_needs_sign_in (after));
 
   bearer_test_delete_keyring_items (created_ids);
@@ -1119,12 +1090,12 @@ test_authorization_code (void)
   profile = server_profile (server, BEARER_GRANT_AUTHORIZATION_CODE);
   bearer_test_server_set_refresh_token (server, "def50200browser");
   secrets = expired_secrets ("def50200browser");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   result = refresh_ok (profile, BEARER_REFRESH_NONE, 60);
   body = bearer_test_server_dup_last_body (server);
   g_assert_nonnull (strstr (body, "grant_type=refresh_token"));
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==,
                    bearer_test_server_get_refresh_token (server));
 
@@ -1220,7 +1191,7 @@ test_store_failure (void)
   profile = g_object_new (BEARER_TYPE_PROFILE, "id", id, "name", "refresh test", NULL);
   g_ptr_array_add (created_ids, g_strdup (id));
   secrets = expired_secrets ("def50200before-failure");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   temp = bearer_test_collection_locked_default (&error);
   if (temp == NULL)
@@ -1236,7 +1207,7 @@ test_store_failure (void)
   bearer_test_collection_free (temp);
 
   /* The store failed: the keyring still holds what was there. */
-  after = stored (id);
+  after = bearer_test_keyring_lookup (id);
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200before-failure");
   g_clear_pointer (&after, bearer_secrets_unref);
 
@@ -1260,7 +1231,7 @@ test_store_failure (void)
       result = refresh (profile, BEARER_REFRESH_NONE, 60, &error);
       g_assert_no_error (error);
       g_assert_false (bearer_refresh_result_get_from_server (result));
-      after = stored (id);
+      after = bearer_test_keyring_lookup (id);
       g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, kept);
       g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, CLIENT_SECRET);
       g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
@@ -1300,7 +1271,7 @@ test_lock_next_to_profiles (void)
   profile = server_profile (server, BEARER_GRANT_REFRESH_TOKEN);
   bearer_test_server_set_refresh_token (server, "def50200shared");
   secrets = expired_secrets ("def50200shared");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   /* Spelled out here, not asked of the code under test. */
   name = g_strconcat (bearer_profile_get_id (profile), ".lock", NULL);
@@ -1346,7 +1317,7 @@ test_lock_hostile_id (void)
   g_ptr_array_add (created_ids, g_strdup (id));
   secrets = bearer_secrets_new ();
   bearer_secrets_set_access_token (secrets, "still-valid", "Bearer", now_seconds () + 3600, NULL);
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   path = lock_path (profile);
   dir = g_path_get_dirname (path);
@@ -1425,7 +1396,7 @@ test_cancel_after_sent (void)
 
   profile = raw_profile (raw);
   secrets = expired_secrets ("def50200spent");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   refresh_start (&wait, profile, BEARER_REFRESH_FORCE, 60, cancellable);
   wait_for_raw_request (raw);
@@ -1439,7 +1410,7 @@ test_cancel_after_sent (void)
   g_assert_null (bearer_refresh_result_get_store_error (result));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (bearer_refresh_result_get_secrets (result)), ==,
                    "def50200after-cancel");
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200after-cancel");
   g_assert_cmpstr (bearer_secrets_get_access_token (after), ==, "at-def50200after-cancel");
   g_assert_true (wait.lock_free_at_finish);
@@ -1492,7 +1463,7 @@ test_remove_during_refresh (void)
   g_assert_true (bearer_profile_store_add_profile (store_, profile, &error));
   g_assert_no_error (error);
   secrets = expired_secrets ("def50200before-removal");
-  store (profile, secrets);
+  bearer_test_keyring_store (profile, secrets);
 
   refresh_start (&wait, profile, BEARER_REFRESH_FORCE, 60, NULL);
   wait_for_raw_request (raw);
@@ -1566,7 +1537,7 @@ test_update_repairs_damaged_item (void)
   g_assert_true (bearer_secrets_get_repaired (repaired));
 
   /* What could be read is kept; the damaged value is gone. */
-  after = stored (bearer_profile_get_id (profile));
+  after = bearer_test_keyring_lookup (bearer_profile_get_id (profile));
   g_assert_cmpstr (bearer_secrets_get_client_secret (after), ==, CLIENT_SECRET);
   g_assert_cmpstr (bearer_secrets_get_refresh_token (after), ==, "def50200repaired");
   g_assert_null (bearer_secrets_get_password (after));
@@ -1594,7 +1565,7 @@ test_store_refuses_bad_text (void)
   wait_clear (&w);
   g_assert_error (error, BEARER_KEYRING_ERROR, BEARER_KEYRING_ERROR_INVALID);
 
-  after = stored (id);
+  after = bearer_test_keyring_lookup (id);
   g_assert_true (bearer_secrets_is_empty (after));
 }
 
