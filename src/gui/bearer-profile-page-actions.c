@@ -473,30 +473,46 @@ signed_in_finished (BearerProfilePage   *self,
   bearer_token_view_focus_copy (self->token_view);
 }
 
+/* A refresh or a sign-in has ended: told to the page, unless it has gone,
+ * or as a detached one when Cancel came after the request was sent. */
 static void
-refreshed_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+page_refresh_ended (BearerPageRefresh   *r,
+                    BearerRefreshResult *result,
+                    const GError        *error,
+                    gboolean             sign_in)
 {
-  BearerPageRefresh *r = user_data;
   BearerProfilePage *self = r->self;
-  g_autoptr(BearerRefreshResult) refresh = NULL;
-  g_autoptr(GError) error = NULL;
 
-  refresh = bearer_connection_refresh_finish (BEARER_CONNECTION (source), result, &error);
   if (r->detached)
     self->detached--;
   if (self->disposed)
     ;
   else if (r->detached)
-    detached_refresh_finished (self, refresh, error);
+    detached_refresh_finished (self, result, error);
   else
     {
       self->refresh = NULL;
+      if (sign_in)
+        show_form (self);
       update_running (self);
-      refresh_finished (self, refresh, error);
+      if (sign_in)
+        signed_in_finished (self, result, error);
+      else
+        refresh_finished (self, result, error);
     }
   page_refresh_free (r);
+}
+
+static void
+refreshed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(BearerRefreshResult) refresh = NULL;
+  g_autoptr(GError) error = NULL;
+
+  refresh = bearer_connection_refresh_finish (BEARER_CONNECTION (source), result, &error);
+  page_refresh_ended (user_data, refresh, error, FALSE);
 }
 
 static void
@@ -504,26 +520,11 @@ signed_in_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  BearerPageRefresh *r = user_data;
-  BearerProfilePage *self = r->self;
   g_autoptr(BearerRefreshResult) signed_in = NULL;
   g_autoptr(GError) error = NULL;
 
   signed_in = bearer_connection_sign_in_finish (BEARER_CONNECTION (source), result, &error);
-  if (r->detached)
-    self->detached--;
-  if (self->disposed)
-    ;
-  else if (r->detached)
-    detached_refresh_finished (self, signed_in, error);
-  else
-    {
-      self->refresh = NULL;
-      show_form (self);
-      update_running (self);
-      signed_in_finished (self, signed_in, error);
-    }
-  page_refresh_free (r);
+  page_refresh_ended (user_data, signed_in, error, TRUE);
 }
 
 /* What the sign-in waits for shows instead of the form. */
