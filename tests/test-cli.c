@@ -71,6 +71,7 @@ typedef struct {
   guint timeout;        /* seconds one bearer-cli may take; 0 for 60 */
   gboolean deny_memfd;  /* memfd_create() fails with ENOSYS, as on old kernels */
   gboolean unprivileged;        /* run as nobody when the tests run as root */
+  char *program;                /* NULL: $BEARER_CLI */
 } Cli;
 
 static Cli *
@@ -95,6 +96,7 @@ cli_free (Cli *cli)
   g_free (cli->config);
   g_free (cli->runtime);
   g_free (cli->profiles);
+  g_free (cli->program);
   g_ptr_array_unref (cli->env);
   g_free (cli);
 }
@@ -169,7 +171,7 @@ cli_runv (Cli         *cli,
   const char *ident;
   const char *arg;
 
-  g_ptr_array_add (argv, (gpointer) g_getenv ("BEARER_CLI"));
+  g_ptr_array_add (argv, cli->program != NULL ? cli->program : (gpointer) g_getenv ("BEARER_CLI"));
   for (arg = first; arg != NULL; arg = va_arg (args, const char *))
     g_ptr_array_add (argv, (gpointer) arg);
   g_ptr_array_add (argv, NULL);
@@ -2128,6 +2130,30 @@ test_list_hostile_names (void)
 /* ---------------------------------------------------------------------- */
 /* A configuration folder bearer-cli cannot write                         */
 
+/* bearer-cli and bearer-cli-full copied into @root/bin: nobody may not
+ * reach the build tree (a checkout in a private folder, as under
+ * `mktemp -d`). Returns the copied bearer-cli. */
+static char *
+copy_programs_for_nobody (const char *root)
+{
+  g_autofree char *source_dir = g_path_get_dirname (g_getenv ("BEARER_CLI"));
+  g_autofree char *bin = g_build_filename (root, "bin", NULL);
+  const char *names[] = { "bearer-cli", "bearer-cli-full" };
+
+  g_assert_cmpint (g_mkdir (bin, 0755), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *from = g_build_filename (source_dir, names[i], NULL);
+      g_autofree char *to = g_build_filename (bin, names[i], NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_assert_true (g_file_get_contents (from, &contents, &length, NULL));
+      g_assert_true (g_file_set_contents_full (to, contents, length, G_FILE_SET_CONTENTS_NONE, 0755, NULL));
+    }
+  return g_build_filename (bin, "bearer-cli", NULL);
+}
+
 /* Runs in the child between fork and exec: async-signal-safe calls only.
  * Root ignores permission bits, so a root test run (CI) becomes nobody
  * for the command; anyone else is already held back by them. */
@@ -2217,6 +2243,8 @@ test_read_only_config (void)
   listing = dir_listing (bearer_dir);
 
   cli->unprivileged = TRUE;
+  if (geteuid () == 0)
+    cli->program = copy_programs_for_nobody (root);
   cli_setenv (cli, "DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
 
   /* The lock file is there: read under a shared lock. The keyring is out
